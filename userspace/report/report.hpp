@@ -1,0 +1,136 @@
+// The Report: the one document every tristate command produces or consumes.
+// A quiz run on the host, inside a lab guest, or loaded from a file is the same value;
+// renderers and `compare` never know where it came from.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tristate::report {
+
+// Bump the minor for additive changes, the major when a reader of the old one would misread.
+// History in docs/report.schema.json ("$comment") and docs/json.md.
+inline constexpr const char* kSchema = "tristate.report/1";
+
+// Where the kernel a run happened on came from.
+struct KernelInfo {
+  std::string release;   // uname -r
+  std::string version;   // uname -v
+  std::string machine;   // uname -m
+  std::string origin = "host";  // host | series | package | path
+  std::string series;    // "6.1" when origin is series
+  std::string package;   // Debian package the vmlinuz came from
+  std::string package_version;
+};
+
+// Sysctls that change quiz outcomes, as read inside the quiz's own namespace.
+struct Sysctls {
+  std::string ip_local_port_range;
+  std::string ip_local_reserved_ports;
+  std::string ip_autobind_reuse;
+};
+
+// How one traced kernel function was attached (or why it was not).
+struct Probe {
+  std::string function;
+  std::string mechanism;  // fentry | fexit | kprobe | kretprobe | none
+  bool attached = false;
+  std::string error;      // why not, when !attached
+};
+
+struct TraceInfo {
+  std::string mode = "none";  // fentry | kprobe | mixed | none
+  std::string notice;         // one line for the user when mode is none or degraded
+  std::vector<Probe> probes;
+  std::uint64_t events = 0;
+  std::uint64_t lost = 0;     // ring buffer reservations that failed
+};
+
+// A bucket state pair. Values are the kernel's: -1, 0, +1 (fastreuseport may also be
+// FASTREUSEPORT_STRICT = 2 on kernels that have it).
+struct BucketState {
+  int fastreuse = 0;
+  int fastreuseport = 0;
+  friend bool operator==(const BucketState&, const BucketState&) = default;
+};
+
+// One thing the kernel did to a bind bucket, decoded from the BPF event.
+struct Event {
+  std::uint64_t ts_ns = 0;   // CLOCK_MONOTONIC (bpf_ktime_get_ns)
+  std::uint32_t pid = 0;
+  std::uint32_t tid = 0;
+  std::string comm;
+  std::uint64_t netns = 0;   // network namespace inode
+  std::string kind;          // bucket_create | bucket_state | bucket_destroy | bind_alloc |
+                             // connect_alloc | connect_skip | bucket2_create | bucket2_destroy
+  std::string function;      // kernel function the event was taken in
+  std::string path;          // bind | connect | listen | release | "" (who caused it)
+  std::uint16_t port = 0;
+  int l3mdev = 0;
+  std::uint64_t bucket = 0;  // per-boot id of the bucket (hashed address), to follow it
+  std::optional<BucketState> before;
+  std::optional<BucketState> after;
+  std::optional<int> requested_port;  // bind_alloc: the port asked for (0 = any)
+  std::optional<int> result;          // return value of the function (0 ok, -errno)
+  std::string addr;                   // bhash2 events: the bucket's local address
+  std::uint32_t owners = 0;           // sockets on the bucket when seen, if known
+};
+
+struct CallResult {
+  std::string call;        // e.g. "s2.connect(('127.9.9.9', 1234))"
+  bool ok = true;
+  std::string value;       // python repr of the return value ("None", "(('127.0.0.1', 60000), …)")
+  int err = 0;             // errno when !ok
+  std::string err_name;    // "EADDRNOTAVAIL"
+};
+
+struct Step {
+  int index = 0;
+  int line = 0;               // line of the `>>>` in the quiz file
+  std::string source;         // the statement text after `>>> `
+  std::vector<CallResult> calls;
+  std::string expected;       // expected output text as written ("" = none)
+  std::string actual;         // what the statement printed, doctest style
+  bool matched = true;
+  std::uint32_t tid = 0;      // thread that executed the step (for event attribution)
+  std::uint64_t t_start_ns = 0;  // CLOCK_MONOTONIC around the syscalls
+  std::uint64_t t_end_ns = 0;
+  std::string wall_time;      // ISO 8601 with microseconds, for humans
+  std::vector<Event> events;  // bucket events this step caused (tracer)
+  std::string explanation;    // why the step failed, derived from the events
+  std::string note;           // e.g. "differs from the post: …"
+};
+
+struct Quiz {
+  std::string name;      // file stem, e.g. "post-3"
+  std::string file;      // path as given
+  std::string title;
+  std::string source;    // where it comes from (post, cloudflare, tristate)
+  std::string lesson;
+  std::string setup;     // human summary of the setup
+  Sysctls sysctls;
+  std::vector<Step> steps;
+  std::vector<Event> background;  // events in the quiz's netns not caused by a step
+  std::string status = "ok";      // ok | mismatch | error
+  std::string error;              // set when status is error (sandbox failure, …)
+  double duration_ms = 0;
+
+  int mismatches() const;
+};
+
+struct Report {
+  std::string schema = kSchema;
+  std::string tool_version;
+  std::string created;      // ISO 8601 UTC
+  std::string command;      // argv joined, for provenance
+  std::string where = "host";  // host | guest
+  KernelInfo kernel;
+  TraceInfo trace;
+  std::vector<Quiz> quizzes;
+
+  int mismatches() const;
+};
+
+}  // namespace tristate::report

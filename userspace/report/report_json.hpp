@@ -1,0 +1,36 @@
+// JSON mapping of the Report, kept beside the types rather than inside the logic.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "report/report.hpp"
+
+namespace tristate::report {
+
+void to_json(nlohmann::json& j, const BucketState& v);
+void from_json(const nlohmann::json& j, BucketState& v);
+void to_json(nlohmann::json& j, const Event& v);
+void from_json(const nlohmann::json& j, Event& v);
+void to_json(nlohmann::json& j, const CallResult& v);
+void from_json(const nlohmann::json& j, CallResult& v);
+void to_json(nlohmann::json& j, const Step& v);
+void from_json(const nlohmann::json& j, Step& v);
+void to_json(nlohmann::json& j, const Sysctls& v);
+void from_json(const nlohmann::json& j, Sysctls& v);
+void to_json(nlohmann::json& j, const Quiz& v);
+void from_json(const nlohmann::json& j, Quiz& v);
+void to_json(nlohmann::json& j, const KernelInfo& v);
+void from_json(const nlohmann::json& j, KernelInfo& v);
+void to_json(nlohmann::json& j, const Probe& v);
+void from_json(const nlohmann::json& j, Probe& v);
+void to_json(nlohmann::json& j, const TraceInfo& v);
+void from_json(const nlohmann::json& j, TraceInfo& v);
+void to_json(nlohmann::json& j, const Report& v);
+void from_json(const nlohmann::json& j, Report& v);
+
+// Parses a Report document; throws std::runtime_error naming `what` (a file name) and the
+// problem: not JSON (with byte offset), wrong schema major, missing field.
+Report parse_report(const std::string& text, const std::string& what);
+
+}  // namespace tristate::report

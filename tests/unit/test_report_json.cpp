@@ -1,0 +1,75 @@
+#include <gtest/gtest.h>
+
+#include "report/report_json.hpp"
+
+using namespace tristate::report;
+
+namespace {
+
+Report sample() {
+  Report r;
+  r.tool_version = "0.1.0";
+  r.kernel.release = "6.1.0-28-cloud-amd64";
+  r.kernel.origin = "series";
+  r.kernel.series = "6.1";
+  r.trace.mode = "fentry";
+  r.trace.probes.push_back({"__inet_hash_connect", "fexit", true, ""});
+  Quiz q;
+  q.name = "post-3";
+  q.status = "mismatch";
+  Step s;
+  s.index = 5;
+  s.source = "s2.connect(('127.9.9.9', 1234))";
+  s.calls.push_back({s.source, false, "", 99, "EADDRNOTAVAIL"});
+  s.matched = false;
+  Event e;
+  e.kind = "bucket_create";
+  e.function = "inet_bind_bucket_create";
+  e.port = 60000;
+  e.after = BucketState{-1, -1};
+  e.result = 0;
+  s.events.push_back(e);
+  q.steps.push_back(s);
+  r.quizzes.push_back(q);
+  return r;
+}
+
+}  // namespace
+
+TEST(ReportJson, RoundTripKeepsEverything) {
+  const Report r = sample();
+  const std::string text = nlohmann::json(r).dump();
+  const Report back = parse_report(text, "mem.json");
+  EXPECT_EQ(nlohmann::json(back).dump(), text);
+  ASSERT_EQ(back.quizzes.at(0).steps.at(0).events.size(), 1u);
+  EXPECT_EQ(back.quizzes[0].steps[0].events[0].after, (BucketState{-1, -1}));
+  EXPECT_FALSE(back.quizzes[0].steps[0].events[0].before.has_value());
+  EXPECT_EQ(back.mismatches(), 1);
+}
+
+TEST(ReportJson, RejectsOtherSchemaMajor) {
+  auto j = nlohmann::json(sample());
+  j["schema"] = "tristate.report/2";
+  try {
+    parse_report(j.dump(), "a.json");
+    FAIL() << "accepted schema 2";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("a.json: schema tristate.report/2"), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(ReportJson, CorruptJsonNamesFileAndOffset) {
+  try {
+    parse_report("{\"schema\": \"tristate.report/1\", ", "b.json");
+    FAIL();
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("b.json: not valid JSON (at byte"), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(ReportJson, MissingFieldIsAnError) {
+  EXPECT_THROW(parse_report(R"({"schema":"tristate.report/1","kernel":{}})", "c.json"),
+               std::runtime_error);
+}

@@ -1,0 +1,175 @@
+#include "render/render_svg.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <set>
+
+#include "compare/bucket_view.hpp"
+
+namespace tristate::render {
+
+using compare::Transition;
+
+std::string xml_escape(const std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+namespace {
+
+constexpr int kMargin = 70;      // room left and right for labels hanging past a node
+constexpr int kSpacing = 170;    // between node centres
+constexpr int kNodeW = 72, kNodeH = 34;
+constexpr int kLaneBase = 44;    // control-point height of the lowest arc
+constexpr int kLaneStep = 30;    // extra height per stacked arc
+constexpr double kCharW = 6.6;   // 11px monospace, for label extents
+constexpr std::size_t kLabelChars = 30;
+
+// Fill colours follow who made the state: connect (-1), bind (0), reuse (+1).
+const char* fill_for(const std::string& node) {
+  if (node == "absent") return "#f4f4f4";
+  if (node == "-1") return "#fde2c8";
+  if (node == "0") return "#d3e4fb";
+  if (node == "+1") return "#d5f2d5";
+  return "#efe0f7";  // pairs that disagree and anything unexpected
+}
+
+struct Arc {
+  std::size_t from, to;
+  bool above;  // forward moves arc above the nodes, backward ones below
+  int lane = 0;
+  double left = 0, right = 0;  // horizontal extent of the arc and its label
+  std::string label, tooltip;
+};
+
+std::string num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", v);
+  return buf;
+}
+
+}  // namespace
+
+std::string render_state_svg(const std::vector<Transition>& transitions,
+                             const std::string& id_prefix, const std::string& title) {
+  // The four states always appear, so diagrams of different kernels read the same way;
+  // any other node seen (a disagreeing pair) is added after them.
+  std::vector<std::string> nodes = {"absent", "-1", "0", "+1"};
+  std::set<std::string> visited;
+  for (const auto& t : transitions) {
+    for (const auto* n : {&t.from, &t.to}) {
+      visited.insert(*n);
+      if (std::find(nodes.begin(), nodes.end(), *n) == nodes.end()) nodes.push_back(*n);
+    }
+  }
+  auto index_of = [&](const std::string& n) {
+    return static_cast<std::size_t>(std::find(nodes.begin(), nodes.end(), n) - nodes.begin());
+  };
+  auto x_of = [&](std::size_t i) { return double(kMargin + kNodeW / 2 + int(i) * kSpacing); };
+
+  std::vector<Arc> arcs;
+  for (std::size_t k = 0; k < transitions.size(); ++k) {
+    const auto& t = transitions[k];
+    Arc a;
+    a.from = index_of(t.from);
+    a.to = index_of(t.to);
+    a.above = a.to >= a.from;
+    a.label = std::to_string(k + 1) + ". " + compare::shorten(t.source, kLabelChars);
+    a.tooltip = "step " + std::to_string(t.step) + ": " + t.source + " — port " +
+                std::to_string(t.port) + ": " + t.from + " → " + t.to;
+    const double x0 = x_of(a.from), x1 = x_of(a.to), mid = (x0 + x1) / 2;
+    const double half = a.label.size() * kCharW / 2;
+    a.left = std::min({x0, x1, mid - half});
+    a.right = std::max({x0, x1, mid + half});
+    // Stack arcs whose extents overlap on the same side into separate lanes.
+    std::set<int> taken;
+    for (const auto& b : arcs)
+      if (b.above == a.above && b.left < a.right && a.left < b.right) taken.insert(b.lane);
+    while (taken.count(a.lane)) ++a.lane;
+    arcs.push_back(std::move(a));
+  }
+
+  int lanes_above = 0, lanes_below = 0;
+  for (const auto& a : arcs) (a.above ? lanes_above : lanes_below) = std::max(
+      a.above ? lanes_above : lanes_below, a.lane + 1);
+  auto height_of = [](int lane) { return kLaneBase + lane * kLaneStep; };
+  const int title_h = 22;
+  const double mid_y = title_h + 16 + (lanes_above ? height_of(lanes_above - 1) * 0.75 + 14 : 0) +
+                       kNodeH / 2.0;
+  const double total_h =
+      mid_y + kNodeH / 2.0 + (lanes_below ? height_of(lanes_below - 1) * 0.75 + 24 : 0) + 16;
+  const double total_w = x_of(nodes.size() - 1) + kNodeW / 2 + kMargin;
+
+  const std::string arrow = xml_escape(id_prefix) + "-arrow";
+  std::string s;
+  s += "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"state-diagram\" width=\"" +
+       num(total_w) + "\" height=\"" + num(total_h) + "\" viewBox=\"0 0 " + num(total_w) +
+       " " + num(total_h) + "\" role=\"img\" font-family=\"sans-serif\">\n";
+  s += "<title>" + xml_escape(title) + "</title>\n";
+  s += "<defs><marker id=\"" + arrow +
+       "\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" "
+       "orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#444\"/></marker>"
+       "</defs>\n";
+  s += "<text x=\"8\" y=\"16\" font-size=\"13\" font-weight=\"bold\">" + xml_escape(title) +
+       "</text>\n";
+
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    const bool seen = visited.count(nodes[i]) > 0;
+    const double x = x_of(i) - kNodeW / 2.0, y = mid_y - kNodeH / 2.0;
+    s += "<g class=\"node\" data-state=\"" + xml_escape(nodes[i]) + "\">";
+    s += "<rect x=\"" + num(x) + "\" y=\"" + num(y) + "\" width=\"" + std::to_string(kNodeW) +
+         "\" height=\"" + std::to_string(kNodeH) + "\" rx=\"10\" fill=\"" +
+         (seen ? fill_for(nodes[i]) : "#ffffff") + "\" stroke=\"" + (seen ? "#333" : "#bbb") +
+         "\"" + (nodes[i] == "absent" ? " stroke-dasharray=\"4 3\"" : "") + "/>";
+    s += "<text x=\"" + num(x_of(i)) + "\" y=\"" + num(mid_y + 5) +
+         "\" text-anchor=\"middle\" font-size=\"14\" fill=\"" + (seen ? "#111" : "#aaa") + "\">" +
+         xml_escape(nodes[i]) + "</text></g>\n";
+  }
+
+  for (const auto& a : arcs) {
+    const double x0 = x_of(a.from), x1 = x_of(a.to);
+    const double dir = a.above ? -1 : 1;
+    const double y0 = mid_y + dir * kNodeH / 2.0;
+    const double h = height_of(a.lane);
+    std::string d;
+    double label_x, label_y;
+    if (a.from == a.to) {  // a move that lands where it started: a small loop
+      d = "M" + num(x0 - 12) + "," + num(y0) + " C" + num(x0 - 30) + "," + num(y0 + dir * h) +
+          " " + num(x0 + 30) + "," + num(y0 + dir * h) + " " + num(x0 + 12) + "," + num(y0);
+      label_x = x0;
+      label_y = y0 + dir * h * 0.75;
+    } else {
+      // Start and end a little inside the node edges so parallel arcs stay apart.
+      const double sx = x0 + (x1 > x0 ? 10 : -10), ex = x1 + (x1 > x0 ? -10 : 10);
+      const double cy = y0 + dir * h;
+      d = "M" + num(sx) + "," + num(y0) + " C" + num(sx) + "," + num(cy) + " " + num(ex) +
+          "," + num(cy) + " " + num(ex) + "," + num(y0);
+      label_x = (sx + ex) / 2;
+      label_y = y0 + dir * h * 0.75;  // apex of this cubic
+    }
+    label_y += a.above ? -4 : 13;
+    s += "<g class=\"edge\" data-from=\"" + xml_escape(nodes[a.from]) + "\" data-to=\"" +
+         xml_escape(nodes[a.to]) + "\"><title>" + xml_escape(a.tooltip) + "</title>";
+    s += "<path d=\"" + d + "\" fill=\"none\" stroke=\"#444\" stroke-width=\"1.4\" marker-end=\"url(#" +
+         arrow + ")\"/>";
+    s += "<text x=\"" + num(label_x) + "\" y=\"" + num(label_y) +
+         "\" text-anchor=\"middle\" font-size=\"11\" font-family=\"monospace\" "
+         "fill=\"#222\" stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\">" +
+         xml_escape(a.label) + "</text></g>\n";
+  }
+  s += "</svg>\n";
+  return s;
+}
+
+}  // namespace tristate::render

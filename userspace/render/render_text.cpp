@@ -1,0 +1,193 @@
+#include "render/render_text.hpp"
+
+#include <sstream>
+
+#include "util/errno_names.hpp"
+
+namespace tristate::render {
+
+using report::BucketState;
+using report::Event;
+
+namespace {
+
+struct Palette {
+  bool on;
+  std::string wrap(const char* code, const std::string& s) const {
+    return on ? std::string("\033[") + code + "m" + s + "\033[0m" : s;
+  }
+  std::string green(const std::string& s) const { return wrap("32", s); }
+  std::string red(const std::string& s) const { return wrap("1;31", s); }
+  std::string dim(const std::string& s) const { return wrap("2", s); }
+  std::string bold(const std::string& s) const { return wrap("1", s); }
+  std::string cyan(const std::string& s) const { return wrap("36", s); }
+};
+
+std::string signed_state(int v) { return v > 0 ? "+" + std::to_string(v) : std::to_string(v); }
+
+// Who the state says may share the port; the connect() test needs both fields at -1.
+std::string state_meaning(const BucketState& s) {
+  if (s.fastreuse == -1 && s.fastreuseport == -1) return "connect()-made, shareable by connect()";
+  if (s.fastreuse < 0 || s.fastreuseport < 0)
+    return "mixed: connect() cannot share it (needs both -1)";
+  if (s.fastreuse > 0 || s.fastreuseport > 0) return "bind() with reuse";
+  return "bind()-made, no fast reuse";
+}
+
+std::string result_text(int rc) {
+  if (rc == 0) return "ok";
+  if (rc < 0) return util::errno_label(-rc);
+  return std::to_string(rc) + " (failure)";  // <= 6.0 inet_csk_get_port returns 1
+}
+
+std::string by_path(const std::string& path) { return path.empty() ? "" : " by " + path + "()"; }
+
+std::string wrap_paragraph(const std::string& text, const std::string& indent, size_t width) {
+  std::istringstream words(text);
+  std::string word, line, out;
+  while (words >> word) {
+    if (!line.empty() && indent.size() + line.size() + 1 + word.size() > width) {
+      out += indent + line + "\n";
+      line.clear();
+    }
+    line += (line.empty() ? "" : " ") + word;
+  }
+  if (!line.empty()) out += indent + line + "\n";
+  return out;
+}
+
+std::string pad(const std::string& s, size_t n) {
+  return s.size() >= n ? s + "  " : s + std::string(n - s.size(), ' ');
+}
+
+}  // namespace
+
+std::string state_pair(const BucketState& s) {
+  return signed_state(s.fastreuse) + "/" + signed_state(s.fastreuseport);
+}
+
+std::string describe_event(const Event& e) {
+  const std::string port = std::to_string(e.port);
+  std::ostringstream o;
+  if (e.kind == "bucket_create") {
+    o << "bhash " << port << " created" << by_path(e.path);
+    if (e.after) o << " -> " << state_pair(*e.after) << " (" << state_meaning(*e.after) << ")";
+  } else if (e.kind == "bucket_state") {
+    o << "bhash " << port << " ";
+    if (e.before && e.after && *e.before == *e.after)
+      o << "stays " << state_pair(*e.after);
+    else
+      o << (e.before ? state_pair(*e.before) : "?") << " -> "
+        << (e.after ? state_pair(*e.after) : "?");
+    if (e.after) o << " (" << state_meaning(*e.after) << ")";
+  } else if (e.kind == "bucket_destroy") {
+    o << "bhash " << port << " destroyed (no owner left)";
+  } else if (e.kind == "bind_alloc") {
+    o << "bind-time port allocation (asked " << (e.requested_port ? *e.requested_port : 0)
+      << ")";
+    if (e.result) o << " -> " << (*e.result == 0 ? "port " + port : result_text(*e.result));
+    if (e.after) o << ", bucket " << state_pair(*e.after);
+  } else if (e.kind == "connect_alloc") {
+    o << "connect-time port allocation";
+    if (e.result)
+      o << " -> " << (*e.result == 0 ? "port " + port : result_text(*e.result));
+    if (e.after && e.result && *e.result == 0) o << ", bucket " << state_pair(*e.after);
+  } else if (e.kind == "connect_skip") {
+    o << "port " << port << " skipped by connect(): bucket "
+      << (e.before ? state_pair(*e.before) : "?") << " is not -1/-1";
+  } else if (e.kind == "bucket2_create") {
+    o << "bhash2 " << (e.addr.empty() ? "*" : e.addr) << ":" << port << " created"
+      << by_path(e.path);
+    if (e.after) o << " -> " << state_pair(*e.after);
+  } else if (e.kind == "bucket2_destroy") {
+    o << "bhash2 " << (e.addr.empty() ? "*" : e.addr) << ":" << port << " destroyed";
+  } else {
+    o << e.kind << " port " << port;
+    if (e.result) o << " -> " << result_text(*e.result);
+  }
+  o << "  [" << e.function << "]";
+  return o.str();
+}
+
+std::string render_header(const report::Report& r, const TextOptions& opt) {
+  Palette p{opt.color};
+  std::ostringstream o;
+  o << p.bold("tristate " + r.tool_version) << "  kernel " << r.kernel.release;
+  if (r.kernel.origin != "host") {
+    o << " (guest";
+    if (!r.kernel.package.empty()) o << ", " << r.kernel.package;
+    if (!r.kernel.package_version.empty()) o << " " << r.kernel.package_version;
+    o << ")";
+  } else {
+    o << " (" << r.where << ")";
+  }
+  o << "  trace: " << r.trace.mode << "\n";
+  if (!r.trace.notice.empty()) o << p.dim("note: " + r.trace.notice) << "\n";
+  return o.str();
+}
+
+std::string render_quiz(const report::Quiz& q, const TextOptions& opt) {
+  Palette p{opt.color};
+  std::ostringstream o;
+  o << "\n" << p.bold(q.name) << "  " << q.title;
+  if (!q.source.empty()) o << p.dim("  (" + q.source + ")");
+  o << "\n";
+  if (!q.lesson.empty()) o << p.dim("  lesson: " + q.lesson) << "\n";
+  if (!q.setup.empty()) o << p.dim("  setup:  " + q.setup) << "\n";
+  if (opt.background && opt.events)
+    for (const auto& e : q.background) o << p.dim("      . " + describe_event(e)) << "\n";
+  for (const auto& s : q.steps) {
+    std::string result;
+    if (!s.calls.empty() && !s.calls.back().ok)
+      result = util::errno_label(s.calls.back().err);
+    else
+      result = s.actual.empty() ? "ok" : s.actual;
+    const std::string mark = s.matched ? p.green("ok  ") : p.red("DIFF");
+    o << "  " << mark << " " << pad(s.source, 44) << result;
+    if (s.matched && !s.expected.empty() && !s.calls.empty() && !s.calls.back().ok)
+      o << p.dim("  (as expected)");
+    o << "\n";
+    if (!s.matched) {
+      o << "         " << p.red("expected: " + (s.expected.empty() ? "no error, no output"
+                                                                  : s.expected))
+        << "\n";
+      if (!s.actual.empty()) o << "         " << p.red("got:      " + s.actual) << "\n";
+    }
+    if (opt.events)
+      for (const auto& e : s.events) o << "         " << p.cyan(describe_event(e)) << "\n";
+    if (!s.explanation.empty()) o << wrap_paragraph("why: " + s.explanation, "         ", 100);
+    if (!s.note.empty()) o << wrap_paragraph("note: " + s.note, "         ", 100);
+  }
+  if (q.status == "error") o << "  " << p.red("error: " + q.error) << "\n";
+  const int bad = q.mismatches();
+  o << "  " << (q.status == "ok" ? p.green("as expected") : p.red(q.status)) << ": "
+    << (q.steps.size() - bad) << "/" << q.steps.size() << " steps matched";
+  o << p.dim("  (" + std::to_string(static_cast<int>(q.duration_ms + 0.5)) + " ms)") << "\n";
+  return o.str();
+}
+
+std::string render_summary(const report::Report& r, const TextOptions& opt) {
+  Palette p{opt.color};
+  int ok = 0, mismatch = 0, error = 0;
+  for (const auto& q : r.quizzes) {
+    if (q.status == "ok") ++ok;
+    else if (q.status == "error") ++error;
+    else ++mismatch;
+  }
+  std::ostringstream o;
+  o << "\n" << r.quizzes.size() << " quizzes: " << p.green(std::to_string(ok) + " as expected");
+  if (mismatch) o << ", " << p.red(std::to_string(mismatch) + " differ");
+  if (error) o << ", " << p.red(std::to_string(error) + " failed to run");
+  if (r.trace.mode != "none")
+    o << "; " << r.trace.events << " bucket events, " << r.trace.lost << " lost";
+  o << "\n";
+  return o.str();
+}
+
+std::string render_text(const report::Report& r, const TextOptions& opt) {
+  std::string out = render_header(r, opt);
+  for (const auto& q : r.quizzes) out += render_quiz(q, opt);
+  return out + render_summary(r, opt);
+}
+
+}  // namespace tristate::render

@@ -1,0 +1,239 @@
+#include "report/report_json.hpp"
+
+#include <stdexcept>
+
+namespace tristate::report {
+
+using nlohmann::json;
+
+namespace {
+
+// Optional fields are omitted when empty so that documents stay readable and a reader of an
+// older minor version still finds every key it knows.
+template <typename T>
+void get_opt(const json& j, const char* key, T& out) {
+  if (auto it = j.find(key); it != j.end() && !it->is_null()) it->get_to(out);
+}
+
+template <typename T>
+void put_nonempty(json& j, const char* key, const T& v) {
+  if (!v.empty()) j[key] = v;
+}
+
+int schema_major(const std::string& schema) {
+  auto slash = schema.rfind('/');
+  if (slash == std::string::npos) return -1;
+  try {
+    return std::stoi(schema.substr(slash + 1));
+  } catch (...) {
+    return -1;
+  }
+}
+
+}  // namespace
+
+int Quiz::mismatches() const {
+  int n = 0;
+  for (const auto& s : steps) n += s.matched ? 0 : 1;
+  return n;
+}
+
+int Report::mismatches() const {
+  int n = 0;
+  for (const auto& q : quizzes) n += q.mismatches() + (q.status == "error" ? 1 : 0);
+  return n;
+}
+
+void to_json(json& j, const BucketState& v) {
+  j = json{{"fastreuse", v.fastreuse}, {"fastreuseport", v.fastreuseport}};
+}
+void from_json(const json& j, BucketState& v) {
+  j.at("fastreuse").get_to(v.fastreuse);
+  j.at("fastreuseport").get_to(v.fastreuseport);
+}
+
+void to_json(json& j, const Event& v) {
+  j = json{{"ts_ns", v.ts_ns},   {"pid", v.pid},   {"tid", v.tid},       {"comm", v.comm},
+           {"netns", v.netns},   {"kind", v.kind}, {"function", v.function},
+           {"port", v.port},     {"l3mdev", v.l3mdev}, {"bucket", v.bucket}};
+  put_nonempty(j, "path", v.path);
+  if (v.before) j["before"] = *v.before;
+  if (v.after) j["after"] = *v.after;
+  if (v.requested_port) j["requested_port"] = *v.requested_port;
+  if (v.result) j["result"] = *v.result;
+  put_nonempty(j, "addr", v.addr);
+  if (v.owners) j["owners"] = v.owners;
+}
+void from_json(const json& j, Event& v) {
+  j.at("kind").get_to(v.kind);
+  j.at("function").get_to(v.function);
+  j.at("port").get_to(v.port);
+  get_opt(j, "ts_ns", v.ts_ns);
+  get_opt(j, "pid", v.pid);
+  get_opt(j, "tid", v.tid);
+  get_opt(j, "comm", v.comm);
+  get_opt(j, "netns", v.netns);
+  get_opt(j, "l3mdev", v.l3mdev);
+  get_opt(j, "bucket", v.bucket);
+  get_opt(j, "path", v.path);
+  if (j.contains("before")) v.before = j.at("before").get<BucketState>();
+  if (j.contains("after")) v.after = j.at("after").get<BucketState>();
+  if (j.contains("requested_port")) v.requested_port = j.at("requested_port").get<int>();
+  if (j.contains("result")) v.result = j.at("result").get<int>();
+  get_opt(j, "addr", v.addr);
+  get_opt(j, "owners", v.owners);
+}
+
+void to_json(json& j, const CallResult& v) {
+  j = json{{"call", v.call}, {"ok", v.ok}, {"value", v.value}};
+  if (!v.ok) {
+    j["errno"] = v.err;
+    j["errno_name"] = v.err_name;
+  }
+}
+void from_json(const json& j, CallResult& v) {
+  j.at("call").get_to(v.call);
+  j.at("ok").get_to(v.ok);
+  get_opt(j, "value", v.value);
+  get_opt(j, "errno", v.err);
+  get_opt(j, "errno_name", v.err_name);
+}
+
+void to_json(json& j, const Step& v) {
+  j = json{{"index", v.index},       {"line", v.line},
+           {"source", v.source},     {"calls", v.calls},
+           {"expected", v.expected}, {"actual", v.actual},
+           {"matched", v.matched},   {"tid", v.tid},
+           {"t_start_ns", v.t_start_ns}, {"t_end_ns", v.t_end_ns},
+           {"wall_time", v.wall_time},   {"events", v.events}};
+  put_nonempty(j, "explanation", v.explanation);
+  put_nonempty(j, "note", v.note);
+}
+void from_json(const json& j, Step& v) {
+  j.at("index").get_to(v.index);
+  j.at("source").get_to(v.source);
+  j.at("matched").get_to(v.matched);
+  get_opt(j, "line", v.line);
+  get_opt(j, "calls", v.calls);
+  get_opt(j, "expected", v.expected);
+  get_opt(j, "actual", v.actual);
+  get_opt(j, "tid", v.tid);
+  get_opt(j, "t_start_ns", v.t_start_ns);
+  get_opt(j, "t_end_ns", v.t_end_ns);
+  get_opt(j, "wall_time", v.wall_time);
+  get_opt(j, "events", v.events);
+  get_opt(j, "explanation", v.explanation);
+  get_opt(j, "note", v.note);
+}
+
+void to_json(json& j, const Sysctls& v) {
+  j = json{{"ip_local_port_range", v.ip_local_port_range},
+           {"ip_local_reserved_ports", v.ip_local_reserved_ports},
+           {"ip_autobind_reuse", v.ip_autobind_reuse}};
+}
+void from_json(const json& j, Sysctls& v) {
+  get_opt(j, "ip_local_port_range", v.ip_local_port_range);
+  get_opt(j, "ip_local_reserved_ports", v.ip_local_reserved_ports);
+  get_opt(j, "ip_autobind_reuse", v.ip_autobind_reuse);
+}
+
+void to_json(json& j, const Quiz& v) {
+  j = json{{"name", v.name},     {"file", v.file},     {"title", v.title},
+           {"source", v.source}, {"lesson", v.lesson}, {"setup", v.setup},
+           {"sysctls", v.sysctls}, {"status", v.status}, {"duration_ms", v.duration_ms},
+           {"steps", v.steps},   {"background", v.background}};
+  put_nonempty(j, "error", v.error);
+}
+void from_json(const json& j, Quiz& v) {
+  j.at("name").get_to(v.name);
+  j.at("status").get_to(v.status);
+  j.at("steps").get_to(v.steps);
+  get_opt(j, "file", v.file);
+  get_opt(j, "title", v.title);
+  get_opt(j, "source", v.source);
+  get_opt(j, "lesson", v.lesson);
+  get_opt(j, "setup", v.setup);
+  get_opt(j, "sysctls", v.sysctls);
+  get_opt(j, "duration_ms", v.duration_ms);
+  get_opt(j, "background", v.background);
+  get_opt(j, "error", v.error);
+}
+
+void to_json(json& j, const KernelInfo& v) {
+  j = json{{"release", v.release}, {"version", v.version}, {"machine", v.machine},
+           {"origin", v.origin}};
+  put_nonempty(j, "series", v.series);
+  put_nonempty(j, "package", v.package);
+  put_nonempty(j, "package_version", v.package_version);
+}
+void from_json(const json& j, KernelInfo& v) {
+  j.at("release").get_to(v.release);
+  get_opt(j, "version", v.version);
+  get_opt(j, "machine", v.machine);
+  get_opt(j, "origin", v.origin);
+  get_opt(j, "series", v.series);
+  get_opt(j, "package", v.package);
+  get_opt(j, "package_version", v.package_version);
+}
+
+void to_json(json& j, const Probe& v) {
+  j = json{{"function", v.function}, {"mechanism", v.mechanism}, {"attached", v.attached}};
+  put_nonempty(j, "error", v.error);
+}
+void from_json(const json& j, Probe& v) {
+  j.at("function").get_to(v.function);
+  get_opt(j, "mechanism", v.mechanism);
+  get_opt(j, "attached", v.attached);
+  get_opt(j, "error", v.error);
+}
+
+void to_json(json& j, const TraceInfo& v) {
+  j = json{{"mode", v.mode}, {"probes", v.probes}, {"events", v.events}, {"lost", v.lost}};
+  put_nonempty(j, "notice", v.notice);
+}
+void from_json(const json& j, TraceInfo& v) {
+  j.at("mode").get_to(v.mode);
+  get_opt(j, "notice", v.notice);
+  get_opt(j, "probes", v.probes);
+  get_opt(j, "events", v.events);
+  get_opt(j, "lost", v.lost);
+}
+
+void to_json(json& j, const Report& v) {
+  j = json{{"schema", v.schema},   {"tool_version", v.tool_version},
+           {"created", v.created}, {"command", v.command},
+           {"where", v.where},     {"kernel", v.kernel},
+           {"trace", v.trace},     {"quizzes", v.quizzes}};
+}
+void from_json(const json& j, Report& v) {
+  j.at("schema").get_to(v.schema);
+  j.at("kernel").get_to(v.kernel);
+  j.at("quizzes").get_to(v.quizzes);
+  get_opt(j, "tool_version", v.tool_version);
+  get_opt(j, "created", v.created);
+  get_opt(j, "command", v.command);
+  get_opt(j, "where", v.where);
+  get_opt(j, "trace", v.trace);
+}
+
+Report parse_report(const std::string& text, const std::string& what) {
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::parse_error& e) {
+    throw std::runtime_error(what + ": not valid JSON (at byte " + std::to_string(e.byte) +
+                             "): " + e.what());
+  }
+  if (!j.is_object() || !j.contains("schema") || !j["schema"].is_string())
+    throw std::runtime_error(what + ": not a tristate report (no \"schema\" string)");
+  const auto schema = j["schema"].get<std::string>();
+  if (schema.rfind("tristate.report/", 0) != 0 || schema_major(schema) != schema_major(kSchema))
+    throw std::runtime_error(what + ": schema " + schema + ", this tristate reads " + kSchema);
+  try {
+    return j.get<Report>();
+  } catch (const json::exception& e) {
+    throw std::runtime_error(what + ": malformed report: " + e.what());
+  }
+}
+
+}  // namespace tristate::report

@@ -1,0 +1,191 @@
+// `tristate kernels`: the lab's kernel cache (list, fetch, prune) and `kernels boot`, which
+// boots one kernel with the running tristate in a busybox initramfs and runs a command —
+// the way to try anything inside a guest (the tracer's tests use it).
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+#include "cli/commands.hpp"
+#include "lab/cache.hpp"
+#include "lab/catalog.hpp"
+#include "lab/guest.hpp"
+#include "lab/kernel_spec.hpp"
+
+namespace tristate::cli {
+namespace {
+
+std::string human_size(std::uint64_t bytes) {
+  char buf[32];
+  if (bytes >= 1024 * 1024) std::snprintf(buf, sizeof buf, "%.1f MiB", double(bytes) / (1024 * 1024));
+  else std::snprintf(buf, sizeof buf, "%.1f KiB", double(bytes) / 1024);
+  return buf;
+}
+
+lab::Progress progress_printer() {
+  return [](const std::string& line) { spdlog::info("{}", line); };
+}
+
+int list(const lab::Cache& cache) {
+  auto cached = cache.list();
+  std::cout << "cache: " << cache.root().string() << "\n\n";
+  std::cout << "series  source                                cached\n";
+  for (auto& s : lab::known_series()) {
+    std::string what = "-";
+    for (auto& k : cached)
+      if (k.manifest.series == s.name && k.manifest.origin != "path") {
+        what = k.manifest.package + " " + k.manifest.version + " (" + k.manifest.release + ", " +
+               human_size(k.manifest.size) + ")";
+        break;
+      }
+    std::printf("%-7s %-37s %s\n", s.name.c_str(), s.note.c_str(), what.c_str());
+  }
+  std::fflush(stdout);
+  if (!cached.empty()) {
+    std::cout << "\nall cached kernels:\n";
+    for (auto& k : cached)
+      std::cout << "  " << k.manifest.package << " " << k.manifest.version << "  "
+                << human_size(k.manifest.size) << "  " << k.vmlinuz.string() << "\n";
+  }
+  std::cout << "\ndisk used: " << human_size(lab::Cache::disk_usage(cache.root())) << "\n";
+  return kExitOk;
+}
+
+int fetch(const lab::Cache& cache, const std::vector<std::string>& specs) {
+  int rc = kExitOk;
+  for (auto& text : specs) {
+    try {
+      auto spec = lab::parse_kernel_spec(text);
+      lab::Kernel k;
+      if (spec.kind == lab::KernelSpec::Kind::Series) k = lab::fetch_series(spec.value, cache, progress_printer());
+      else if (spec.kind == lab::KernelSpec::Kind::Package)
+        k = lab::resolve_kernel(spec, cache, progress_printer());
+      else
+        throw std::invalid_argument("`kernels fetch` takes series or package names, not '" + text + "'");
+      std::cout << text << ": " << k.manifest.package << " " << k.manifest.version << " ("
+                << k.manifest.release << ") " << k.vmlinuz.string() << "\n";
+    } catch (const std::exception& e) {
+      spdlog::error("{}: {}", text, e.what());
+      rc = kExitError;
+    }
+  }
+  return rc;
+}
+
+struct BootOptions {
+  std::string spec;
+  std::vector<std::string> argv;
+  std::vector<std::string> files;  // HOST[:GUEST]
+  std::vector<std::string> exes;
+  std::string result = "/tmp/result";
+  std::string init_file;
+  int timeout_s = 120;
+  bool console = false;
+  bool no_self = false;
+};
+
+int boot(const lab::Cache& cache, const BootOptions& o, const Globals& g) {
+  lab::GuestRequest req;
+  try {
+    auto spec = lab::parse_kernel_spec(o.spec);
+    if (spec.kind == lab::KernelSpec::Kind::Host)
+      throw std::invalid_argument("`kernels boot` needs a guest kernel, not 'host'");
+    auto kernel = lab::resolve_kernel(spec, cache, progress_printer());
+    req.argv = o.argv;
+    if (req.argv.empty()) req.argv = {"uname", "-a"};
+    req.result_path = o.result;
+    if (!o.no_self) req.executables.push_back(g.self_exe);
+    for (auto& e : o.exes) req.executables.push_back(e);
+    for (auto& f : o.files) {
+      auto colon = f.find(':');
+      std::string host = colon == std::string::npos ? f : f.substr(0, colon);
+      std::string guest = colon == std::string::npos ? "/data/" + std::filesystem::path(f).filename().string()
+                                                     : f.substr(colon + 1);
+      req.files.push_back({host, guest});
+    }
+    if (!o.init_file.empty()) {
+      std::ifstream in(o.init_file);
+      if (!in) throw std::runtime_error(o.init_file + ": cannot read the init script");
+      std::stringstream ss;
+      ss << in.rdbuf();
+      req.init_override = ss.str();
+    }
+    req.timeout = std::chrono::seconds(o.timeout_s);
+    req.progress = progress_printer();
+    req.label = o.spec;
+    if (o.console) req.on_console = [](const std::string& l) { std::cerr << "console| " << l << "\n"; };
+    auto r = lab::run_guest(kernel, req, cache);
+    if (r.has_payload) std::cout << r.payload << std::flush;
+    spdlog::info("{}: exit status {}, boot {:.2f} s, run {:.2f} s, total {:.2f} s", r.release,
+                 r.exit_status, r.boot_s, r.run_s, r.total_s);
+    return r.exit_status;
+  } catch (const lab::GuestError& e) {
+    spdlog::error("{}", e.detail());
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+  }
+  return kExitError;
+}
+
+}  // namespace
+
+void add_kernels_command(CLI::App& app, Globals& g) {
+  auto* sub = app.add_subcommand(
+      "kernels",
+      "Debian kernels for lab guests (--kernel SPEC): list the known series and what is\n"
+      "cached, fetch ahead of time, prune the cache.");
+  sub->require_subcommand(0, 1);
+
+  auto* ls = sub->add_subcommand("list", "Known series, cached kernels and the cache path (default)");
+  auto specs = std::make_shared<std::vector<std::string>>();
+  auto* fe = sub->add_subcommand("fetch", "Download the newest kernel of each SERIES (or a package) now");
+  fe->add_option("series", *specs, "5.10, 6.1, 6.12, latest, or linux-image-…/linux-binary-… packages")
+      ->required();
+  auto* pr = sub->add_subcommand("prune", "Delete the whole cache (kernels, apt lists, initramfs images)");
+
+  auto bo = std::make_shared<BootOptions>();
+  auto* bt = sub->add_subcommand(
+      "boot",
+      "Boot SPEC with this tristate (at /usr/bin/tristate) in a busybox initramfs, run\n"
+      "ARGV (default: uname -a), print the guest file --result (default /tmp/result) on\n"
+      "stdout; exit with the command's status. Example:\n"
+      "  tristate kernels boot 6.12 -- sh -c 'tristate --version > /tmp/result'");
+  bt->add_option("spec", bo->spec, "Series, package name or vmlinuz path")->required();
+  bt->add_option("argv", bo->argv, "Command run in the guest (after --)");
+  bt->add_option("--file", bo->files, "HOST[:GUEST] file to ship (default guest dir /data/)");
+  bt->add_option("--exe", bo->exes, "Extra host executable shipped to /usr/bin with its libraries");
+  bt->add_option("--result", bo->result, "Guest file sent back and printed on stdout");
+  bt->add_option("--init", bo->init_file, "Use this file as /init instead of the generated one");
+  bt->add_option("--timeout", bo->timeout_s, "Seconds before the guest is killed")->default_val(120)
+      ->check(CLI::Range(1, 86400));
+  bt->add_flag("--console", bo->console, "Echo the guest console on stderr");
+  bt->add_flag("--no-self", bo->no_self, "Do not ship the running tristate");
+
+  auto run = [&g](auto fn) {
+    try {
+      g.exit_code = fn(lab::Cache::from_environment());
+    } catch (const std::exception& e) {
+      spdlog::error("{}", e.what());
+      g.exit_code = kExitError;
+    }
+  };
+  sub->callback([sub, ls, run] {
+    if (sub->get_subcommands().empty()) run([](const lab::Cache& c) { return list(c); });
+    (void)ls;
+  });
+  ls->callback([run] { run([](const lab::Cache& c) { return list(c); }); });
+  fe->callback([run, specs] { run([specs](const lab::Cache& c) { return fetch(c, *specs); }); });
+  pr->callback([run] {
+    run([](const lab::Cache& c) {
+      auto bytes = c.prune();
+      std::cout << "removed " << c.root().string() << " (" << human_size(bytes) << ")\n";
+      return kExitOk;
+    });
+  });
+  bt->callback([run, bo, &g] { run([bo, &g](const lab::Cache& c) { return boot(c, *bo, g); }); });
+}
+
+}  // namespace tristate::cli

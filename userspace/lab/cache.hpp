@@ -1,0 +1,92 @@
+// The lab's on-disk cache:
+//   <root>/apt/<series>/{sources.list,lists/,cache/}   private apt configuration per series
+//   <root>/apt/<series>.lock                            flock while apt runs for that series
+//   <root>/kernels/<package>/{vmlinuz,manifest.json}    one extracted kernel per package
+//   <root>/initramfs/<sha256>.cpio.gz                   initramfs images by content hash
+// <root> is $XDG_CACHE_HOME/tristate, else $HOME/.cache/tristate.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tristate::lab {
+
+struct KernelManifest {
+  std::string origin = "series";  // series | package | path
+  std::string series;             // "6.1" ("" when unknown)
+  std::string package;            // Debian package the vmlinuz came from
+  std::string version;            // Debian package version, e.g. 6.1.158-1
+  std::string release;            // kernel release (uname -r), e.g. 6.1.0-41-cloud-amd64
+  std::uint64_t size = 0;         // bytes of vmlinuz
+  std::string sha256;             // of vmlinuz
+  std::string fetched;            // ISO 8601 UTC
+};
+
+std::string manifest_to_json(const KernelManifest& m);
+// Throws std::runtime_error naming `what` on bad JSON or missing fields.
+KernelManifest manifest_from_json(const std::string& text, const std::string& what);
+
+// A kernel ready to boot.
+struct Kernel {
+  std::filesystem::path vmlinuz;
+  KernelManifest manifest;
+};
+
+// Thrown when a cache entry is present but unusable (missing vmlinuz, sha mismatch, bad
+// manifest). what() names the path and the fix.
+struct CorruptCacheEntry : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+class Cache {
+ public:
+  // Root from the environment ($XDG_CACHE_HOME, $HOME).
+  static Cache from_environment();
+  explicit Cache(std::filesystem::path root) : root_(std::move(root)) {}
+
+  const std::filesystem::path& root() const { return root_; }
+  std::filesystem::path apt_dir(const std::string& series) const { return root_ / "apt" / series; }
+  std::filesystem::path apt_lock(const std::string& series) const {
+    return root_ / "apt" / (series + ".lock");
+  }
+  std::filesystem::path kernels_dir() const { return root_ / "kernels"; }
+  std::filesystem::path kernel_dir(const std::string& package) const { return kernels_dir() / package; }
+  std::filesystem::path initramfs_dir() const { return root_ / "initramfs"; }
+
+  // Loads and verifies one entry (vmlinuz present, size and sha256 as recorded).
+  // Throws CorruptCacheEntry naming the path and the fix.
+  Kernel load(const std::filesystem::path& entry_dir) const;
+  // Entries whose manifest reads; unverified (listing must stay fast). Newest first per series.
+  std::vector<Kernel> list() const;
+  // The newest cached entry of a series, verified; nullopt when none is cached.
+  std::optional<Kernel> newest_of_series(const std::string& series) const;
+  // Writes manifest.json for an extracted vmlinuz in entry_dir (computes size and sha256).
+  Kernel install(const std::filesystem::path& entry_dir, KernelManifest m) const;
+  // Removes everything under the root; returns the bytes freed.
+  std::uint64_t prune() const;
+  // Total bytes under a directory (0 when it does not exist).
+  static std::uint64_t disk_usage(const std::filesystem::path& dir);
+
+ private:
+  std::filesystem::path root_;
+};
+
+// Holds an exclusive flock on a file (created if needed) for the object's lifetime, so two
+// tristate processes never run apt on the same private lists or build the same entry.
+class FileLock {
+ public:
+  explicit FileLock(const std::filesystem::path& path);
+  ~FileLock();
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+std::string utc_now_iso8601();
+
+}  // namespace tristate::lab

@@ -1,0 +1,42 @@
+// Finding, downloading and caching Debian kernels.
+//
+//   Cache cache = Cache::from_environment();
+//   Kernel k = resolve_kernel(parse_kernel_spec("6.1"), cache, progress);   // cached: no network
+//   Kernel k = fetch_series("latest", cache, progress);                     // asks the mirror
+//
+// Downloads use a private apt configuration per series (apt_sources.hpp) under the cache,
+// `apt-get download` into a scratch directory, then only vmlinuz is extracted from the .deb
+// and the .deb is deleted.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "lab/cache.hpp"
+#include "lab/kernel_spec.hpp"
+#include "report/report.hpp"
+
+namespace tristate::lab {
+
+// One human line per stage ("downloading linux-image-… (bookworm-security)", "extracting …").
+using Progress = std::function<void(const std::string&)>;
+
+// A kernel for a non-host spec. Series: the newest cached kernel of the series, fetched
+// when none is cached. Package: the cached entry, fetched when absent. Path: the file as is.
+// A corrupt cache entry is deleted and fetched again (said through progress); if that
+// fails, the error names the entry and the fix. Throws std::runtime_error (one line + detail).
+Kernel resolve_kernel(const KernelSpec& spec, const Cache& cache, const Progress& progress);
+
+// Updates the series' private package lists and makes sure the newest kernel of the series
+// is cached (downloads it when it is not).
+Kernel fetch_series(const std::string& series, const Cache& cache, const Progress& progress);
+
+// Downloads one package (looked up in `series`' suites, or in every series' suites when
+// series is "") unless it is cached.
+Kernel fetch_package(const std::string& package, const std::string& series, const Cache& cache,
+                     const Progress& progress);
+
+// Where the kernel came from, for Report::kernel (release/version are filled by the guest).
+report::KernelInfo kernel_origin(const Kernel& k);
+
+}  // namespace tristate::lab

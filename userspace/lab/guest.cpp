@@ -1,0 +1,155 @@
+#include "lab/guest.hpp"
+
+#include <atomic>
+#include <cerrno>
+#include <poll.h>
+#include <thread>
+#include <unistd.h>
+
+#include "lab/process.hpp"
+#include "lab/serial_decoder.hpp"
+
+namespace tristate::lab {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0, Clock::time_point t) {
+  return std::chrono::duration<double>(t - t0).count();
+}
+
+std::vector<std::string> to_vector(const std::deque<std::string>& d) { return {d.begin(), d.end()}; }
+
+std::string kernel_name(const Kernel& k) {
+  if (!k.manifest.package.empty()) return k.manifest.package;
+  return k.vmlinuz.string();
+}
+
+}  // namespace
+
+std::string GuestError::detail() const {
+  std::string out = what();
+  if (!console_tail.empty()) {
+    out += "\nlast console lines:\n";
+    for (auto& l : console_tail) out += "  | " + l + "\n";
+  }
+  return out;
+}
+
+GuestResult run_guest(const Kernel& kernel, const GuestRequest& req, const Cache& cache) {
+  auto say = [&](const std::string& s) {
+    if (req.progress) req.progress(req.label.empty() ? s : req.label + ": " + s);
+  };
+  if (!have_program("qemu-system-x86_64"))
+    throw GuestError("qemu-system-x86_64 not found: install it with `apt-get install qemu-system-x86`", {});
+
+  InitramfsSpec spec;
+  spec.executables = req.executables;
+  spec.files = req.files;
+  spec.init = req.init_override.empty() ? make_init_script(req.argv, req.result_path) : req.init_override;
+  auto initrd = build_initramfs(spec, cache, req.progress);
+
+  std::vector<std::string> argv = {"qemu-system-x86_64", "-m", std::to_string(req.memory_mb),
+                                   "-smp", "1", "-nographic", "-no-reboot",
+                                   "-kernel", kernel.vmlinuz.string(), "-initrd", initrd.string(),
+                                   "-append", "console=ttyS0 quiet panic=-1"};
+  if (access("/dev/kvm", R_OK | W_OK) == 0) argv.insert(argv.end(), {"-accel", "kvm", "-cpu", "host"});
+  else argv.insert(argv.end(), {"-accel", "tcg"});
+
+  say("booting " + kernel_name(kernel));
+  SerialDecoder dec;
+  dec.on_line = req.on_console;
+  auto t0 = Clock::now();
+  auto deadline = t0 + req.timeout;
+  Child qemu = Child::spawn(argv);
+  Clock::time_point t_ready{}, t_exit{};
+  char buf[65536];
+  bool timed_out = false;
+  for (;;) {
+    auto now = Clock::now();
+    if (now >= deadline) {
+      timed_out = true;
+      break;
+    }
+    int ms = int(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count()) + 1;
+    pollfd pfd{qemu.output_fd(), POLLIN, 0};
+    int n = poll(&pfd, 1, ms);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) continue;
+    ssize_t got = read(qemu.output_fd(), buf, sizeof buf);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) break;  // qemu closed its output: it exited
+    bool was_ready = dec.ready();
+    bool was_done = dec.exit_status().has_value();
+    dec.feed(std::string_view(buf, std::size_t(got)));
+    if (!was_ready && dec.ready()) {
+      t_ready = Clock::now();
+      say("booted " + dec.release() + " in " + std::to_string(seconds_since(t0, t_ready)).substr(0, 4) + " s");
+    }
+    if (!was_done && dec.exit_status()) t_exit = Clock::now();
+  }
+  dec.finish();
+  if (timed_out) {
+    qemu.kill_and_wait();
+    throw GuestError("guest " + kernel_name(kernel) + " timed out after " +
+                         std::to_string(req.timeout.count()) + " s (" +
+                         (dec.ready() ? "while running the command" : "still booting") +
+                         "); qemu killed",
+                     to_vector(dec.tail()));
+  }
+  int qemu_status = qemu.wait();
+  auto t_end = Clock::now();
+
+  if (!dec.exit_status()) {
+    bool panic = false;
+    for (auto& l : dec.tail())
+      if (l.find("Kernel panic") != std::string::npos) panic = true;
+    std::string why = panic ? "the guest kernel panicked"
+                      : dec.ready() ? "the guest stopped before its command finished"
+                                    : "the guest stopped before /init started";
+    throw GuestError(why + " (" + kernel_name(kernel) + ", qemu exit status " +
+                         std::to_string(qemu_status) + ")",
+                     to_vector(dec.tail()));
+  }
+  GuestResult r;
+  r.release = dec.release();
+  r.exit_status = *dec.exit_status();
+  r.has_payload = dec.has_payload();
+  if (r.has_payload) {
+    try {
+      r.payload = dec.payload();
+    } catch (const std::exception& e) {
+      throw GuestError(std::string(e.what()) + " (" + kernel_name(kernel) + ")", to_vector(dec.tail()));
+    }
+  }
+  r.boot_s = seconds_since(t0, t_ready);
+  r.run_s = seconds_since(t_ready, t_exit);
+  r.total_s = seconds_since(t0, t_end);
+  r.console_tail = to_vector(dec.tail());
+  return r;
+}
+
+std::vector<GuestOutcome> run_guests(const std::vector<GuestJob>& jobs, const Cache& cache, int parallel) {
+  if (parallel <= 0) parallel = int(std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<GuestOutcome> out(jobs.size());
+  std::atomic<std::size_t> next{0};
+  auto worker = [&] {
+    for (std::size_t i; (i = next.fetch_add(1)) < jobs.size();) {
+      try {
+        out[i].result = run_guest(jobs[i].kernel, jobs[i].request, cache);
+        out[i].ok = true;
+      } catch (const GuestError& e) {
+        out[i].error = e.what();
+        out[i].console_tail = e.console_tail;
+      } catch (const std::exception& e) {
+        out[i].error = e.what();
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int t = 0; t < parallel && std::size_t(t) < jobs.size(); ++t) threads.emplace_back(worker);
+  for (auto& t : threads) t.join();
+  return out;
+}
+
+}  // namespace tristate::lab

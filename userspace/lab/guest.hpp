@@ -1,0 +1,77 @@
+// Booting a kernel under qemu with a generated initramfs and collecting what the guest sent.
+//
+//   GuestRequest req;
+//   req.executables = {"/proc/self/exe"};                       // lands at /usr/bin/<name>
+//   req.files = {{"/host/quizzes/post-1.quiz", "/quiz/post-1.quiz"}};
+//   req.argv = {"tristate", "quiz", "--json", "/tmp/report.json", "/quiz/post-1.quiz"};
+//   req.result_path = "/tmp/report.json";
+//   GuestResult r = run_guest(kernel, req, cache);              // throws GuestError
+//   report::parse_report(r.payload, "guest " + r.release);
+//
+// qemu-system-x86_64 -m 1024 -smp 1 -nographic -no-reboot (KVM when /dev/kvm is usable, else
+// TCG); the serial console is qemu's stdout. qemu is owned by an RAII handle and gets
+// PR_SET_PDEATHSIG: no return path, exception or death of tristate leaves it running.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "lab/cache.hpp"
+#include "lab/catalog.hpp"
+#include "lab/initramfs.hpp"
+
+namespace tristate::lab {
+
+struct GuestRequest {
+  std::vector<std::string> argv;            // run by /init (PATH=/usr/bin:/bin:/sbin)
+  std::string result_path = "/tmp/result";  // guest file sent back as the payload ("" = none)
+  std::vector<std::string> executables;     // host executables shipped with their libraries
+  std::vector<GuestFile> files;             // extra files (quizzes, …)
+  std::string init_override;                // replaces the generated /init (tests)
+  std::chrono::seconds timeout{120};        // whole guest, boot included
+  int memory_mb = 1024;
+  std::string label;                        // prefix for progress lines, e.g. "6.1"
+  Progress progress;                        // initramfs / boot / done lines
+  std::function<void(const std::string&)> on_console;  // every console line, live
+};
+
+struct GuestResult {
+  std::string release;       // guest uname -r
+  int exit_status = -1;      // of argv in the guest
+  bool has_payload = false;  // result_path existed in the guest
+  std::string payload;       // its bytes
+  double boot_s = 0;         // qemu start until /init's READY marker
+  double run_s = 0;          // READY until the EXIT marker
+  double total_s = 0;        // qemu start until qemu exited
+  std::vector<std::string> console_tail;  // last console lines (not markers, not payload)
+};
+
+// A guest that did not deliver: timeout, panic, init died, damaged payload, qemu missing.
+// what() is one line; console_tail holds the last console lines for the user.
+struct GuestError : std::runtime_error {
+  GuestError(const std::string& msg, std::vector<std::string> tail)
+      : std::runtime_error(msg), console_tail(std::move(tail)) {}
+  std::vector<std::string> console_tail;
+  std::string detail() const;  // what() + the tail, ready to print
+};
+
+GuestResult run_guest(const Kernel& kernel, const GuestRequest& request, const Cache& cache);
+
+// Several guests side by side, at most `jobs` at a time (<= 0: the number of cores).
+// Results come back in the order of the input; one guest's failure does not stop the others.
+struct GuestJob {
+  Kernel kernel;
+  GuestRequest request;
+};
+struct GuestOutcome {
+  bool ok = false;
+  GuestResult result;          // when ok
+  std::string error;           // one line, when !ok
+  std::vector<std::string> console_tail;
+};
+std::vector<GuestOutcome> run_guests(const std::vector<GuestJob>& jobs, const Cache& cache, int parallel);
+
+}  // namespace tristate::lab

@@ -1,0 +1,190 @@
+#include "lab/initramfs.hpp"
+
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <unistd.h>
+
+#include "lab/process.hpp"
+#include "lab/sha256.hpp"
+
+namespace fs = std::filesystem;
+
+namespace tristate::lab {
+namespace {
+
+constexpr const char* kBusybox = "/bin/busybox";
+
+void say(const Progress& p, const std::string& s) {
+  if (p) p(s);
+}
+
+bool is_static_busybox(const std::string& path) {
+  auto r = run_tool({"ldd", path});
+  return r.out.find("not a dynamic executable") != std::string::npos ||
+         r.err.find("not a dynamic executable") != std::string::npos;
+}
+
+void copy_into(const fs::path& root, const std::string& host, const std::string& guest, bool strip) {
+  fs::path dst = root / fs::path(guest).relative_path();
+  fs::create_directories(dst.parent_path());
+  // Debug info is most of a RelWithDebInfo binary; the guest unpacks every byte under TCG.
+  if (strip && have_program("strip") &&
+      run_tool({"strip", "--strip-debug", "-o", dst.string(), host}).status == 0) {
+    fs::permissions(dst, fs::status(host).permissions());
+    return;
+  }
+  fs::copy_file(host, dst, fs::copy_options::overwrite_existing);
+}
+
+}  // namespace
+
+std::string shell_quote(const std::string& w) {
+  std::string out = "'";
+  for (char c : w) {
+    if (c == '\'') out += "'\\''";
+    else out += c;
+  }
+  return out + "'";
+}
+
+std::string make_init_script(const std::vector<std::string>& argv, const std::string& result_path) {
+  std::string cmd;
+  for (auto& a : argv) cmd += (cmd.empty() ? "" : " ") + shell_quote(a);
+  std::ostringstream s;
+  s << "#!/bin/busybox sh\n"
+       "# tristate lab guest init\n"
+       "/bin/busybox mkdir -p /proc /sys /dev /tmp /run /sbin /usr/bin /usr/sbin\n"
+       "/bin/busybox --install -s\n"
+       "export PATH=/usr/bin:/bin:/sbin:/usr/sbin HOME=/root\n"
+       "mount -t devtmpfs devtmpfs /dev 2>/dev/null\n"
+       "exec 0</dev/console 1>/dev/console 2>&1\n"
+       "mount -t proc proc /proc\n"
+       "mount -t sysfs sysfs /sys\n"
+       // printk lines would land inside the base64 payload; emergencies (panics) still show.
+       "echo 1 > /proc/sys/kernel/printk\n"
+       "mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null\n"
+       "mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null\n"
+       "mkdir -p /sys/fs/bpf && mount -t bpf bpf /sys/fs/bpf 2>/dev/null\n"
+       "ip link set lo up\n"
+       "echo \""
+    << kMarkReady
+    << " $(uname -r)@@\"\n"
+       "cd /\n"
+    << cmd
+    << "\n"
+       "st=$?\n";
+  if (!result_path.empty()) {
+    s << "if [ -f " << shell_quote(result_path) << " ]; then\n"
+      << "  echo \"" << kMarkBegin << "@@\"\n"
+      << "  base64 " << shell_quote(result_path) << "\n"
+      << "  echo \"" << kMarkEnd << " $(wc -c < " << shell_quote(result_path) << ")@@\"\n"
+      << "else\n"
+      << "  echo \"" << kMarkNone << "@@\"\n"
+      << "fi\n";
+  }
+  s << "echo \"" << kMarkExit << " $st@@\"\n"
+    << "poweroff -f\n";
+  return s.str();
+}
+
+std::vector<std::string> ldd_libraries(const std::string& binary) {
+  auto r = run_tool({"ldd", binary});
+  std::string all = r.out + r.err;
+  if (all.find("not a dynamic executable") != std::string::npos ||
+      all.find("statically linked") != std::string::npos)
+    return {};
+  if (r.status != 0) throw std::runtime_error("ldd " + binary + " failed: " + r.err);
+  std::vector<std::string> libs;
+  std::istringstream in(r.out);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.find("not found") != std::string::npos)
+      throw std::runtime_error(binary + ": library missing on this machine: " + line);
+    // "libx.so => /path (0x…)" or "/lib64/ld-linux-x86-64.so.2 (0x…)"; vdso has no path.
+    auto arrow = line.find("=> ");
+    std::string rest = arrow == std::string::npos ? line : line.substr(arrow + 3);
+    auto b = rest.find_first_not_of(" \t");
+    if (b == std::string::npos || rest[b] != '/') continue;
+    libs.push_back(rest.substr(b, rest.find(' ', b) - b));
+  }
+  if (fs::exists("/lib64/ld-linux-x86-64.so.2")) libs.push_back("/lib64/ld-linux-x86-64.so.2");
+  return libs;
+}
+
+fs::path build_initramfs(const InitramfsSpec& spec, const Cache& cache, const Progress& progress) {
+  if (!fs::exists(kBusybox) || !is_static_busybox(kBusybox))
+    throw std::runtime_error(std::string(kBusybox) +
+                             " missing or not static: install it with `apt-get install busybox-static`");
+  for (auto tool : {"cpio", "gzip"})
+    if (!have_program(tool))
+      throw std::runtime_error(std::string(tool) + " not found: install it with `apt-get install " + tool + "`");
+
+  // guest path -> host path (sorted, so the hash does not depend on discovery order)
+  std::map<std::string, std::string> content;
+  std::set<std::string> executables;
+  content["/bin/busybox"] = kBusybox;
+  for (auto& exe : spec.executables) {
+    std::error_code ec;
+    fs::path real = fs::canonical(exe, ec);
+    if (ec) throw std::runtime_error(exe + ": cannot ship into the guest: " + ec.message());
+    std::string guest = "/usr/bin/" + real.filename().string();
+    content[guest] = real.string();
+    executables.insert(guest);
+    for (auto& lib : ldd_libraries(real.string())) content[lib] = fs::canonical(lib).string();
+  }
+  for (auto& f : spec.files) {
+    if (f.guest_path.empty() || f.guest_path[0] != '/')
+      throw std::runtime_error("guest path '" + f.guest_path + "' for " + f.host_path + " is not absolute");
+    if (!fs::is_regular_file(f.host_path))
+      throw std::runtime_error(f.host_path + ": no such file to ship into the guest");
+    content[f.guest_path] = f.host_path;
+  }
+
+  Sha256 h;
+  h.update("tristate-initramfs/1\n");
+  for (auto& [guest, host] : content) {
+    h.update(guest);
+    h.update("\n", 1);
+    sha256_add_file(h, host);
+  }
+  h.update(spec.init);
+  std::string hash = h.hex();
+  fs::path out = cache.initramfs_dir() / (hash.substr(0, 32) + ".cpio.gz");
+  if (fs::exists(out)) return out;
+
+  FileLock lock(cache.initramfs_dir() / (hash.substr(0, 32) + ".lock"));
+  if (fs::exists(out)) return out;
+  say(progress, "building initramfs (" + std::to_string(content.size()) + " files)");
+  fs::path stage = cache.initramfs_dir() / (".stage-" + hash.substr(0, 16) + "-" + std::to_string(getpid()));
+  fs::remove_all(stage);
+  struct Cleanup {
+    fs::path p;
+    ~Cleanup() {
+      std::error_code ec;
+      fs::remove_all(p, ec);
+    }
+  } cleanup{stage};
+  for (auto& [guest, host] : content) copy_into(stage, host, guest, executables.count(guest) > 0);
+  {
+    std::ofstream init(stage / "init");
+    init << spec.init;
+  }
+  fs::permissions(stage / "init", fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                      fs::perms::others_read | fs::perms::others_exec);
+  fs::path tmp = out.string() + ".tmp-" + std::to_string(getpid());
+  auto r = run_tool({"bash", "-o", "pipefail", "-c",
+                     "cd \"$1\" && find . | LC_ALL=C sort | "
+                     "cpio -o -H newc -R 0:0 --quiet | gzip -1 > \"$2\"",
+                     "bash", stage.string(), tmp.string()});
+  if (r.status != 0) {
+    fs::remove(tmp);
+    throw std::runtime_error("packing the initramfs failed (cpio | gzip): " + r.err);
+  }
+  fs::rename(tmp, out);
+  return out;
+}
+
+}  // namespace tristate::lab

@@ -1,0 +1,130 @@
+#include "lab/serial_decoder.hpp"
+
+#include <stdexcept>
+
+#include "lab/initramfs.hpp"
+
+namespace tristate::lab {
+namespace {
+
+int b64_value(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return -1;
+}
+
+// Text between "<marker> " and the closing "@@" of a marker line, or nullopt.
+std::optional<std::string> marker_arg(const std::string& line, const char* marker) {
+  auto p = line.find(marker);
+  if (p == std::string::npos) return std::nullopt;
+  std::string rest = line.substr(p + std::string(marker).size());
+  auto end = rest.rfind("@@");
+  if (end == std::string::npos) return std::nullopt;
+  rest = rest.substr(0, end);
+  if (!rest.empty() && rest[0] == ' ') rest.erase(0, 1);
+  return rest;
+}
+
+}  // namespace
+
+std::string base64_decode(std::string_view text) {
+  std::string out;
+  unsigned buf = 0;
+  int bits = 0, pad = 0, count = 0;
+  for (char c : text) {
+    if (c == ' ' || c == '\n' || c == '\r' || c == '\t') continue;
+    if (c == '=') {
+      ++pad;
+      ++count;
+      continue;
+    }
+    int v = b64_value(c);
+    if (v < 0 || pad > 0)
+      throw std::runtime_error(std::string("bad base64 character '") + c + "' in the guest payload");
+    ++count;
+    buf = (buf << 6) | unsigned(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += char((buf >> bits) & 0xff);
+    }
+  }
+  if (count % 4 != 0 || pad > 2) throw std::runtime_error("truncated base64 in the guest payload");
+  return out;
+}
+
+void SerialDecoder::feed(std::string_view bytes) {
+  for (char c : bytes) {
+    if (c == '\n') {
+      line(std::move(partial_));
+      partial_.clear();
+    } else if (c != '\r') {
+      partial_ += c;
+    }
+  }
+}
+
+void SerialDecoder::finish() {
+  if (!partial_.empty()) line(std::move(partial_));
+  partial_.clear();
+}
+
+void SerialDecoder::line(std::string l) {
+  if (in_payload_) {
+    if (auto size = marker_arg(l, kMarkEnd)) {
+      in_payload_ = false;
+      payload_done_ = true;
+      try {
+        declared_size_ = std::stoll(*size);
+      } catch (...) {
+        declared_size_ = -1;
+      }
+    } else {
+      b64_ += l;
+    }
+    return;
+  }
+  if (auto rel = marker_arg(l, kMarkReady)) {
+    ready_ = true;
+    release_ = *rel;
+    return;
+  }
+  if (marker_arg(l, kMarkBegin)) {
+    in_payload_ = true;
+    return;
+  }
+  if (marker_arg(l, kMarkNone)) {
+    no_payload_ = true;
+    return;
+  }
+  if (auto st = marker_arg(l, kMarkExit)) {
+    try {
+      exit_ = std::stoi(*st);
+    } catch (...) {
+      exit_ = -1;
+    }
+    return;
+  }
+  tail_.push_back(l);
+  while (tail_.size() > tail_max_) tail_.pop_front();
+  if (on_line) on_line(l);
+}
+
+std::string SerialDecoder::payload() const {
+  std::string p = base64_decode(b64_);
+  if (declared_size_ >= 0 && (long long)p.size() != declared_size_)
+    throw std::runtime_error("guest payload damaged on the serial console: " + std::to_string(p.size()) +
+                             " bytes decoded, the guest sent " + std::to_string(declared_size_));
+  return p;
+}
+
+std::string SerialDecoder::tail_text() const {
+  std::string out;
+  for (auto& l : tail_) out += "  | " + l + "\n";
+  return out;
+}
+
+}  // namespace tristate::lab

@@ -1,0 +1,55 @@
+// Decodes the guest's serial console stream: console lines (kept as a tail for errors), the
+// READY marker (end of boot, with the guest's uname -r), the base64 payload between markers,
+// and the EXIT marker with the guest command's status. Pure: fed bytes, no I/O.
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace tristate::lab {
+
+// Strict base64 (RFC 4648, '=' padding, whitespace ignored); throws std::runtime_error on a
+// bad character or length.
+std::string base64_decode(std::string_view text);
+
+class SerialDecoder {
+ public:
+  explicit SerialDecoder(std::size_t tail_lines = 40) : tail_max_(tail_lines) {}
+
+  // Feeds raw console bytes; calls on_line for each complete non-marker line.
+  void feed(std::string_view bytes);
+  // Flushes a last unterminated line (at EOF).
+  void finish();
+
+  std::function<void(const std::string&)> on_line;
+
+  bool ready() const { return ready_; }
+  const std::string& release() const { return release_; }
+  bool payload_started() const { return in_payload_ || payload_done_; }
+  bool has_payload() const { return payload_done_; }
+  bool no_payload() const { return no_payload_; }
+  // Decoded payload; throws std::runtime_error when the base64 or its length is damaged.
+  std::string payload() const;
+  std::optional<int> exit_status() const { return exit_; }
+  const std::deque<std::string>& tail() const { return tail_; }
+  std::string tail_text() const;  // the tail, one "  | line" per line
+
+ private:
+  void line(std::string l);
+  std::size_t tail_max_;
+  std::string partial_;
+  std::deque<std::string> tail_;
+  bool ready_ = false;
+  std::string release_;
+  bool in_payload_ = false;
+  bool payload_done_ = false;
+  bool no_payload_ = false;
+  std::string b64_;
+  long long declared_size_ = -1;
+  std::optional<int> exit_;
+};
+
+}  // namespace tristate::lab

@@ -33,4 +33,7 @@ struct RunOptions {
 // (no privilege, no user namespaces) gives status "error" with a one-line reason.
 report::Quiz run_quiz(const Quiz& quiz, const RunOptions& options);
 
+// One line for humans: "netns, lo up, ip_local_port_range 60000 60000, listener 0.0.0.0:1234".
+std::string setup_summary(const Setup& setup);
+
 }  // namespace tristate::quiz

@@ -1,0 +1,378 @@
+// run_quiz: a forked child enters a private network namespace, reports its inode and pid,
+// waits for the go byte (the tracer's readiness point), sets the namespace up, runs the
+// statements and streams one JSON line per step back; the parent enforces the timeout and
+// turns the lines into a report::Quiz. The namespace dies with the child.
+#include "quiz/quiz_runner.hpp"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <cstring>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "quiz/netns.hpp"
+#include "quiz/step_exec.hpp"
+#include "quiz/unique_fd.hpp"
+#include "util/errno_names.hpp"
+
+namespace tristate::quiz {
+namespace {
+
+using json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+// ---- the child -> parent line protocol (private: both ends live in this file) ----
+
+json encode_step(const report::Step& s) {
+  json calls = json::array();
+  for (const auto& c : s.calls)
+    calls.push_back({{"call", c.call}, {"ok", c.ok}, {"value", c.value}, {"err", c.err},
+                     {"err_name", c.err_name}});
+  return {{"index", s.index},       {"line", s.line},         {"source", s.source},
+          {"calls", calls},         {"expected", s.expected}, {"actual", s.actual},
+          {"matched", s.matched},   {"tid", s.tid},           {"t_start_ns", s.t_start_ns},
+          {"t_end_ns", s.t_end_ns}, {"wall_time", s.wall_time}};
+}
+
+report::Step decode_step(const json& j) {
+  report::Step s;
+  j.at("index").get_to(s.index);
+  j.at("line").get_to(s.line);
+  j.at("source").get_to(s.source);
+  for (const auto& c : j.at("calls")) {
+    report::CallResult r;
+    c.at("call").get_to(r.call);
+    c.at("ok").get_to(r.ok);
+    c.at("value").get_to(r.value);
+    c.at("err").get_to(r.err);
+    c.at("err_name").get_to(r.err_name);
+    s.calls.push_back(std::move(r));
+  }
+  j.at("expected").get_to(s.expected);
+  j.at("actual").get_to(s.actual);
+  j.at("matched").get_to(s.matched);
+  j.at("tid").get_to(s.tid);
+  j.at("t_start_ns").get_to(s.t_start_ns);
+  j.at("t_end_ns").get_to(s.t_end_ns);
+  j.at("wall_time").get_to(s.wall_time);
+  return s;
+}
+
+// Writes whole lines; a short write on a pipe only happens above PIPE_BUF, so loop.
+void send_line(int fd, const json& msg) {
+  std::string text = msg.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+  std::size_t off = 0;
+  while (off < text.size()) {
+    ssize_t n = ::write(fd, text.data() + off, text.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) ::_exit(5);  // the parent is gone: nothing left to report to
+    off += static_cast<std::size_t>(n);
+  }
+}
+
+bool is_ipv6(const std::string& addr) { return addr.find(':') != std::string::npos; }
+
+// The setup's listeners, as the post's setup() makes them: bind + listen(SOMAXCONN), no
+// SO_REUSEADDR. "" and "0.0.0.0" are the IPv4 wildcard; an IPv6 literal makes an AF_INET6
+// socket with the kernel's default IPV6_V6ONLY, as Python would.
+std::vector<UniqueFd> make_listeners(const Setup& setup) {
+  std::vector<UniqueFd> out;
+  for (const auto& l : setup.listeners) {
+    const int family = is_ipv6(l.addr) ? AF_INET6 : AF_INET;
+    UniqueFd fd(::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    const std::string what = "listener " + l.addr + ":" + std::to_string(l.port);
+    if (!fd) throw SandboxError(what + ": socket: " + util::errno_label(errno));
+    sockaddr_storage ss{};
+    socklen_t len = 0;
+    if (family == AF_INET) {
+      auto* sin = reinterpret_cast<sockaddr_in*>(&ss);
+      sin->sin_family = AF_INET;
+      sin->sin_port = htons(static_cast<uint16_t>(l.port));
+      if (!l.addr.empty() && inet_pton(AF_INET, l.addr.c_str(), &sin->sin_addr) != 1)
+        throw SandboxError(what + ": not an IPv4 address");
+      len = sizeof(sockaddr_in);
+    } else {
+      auto* sin6 = reinterpret_cast<sockaddr_in6*>(&ss);
+      sin6->sin6_family = AF_INET6;
+      sin6->sin6_port = htons(static_cast<uint16_t>(l.port));
+      if (inet_pton(AF_INET6, l.addr.c_str(), &sin6->sin6_addr) != 1)
+        throw SandboxError(what + ": not an IPv6 address");
+      len = sizeof(sockaddr_in6);
+    }
+    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&ss), len) != 0)
+      throw SandboxError(what + ": bind: " + util::errno_label(errno) + " (" +
+                         std::strerror(errno) + ")");
+    if (::listen(fd.get(), SOMAXCONN) != 0)
+      throw SandboxError(what + ": listen: " + util::errno_label(errno));
+    out.push_back(std::move(fd));
+  }
+  return out;
+}
+
+[[noreturn]] void child_main(const Quiz& quiz, pid_t parent, std::uint64_t host_inode, int out,
+                             int go) {
+  // Never outlive the parent: a killed runner must not leave a namespace behind.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != parent) ::_exit(6);
+  try {
+    PrivateNetns ns = PrivateNetns::enter(host_inode);
+    send_line(out, {{"type", "ready"}, {"inode", ns.inode()}, {"pid", ::getpid()},
+                    {"method", ns.method()}});
+    char byte = 0;
+    ssize_t n;
+    do n = ::read(go, &byte, 1); while (n < 0 && errno == EINTR);
+    if (n != 1) ::_exit(4);  // the parent gave up (observer refused): do nothing at all
+
+    ns.set_lo_up();
+    for (const auto& a : quiz.setup.lo_addresses) ns.add_lo_address(a);
+    ns.write_sysctl("net.ipv4.ip_local_port_range",
+                    std::to_string(quiz.setup.port_lo) + " " + std::to_string(quiz.setup.port_hi));
+    for (const auto& [name, value] : quiz.setup.sysctls) ns.write_sysctl(name, value);
+    std::vector<UniqueFd> listeners = make_listeners(quiz.setup);
+    send_line(out, {{"type", "setup"},
+                    {"ip_local_port_range", ns.read_sysctl("net.ipv4.ip_local_port_range")},
+                    {"ip_local_reserved_ports", ns.read_sysctl("net.ipv4.ip_local_reserved_ports")},
+                    {"ip_autobind_reuse", ns.read_sysctl("net.ipv4.ip_autobind_reuse")}});
+
+    StepExecutor exec;
+    int index = 0;
+    for (const auto& st : quiz.steps) send_line(out, {{"type", "step"}, {"step", encode_step(exec.run(st, ++index))}});
+    send_line(out, {{"type", "done"}});
+  } catch (const std::exception& e) {
+    send_line(out, {{"type", "error"}, {"error", e.what()}});
+    ::_exit(3);
+  }
+  ::_exit(0);
+}
+
+// ---- the parent ----
+
+// Kills and reaps the child on every way out of run_quiz, so no process (and with it no
+// namespace) survives an exception or an early return.
+class Child {
+ public:
+  explicit Child(pid_t pid) : pid_(pid) {}
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+  ~Child() {
+    if (pid_ > 0) {
+      kill();
+      wait();
+    }
+  }
+  void kill() {
+    if (pid_ > 0 && !reaped_) ::kill(pid_, SIGKILL);
+  }
+  int wait() {
+    if (reaped_) return status_;
+    while (::waitpid(pid_, &status_, 0) < 0 && errno == EINTR) {
+    }
+    reaped_ = true;
+    return status_;
+  }
+  pid_t pid() const { return pid_; }
+
+ private:
+  pid_t pid_;
+  int status_ = 0;
+  bool reaped_ = false;
+};
+
+// Reads the child's lines with a deadline.
+class LineReader {
+ public:
+  explicit LineReader(int fd) : fd_(fd) {}
+  enum class Result { Line, Eof, Timeout };
+  Result next(Clock::time_point deadline, std::string& line) {
+    for (;;) {
+      if (auto nl = buf_.find('\n'); nl != std::string::npos) {
+        line = buf_.substr(0, nl);
+        buf_.erase(0, nl + 1);
+        return Result::Line;
+      }
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      if (left.count() <= 0) return Result::Timeout;
+      pollfd p{fd_, POLLIN, 0};
+      int rc = ::poll(&p, 1, static_cast<int>(std::min<long long>(left.count() + 1, 1 << 30)));
+      if (rc < 0 && errno == EINTR) continue;
+      if (rc == 0) continue;  // re-check the deadline
+      char chunk[8192];
+      ssize_t n = ::read(fd_, chunk, sizeof chunk);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return Result::Eof;
+      buf_.append(chunk, static_cast<std::size_t>(n));
+    }
+  }
+
+ private:
+  int fd_;
+  std::string buf_;
+};
+
+std::string signal_name(int sig) {
+  const char* abbrev = sigabbrev_np(sig);
+  return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
+}
+
+std::string listener_text(const Listener& l) {
+  const std::string addr = l.addr.empty() ? "0.0.0.0" : l.addr;
+  return is_ipv6(addr) ? "[" + addr + "]:" + std::to_string(l.port)
+                       : addr + ":" + std::to_string(l.port);
+}
+
+}  // namespace
+
+std::string setup_summary(const Setup& s) {
+  std::string out = "netns, lo up";
+  for (const auto& a : s.lo_addresses) out += ", lo +" + a;
+  out += ", ip_local_port_range " + std::to_string(s.port_lo) + " " + std::to_string(s.port_hi);
+  for (const auto& [k, v] : s.sysctls) out += ", " + k + "=" + v;
+  if (s.listeners.empty()) out += ", no listener";
+  for (const auto& l : s.listeners) out += ", listener " + listener_text(l);
+  return out;
+}
+
+report::Quiz run_quiz(const Quiz& quiz, const RunOptions& options) {
+  report::Quiz rq;
+  rq.name = quiz.name;
+  rq.file = quiz.file;
+  rq.title = quiz.title;
+  rq.source = quiz.source;
+  rq.lesson = quiz.lesson;
+  rq.setup = setup_summary(quiz.setup);
+
+  const auto started = Clock::now();
+  Clock::duration observer_time{};  // the tracer's attach time is not the quiz's
+  auto fail = [&](std::string why) {
+    rq.status = "error";
+    if (rq.error.empty()) rq.error = std::move(why);
+  };
+
+  [&] {
+    const std::uint64_t host_inode = netns_inode("self");
+    int up[2], down[2];  // up: child -> parent lines; down: parent -> child go byte
+    if (::pipe2(up, O_CLOEXEC) != 0) return fail("pipe2: " + util::errno_label(errno));
+    UniqueFd up_r(up[0]), up_w(up[1]);
+    if (::pipe2(down, O_CLOEXEC) != 0) return fail("pipe2: " + util::errno_label(errno));
+    UniqueFd down_r(down[0]), down_w(down[1]);
+
+    const pid_t parent = ::getpid();
+    const pid_t pid = ::fork();
+    if (pid < 0) return fail("fork: " + util::errno_label(errno));
+    if (pid == 0) {
+      up_r.release();  // never closed in the child: _exit() drops everything at once
+      down_w.release();
+      child_main(quiz, parent, host_inode, up_w.get(), down_r.get());
+    }
+    Child child(pid);
+    up_w.reset();
+    down_r.reset();
+    LineReader reader(up_r.get());
+    auto deadline = started + options.timeout;
+    bool got_setup = false, done = false;
+    int steps_seen = 0;
+    bool timed_out = false;
+
+    auto where = [&] {
+      if (!got_setup) return std::string("during setup");
+      if (steps_seen < static_cast<int>(quiz.steps.size()))
+        return "at step " + std::to_string(steps_seen + 1) + " (" +
+               quiz.steps[static_cast<std::size_t>(steps_seen)].text + ")";
+      return std::string("after the last step");
+    };
+
+    bool go_sent = false;
+    while (!done && rq.status != "error") {
+      std::string line;
+      auto r = reader.next(deadline, line);
+      if (r == LineReader::Result::Timeout) {
+        timed_out = true;
+        break;
+      }
+      if (r == LineReader::Result::Eof) break;
+      json msg;
+      try {
+        msg = json::parse(line);
+        const std::string type = msg.at("type");
+        if (type == "ready") {
+          const auto inode = msg.at("inode").get<std::uint64_t>();
+          const auto cpid = msg.at("pid").get<pid_t>();
+          if (options.observer) {
+            const auto t0 = Clock::now();
+            try {
+              options.observer->sandbox_ready(inode, cpid);
+            } catch (const std::exception& e) {
+              fail(std::string("observer refused the sandbox: ") + e.what());
+            }
+            observer_time += Clock::now() - t0;
+            deadline += Clock::now() - t0;
+            if (rq.status == "error") break;
+          }
+          char go = 'g';
+          if (::write(down_w.get(), &go, 1) != 1) fail("cannot signal the sandbox to start");
+          go_sent = true;
+        } else if (type == "setup") {
+          got_setup = true;
+          rq.sysctls.ip_local_port_range = msg.at("ip_local_port_range");
+          rq.sysctls.ip_local_reserved_ports = msg.at("ip_local_reserved_ports");
+          rq.sysctls.ip_autobind_reuse = msg.at("ip_autobind_reuse");
+        } else if (type == "step") {
+          rq.steps.push_back(decode_step(msg.at("step")));
+          ++steps_seen;
+        } else if (type == "error") {
+          fail(msg.at("error").get<std::string>());
+        } else if (type == "done") {
+          done = true;
+        } else {
+          fail("sandbox sent an unknown message: " + type);
+        }
+      } catch (const json::exception& e) {
+        fail(std::string("sandbox sent a malformed line: ") + e.what());
+      }
+    }
+    (void)go_sent;
+
+    if (timed_out) {
+      child.kill();
+      child.wait();
+      fail("timed out after " + std::to_string(options.timeout.count()) + " ms " + where());
+      return;
+    }
+    if (!done) child.kill();  // an error or a bad line: stop it before it does more
+    const int status = child.wait();
+    if (WIFSIGNALED(status) && !done && rq.status != "error")
+      fail("sandbox killed by " + signal_name(WTERMSIG(status)) + " " + where());
+    else if (WIFEXITED(status) && WEXITSTATUS(status) != 0 && rq.status != "error")
+      fail("sandbox exited with status " + std::to_string(WEXITSTATUS(status)) + " " + where());
+    else if (!done && rq.status != "error")
+      fail("sandbox ended without finishing " + where());
+  }();
+
+  if (rq.status != "error") {
+    rq.status = "ok";
+    for (const auto& s : rq.steps)
+      if (!s.matched) rq.status = "mismatch";
+  }
+  rq.duration_ms =
+      std::chrono::duration<double, std::milli>(Clock::now() - started - observer_time).count();
+  if (options.observer) {
+    try {
+      options.observer->quiz_done(rq);
+    } catch (const std::exception& e) {
+      rq.status = "error";
+      rq.error = std::string("observer failed after the quiz: ") + e.what();
+    }
+  }
+  return rq;
+}
+
+}  // namespace tristate::quiz

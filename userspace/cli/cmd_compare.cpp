@@ -1,0 +1,46 @@
+// `tristate compare A.json B.json [C.json …]`: saved reports (from any machine or guest) side
+// by side. Exit 0 when they agree, 1 when some step differs, 2 when they cannot be compared.
+#include <iostream>
+#include <memory>
+
+#include "cli/commands.hpp"
+#include "cli/compare_output.hpp"
+#include "compare/matrix.hpp"
+
+namespace tristate::cli {
+
+void add_compare_command(CLI::App& app, Globals& g) {
+  struct Options {
+    std::vector<std::string> files;
+    MatrixOutputs outs;
+  };
+  auto opt = std::make_shared<Options>();
+  auto* sub = app.add_subcommand(
+      "compare",
+      "Compare saved reports (tristate quiz --json) step by step.\n"
+      "Exit status: 0 all agree, 1 some step differs, 2 the files cannot be compared.\n\n"
+      "Example:\n  tristate compare prod-6.1.json lab-6.12.json --html diff.html");
+  sub->add_option("reports", opt->files, "Two or more report files")->required()->type_name(
+      "FILE");
+  add_matrix_output_options(*sub, opt->outs);
+  sub->callback([opt, &g] {
+    if (opt->files.size() < 2) {
+      std::cerr << "tristate: error: compare needs at least two report files, got "
+                << opt->files.size() << "\n";
+      g.exit_code = kExitError;
+      return;
+    }
+    try {
+      std::vector<compare::LabelledReport> inputs;
+      for (const auto& f : opt->files) inputs.push_back(compare::load_report(f));
+      compare::assign_labels(inputs);
+      const compare::Matrix m = compare::compare(inputs);
+      g.exit_code = emit_matrix(m, opt->outs, g);
+    } catch (const compare::CompareError& e) {
+      std::cerr << "tristate: error: " << e.what() << "\n";
+      g.exit_code = kExitError;
+    }
+  });
+}
+
+}  // namespace tristate::cli

@@ -1,0 +1,25 @@
+// What `compare` and `matrix` both do with a finished Matrix: the table on stdout, the
+// optional --json/--markdown/--html files, and the exit status it implies.
+#pragma once
+
+#include <string>
+
+#include "cli/commands.hpp"
+#include "compare/matrix.hpp"
+
+namespace tristate::cli {
+
+struct MatrixOutputs {
+  std::string json;      // --json FILE ("-" = stdout instead of the table)
+  std::string markdown;  // --markdown FILE ("-" = stdout instead of the table)
+  std::string html;      // --html FILE
+};
+
+// Registers --json, --markdown and --html on `sub`.
+void add_matrix_output_options(CLI::App& sub, MatrixOutputs& outs);
+
+// Prints and writes `m`; returns kExitOk when every report agrees, kExitMismatch when some
+// step differs, kExitError when a file could not be written.
+int emit_matrix(const compare::Matrix& m, const MatrixOutputs& outs, const Globals& g);
+
+}  // namespace tristate::cli

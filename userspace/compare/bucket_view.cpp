@@ -1,0 +1,114 @@
+#include "compare/bucket_view.hpp"
+
+namespace tristate::compare {
+
+using report::BucketState;
+using report::Event;
+
+std::string tri_value(int v) { return v > 0 ? "+" + std::to_string(v) : std::to_string(v); }
+
+std::string pair_text(const BucketState& s) {
+  return tri_value(s.fastreuse) + "/" + tri_value(s.fastreuseport);
+}
+
+std::string node_name(const BucketState& s) {
+  // A pair that disagrees is exactly the case the notes warn about (SO_REUSEADDR into a -1
+  // bucket leaves -1/0): collapsing it to one number would mislabel the bucket.
+  return s.fastreuse == s.fastreuseport ? tri_value(s.fastreuse) : pair_text(s);
+}
+
+namespace {
+
+bool is_bhash_kind(const std::string& kind) {
+  return kind == "bucket_create" || kind == "bucket_state" || kind == "bucket_destroy";
+}
+
+std::string who(const Event& e) {
+  if (e.kind == "connect_skip") return "connect, skipped";
+  if (!e.path.empty()) return e.path;
+  return e.kind;
+}
+
+}  // namespace
+
+std::string deciding_state(const std::vector<Event>& events) {
+  if (events.empty()) return "no bucket event";
+  // The last event that carries a state is the one the syscall's result depended on:
+  // a connect_skip's `before` is the state that made connect() pass the port over.
+  for (auto it = events.rbegin(); it != events.rend(); ++it) {
+    const Event& e = *it;
+    const std::string port = "port " + std::to_string(e.port) + ": ";
+    if (e.kind == "bucket_destroy") return port + "absent (" + who(e) + ")";
+    if (e.after) return port + pair_text(*e.after) + " (" + who(e) + ")";
+    if (e.before) return port + pair_text(*e.before) + " (" + who(e) + ")";
+  }
+  const Event& last = events.back();
+  return "port " + std::to_string(last.port) + ": " + last.kind;
+}
+
+std::string describe_event(const Event& e) {
+  std::string s = e.kind;
+  if (e.port) s += " :" + std::to_string(e.port);
+  if (!e.addr.empty()) s += " " + e.addr;
+  if (e.before || e.after) {
+    s += " ";
+    s += e.before ? pair_text(*e.before) : "·";
+    s += "→";
+    s += e.after ? pair_text(*e.after) : (e.kind == "bucket_destroy" ? "absent" : "·");
+  }
+  if (e.requested_port) s += " asked " + std::to_string(*e.requested_port);
+  if (e.result && *e.result != 0) s += " = " + std::to_string(*e.result);
+  if (!e.function.empty()) s += " " + e.function;
+  if (!e.path.empty()) s += " [" + e.path + "]";
+  return s;
+}
+
+bool same_event(const Event& a, const Event& b) {
+  return a.kind == b.kind && a.function == b.function && a.path == b.path &&
+         a.port == b.port && a.before == b.before && a.after == b.after &&
+         a.requested_port == b.requested_port && a.result == b.result && a.addr == b.addr;
+}
+
+std::vector<Transition> transitions_of(const report::Step& step) {
+  std::vector<Transition> out;
+  for (const Event& e : step.events) {
+    if (!is_bhash_kind(e.kind)) continue;
+    Transition t;
+    t.step = step.index;
+    t.source = step.source;
+    t.port = e.port;
+    if (e.kind == "bucket_create") {
+      if (!e.after) continue;
+      t.from = "absent";
+      t.to = node_name(*e.after);
+    } else if (e.kind == "bucket_destroy") {
+      t.from = e.before ? node_name(*e.before) : e.after ? node_name(*e.after) : "?";
+      t.to = "absent";
+    } else {
+      if (!e.before || !e.after || *e.before == *e.after) continue;  // not a move
+      t.from = node_name(*e.before);
+      t.to = node_name(*e.after);
+    }
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+std::string cell_outcome(const Cell& c) {
+  if (!c.present) return "—";
+  return c.matched ? c.outcome : c.outcome + " ✗";
+}
+
+std::string shorten(const std::string& source, std::size_t max) {
+  // Count code points, not bytes, so a cut never splits a UTF-8 sequence.
+  std::size_t points = 0, cut = std::string::npos;
+  for (std::size_t i = 0; i < source.size(); ++i) {
+    if ((static_cast<unsigned char>(source[i]) & 0xC0) == 0x80) continue;
+    if (points == (max > 0 ? max - 1 : 0)) cut = i;
+    ++points;
+  }
+  if (points <= max || cut == std::string::npos) return source;
+  return source.substr(0, cut) + "…";
+}
+
+}  // namespace tristate::compare

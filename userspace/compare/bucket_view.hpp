@@ -1,0 +1,43 @@
+// How a step's bucket events read to a person: the deciding state, one-line event summaries,
+// the tri-state node names and the transitions a step caused. Shared by compare and renderers.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "compare/matrix.hpp"
+#include "report/report.hpp"
+
+namespace tristate::compare {
+
+// "-1", "0", "+1" (sign always shown for positive values).
+std::string tri_value(int v);
+
+// "0/0", "-1/-1": the pair as the kernel holds it.
+std::string pair_text(const report::BucketState& s);
+
+// Diagram node: "-1" when both halves agree, "-1/0" when they differ.
+std::string node_name(const report::BucketState& s);
+
+// The state of the bucket the step touched last: "port 60000: 0/0 (bind)",
+// "port 60000: absent (release)", "no bucket event" when `events` is empty.
+std::string deciding_state(const std::vector<report::Event>& events);
+
+// One line: "bucket_state :60000 0/0→-1/-1 inet_csk_update_fastreuse [connect]".
+std::string describe_event(const report::Event& e);
+
+// The fields compared between kernels; timestamps, pids, bucket ids and netns are left out.
+bool same_event(const report::Event& a, const report::Event& b);
+
+// The bind-bucket moves (bucket_create / bucket_state with a change / bucket_destroy) of a
+// step, in order.
+std::vector<Transition> transitions_of(const report::Step& step);
+
+// A cell's outcome as printed everywhere: "ok", "EADDRNOTAVAIL", with " ✗" when the output
+// did not match the quiz's expectation, "—" when the step is absent from that report.
+std::string cell_outcome(const Cell& c);
+
+// "s2.connect(('127.9.9.9', 1234))" shortened to at most `max` characters with "…".
+std::string shorten(const std::string& source, std::size_t max);
+
+}  // namespace tristate::compare

@@ -1,0 +1,316 @@
+#include <algorithm>
+#include <map>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "compare/bucket_view.hpp"
+#include "compare/matrix.hpp"
+
+namespace tristate::compare {
+
+using report::Event;
+using report::Quiz;
+using report::Step;
+
+bool Matrix::agree() const { return differing_rows() == 0; }
+
+std::size_t Matrix::differing_rows() const {
+  return static_cast<std::size_t>(
+      std::count_if(rows.begin(), rows.end(), [](const Row& r) { return r.differs(); }));
+}
+
+namespace {
+
+std::string who_is(const LabelledReport& in) { return in.file.empty() ? in.label : in.file; }
+
+std::string name_list(const std::vector<std::string>& names, std::size_t shown = 3) {
+  std::string s;
+  for (std::size_t i = 0; i < names.size() && i < shown; ++i) s += (i ? ", " : "") + names[i];
+  if (names.size() > shown) s += ", … " + std::to_string(names.size()) + " in all";
+  if (names.empty()) s = "no quizzes";
+  return s;
+}
+
+bool column_traced(const report::Report& r) {
+  if (r.trace.mode != "none" && !r.trace.mode.empty()) return true;
+  // A document whose producer forgot the mode but carries events was traced all the same.
+  for (const Quiz& q : r.quizzes)
+    for (const Step& s : q.steps)
+      if (!s.events.empty()) return true;
+  return false;
+}
+
+std::string outcome_of(const Step& s) {
+  for (const auto& c : s.calls) {
+    if (c.ok) continue;
+    if (!c.err_name.empty()) return c.err_name;
+    return c.err ? "errno " + std::to_string(c.err) : "error";
+  }
+  return "ok";
+}
+
+bool same_sequence(const std::vector<Event>& a, const std::vector<Event>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (!same_event(a[i], b[i])) return false;
+  return true;
+}
+
+// Flags the cells whose value is not the row's most common one (ties: the earliest column's
+// value wins, so with two inputs the first is the reference and the second is flagged).
+template <typename Key>
+void flag_minority(std::vector<Cell>& cells, const std::vector<bool>& eligible, Key key) {
+  std::vector<std::size_t> idx;
+  for (std::size_t i = 0; i < cells.size(); ++i)
+    if (eligible[i]) idx.push_back(i);
+  std::size_t best = cells.size(), best_count = 0;
+  for (std::size_t i : idx) {
+    std::size_t n = 0;
+    for (std::size_t j : idx) n += key(i) == key(j) ? 1 : 0;
+    if (n > best_count) best = i, best_count = n;
+  }
+  if (best == cells.size()) return;
+  for (std::size_t i : idx)
+    if (!(key(i) == key(best))) cells[i].differs = true;
+}
+
+struct QuizInputs {
+  std::vector<const Quiz*> per_column;  // never null for a common quiz
+};
+
+void compare_events(Row& row, const std::vector<const Step*>& steps,
+                    const std::vector<Column>& columns) {
+  std::vector<bool> compared(columns.size(), false);
+  std::vector<std::size_t> idx;
+  for (std::size_t c = 0; c < columns.size(); ++c)
+    if (columns[c].traced && steps[c]) compared[c] = true, idx.push_back(c);
+  if (idx.size() < 2) return;
+
+  for (std::size_t k = 1; k < idx.size() && !row.state_differs; ++k)
+    row.state_differs = row.cells[idx[k]].state != row.cells[idx[0]].state;
+  for (std::size_t k = 1; k < idx.size() && !row.events_differ; ++k)
+    row.events_differ = !same_sequence(steps[idx[k]]->events, steps[idx[0]]->events);
+  if (!row.events_differ) return;
+
+  std::size_t longest = 0;
+  for (std::size_t c : idx) longest = std::max(longest, steps[c]->events.size());
+  std::size_t pos = 0;
+  for (; pos < longest; ++pos) {
+    const auto& first = steps[idx[0]]->events;
+    bool all_same = true;
+    for (std::size_t k = 1; k < idx.size() && all_same; ++k) {
+      const auto& other = steps[idx[k]]->events;
+      const bool a = pos < first.size(), b = pos < other.size();
+      all_same = a == b && (!a || same_event(first[pos], other[pos]));
+    }
+    if (!all_same) break;
+  }
+  Divergence d;
+  d.position = pos;
+  d.compared = compared;
+  d.at.resize(columns.size());
+  d.previous.resize(columns.size());
+  for (std::size_t c : idx) {
+    const auto& ev = steps[c]->events;
+    if (pos < ev.size()) d.at[c] = ev[pos];
+    if (pos > 0 && pos - 1 < ev.size()) d.previous[c] = ev[pos - 1];
+  }
+  row.divergence = std::move(d);
+}
+
+void add_quiz_rows(Matrix& m, const std::string& name, const QuizInputs& qi) {
+  const std::size_t ncol = m.columns.size();
+
+  // A quiz that could not run at all (sandbox failure) gets one row saying so.
+  bool any_error = false;
+  for (const Quiz* q : qi.per_column) any_error |= q->status == "error";
+  if (any_error) {
+    Row row;
+    row.quiz = name;
+    row.step = -1;
+    row.source = "(the quiz as a whole)";
+    for (const Quiz* q : qi.per_column) {
+      Cell c;
+      const bool err = q->status == "error";
+      c.outcome = err ? "error" : "ok";
+      c.matched = !err;
+      c.actual = q->error;
+      c.state = "";
+      row.cells.push_back(std::move(c));
+    }
+    row.failed = true;
+    for (std::size_t i = 1; i < ncol; ++i)
+      row.outcome_differs |= row.cells[i].outcome != row.cells[0].outcome;
+    std::vector<bool> all(ncol, true);
+    flag_minority(row.cells, all, [&](std::size_t i) { return row.cells[i].outcome; });
+    m.rows.push_back(std::move(row));
+  }
+
+  // Rows keyed by step index + source: the same index with another text is another step
+  // (the quiz file changed between the runs), shown absent where it did not run.
+  std::vector<std::pair<int, std::string>> keys;
+  std::map<std::pair<int, std::string>, std::vector<const Step*>> by_key;
+  for (std::size_t c = 0; c < ncol; ++c) {
+    for (const Step& s : qi.per_column[c]->steps) {
+      auto key = std::make_pair(s.index, s.source);
+      auto [it, fresh] = by_key.try_emplace(key, std::vector<const Step*>(ncol, nullptr));
+      if (fresh) keys.push_back(key);
+      if (!it->second[c]) it->second[c] = &s;
+    }
+  }
+  std::stable_sort(keys.begin(), keys.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+
+  for (const auto& key : keys) {
+    const auto& steps = by_key[key];
+    Row row;
+    row.quiz = name;
+    row.step = key.first;
+    row.source = key.second;
+    for (std::size_t c = 0; c < ncol; ++c) {
+      Cell cell;
+      const Step* s = steps[c];
+      if (!s) {
+        cell.present = false;
+        cell.matched = false;
+        row.cells.push_back(std::move(cell));
+        continue;
+      }
+      if (!row.line) row.line = s->line;
+      cell.outcome = outcome_of(*s);
+      cell.matched = s->matched;
+      cell.actual = s->actual;
+      cell.events = s->events.size();
+      cell.state = m.columns[c].traced ? deciding_state(s->events) : "untraced";
+      row.failed |= cell.outcome != "ok" || !cell.matched;
+      row.has_events |= cell.events > 0;
+      row.cells.push_back(std::move(cell));
+    }
+    auto outcome_key = [&](std::size_t i) {
+      const Cell& c = row.cells[i];
+      return std::make_tuple(c.present, c.outcome, c.matched);
+    };
+    for (std::size_t i = 1; i < ncol; ++i) row.outcome_differs |= outcome_key(i) != outcome_key(0);
+    compare_events(row, steps, m.columns);
+
+    if (row.outcome_differs) {
+      std::vector<bool> all(ncol, true);
+      flag_minority(row.cells, all, outcome_key);
+    }
+    if (row.state_differs || row.events_differ) {
+      std::vector<bool> traced(ncol);
+      for (std::size_t c = 0; c < ncol; ++c) traced[c] = m.columns[c].traced && steps[c];
+      flag_minority(row.cells, traced, [&](std::size_t i) {
+        // Two cells agree on their bucket story when state and event sequence are the same.
+        std::size_t same_as = i;
+        for (std::size_t j = 0; j < i; ++j)
+          if (traced[j] && row.cells[j].state == row.cells[i].state &&
+              same_sequence(steps[j]->events, steps[i]->events)) {
+            same_as = j;
+            break;
+          }
+        return same_as;
+      });
+    }
+    m.rows.push_back(std::move(row));
+  }
+}
+
+bool same_transitions(const std::vector<Transition>& a, const std::vector<Transition>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (a[i].from != b[i].from || a[i].to != b[i].to || a[i].step != b[i].step ||
+        a[i].source != b[i].source || a[i].port != b[i].port)
+      return false;
+  return true;
+}
+
+void add_quiz_diagrams(Matrix& m, const std::string& name, const QuizInputs& qi) {
+  std::vector<Diagram> found;
+  for (std::size_t c = 0; c < m.columns.size(); ++c) {
+    if (!m.columns[c].traced) continue;
+    std::vector<Transition> seq;
+    for (const Step& s : qi.per_column[c]->steps) {
+      auto t = transitions_of(s);
+      seq.insert(seq.end(), std::make_move_iterator(t.begin()), std::make_move_iterator(t.end()));
+    }
+    auto it = std::find_if(found.begin(), found.end(), [&](const Diagram& d) {
+      return same_transitions(d.transitions, seq);
+    });
+    if (it != found.end()) {
+      it->columns.push_back(c);
+    } else {
+      found.push_back(Diagram{name, {c}, std::move(seq)});
+    }
+  }
+  // A quiz that never moved a bucket anywhere has nothing to draw.
+  const bool any = std::any_of(found.begin(), found.end(),
+                               [](const Diagram& d) { return !d.transitions.empty(); });
+  if (!any) return;
+  for (auto& d : found) m.diagrams.push_back(std::move(d));
+}
+
+}  // namespace
+
+Matrix compare(const std::vector<LabelledReport>& inputs) {
+  if (inputs.size() < 2)
+    throw CompareError("compare needs at least two reports, got " +
+                       std::to_string(inputs.size()));
+  Matrix m;
+  for (const auto& in : inputs) {
+    Column col;
+    col.label = in.label.empty() ? (in.file.empty() ? in.report.kernel.release : in.file)
+                                 : in.label;
+    col.file = in.file;
+    col.release = in.report.kernel.release;
+    col.where = in.report.where;
+    col.trace_mode = in.report.trace.mode;
+    col.traced = column_traced(in.report);
+    m.columns.push_back(std::move(col));
+  }
+
+  // Index each input's quizzes by name (the first of a name wins).
+  std::vector<std::unordered_map<std::string, const Quiz*>> index(inputs.size());
+  std::vector<std::vector<std::string>> names(inputs.size());
+  for (std::size_t c = 0; c < inputs.size(); ++c)
+    for (const Quiz& q : inputs[c].report.quizzes)
+      if (index[c].try_emplace(q.name, &q).second) names[c].push_back(q.name);
+
+  for (const auto& n : names[0]) {
+    bool everywhere = true;
+    for (std::size_t c = 1; c < inputs.size() && everywhere; ++c) everywhere = index[c].count(n);
+    if (everywhere) m.quizzes.push_back(n);
+  }
+  if (m.quizzes.empty()) {
+    std::string msg = "no quiz in common between ";
+    for (std::size_t c = 0; c < inputs.size(); ++c) {
+      if (c) msg += c + 1 == inputs.size() ? " and " : ", ";
+      msg += who_is(inputs[c]) + " (" + name_list(names[c]) + ")";
+    }
+    throw CompareError(msg);
+  }
+
+  // What each input lacks of what the others have.
+  std::vector<std::string> all_names;
+  std::unordered_set<std::string> seen;
+  for (const auto& list : names)
+    for (const auto& n : list)
+      if (seen.insert(n).second) all_names.push_back(n);
+  for (std::size_t c = 0; c < inputs.size(); ++c) {
+    MissingQuizzes miss{c, {}};
+    for (const auto& n : all_names)
+      if (!index[c].count(n)) miss.quizzes.push_back(n);
+    if (!miss.quizzes.empty()) m.missing.push_back(std::move(miss));
+  }
+
+  for (const auto& name : m.quizzes) {
+    QuizInputs qi;
+    for (std::size_t c = 0; c < inputs.size(); ++c) qi.per_column.push_back(index[c][name]);
+    add_quiz_rows(m, name, qi);
+    add_quiz_diagrams(m, name, qi);
+  }
+  return m;
+}
+
+}  // namespace tristate::compare

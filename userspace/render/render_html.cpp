@@ -1,0 +1,203 @@
+#include "render/render_html.hpp"
+
+#include "compare/bucket_view.hpp"
+#include "render/render_svg.hpp"
+
+namespace tristate::render {
+
+using compare::Matrix;
+using compare::Row;
+
+namespace {
+
+constexpr const char* kStyle = R"css(
+body { font-family: system-ui, sans-serif; margin: 2em; color: #111; background: #fff; }
+h1 { font-size: 1.5em; } h2 { margin-top: 1.6em; border-bottom: 1px solid #ddd; }
+table { border-collapse: collapse; margin: 0.6em 0; }
+th, td { border: 1px solid #ccc; padding: 4px 8px; vertical-align: top; text-align: left; }
+th { background: #f2f2f2; }
+code, .event { font-family: ui-monospace, monospace; font-size: 0.92em; }
+td .state { display: block; color: #555; font-size: 0.85em; }
+td.diff { background: #ffd6d6; font-weight: bold; }
+tr.differs th.mark { color: #c00; }
+.summary.agree { color: #176117; } .summary.differ { color: #a00; font-weight: bold; }
+.legend { color: #555; font-size: 0.9em; }
+figure { margin: 0.8em 0 1.6em 0; } figcaption { font-size: 0.9em; color: #333; }
+ol.transitions { font-size: 0.85em; color: #333; }
+tr.first-divergence td { background: #fff1c9; }
+)css";
+
+std::string esc(const std::string& s) { return xml_escape(s); }
+
+std::string row_title(const Row& r) {
+  if (r.step < 0) return esc(r.quiz) + " (the quiz as a whole)";
+  return esc(r.quiz) + " step " + std::to_string(r.step) +
+         (r.line ? " (line " + std::to_string(r.line) + ")" : "") + ": <code>" + esc(r.source) +
+         "</code>";
+}
+
+std::string labels_of(const Matrix& m, const std::vector<std::size_t>& cols) {
+  std::string s;
+  for (std::size_t i = 0; i < cols.size(); ++i) s += (i ? ", " : "") + m.columns[cols[i]].label;
+  return s;
+}
+
+void table(std::string& out, const Matrix& m) {
+  out += "<table class=\"matrix\" id=\"matrix\">\n<thead><tr><th class=\"mark\"></th><th>quiz</th>"
+         "<th>step</th><th>statement</th>";
+  for (const auto& c : m.columns) out += "<th>" + esc(c.label) + "</th>";
+  out += "</tr></thead>\n<tbody>\n";
+  for (const auto& r : m.rows) {
+    if (!r.matters()) continue;
+    out += std::string("<tr") + (r.differs() ? " class=\"differs\"" : "") + "><th class=\"mark\">" +
+           (r.differs() ? "≠" : "") + "</th><td>" + esc(r.quiz) + "</td><td>" +
+           (r.step < 0 ? "-" : std::to_string(r.step)) + "</td><td><code>" + esc(r.source) +
+           "</code></td>";
+    for (const auto& c : r.cells) {
+      std::string cls;
+      if (c.differs) cls += "diff";
+      if (c.present && !c.matched) cls += cls.empty() ? "mismatch" : " mismatch";
+      out += "<td" + (cls.empty() ? "" : " class=\"" + cls + "\"") + " title=\"" +
+             esc(c.actual) + "\"><span class=\"outcome\">" + esc(compare::cell_outcome(c)) +
+             "</span>";
+      if (!c.state.empty()) out += "<span class=\"state\">" + esc(c.state) + "</span>";
+      out += "</td>";
+    }
+    out += "</tr>\n";
+  }
+  out += "</tbody>\n</table>\n";
+}
+
+void differences(std::string& out, const Matrix& m) {
+  out += "<h2>Differences</h2>\n";
+  for (const auto& r : m.rows) {
+    if (!r.differs()) continue;
+    out += "<section class=\"difference\"><h3>" + row_title(r) + "</h3>\n";
+    if (r.outcome_differs) {
+      out += "<p>Outcome:";
+      for (std::size_t c = 0; c < m.columns.size(); ++c)
+        out += std::string(c ? ";" : "") + " " + esc(m.columns[c].label) + " → <code>" +
+               esc(compare::cell_outcome(r.cells[c])) + "</code>";
+      out += "</p>\n";
+    }
+    if (!r.divergence) {
+      bool untraced = false;
+      for (const auto& c : m.columns) untraced |= !c.traced;
+      out += untraced ? "<p>Bucket events not compared: some reports are untraced.</p>\n"
+                      : "<p>Bucket events: identical.</p>\n";
+    } else {
+      const auto& d = *r.divergence;
+      out += "<p>First divergence at event #" + std::to_string(d.position + 1) +
+             ":</p>\n<table class=\"divergence\"><thead><tr><th>#</th>";
+      for (std::size_t c = 0; c < m.columns.size(); ++c)
+        if (d.compared[c]) out += "<th>" + esc(m.columns[c].label) + "</th>";
+      out += "</tr></thead><tbody>\n";
+      if (d.position > 0) {
+        out += "<tr><td>" + std::to_string(d.position) + "</td>";
+        for (std::size_t c = 0; c < m.columns.size(); ++c)
+          if (d.compared[c])
+            out += "<td class=\"event\">" +
+                   (d.previous[c] ? esc(compare::describe_event(*d.previous[c])) : "") + "</td>";
+        out += "</tr>\n";
+      }
+      out += "<tr class=\"first-divergence\"><td>" + std::to_string(d.position + 1) + "</td>";
+      for (std::size_t c = 0; c < m.columns.size(); ++c)
+        if (d.compared[c])
+          out += "<td class=\"event\">" +
+                 (d.at[c] ? esc(compare::describe_event(*d.at[c])) : "<em>(no more events)</em>") +
+                 "</td>";
+      out += "</tr>\n</tbody></table>\n";
+    }
+    out += "</section>\n";
+  }
+}
+
+void diagrams(std::string& out, const Matrix& m) {
+  out += "<h2>Tri-state transitions</h2>\n<p class=\"legend\">How each quiz moved its bind "
+         "buckets: <b>absent</b>, <b>-1</b> (made by connect()), <b>0</b> (made by bind()), "
+         "<b>+1</b> (reuse); a pair such as -1/0 is fastreuse/fastreuseport when the two "
+         "differ. Arrows are numbered in order and labelled with the statement that moved the "
+         "bucket.</p>\n";
+  if (m.diagrams.empty()) {
+    out += "<p>No bucket transitions were recorded (no report was traced, or no quiz moved a "
+           "bucket).</p>\n";
+    return;
+  }
+  std::size_t n = 0;
+  std::string current;
+  for (const auto& d : m.diagrams) {
+    if (d.quiz != current) {
+      if (!current.empty()) out += "</section>\n";
+      current = d.quiz;
+      out += "<section class=\"quiz-diagrams\" id=\"quiz-" + esc(d.quiz) + "\"><h3>" +
+             esc(d.quiz) + "</h3>\n";
+    }
+    const std::string kernels = labels_of(m, d.columns);
+    out += "<figure>\n";
+    if (d.transitions.empty()) {
+      out += "<p>No bucket moved.</p>\n";
+    } else {
+      out += render_state_svg(d.transitions, "d" + std::to_string(n),
+                              d.quiz + " on " + kernels);
+    }
+    out += "<figcaption>" + esc(d.quiz) + " — " + esc(kernels) + "</figcaption>\n";
+    if (!d.transitions.empty()) {
+      out += "<ol class=\"transitions\">";
+      for (const auto& t : d.transitions)
+        out += "<li>step " + std::to_string(t.step) + " <code>" + esc(t.source) + "</code>: port " +
+               std::to_string(t.port) + " " + esc(t.from) + " → " + esc(t.to) + "</li>";
+      out += "</ol>\n";
+    }
+    out += "</figure>\n";
+    ++n;
+  }
+  out += "</section>\n";
+}
+
+}  // namespace
+
+std::string render_html(const Matrix& m) {
+  const std::size_t differ = m.differing_rows();
+  const std::string headline =
+      std::to_string(m.columns.size()) + " kernels compared — " +
+      (differ ? std::to_string(differ) + " step" + (differ == 1 ? "" : "s") + " differ"
+              : std::string("all agree"));
+  std::string out;
+  out += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>tristate: " +
+         esc(headline) + "</title>\n<style>" + kStyle + "</style>\n</head>\n<body>\n";
+  out += "<h1>tristate: " + esc(headline) + "</h1>\n";
+  out += std::string("<p class=\"summary ") + (differ ? "differ" : "agree") + "\">" +
+         std::to_string(m.quizzes.size()) + " quizzes compared, " +
+         std::to_string(m.rows.size()) + " steps, " + std::to_string(differ) +
+         " differ.</p>\n";
+
+  out += "<h2>Kernels</h2>\n<table class=\"kernels\"><thead><tr><th>column</th><th>kernel "
+         "release</th><th>where</th><th>trace</th><th>file</th></tr></thead><tbody>\n";
+  for (const auto& c : m.columns)
+    out += "<tr><td>" + esc(c.label) + "</td><td><code>" + esc(c.release) + "</code></td><td>" +
+           esc(c.where) + "</td><td>" + esc(c.traced ? c.trace_mode : "untraced") +
+           "</td><td>" + esc(c.file) + "</td></tr>\n";
+  out += "</tbody></table>\n";
+
+  out += "<h2>Steps</h2>\n<p class=\"legend\">Steps that failed, differ, or touched a bind "
+         "bucket. Each cell: outcome (✗ = output did not match the quiz), then the bucket state "
+         "that decided it. Red cells differ from the other kernels; hover a cell for the "
+         "step's output.</p>\n";
+  table(out, m);
+  if (differ) differences(out, m);
+  diagrams(out, m);
+
+  if (!m.missing.empty()) {
+    out += "<h2>Not compared</h2>\n<ul class=\"missing\">\n";
+    for (const auto& miss : m.missing) {
+      out += "<li>" + esc(m.columns[miss.column].label) + " lacks:";
+      for (const auto& q : miss.quizzes) out += " <code>" + esc(q) + "</code>";
+      out += "</li>\n";
+    }
+    out += "</ul>\n";
+  }
+  out += "</body>\n</html>\n";
+  return out;
+}
+
+}  // namespace tristate::render

@@ -1,0 +1,68 @@
+/* Kernel drift, in one place. vmlinux.h is 6.18; everything older is reached through
+ * ___flavour structs (libbpf strips the suffix when relocating) and bpf_core_field_exists().
+ * Argument-order changes cannot be fixed by CO-RE: those are program variants in
+ * tristate.bpf.c, chosen in userspace from the running kernel's BTF (trace/attach_plan.cpp). */
+#ifndef TRISTATE_CORE_FIXES_BPF_H
+#define TRISTATE_CORE_FIXES_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+
+/* <= 6.7: sockets hang directly on tb->owners. 6.8 (Kuniyuki Iwashima's series "tcp: Link bhash2 to bhash")
+ * replaced it by tb->bhash2, a list of inet_bind2_bucket. */
+struct inet_bind_bucket___owners {
+	struct hlist_head owners;
+};
+
+/* 6.1 - 6.7: tb2 has `family` and a union rcv_saddr/v6_rcv_saddr, and a `deathrow` list of
+ * TIME_WAIT sockets. 6.8 replaced family by addr_type and dropped
+ * deathrow (TIME_WAIT sockets moved onto owners). */
+struct inet_bind2_bucket___v61 {
+	unsigned short family;
+	struct hlist_head deathrow;
+};
+
+/* 6.18 ("tcp: Update bind bucket state on port release", commit d57f4b874946): tb2 carries
+ * its own fastreuse/fastreuseport. Present in vmlinux.h; probed with bpf_core_field_exists. */
+
+/* Read tb's (fastreuse, fastreuseport). Field names and types are stable since 4.x. */
+static __always_inline void ts_read_state(const struct inet_bind_bucket *tb, __s8 *fr, __s8 *frp)
+{
+	*fr = BPF_CORE_READ(tb, fastreuse);
+	*frp = BPF_CORE_READ(tb, fastreuseport);
+}
+
+/* True when no socket (<= 6.7) / no bhash2 bucket (6.8+) hangs on tb any more: the condition
+ * inet_bind_bucket_destroy() checks before it really frees tb. */
+static __always_inline bool ts_bucket_empty(const struct inet_bind_bucket *tb)
+{
+	const struct inet_bind_bucket___owners *old = (const void *)tb;
+
+	if (bpf_core_field_exists(old->owners))
+		return BPF_CORE_READ(old, owners.first) == NULL;
+	return BPF_CORE_READ(tb, bhash2.first) == NULL;
+}
+
+static __always_inline bool ts_bucket2_empty(const struct inet_bind2_bucket *tb2)
+{
+	const struct inet_bind2_bucket___v61 *v61 = (const void *)tb2;
+
+	if (BPF_CORE_READ(tb2, owners.first) != NULL)
+		return false;
+	if (bpf_core_field_exists(v61->deathrow))
+		return BPF_CORE_READ(v61, deathrow.first) == NULL;
+	return true;
+}
+
+/* tb2's family when the kernel records it (6.1 - 6.7), else 0: userspace then decodes the
+ * v4-mapped form 6.8+ stores. */
+static __always_inline __u16 ts_bucket2_family(const struct inet_bind2_bucket *tb2)
+{
+	const struct inet_bind2_bucket___v61 *v61 = (const void *)tb2;
+
+	if (bpf_core_field_exists(v61->family))
+		return BPF_CORE_READ(v61, family);
+	return 0;
+}
+
+#endif

@@ -1,0 +1,769 @@
+// SPDX-License-Identifier: BSD-2-Clause OR GPL-2.0-only
+/* Bind-bucket tracer: follows inet_bind_bucket fastreuse/fastreuseport (-1 / 0 / +1) through
+ * bind(), listen(), connect() and release.
+ *
+ * Every traced point exists twice: fentry/fexit and kprobe/kretprobe. Both wrappers call the
+ * same handler, which reads kernel memory only through BPF_CORE_READ so it is valid in either
+ * mode. Userspace (trace/attach_plan.cpp) keeps one mechanism per function and turns the
+ * others off with bpf_program__set_autoload(false). Where a prototype changed in a way CO-RE
+ * cannot relocate (argument order or count), there is one wrapper per prototype, suffixed
+ * __<variant>, and userspace picks the one matching the running kernel's BTF. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "core_fixes.bpf.h"
+#include "tristate.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define TCP_LISTEN_STATE 10
+
+/* Configuration, fixed before load. */
+const volatile bool filter_netns = true;  /* only netns inodes present in netns_filter */
+const volatile __u32 target_tgid = 0;     /* 0: any process */
+const volatile __u64 bucket_salt = 0;     /* per-run key for bucket ids */
+const volatile bool wakeup = false;       /* quiz mode drains explicitly: no wakeups */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TS_CNT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+/* Network namespaces (inode numbers) being traced. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u32);
+	__type(value, __u8);
+} netns_filter SEC(".maps");
+
+/* The socket operation running on a thread: set at entry of inet_csk_get_port,
+ * __inet_hash_connect and inet_put_port, removed at their exit. Inner probes use it to say
+ * who caused an event, and the connect path to see the state __inet_hash_connect writes after
+ * inet_bind_bucket_create() returned (create always initialises 0/0). */
+struct op {
+	__u64 sk;
+	__u64 tb;          /* release: the bucket the socket was on */
+	__u64 created_tb;  /* bucket created during this operation */
+	__u16 snum;
+	__u8 path;
+	__u8 func;
+	__s8 fr;           /* release: state at entry; create: state at creation */
+	__s8 frp;
+	__s8 created_fr;
+	__s8 created_frp;
+	__u8 destroyed;    /* the bucket in `tb` was freed during the operation */
+	__u8 pad[7];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct op);
+} ops SEC(".maps");
+
+/* Entry state of an inner function (inet_csk_update_fastreuse, inet_bind_hash). */
+struct inner {
+	__u64 tb;
+	__u64 sk;
+	__u8 func;
+	__s8 fr;
+	__s8 frp;
+	__u8 pad[5];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct inner);
+} inners SEC(".maps");
+
+static __always_inline void count(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
+
+	if (v)
+		*v += 1;
+}
+
+static __always_inline __u32 tid_of(void)
+{
+	return (__u32)bpf_get_current_pid_tgid();
+}
+
+static __always_inline bool wanted_task(void)
+{
+	if (target_tgid && (bpf_get_current_pid_tgid() >> 32) != target_tgid)
+		return false;
+	return true;
+}
+
+static __always_inline bool wanted_netns(__u32 inum)
+{
+	if (!filter_netns)
+		return true;
+	return bpf_map_lookup_elem(&netns_filter, &inum) != NULL;
+}
+
+static __always_inline __u32 netns_of_bucket(const struct inet_bind_bucket *tb)
+{
+	return BPF_CORE_READ(tb, ib_net.net, ns.inum);
+}
+
+static __always_inline __u32 netns_of_bucket2(const struct inet_bind2_bucket *tb2)
+{
+	return BPF_CORE_READ(tb2, ib_net.net, ns.inum);
+}
+
+static __always_inline __u32 netns_of_sock(const struct sock *sk)
+{
+	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+}
+
+static __always_inline __u64 bucket_id(const void *p)
+{
+	__u64 x = (__u64)p ^ bucket_salt;
+
+	/* splitmix64 finaliser: ids stay stable within a run, addresses do not leak */
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return x;
+}
+
+static __always_inline struct ts_event *reserve(__u8 kind, __u8 func, __u32 netns)
+{
+	struct ts_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	__u64 id = bpf_get_current_pid_tgid();
+
+	if (!e) {
+		count(TS_CNT_LOST);
+		return NULL;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->ts_ns = bpf_ktime_get_ns();
+	e->pid = id >> 32;
+	e->tid = (__u32)id;
+	e->netns = netns;
+	e->kind = kind;
+	e->func = func;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	return e;
+}
+
+static __always_inline void submit(struct ts_event *e)
+{
+	count(TS_CNT_EVENTS);
+	bpf_ringbuf_submit(e, wakeup ? 0 : BPF_RB_NO_WAKEUP);
+}
+
+static __always_inline __u8 current_path(void)
+{
+	__u32 tid = tid_of();
+	struct op *o = bpf_map_lookup_elem(&ops, &tid);
+
+	return o ? o->path : TS_PATH_NONE;
+}
+
+static __always_inline void fill_bucket(struct ts_event *e, const struct inet_bind_bucket *tb)
+{
+	e->bucket = bucket_id(tb);
+	e->port = BPF_CORE_READ(tb, port);
+	e->l3mdev = BPF_CORE_READ(tb, l3mdev);
+}
+
+static __always_inline void emit_state(const struct inet_bind_bucket *tb, __u8 func, __u8 path,
+				       __s8 bfr, __s8 bfrp, __s8 afr, __s8 afrp)
+{
+	__u32 netns = netns_of_bucket(tb);
+	struct ts_event *e;
+
+	if (!wanted_netns(netns))
+		return;
+	e = reserve(TS_EV_BUCKET_STATE, func, netns);
+	if (!e)
+		return;
+	fill_bucket(e, tb);
+	e->path = path;
+	e->flags = TS_F_BEFORE | TS_F_AFTER;
+	e->before_fastreuse = bfr;
+	e->before_fastreuseport = bfrp;
+	e->after_fastreuse = afr;
+	e->after_fastreuseport = afrp;
+	submit(e);
+}
+
+/* ---- inet_csk_get_port: bind() and listen() allocation ---- */
+
+static __always_inline int get_port_entry(struct sock *sk, __u16 snum)
+{
+	__u32 tid = tid_of();
+	struct op o = {};
+
+	if (!wanted_task())
+		return 0;
+	o.sk = (__u64)sk;
+	o.snum = snum;
+	o.func = TS_FN_INET_CSK_GET_PORT;
+	/* inet_csk_listen_start() sets TCP_LISTEN before it asks for the port again */
+	o.path = BPF_CORE_READ(sk, __sk_common.skc_state) == TCP_LISTEN_STATE ? TS_PATH_LISTEN
+									       : TS_PATH_BIND;
+	bpf_map_update_elem(&ops, &tid, &o, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int get_port_exit(long ret)
+{
+	__u32 tid = tid_of();
+	struct op *o = bpf_map_lookup_elem(&ops, &tid);
+	struct inet_connection_sock *icsk;
+	struct inet_bind_bucket *tb;
+	struct ts_event *e;
+	__u32 netns;
+
+	if (!o || o->func != TS_FN_INET_CSK_GET_PORT)
+		return 0;
+	icsk = (struct inet_connection_sock *)o->sk;
+	netns = netns_of_sock((struct sock *)icsk);
+	if (wanted_netns(netns) && (e = reserve(TS_EV_BIND_ALLOC, TS_FN_INET_CSK_GET_PORT, netns))) {
+		e->path = o->path;
+		e->requested_port = o->snum;
+		e->result = (__s32)ret;
+		e->flags = TS_F_RESULT | TS_F_REQUESTED;
+		e->port = BPF_CORE_READ(icsk, icsk_inet.sk.__sk_common.skc_num);
+		tb = BPF_CORE_READ(icsk, icsk_bind_hash);
+		if (tb) {
+			fill_bucket(e, tb);
+			ts_read_state(tb, &e->after_fastreuse, &e->after_fastreuseport);
+			e->flags |= TS_F_AFTER;
+		}
+		submit(e);
+	}
+	bpf_map_delete_elem(&ops, &tid);
+	return 0;
+}
+
+SEC("fentry/inet_csk_get_port")
+int BPF_PROG(fentry__inet_csk_get_port, struct sock *sk, unsigned short snum)
+{
+	return get_port_entry(sk, snum);
+}
+
+SEC("fexit/inet_csk_get_port")
+int BPF_PROG(fexit__inet_csk_get_port, struct sock *sk, unsigned short snum, int ret)
+{
+	return get_port_exit(ret);
+}
+
+SEC("kprobe/inet_csk_get_port")
+int BPF_KPROBE(kprobe__inet_csk_get_port, struct sock *sk, unsigned short snum)
+{
+	return get_port_entry(sk, snum);
+}
+
+SEC("kretprobe/inet_csk_get_port")
+int BPF_KRETPROBE(kretprobe__inet_csk_get_port, int ret)
+{
+	return get_port_exit(ret);
+}
+
+/* ---- __inet_hash_connect: connect() allocation ---- */
+
+static __always_inline int hash_connect_entry(struct sock *sk)
+{
+	__u32 tid = tid_of();
+	struct op o = {};
+
+	if (!wanted_task())
+		return 0;
+	o.sk = (__u64)sk;
+	o.func = TS_FN_INET_HASH_CONNECT;
+	o.path = TS_PATH_CONNECT;
+	o.snum = BPF_CORE_READ(sk, __sk_common.skc_num);
+	bpf_map_update_elem(&ops, &tid, &o, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int hash_connect_exit(long ret)
+{
+	__u32 tid = tid_of();
+	struct op *o = bpf_map_lookup_elem(&ops, &tid);
+	struct inet_connection_sock *icsk;
+	struct inet_bind_bucket *tb;
+	struct ts_event *e;
+	__u32 netns;
+
+	if (!o || o->func != TS_FN_INET_HASH_CONNECT)
+		return 0;
+	icsk = (struct inet_connection_sock *)o->sk;
+	netns = netns_of_sock((struct sock *)icsk);
+	if (wanted_netns(netns) &&
+	    (e = reserve(TS_EV_CONNECT_ALLOC, TS_FN_INET_HASH_CONNECT, netns))) {
+		e->path = TS_PATH_CONNECT;
+		e->result = (__s32)ret;
+		e->flags = TS_F_RESULT;
+		if (o->snum) { /* already bound: bind() chose the port */
+			e->requested_port = o->snum;
+			e->flags |= TS_F_REQUESTED;
+		}
+		e->port = BPF_CORE_READ(icsk, icsk_inet.sk.__sk_common.skc_num);
+		tb = BPF_CORE_READ(icsk, icsk_bind_hash);
+		if (tb) {
+			fill_bucket(e, tb);
+			ts_read_state(tb, &e->after_fastreuse, &e->after_fastreuseport);
+			e->flags |= TS_F_AFTER;
+		}
+		submit(e);
+	}
+	bpf_map_delete_elem(&ops, &tid);
+	return 0;
+}
+
+SEC("fentry/__inet_hash_connect")
+int BPF_PROG(fentry____inet_hash_connect, void *death_row, struct sock *sk)
+{
+	return hash_connect_entry(sk);
+}
+
+/* <= 6.14: (death_row, sk, port_offset, check_established) */
+SEC("fexit/__inet_hash_connect")
+int BPF_PROG(fexit____inet_hash_connect__a4, void *death_row, struct sock *sk, __u64 port_offset,
+	     void *check_established, int ret)
+{
+	return hash_connect_exit(ret);
+}
+
+/* 6.15+: (death_row, sk, port_offset, hash_port0, check_established) */
+SEC("fexit/__inet_hash_connect")
+int BPF_PROG(fexit____inet_hash_connect__a5, void *death_row, struct sock *sk, __u64 port_offset,
+	     __u32 hash_port0, void *check_established, int ret)
+{
+	return hash_connect_exit(ret);
+}
+
+SEC("kprobe/__inet_hash_connect")
+int BPF_KPROBE(kprobe____inet_hash_connect, void *death_row, struct sock *sk)
+{
+	return hash_connect_entry(sk);
+}
+
+SEC("kretprobe/__inet_hash_connect")
+int BPF_KRETPROBE(kretprobe____inet_hash_connect, int ret)
+{
+	return hash_connect_exit(ret);
+}
+
+/* ---- inet_bind_bucket_create: a new bhash bucket (always 0/0 here) ---- */
+
+static __always_inline int bucket_create_exit(struct inet_bind_bucket *tb)
+{
+	__u32 tid = tid_of();
+	struct op *o;
+	struct ts_event *e;
+	__u32 netns;
+
+	if (!tb || !wanted_task())
+		return 0;
+	o = bpf_map_lookup_elem(&ops, &tid);
+	netns = netns_of_bucket(tb);
+	if (!wanted_netns(netns))
+		return 0;
+	e = reserve(TS_EV_BUCKET_CREATE, TS_FN_BIND_BUCKET_CREATE, netns);
+	if (!e)
+		return 0;
+	fill_bucket(e, tb);
+	ts_read_state(tb, &e->after_fastreuse, &e->after_fastreuseport);
+	e->flags = TS_F_AFTER;
+	e->path = o ? o->path : TS_PATH_NONE;
+	if (o) {
+		o->created_tb = (__u64)tb;
+		o->created_fr = e->after_fastreuse;
+		o->created_frp = e->after_fastreuseport;
+	}
+	submit(e);
+	return 0;
+}
+
+SEC("fexit/inet_bind_bucket_create")
+int BPF_PROG(fexit__inet_bind_bucket_create, void *cachep, struct net *net, void *head,
+	     unsigned short snum, int l3mdev, struct inet_bind_bucket *ret)
+{
+	return bucket_create_exit(ret);
+}
+
+SEC("kretprobe/inet_bind_bucket_create")
+int BPF_KRETPROBE(kretprobe__inet_bind_bucket_create, struct inet_bind_bucket *ret)
+{
+	return bucket_create_exit(ret);
+}
+
+/* ---- inet_csk_update_fastreuse: bind() moves the state 0 / +1 ---- */
+
+static __always_inline int update_fastreuse_entry(struct inet_bind_bucket *tb, struct sock *sk)
+{
+	__u32 tid = tid_of();
+	struct inner in = {};
+
+	if (!wanted_task())
+		return 0;
+	in.tb = (__u64)tb;
+	in.sk = (__u64)sk;
+	in.func = TS_FN_UPDATE_FASTREUSE;
+	ts_read_state(tb, &in.fr, &in.frp);
+	bpf_map_update_elem(&inners, &tid, &in, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int update_fastreuse_exit(void)
+{
+	__u32 tid = tid_of();
+	struct inner *in = bpf_map_lookup_elem(&inners, &tid);
+	struct inet_bind_bucket *tb;
+	__s8 fr, frp;
+
+	if (!in || in->func != TS_FN_UPDATE_FASTREUSE)
+		return 0;
+	tb = (struct inet_bind_bucket *)in->tb;
+	ts_read_state(tb, &fr, &frp);
+	/* always reported: this is where bind() decides, even when it keeps the state */
+	emit_state(tb, TS_FN_UPDATE_FASTREUSE, current_path(), in->fr, in->frp, fr, frp);
+	bpf_map_delete_elem(&inners, &tid);
+	return 0;
+}
+
+/* <= 6.17: inet_csk_update_fastreuse(tb, sk) */
+SEC("fentry/inet_csk_update_fastreuse")
+int BPF_PROG(fentry__inet_csk_update_fastreuse__tb_sk, struct inet_bind_bucket *tb, struct sock *sk)
+{
+	return update_fastreuse_entry(tb, sk);
+}
+
+/* 6.18+: inet_csk_update_fastreuse(sk, tb, tb2) */
+SEC("fentry/inet_csk_update_fastreuse")
+int BPF_PROG(fentry__inet_csk_update_fastreuse__sk_tb, struct sock *sk, struct inet_bind_bucket *tb)
+{
+	return update_fastreuse_entry(tb, sk);
+}
+
+SEC("fexit/inet_csk_update_fastreuse")
+int BPF_PROG(fexit__inet_csk_update_fastreuse)
+{
+	return update_fastreuse_exit();
+}
+
+SEC("kprobe/inet_csk_update_fastreuse")
+int BPF_KPROBE(kprobe__inet_csk_update_fastreuse__tb_sk, struct inet_bind_bucket *tb, struct sock *sk)
+{
+	return update_fastreuse_entry(tb, sk);
+}
+
+SEC("kprobe/inet_csk_update_fastreuse")
+int BPF_KPROBE(kprobe__inet_csk_update_fastreuse__sk_tb, struct sock *sk, struct inet_bind_bucket *tb)
+{
+	return update_fastreuse_entry(tb, sk);
+}
+
+SEC("kretprobe/inet_csk_update_fastreuse")
+int BPF_KRETPROBE(kretprobe__inet_csk_update_fastreuse)
+{
+	return update_fastreuse_exit();
+}
+
+/* ---- inet_bind_hash: the socket joins its bucket (final state of both paths) ---- */
+
+static __always_inline int bind_hash_entry(struct sock *sk, struct inet_bind_bucket *tb)
+{
+	__u32 tid = tid_of();
+	struct inner in = {};
+	struct op *o;
+
+	if (!wanted_task())
+		return 0;
+	in.tb = (__u64)tb;
+	in.sk = (__u64)sk;
+	in.func = TS_FN_BIND_HASH;
+	ts_read_state(tb, &in.fr, &in.frp);
+	/* __inet_hash_connect writes -1/-1 into a bucket it just created, between
+	 * inet_bind_bucket_create() and here: report that write as its own. */
+	o = bpf_map_lookup_elem(&ops, &tid);
+	if (o && o->created_tb == (__u64)tb &&
+	    (o->created_fr != in.fr || o->created_frp != in.frp)) {
+		emit_state(tb, o->func, o->path, o->created_fr, o->created_frp, in.fr, in.frp);
+		o->created_fr = in.fr;
+		o->created_frp = in.frp;
+	}
+	bpf_map_update_elem(&inners, &tid, &in, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int bind_hash_exit(void)
+{
+	__u32 tid = tid_of();
+	struct inner *in = bpf_map_lookup_elem(&inners, &tid);
+	struct inet_bind_bucket *tb;
+	__s8 fr, frp;
+
+	if (!in || in->func != TS_FN_BIND_HASH)
+		return 0;
+	tb = (struct inet_bind_bucket *)in->tb;
+	ts_read_state(tb, &fr, &frp);
+	if (fr != in->fr || frp != in->frp)
+		emit_state(tb, TS_FN_BIND_HASH, current_path(), in->fr, in->frp, fr, frp);
+	bpf_map_delete_elem(&inners, &tid);
+	return 0;
+}
+
+SEC("fentry/inet_bind_hash")
+int BPF_PROG(fentry__inet_bind_hash, struct sock *sk, struct inet_bind_bucket *tb)
+{
+	return bind_hash_entry(sk, tb);
+}
+
+SEC("fexit/inet_bind_hash")
+int BPF_PROG(fexit__inet_bind_hash)
+{
+	return bind_hash_exit();
+}
+
+SEC("kprobe/inet_bind_hash")
+int BPF_KPROBE(kprobe__inet_bind_hash, struct sock *sk, struct inet_bind_bucket *tb)
+{
+	return bind_hash_entry(sk, tb);
+}
+
+SEC("kretprobe/inet_bind_hash")
+int BPF_KRETPROBE(kretprobe__inet_bind_hash)
+{
+	return bind_hash_exit();
+}
+
+/* ---- inet_bind_bucket_destroy: frees tb only when nothing hangs on it ---- */
+
+static __always_inline int bucket_destroy_entry(struct inet_bind_bucket *tb)
+{
+	__u32 tid = tid_of();
+	struct ts_event *e;
+	struct op *o;
+	__u32 netns;
+
+	if (!tb || !ts_bucket_empty(tb))
+		return 0;
+	o = bpf_map_lookup_elem(&ops, &tid);
+	if (o && o->tb == (__u64)tb)
+		o->destroyed = 1;
+	if (!wanted_task())
+		return 0;
+	netns = netns_of_bucket(tb);
+	if (!wanted_netns(netns))
+		return 0;
+	e = reserve(TS_EV_BUCKET_DESTROY, TS_FN_BIND_BUCKET_DESTROY, netns);
+	if (!e)
+		return 0;
+	fill_bucket(e, tb);
+	ts_read_state(tb, &e->before_fastreuse, &e->before_fastreuseport);
+	e->flags = TS_F_BEFORE;
+	e->path = o ? o->path : TS_PATH_NONE;
+	submit(e);
+	return 0;
+}
+
+/* <= 6.14: inet_bind_bucket_destroy(cachep, tb) */
+SEC("fentry/inet_bind_bucket_destroy")
+int BPF_PROG(fentry__inet_bind_bucket_destroy__cachep_tb, void *cachep, struct inet_bind_bucket *tb)
+{
+	return bucket_destroy_entry(tb);
+}
+
+/* 6.15+: inet_bind_bucket_destroy(tb) */
+SEC("fentry/inet_bind_bucket_destroy")
+int BPF_PROG(fentry__inet_bind_bucket_destroy__tb, struct inet_bind_bucket *tb)
+{
+	return bucket_destroy_entry(tb);
+}
+
+SEC("kprobe/inet_bind_bucket_destroy")
+int BPF_KPROBE(kprobe__inet_bind_bucket_destroy__cachep_tb, void *cachep, struct inet_bind_bucket *tb)
+{
+	return bucket_destroy_entry(tb);
+}
+
+SEC("kprobe/inet_bind_bucket_destroy")
+int BPF_KPROBE(kprobe__inet_bind_bucket_destroy__tb, struct inet_bind_bucket *tb)
+{
+	return bucket_destroy_entry(tb);
+}
+
+/* ---- inet_put_port: a socket leaves its port (close, failed connect) ---- */
+
+static __always_inline int put_port_entry(struct sock *sk)
+{
+	__u32 tid = tid_of();
+	struct inet_bind_bucket *tb;
+	struct op o = {};
+
+	if (!wanted_task())
+		return 0;
+	tb = BPF_CORE_READ((struct inet_connection_sock *)sk, icsk_bind_hash);
+	if (!tb)
+		return 0;
+	o.sk = (__u64)sk;
+	o.tb = (__u64)tb;
+	o.func = TS_FN_PUT_PORT;
+	o.path = TS_PATH_RELEASE;
+	ts_read_state(tb, &o.fr, &o.frp);
+	bpf_map_update_elem(&ops, &tid, &o, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int put_port_exit(void)
+{
+	__u32 tid = tid_of();
+	struct op *o = bpf_map_lookup_elem(&ops, &tid);
+	struct inet_bind_bucket *tb;
+	__s8 fr, frp;
+
+	if (!o || o->func != TS_FN_PUT_PORT)
+		return 0;
+	tb = (struct inet_bind_bucket *)o->tb;
+	/* 6.18 moves a bucket back to -1 when its last bind()-owned socket leaves */
+	if (!o->destroyed) {
+		ts_read_state(tb, &fr, &frp);
+		if (fr != o->fr || frp != o->frp)
+			emit_state(tb, TS_FN_PUT_PORT, TS_PATH_RELEASE, o->fr, o->frp, fr, frp);
+	}
+	bpf_map_delete_elem(&ops, &tid);
+	return 0;
+}
+
+SEC("fentry/inet_put_port")
+int BPF_PROG(fentry__inet_put_port, struct sock *sk)
+{
+	return put_port_entry(sk);
+}
+
+SEC("fexit/inet_put_port")
+int BPF_PROG(fexit__inet_put_port)
+{
+	return put_port_exit();
+}
+
+SEC("kprobe/inet_put_port")
+int BPF_KPROBE(kprobe__inet_put_port, struct sock *sk)
+{
+	return put_port_entry(sk);
+}
+
+SEC("kretprobe/inet_put_port")
+int BPF_KRETPROBE(kretprobe__inet_put_port)
+{
+	return put_port_exit();
+}
+
+/* ---- bhash2 (6.1+): the (port, address) buckets ---- */
+
+static __always_inline void fill_bucket2(struct ts_event *e, const struct inet_bind2_bucket *tb2)
+{
+	e->bucket = bucket_id(tb2);
+	e->port = BPF_CORE_READ(tb2, port);
+	e->l3mdev = BPF_CORE_READ(tb2, l3mdev);
+	e->addr_family = ts_bucket2_family(tb2);
+	bpf_core_read(e->addr, sizeof(e->addr), &tb2->v6_rcv_saddr);
+	e->flags |= TS_F_ADDR;
+	if (bpf_core_field_exists(tb2->fastreuse)) {
+		e->after_fastreuse = BPF_CORE_READ(tb2, fastreuse);
+		e->after_fastreuseport = BPF_CORE_READ(tb2, fastreuseport);
+		e->flags |= TS_F_AFTER;
+	}
+}
+
+static __always_inline int bucket2_create_exit(struct inet_bind2_bucket *tb2)
+{
+	struct ts_event *e;
+	__u32 netns;
+
+	if (!tb2 || !wanted_task())
+		return 0;
+	netns = netns_of_bucket2(tb2);
+	if (!wanted_netns(netns))
+		return 0;
+	e = reserve(TS_EV_BUCKET2_CREATE, TS_FN_BIND2_BUCKET_CREATE, netns);
+	if (!e)
+		return 0;
+	fill_bucket2(e, tb2);
+	e->path = current_path();
+	submit(e);
+	return 0;
+}
+
+/* 6.1 - 6.7: (cachep, net, head, port, l3mdev, sk) */
+SEC("fexit/inet_bind2_bucket_create")
+int BPF_PROG(fexit__inet_bind2_bucket_create__a6, void *cachep, void *net, void *head,
+	     unsigned short port, int l3mdev, struct sock *sk, struct inet_bind2_bucket *ret)
+{
+	return bucket2_create_exit(ret);
+}
+
+/* 6.8+: (cachep, net, head, tb, sk) */
+SEC("fexit/inet_bind2_bucket_create")
+int BPF_PROG(fexit__inet_bind2_bucket_create__a5, void *cachep, void *net, void *head, void *tb,
+	     struct sock *sk, struct inet_bind2_bucket *ret)
+{
+	return bucket2_create_exit(ret);
+}
+
+SEC("kretprobe/inet_bind2_bucket_create")
+int BPF_KRETPROBE(kretprobe__inet_bind2_bucket_create, struct inet_bind2_bucket *ret)
+{
+	return bucket2_create_exit(ret);
+}
+
+static __always_inline int bucket2_destroy_entry(struct inet_bind2_bucket *tb2)
+{
+	struct ts_event *e;
+	__u32 netns;
+
+	if (!tb2 || !ts_bucket2_empty(tb2) || !wanted_task())
+		return 0;
+	netns = netns_of_bucket2(tb2);
+	if (!wanted_netns(netns))
+		return 0;
+	e = reserve(TS_EV_BUCKET2_DESTROY, TS_FN_BIND2_BUCKET_DESTROY, netns);
+	if (!e)
+		return 0;
+	fill_bucket2(e, tb2);
+	if (e->flags & TS_F_AFTER) { /* the state it had, not one it moves to */
+		e->before_fastreuse = e->after_fastreuse;
+		e->before_fastreuseport = e->after_fastreuseport;
+		e->after_fastreuse = e->after_fastreuseport = 0;
+		e->flags = (e->flags & ~TS_F_AFTER) | TS_F_BEFORE;
+	}
+	e->path = current_path();
+	submit(e);
+	return 0;
+}
+
+/* (cachep, tb2) from 6.1 through 6.18 */
+SEC("fentry/inet_bind2_bucket_destroy")
+int BPF_PROG(fentry__inet_bind2_bucket_destroy, void *cachep, struct inet_bind2_bucket *tb2)
+{
+	return bucket2_destroy_entry(tb2);
+}
+
+SEC("kprobe/inet_bind2_bucket_destroy")
+int BPF_KPROBE(kprobe__inet_bind2_bucket_destroy, void *cachep, struct inet_bind2_bucket *tb2)
+{
+	return bucket2_destroy_entry(tb2);
+}

@@ -1,0 +1,124 @@
+// Guest-side driver for the tracer tests: loads the tracer, runs quizzes traced, optionally
+// with foreign traffic in the root namespace, then checks that nothing tristate loaded is
+// left in the kernel. Prints one JSON document between marker lines on stdout (the serial
+// console), which tests/tracer/check_events.py asserts on the host.
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "quiz/quiz_parser.hpp"
+#include "quiz/quiz_runner.hpp"
+#include "report/report_json.hpp"
+#include "trace/quiz_observer.hpp"
+#include "trace/tracer.hpp"
+
+using namespace tristate;
+
+namespace {
+
+// bind()/connect()/close() on loopback in the root namespace, to prove the filter works.
+void noise(std::atomic<bool>& stop, std::atomic<long>& ops) {
+  int l = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(4321);
+  int one = 1;
+  setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  if (bind(l, reinterpret_cast<sockaddr*>(&a), sizeof(a)) || listen(l, 1024)) return;
+  while (!stop) {
+    int c = socket(AF_INET, SOCK_STREAM, 0);
+    if (connect(c, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0) {
+      int s = accept(l, nullptr, nullptr);
+      if (s >= 0) close(s);
+    }
+    close(c);
+    ++ops;
+  }
+  close(l);
+}
+
+// Programs whose names come from bpf/tristate.bpf.c still loaded (names are cut at 15 chars).
+int leftover_programs() {
+  int n = 0;
+  __u32 id = 0;
+  while (bpf_prog_get_next_id(id, &id) == 0) {
+    int fd = bpf_prog_get_fd_by_id(id);
+    if (fd < 0) continue;
+    bpf_prog_info info{};
+    __u32 len = sizeof(info);
+    if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0) {
+      std::string name = info.name;
+      for (const char* p : {"fentry__", "fexit__", "kprobe__", "kretprobe__", "ts_probe"})
+        if (name.rfind(p, 0) == 0) ++n;
+    }
+    close(fd);
+  }
+  return n;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  trace::Options opts;
+  bool with_noise = false;
+  std::vector<std::string> files;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--no-fentry")
+      opts.force_kprobe = true;
+    else if (a == "--noise")
+      with_noise = true;
+    else
+      files.push_back(a);
+  }
+  nlohmann::json out;
+  utsname u{};
+  uname(&u);
+  out["kernel"] = u.release;
+  out["force_kprobe"] = opts.force_kprobe;
+  {
+    report::TraceInfo info;
+    auto made = trace::Tracer::make(opts, &info);
+    if (!made) {
+      out["error"] = made.error().message;
+      out["trace"] = info;
+    } else {
+      auto& tracer = *made.value();
+      trace::QuizTracer observer(tracer);
+      std::atomic<bool> stop{false};
+      std::atomic<long> noise_ops{0};
+      std::thread noisy;
+      if (with_noise) noisy = std::thread(noise, std::ref(stop), std::ref(noise_ops));
+      out["quizzes"] = nlohmann::json::array();
+      for (const auto& f : files) {
+        quiz::RunOptions ro;
+        ro.observer = &observer;
+        report::Quiz q = quiz::run_quiz(quiz::load_quiz(f), ro);
+        out["quizzes"].push_back(q);
+      }
+      if (with_noise) {
+        stop = true;
+        noisy.join();
+        out["noise_ops"] = noise_ops.load();
+      }
+      // whatever arrived after the quizzes (root namespace noise must not be there either)
+      out["late_events"] = tracer.drain().size();
+      out["trace"] = tracer.info();
+    }
+  }  // Tracer destroyed: every link and program must be gone now
+  out["leftover_programs"] = leftover_programs();
+  std::cout << "=== TRISTATE-TRACE-BEGIN ===\n" << out.dump() << "\n=== TRISTATE-TRACE-END ===\n" << std::flush;
+  return 0;
+}

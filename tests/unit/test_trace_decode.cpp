@@ -1,0 +1,102 @@
+// Raw BPF records -> report::Event.
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+
+#include <cstring>
+
+#include "trace/decode.hpp"
+
+extern "C" {
+#include "bpf/tristate.h"
+}
+
+using tristate::trace::decode_event;
+
+namespace {
+
+ts_event base() {
+  ts_event e;
+  std::memset(&e, 0, sizeof(e));
+  e.ts_ns = 123;
+  e.pid = 10;
+  e.tid = 11;
+  e.netns = 4026532000U;
+  e.bucket = 0xabcdef;
+  e.port = 60000;
+  std::strcpy(e.comm, "tristate");
+  return e;
+}
+
+}  // namespace
+
+TEST(TraceDecode, BindAllocCarriesRequestResultAndState) {
+  ts_event e = base();
+  e.kind = TS_EV_BIND_ALLOC;
+  e.func = TS_FN_INET_CSK_GET_PORT;
+  e.path = TS_PATH_BIND;
+  e.flags = TS_F_RESULT | TS_F_REQUESTED | TS_F_AFTER;
+  e.requested_port = 0;
+  e.result = 0;
+  e.after_fastreuse = 0;
+  e.after_fastreuseport = -1;
+  auto ev = decode_event(&e, sizeof(e));
+  ASSERT_TRUE(ev);
+  EXPECT_EQ(ev->kind, "bind_alloc");
+  EXPECT_EQ(ev->function, "inet_csk_get_port");
+  EXPECT_EQ(ev->path, "bind");
+  EXPECT_EQ(ev->requested_port, 0);
+  EXPECT_EQ(ev->result, 0);
+  EXPECT_FALSE(ev->before);
+  ASSERT_TRUE(ev->after);
+  EXPECT_EQ(ev->after->fastreuse, 0);
+  EXPECT_EQ(ev->after->fastreuseport, -1);
+  EXPECT_EQ(ev->comm, "tristate");
+  EXPECT_EQ(ev->netns, 4026532000U);
+  EXPECT_EQ(ev->port, 60000);
+}
+
+TEST(TraceDecode, StateChangeHasBeforeAndAfter) {
+  ts_event e = base();
+  e.kind = TS_EV_BUCKET_STATE;
+  e.func = TS_FN_INET_HASH_CONNECT;
+  e.path = TS_PATH_CONNECT;
+  e.flags = TS_F_BEFORE | TS_F_AFTER;
+  e.before_fastreuse = 0;
+  e.before_fastreuseport = 0;
+  e.after_fastreuse = -1;
+  e.after_fastreuseport = -1;
+  auto ev = decode_event(&e, sizeof(e));
+  ASSERT_TRUE(ev);
+  EXPECT_EQ(ev->function, "__inet_hash_connect");
+  EXPECT_EQ(*ev->before, (tristate::report::BucketState{0, 0}));
+  EXPECT_EQ(*ev->after, (tristate::report::BucketState{-1, -1}));
+  EXPECT_FALSE(ev->result);
+}
+
+TEST(TraceDecode, Bucket2AddressForms) {
+  ts_event e = base();
+  e.kind = TS_EV_BUCKET2_CREATE;
+  e.func = TS_FN_BIND2_BUCKET_CREATE;
+  e.flags = TS_F_ADDR;
+  // 6.8+: v4-mapped, family not recorded
+  const unsigned char mapped[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 1, 1, 1};
+  std::memcpy(e.addr, mapped, 16);
+  EXPECT_EQ(decode_event(&e, sizeof(e))->addr, "127.1.1.1");
+  // 6.1-6.7: family AF_INET, address in the first four bytes
+  std::memset(e.addr, 0, 16);
+  e.addr[0] = 127, e.addr[3] = 1;
+  e.addr_family = AF_INET;
+  EXPECT_EQ(decode_event(&e, sizeof(e))->addr, "127.0.0.1");
+  e.addr_family = AF_INET6;
+  std::memset(e.addr, 0, 16);
+  e.addr[15] = 1;
+  EXPECT_EQ(decode_event(&e, sizeof(e))->addr, "::1");
+}
+
+TEST(TraceDecode, RejectsShortAndUnknownRecords) {
+  ts_event e = base();
+  e.kind = TS_EV_BUCKET_CREATE;
+  EXPECT_FALSE(decode_event(&e, sizeof(e) - 1));
+  e.kind = 200;
+  EXPECT_FALSE(decode_event(&e, sizeof(e)));
+}

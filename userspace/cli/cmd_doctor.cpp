@@ -1,0 +1,49 @@
+// `tristate doctor`: what this machine lets tristate trace, and which mode a trace would use.
+#include <nlohmann/json.hpp>
+
+#include <iostream>
+#include <memory>
+
+#include "cli/commands.hpp"
+#include "trace/capabilities.hpp"
+
+namespace tristate::cli {
+namespace {
+
+struct DoctorOptions {
+  bool json = false;
+};
+
+int run(const DoctorOptions& o) {
+  const auto caps = trace::probe_capabilities();
+  if (o.json) {
+    nlohmann::json j;
+    j["kernel_release"] = caps.kernel_release;
+    j["mode"] = caps.mode;
+    j["mode_reason"] = caps.mode_reason;
+    j["checks"] = nlohmann::json::array();
+    for (const auto& c : caps.checks) j["checks"].push_back({{"name", c.name}, {"ok", c.ok}, {"detail", c.detail}});
+    std::cout << j.dump(2) << "\n";
+  } else {
+    for (const auto& c : caps.checks) {
+      if (c.name == "kernel")
+        std::cout << "kernel: " << c.detail << "\n";
+      else
+        std::cout << c.name << ": " << (c.ok ? "yes" : "no") << " (" << c.detail << ")\n";
+    }
+    std::cout << "trace mode: " << caps.mode << " (" << caps.mode_reason << ")\n";
+  }
+  // the report is the answer; a machine that cannot trace is not an error of the command
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_doctor_command(CLI::App& app, Globals& g) {
+  auto o = std::make_shared<DoctorOptions>();
+  auto* sub = app.add_subcommand("doctor", "What this machine lets tristate trace (BTF, fentry, kprobes, privileges)");
+  sub->add_flag("--json", o->json, "Print a JSON object instead of text lines");
+  sub->callback([o, &g] { g.exit_code = run(*o); });
+}
+
+}  // namespace tristate::cli

@@ -1,0 +1,43 @@
+// Which BPF program of bpf/tristate.bpf.c runs for each traced kernel function, and with
+// which mechanism. Pure logic over KernelAccess: unit-tested with a fake kernel.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "trace/kernel_btf.hpp"
+
+namespace tristate::trace {
+
+enum class Mechanism { Fentry, Kprobe, None };
+const char* to_string(Mechanism m);
+
+// One program to load and attach: `mechanism` is fentry, fexit, kprobe or kretprobe.
+struct PlannedProgram {
+  std::string name;       // the program's name in the skeleton
+  std::string mechanism;
+};
+
+struct FunctionPlan {
+  std::string function;
+  bool required = true;       // the quizzes' story needs it; optional ones may be missing
+  Mechanism mechanism = Mechanism::None;
+  std::string variant;        // prototype variant picked from BTF ("" when only one)
+  std::vector<PlannedProgram> programs;
+  std::string error;          // why not fentry (fentry_error) or why not traced at all
+  std::string fentry_error;   // set when fentry was tried and refused
+};
+
+struct PlanOptions {
+  bool force_kprobe = false;  // --no-fentry: test the fallback on kernels that allow fentry
+};
+
+// The functions tristate traces, in the order they are reported.
+std::vector<std::string> traced_functions();
+
+std::vector<FunctionPlan> make_attach_plan(const KernelAccess& kernel, const PlanOptions& options);
+
+// "fentry on __inet_hash_connect refused (EPERM): …; run the quiz in a guest: --kernel 6.12"
+std::string describe_attach_error(const std::string& mechanism, const std::string& function, int err);
+
+}  // namespace tristate::trace

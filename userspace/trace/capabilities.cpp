@@ -1,0 +1,174 @@
+#include "trace/capabilities.hpp"
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "trace/attach_plan.hpp"
+#include "trace/kernel_btf.hpp"
+#include "trace/tracer.hpp"
+
+namespace tristate::trace {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string read_first_line(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+// "y", "m", "n" or "" (unknown) for CONFIG_<name>, from /proc/config.gz or /boot/config-*.
+std::string kernel_config(const std::string& release, const std::string& name) {
+  const std::string key = "CONFIG_" + name + "=";
+  const std::string unset = "# CONFIG_" + name + " is not set";
+  auto scan = [&](std::istream& in) -> std::string {
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.rfind(key, 0) == 0) return line.substr(key.size());
+      if (line == unset) return "n";
+    }
+    return "";
+  };
+  if (gzFile gz = gzopen("/proc/config.gz", "rb")) {
+    std::string text;
+    char buf[65536];
+    int n;
+    while ((n = gzread(gz, buf, sizeof(buf))) > 0) text.append(buf, static_cast<size_t>(n));
+    gzclose(gz);
+    std::istringstream in(text);
+    if (auto v = scan(in); !v.empty()) return v;
+  }
+  std::ifstream boot("/boot/config-" + release);
+  if (boot) return scan(boot);
+  return "";
+}
+
+Check check_btf() {
+  struct btf* btf = btf__load_vmlinux_btf();
+  if (!btf) return {"btf", false, std::string("/sys/kernel/btf/vmlinux unreadable: ") + std::strerror(errno) +
+                                      " (needs CONFIG_DEBUG_INFO_BTF=y)"};
+  btf__free(btf);
+  return {"btf", true, "/sys/kernel/btf/vmlinux"};
+}
+
+Check check_jit() {
+  std::string v = read_first_line("/proc/sys/net/core/bpf_jit_enable");
+  if (v.empty()) return {"bpf_jit", false, "/proc/sys/net/core/bpf_jit_enable unreadable"};
+  if (v == "0") return {"bpf_jit", false, "bpf_jit_enable is 0: programs run in the interpreter (slower)"};
+  return {"bpf_jit", true, "bpf_jit_enable=" + v};
+}
+
+Check check_kprobes(const std::string& release) {
+  for (const char* p : {"/sys/bus/event_source/devices/kprobe/type", "/sys/kernel/tracing/kprobe_events",
+                        "/sys/kernel/debug/tracing/kprobe_events"})
+    if (fs::exists(p)) return {"kprobes", true, p};
+  std::string cfg = kernel_config(release, "KPROBES");
+  if (cfg == "n") return {"kprobes", false, "CONFIG_KPROBES is not set"};
+  return {"kprobes", false, "no kprobe PMU (/sys/bus/event_source/devices/kprobe) and no kprobe_events in tracefs" +
+                                std::string(cfg.empty() ? "" : " (CONFIG_KPROBES=" + cfg + ")")};
+}
+
+Check check_fentry(const char* name, int attach_type) {
+  struct btf* btf = btf__load_vmlinux_btf();
+  if (!btf) return {name, false, "no kernel BTF"};
+  int id = btf__find_by_name_kind(btf, "inet_csk_get_port", BTF_KIND_FUNC);
+  btf__free(btf);
+  if (id < 0) return {name, false, "inet_csk_get_port is not in the kernel's BTF"};
+  int err = try_tracing_attach(id, attach_type);
+  if (err == 0) return {name, true, "a test program attached to inet_csk_get_port"};
+  return {name, false, describe_attach_error(name, "inet_csk_get_port", err)};
+}
+
+Check check_tracepoints() {
+  const struct bpf_insn insns[] = {
+      {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0},
+      {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
+  };
+  int prog = bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, "ts_probe_tp", "GPL", insns, 2, nullptr);
+  if (prog < 0) return {"tracepoints", false, std::string("raw tracepoint program refused: ") + std::strerror(-prog)};
+  int link = bpf_raw_tracepoint_open("inet_sock_set_state", prog);
+  close(prog);
+  if (link < 0)
+    return {"tracepoints", false, std::string("raw tracepoint sock:inet_sock_set_state: ") + std::strerror(-link)};
+  close(link);
+  return {"tracepoints", true, "raw tracepoint sock:inet_sock_set_state attached"};
+}
+
+Check check_ringbuf() {
+  int fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "ts_probe_rb", 0, 0, 4096, nullptr);
+  if (fd < 0) return {"ringbuf", false, std::string("BPF ring buffer refused: ") + std::strerror(-fd) + " (needs 5.8+)"};
+  close(fd);
+  return {"ringbuf", true, "BPF_MAP_TYPE_RINGBUF"};
+}
+
+Check check_privileges() {
+  __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2]{};
+  if (syscall(SYS_capget, &hdr, data) != 0)
+    return {"privileges", false, std::string("capget: ") + std::strerror(errno)};
+  auto has = [&](int cap) { return (data[cap / 32].effective >> (cap % 32)) & 1U; };
+  constexpr int kCapSysAdmin = 21, kCapPerfmon = 38, kCapBpf = 39;
+  std::string have;
+  for (auto [cap, name] : {std::pair{kCapBpf, "CAP_BPF"}, {kCapPerfmon, "CAP_PERFMON"}, {kCapSysAdmin, "CAP_SYS_ADMIN"}})
+    if (has(cap)) have += (have.empty() ? "" : " ") + std::string(name);
+  bool ok = has(kCapSysAdmin) || (has(kCapBpf) && has(kCapPerfmon));
+  if (!ok) return {"privileges", false, "needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN); have: " + (have.empty() ? std::string("none") : have)};
+  return {"privileges", true, have};
+}
+
+}  // namespace
+
+const Check* Capabilities::find(const std::string& name) const {
+  for (const auto& c : checks)
+    if (c.name == name) return &c;
+  return nullptr;
+}
+
+Capabilities probe_capabilities() {
+  route_libbpf_logs_to_spdlog();
+  Capabilities caps;
+  struct utsname u {};
+  uname(&u);
+  caps.kernel_release = u.release;
+  caps.checks.push_back({"kernel", true, std::string(u.release) + " " + u.machine});
+  caps.checks.push_back(check_btf());
+  caps.checks.push_back(check_jit());
+  caps.checks.push_back(check_privileges());
+  caps.checks.push_back(check_ringbuf());
+  caps.checks.push_back(check_kprobes(caps.kernel_release));
+  caps.checks.push_back(check_fentry("fentry", BPF_TRACE_FENTRY));
+  caps.checks.push_back(check_fentry("fexit", BPF_TRACE_FEXIT));
+  caps.checks.push_back(check_tracepoints());
+
+  auto ok = [&](const char* n) { return caps.find(n) && caps.find(n)->ok; };
+  if (!ok("btf")) {
+    caps.mode = "none";
+    caps.mode_reason = "no kernel BTF: the CO-RE tracer cannot load";
+  } else if (ok("fentry") && ok("fexit")) {
+    caps.mode = "fentry";
+    caps.mode_reason = "fentry/fexit attach";
+  } else if (ok("kprobes")) {
+    caps.mode = "kprobe";
+    caps.mode_reason = "fentry/fexit refused, kprobes available";
+  } else {
+    caps.mode = "none";
+    caps.mode_reason = "fentry/fexit refused and no kprobes: trace inside a guest kernel (--kernel 6.12)";
+  }
+  return caps;
+}
+
+}  // namespace tristate::trace

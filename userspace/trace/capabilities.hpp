@@ -1,0 +1,29 @@
+// What this machine lets tristate trace: the `tristate doctor` view. Probes the kernel for
+// real (loads a tiny fentry program, opens a raw tracepoint) rather than guessing from its
+// version: backports and lockdowns make versions lie.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace tristate::trace {
+
+struct Check {
+  std::string name;    // "btf", "fentry", …
+  bool ok = false;
+  std::string detail;  // the reason for a no, or what was found for a yes
+};
+
+struct Capabilities {
+  std::string kernel_release;
+  std::vector<Check> checks;
+  std::string mode;         // what a trace would use: fentry | kprobe | none
+  std::string mode_reason;
+
+  const Check* find(const std::string& name) const;
+};
+
+// Runs every probe once; cheap enough (a few bpf() calls) to run per `doctor`.
+Capabilities probe_capabilities();
+
+}  // namespace tristate::trace

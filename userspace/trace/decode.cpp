@@ -1,0 +1,108 @@
+#include "trace/decode.hpp"
+
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
+#include <cstddef>
+#include <cstring>
+
+extern "C" {
+#include "bpf/tristate.h"
+}
+
+namespace tristate::trace {
+
+// The layout is shared with the BPF compiler: pin it so a change on one side fails the build.
+static_assert(sizeof(ts_event) == 88);
+static_assert(offsetof(ts_event, bucket) == 8);
+static_assert(offsetof(ts_event, netns) == 24);
+static_assert(offsetof(ts_event, port) == 36);
+static_assert(offsetof(ts_event, kind) == 40);
+static_assert(offsetof(ts_event, before_fastreuse) == 44);
+static_assert(offsetof(ts_event, addr_family) == 48);
+static_assert(offsetof(ts_event, addr) == 56);
+static_assert(offsetof(ts_event, comm) == 72);
+
+namespace {
+
+const char* kind_name(unsigned kind) {
+  switch (kind) {
+    case TS_EV_BUCKET_CREATE: return "bucket_create";
+    case TS_EV_BUCKET_STATE: return "bucket_state";
+    case TS_EV_BUCKET_DESTROY: return "bucket_destroy";
+    case TS_EV_BIND_ALLOC: return "bind_alloc";
+    case TS_EV_CONNECT_ALLOC: return "connect_alloc";
+    case TS_EV_BUCKET2_CREATE: return "bucket2_create";
+    case TS_EV_BUCKET2_DESTROY: return "bucket2_destroy";
+  }
+  return nullptr;
+}
+
+const char* path_name(unsigned path) {
+  switch (path) {
+    case TS_PATH_BIND: return "bind";
+    case TS_PATH_LISTEN: return "listen";
+    case TS_PATH_CONNECT: return "connect";
+    case TS_PATH_RELEASE: return "release";
+  }
+  return "";
+}
+
+// 6.1-6.7 tell the family; 6.8+ store IPv4 as v4-mapped IPv6.
+std::string decode_addr(const ts_event& e) {
+  static constexpr unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  char buf[INET6_ADDRSTRLEN] = {};
+  if (e.addr_family == AF_INET) {
+    inet_ntop(AF_INET, e.addr, buf, sizeof(buf));
+  } else if (e.addr_family == 0 && std::memcmp(e.addr, kMapped, 12) == 0) {
+    inet_ntop(AF_INET, e.addr + 12, buf, sizeof(buf));
+  } else {
+    inet_ntop(AF_INET6, e.addr, buf, sizeof(buf));
+  }
+  return buf;
+}
+
+}  // namespace
+
+const char* function_name(unsigned func) {
+  switch (func) {
+    case TS_FN_INET_CSK_GET_PORT: return "inet_csk_get_port";
+    case TS_FN_INET_HASH_CONNECT: return "__inet_hash_connect";
+    case TS_FN_BIND_BUCKET_CREATE: return "inet_bind_bucket_create";
+    case TS_FN_UPDATE_FASTREUSE: return "inet_csk_update_fastreuse";
+    case TS_FN_BIND_HASH: return "inet_bind_hash";
+    case TS_FN_BIND_BUCKET_DESTROY: return "inet_bind_bucket_destroy";
+    case TS_FN_BIND2_BUCKET_CREATE: return "inet_bind2_bucket_create";
+    case TS_FN_BIND2_BUCKET_DESTROY: return "inet_bind2_bucket_destroy";
+    case TS_FN_PUT_PORT: return "inet_put_port";
+  }
+  return "?";
+}
+
+std::optional<report::Event> decode_event(const void* data, std::size_t size) {
+  if (size < sizeof(ts_event)) return std::nullopt;
+  ts_event e;
+  std::memcpy(&e, data, sizeof(e));
+  const char* kind = kind_name(e.kind);
+  if (!kind) return std::nullopt;
+  report::Event ev;
+  ev.ts_ns = e.ts_ns;
+  ev.pid = e.pid;
+  ev.tid = e.tid;
+  ev.comm.assign(e.comm, strnlen(e.comm, sizeof(e.comm)));
+  ev.netns = e.netns;
+  ev.kind = kind;
+  ev.function = function_name(e.func);
+  ev.path = path_name(e.path);
+  ev.port = e.port;
+  ev.l3mdev = e.l3mdev;
+  ev.bucket = e.bucket;
+  if (e.flags & TS_F_BEFORE) ev.before = report::BucketState{e.before_fastreuse, e.before_fastreuseport};
+  if (e.flags & TS_F_AFTER) ev.after = report::BucketState{e.after_fastreuse, e.after_fastreuseport};
+  if (e.flags & TS_F_REQUESTED) ev.requested_port = e.requested_port;
+  if (e.flags & TS_F_RESULT) ev.result = e.result;
+  if (e.flags & TS_F_ADDR) ev.addr = decode_addr(e);
+  return ev;
+}
+
+}  // namespace tristate::trace

@@ -1,0 +1,19 @@
+// Raw ring-buffer records (bpf/tristate.h) -> report::Event.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+
+#include "report/report.hpp"
+
+struct ts_event;
+
+namespace tristate::trace {
+
+// nullopt for a record of the wrong size or an unknown kind (a newer BPF object).
+std::optional<report::Event> decode_event(const void* data, std::size_t size);
+
+// The kernel function names the BPF side numbers (enum ts_func).
+const char* function_name(unsigned func);
+
+}  // namespace tristate::trace

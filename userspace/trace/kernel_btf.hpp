@@ -1,0 +1,49 @@
+// What the running kernel offers the tracer, behind an interface so the attach plan can be
+// unit-tested with a fake kernel (rootless) and driven by the real one in guests.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+struct btf;
+
+namespace tristate::trace {
+
+// A kernel function's prototype as its BTF describes it.
+struct Prototype {
+  std::vector<std::string> param_names;
+  std::vector<std::string> param_types;  // "struct sock *", "u16", …
+};
+
+class KernelAccess {
+ public:
+  virtual ~KernelAccess() = default;
+  // nullopt when the function is not in the kernel's BTF (absent, renamed or inlined away).
+  virtual std::optional<Prototype> prototype(const std::string& function) const = 0;
+  // Really loads and attaches a do-nothing fentry program on `function`: 0 or -errno.
+  virtual int try_fentry(const std::string& function) const = 0;
+};
+
+// The running kernel: /sys/kernel/btf/vmlinux and the bpf() syscall.
+class LiveKernel final : public KernelAccess {
+ public:
+  // Throws std::runtime_error when the kernel has no BTF (CO-RE needs it).
+  LiveKernel();
+  ~LiveKernel() override;
+  LiveKernel(const LiveKernel&) = delete;
+  LiveKernel& operator=(const LiveKernel&) = delete;
+
+  std::optional<Prototype> prototype(const std::string& function) const override;
+  int try_fentry(const std::string& function) const override;
+
+ private:
+  struct btf* btf_ = nullptr;
+};
+
+// Loads a two-instruction tracing program of `attach_type` (BPF_TRACE_FENTRY/FEXIT) against
+// BTF id `btf_id` of vmlinux and attaches it: 0 or -errno. Shared with the doctor.
+int try_tracing_attach(int btf_id, int attach_type);
+
+}  // namespace tristate::trace

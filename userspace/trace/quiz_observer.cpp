@@ -1,0 +1,25 @@
+#include "trace/quiz_observer.hpp"
+
+#include "trace/explain.hpp"
+#include "trace/timeline.hpp"
+
+namespace tristate::trace {
+
+void QuizTracer::sandbox_ready(std::uint64_t netns_inode, pid_t /*pid*/) {
+  // events from before this quiz (another namespace, or a previous quiz's leftovers) must not
+  // be attributed to it
+  tracer_.drain();
+  netns_ = netns_inode;
+  tracer_.watch_netns(netns_inode);
+}
+
+void QuizTracer::quiz_done(report::Quiz& quiz) {
+  if (netns_ == 0) return;
+  auto events = tracer_.drain();
+  tracer_.unwatch_netns(netns_);
+  attribute_events(quiz, std::move(events), netns_);
+  explain_quiz(quiz);
+  netns_ = 0;
+}
+
+}  // namespace tristate::trace

@@ -1,0 +1,193 @@
+#include "trace/tracer.hpp"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <spdlog/spdlog.h>
+#include <sys/random.h>
+
+#include <cerrno>
+#include <cstring>
+#include <set>
+#include <system_error>
+
+#include "tristate.skel.h"
+#include "trace/decode.hpp"
+
+extern "C" {
+#include "bpf/tristate.h"
+}
+
+namespace tristate::trace {
+namespace {
+
+std::uint64_t random_salt() {
+  std::uint64_t salt = 0;
+  if (getrandom(&salt, sizeof(salt), 0) != sizeof(salt)) salt = 0x5eed5eed5eed5eedULL;
+  return salt;
+}
+
+std::string mode_of(const std::vector<report::Probe>& probes) {
+  bool fentry = false, kprobe = false;
+  for (const auto& p : probes) {
+    if (!p.attached) continue;
+    if (p.mechanism == "fentry" || p.mechanism == "fexit") fentry = true;
+    if (p.mechanism == "kprobe" || p.mechanism == "kretprobe") kprobe = true;
+  }
+  if (fentry && kprobe) return "mixed";
+  if (fentry) return "fentry";
+  if (kprobe) return "kprobe";
+  return "none";
+}
+
+}  // namespace
+
+void Tracer::SkelDeleter::operator()(tristate_bpf* s) const { tristate_bpf__destroy(s); }
+void Tracer::LinkDeleter::operator()(bpf_link* l) const { bpf_link__destroy(l); }
+void Tracer::RingDeleter::operator()(ring_buffer* r) const { ring_buffer__free(r); }
+
+Tracer::~Tracer() {
+  // links before the skeleton, ring buffer before its map: the members' reverse declaration
+  // order would free the skeleton last anyway, but be explicit about it.
+  ring_.reset();
+  links_.clear();
+  skel_.reset();
+}
+
+Result<std::unique_ptr<Tracer>> Tracer::make(const Options& options, report::TraceInfo* info) {
+  route_libbpf_logs_to_spdlog();
+  std::unique_ptr<LiveKernel> kernel;
+  try {
+    kernel = std::make_unique<LiveKernel>();
+  } catch (const std::exception& e) {
+    if (info) info->notice = e.what();
+    return Error{e.what()};
+  }
+  return make(options, *kernel, info);
+}
+
+Result<std::unique_ptr<Tracer>> Tracer::make(const Options& options, const KernelAccess& kernel,
+                                             report::TraceInfo* info) {
+  route_libbpf_logs_to_spdlog();
+  std::unique_ptr<Tracer> t(new Tracer);
+  auto fail = [&](std::string msg) -> Result<std::unique_ptr<Tracer>> {
+    t->info_.mode = "none";
+    t->info_.notice = msg;
+    if (info) *info = t->info_;
+    return Error{std::move(msg)};
+  };
+
+  auto plan = make_attach_plan(kernel, PlanOptions{options.force_kprobe});
+
+  t->skel_.reset(tristate_bpf__open());
+  if (!t->skel_) return fail(std::string("opening the BPF object failed: ") + std::strerror(errno));
+  auto* skel = t->skel_.get();
+  skel->rodata->filter_netns = !options.trace_all_netns;
+  skel->rodata->target_tgid = options.tgid;
+  skel->rodata->bucket_salt = random_salt();
+  skel->rodata->wakeup = options.wakeup;
+
+  std::set<std::string> chosen;
+  for (const auto& fp : plan)
+    for (const auto& p : fp.programs) chosen.insert(p.name);
+  struct bpf_program* prog;
+  bpf_object__for_each_program(prog, skel->obj) {
+    bpf_program__set_autoload(prog, chosen.count(bpf_program__name(prog)) > 0);
+  }
+  if (int err = tristate_bpf__load(skel); err) {
+    return fail("loading the BPF programs failed (" + std::string(std::strerror(-err)) +
+                "): run with -vv for the verifier log; the kernel needs BTF, BPF ring buffers (5.8+) "
+                "and CAP_BPF+CAP_PERFMON or root");
+  }
+
+  std::string first_error;
+  std::vector<std::string> missing_required;
+  for (const auto& fp : plan) {
+    if (!fp.fentry_error.empty()) {
+      t->info_.probes.push_back({fp.function, "fentry", false, fp.fentry_error});
+      if (first_error.empty()) first_error = fp.fentry_error;
+    }
+    if (fp.programs.empty()) {
+      t->info_.probes.push_back({fp.function, "none", false, fp.error});
+      if (fp.required) missing_required.push_back(fp.function);
+      continue;
+    }
+    bool all = true;
+    for (const auto& p : fp.programs) {
+      struct bpf_program* bp = bpf_object__find_program_by_name(skel->obj, p.name.c_str());
+      struct bpf_link* link = bp ? bpf_program__attach(bp) : nullptr;
+      if (!link) {
+        int err = bp ? errno : ENOENT;
+        std::string why = describe_attach_error(p.mechanism, fp.function, err);
+        t->info_.probes.push_back({fp.function, p.mechanism, false, why});
+        if (first_error.empty() || fp.mechanism == Mechanism::Kprobe) first_error = why;
+        all = false;
+        continue;
+      }
+      t->links_.emplace_back(link);
+      t->info_.probes.push_back({fp.function, p.mechanism, true, ""});
+    }
+    if (!all && fp.required) missing_required.push_back(fp.function);
+  }
+  t->info_.mode = mode_of(t->info_.probes);
+  if (t->info_.mode == "none") return fail("no probe attached: " + first_error);
+  if (!missing_required.empty()) {
+    std::string list;
+    for (const auto& f : missing_required) list += (list.empty() ? "" : ", ") + f;
+    t->info_.notice = "not traced on this kernel: " + list + " (events from them are missing)";
+  }
+
+  t->ring_.reset(ring_buffer__new(bpf_map__fd(skel->maps.events), &Tracer::on_sample, t.get(), nullptr));
+  if (!t->ring_) return fail(std::string("creating the ring buffer reader failed: ") + std::strerror(errno));
+  spdlog::debug("tracer attached in {} mode ({} links)", t->info_.mode, t->links_.size());
+  if (info) *info = t->info_;
+  return t;
+}
+
+int Tracer::on_sample(void* ctx, void* data, std::size_t size) {
+  auto* self = static_cast<Tracer*>(ctx);
+  if (auto ev = decode_event(data, size))
+    self->pending_.push_back(std::move(*ev));
+  else
+    ++self->undecodable_;
+  return 0;
+}
+
+void Tracer::watch_netns(std::uint64_t inode) {
+  __u32 key = static_cast<__u32>(inode);
+  __u8 one = 1;
+  if (bpf_map_update_elem(bpf_map__fd(skel_->maps.netns_filter), &key, &one, BPF_ANY))
+    throw std::system_error(errno, std::generic_category(), "adding netns " + std::to_string(inode) + " to the trace filter");
+}
+
+void Tracer::unwatch_netns(std::uint64_t inode) {
+  __u32 key = static_cast<__u32>(inode);
+  if (bpf_map_delete_elem(bpf_map__fd(skel_->maps.netns_filter), &key) && errno != ENOENT)
+    throw std::system_error(errno, std::generic_category(), "removing netns " + std::to_string(inode) + " from the trace filter");
+}
+
+std::vector<report::Event> Tracer::drain() {
+  int n = ring_buffer__consume(ring_.get());
+  if (n < 0) spdlog::warn("reading the trace ring buffer failed: {}", std::strerror(-n));
+  std::vector<report::Event> out;
+  out.swap(pending_);
+  return out;
+}
+
+report::TraceInfo Tracer::info() const {
+  report::TraceInfo i = info_;
+  int ncpu = libbpf_num_possible_cpus();
+  if (ncpu > 0) {
+    std::vector<__u64> values(static_cast<size_t>(ncpu));
+    auto sum = [&](__u32 key) {
+      std::uint64_t s = 0;
+      if (bpf_map_lookup_elem(bpf_map__fd(skel_->maps.counters), &key, values.data()) == 0)
+        for (auto v : values) s += v;
+      return s;
+    };
+    i.lost = sum(TS_CNT_LOST);
+    i.events = sum(TS_CNT_EVENTS);
+  }
+  return i;
+}
+
+}  // namespace tristate::trace

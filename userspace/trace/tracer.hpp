@@ -1,0 +1,69 @@
+// The bind-bucket tracer: owns the BPF skeleton, its links and the ring buffer.
+// open -> configure rodata -> choose programs (attach_plan) -> load -> attach.
+// Destroying the Tracer detaches and unloads everything (RAII), also on exceptions.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "report/report.hpp"
+#include "trace/attach_plan.hpp"
+#include "trace/result.hpp"
+
+struct tristate_bpf;
+struct bpf_link;
+struct ring_buffer;
+
+namespace tristate::trace {
+
+struct Options {
+  bool force_kprobe = false;   // kprobe/kretprobe even where fentry works (--no-fentry)
+  bool trace_all_netns = false;  // no netns filter (live trace); quiz mode adds namespaces
+  std::uint32_t tgid = 0;      // 0: any process
+  bool wakeup = false;         // wake the reader per event (live trace); quiz mode drains
+};
+
+class Tracer {
+ public:
+  // On failure the error says which mechanism failed, errno, requirement and fix; `info`
+  // (if given) receives the per-probe report either way.
+  static Result<std::unique_ptr<Tracer>> make(const Options& options, report::TraceInfo* info = nullptr);
+  // Same, with a supplied kernel description (tests, or a caller that already has one).
+  static Result<std::unique_ptr<Tracer>> make(const Options& options, const KernelAccess& kernel,
+                                              report::TraceInfo* info);
+  ~Tracer();
+  Tracer(const Tracer&) = delete;
+  Tracer& operator=(const Tracer&) = delete;
+
+  // Namespace filter (network namespace inode numbers). Throws std::system_error.
+  void watch_netns(std::uint64_t inode);
+  void unwatch_netns(std::uint64_t inode);
+
+  // Everything the kernel has submitted so far, decoded, in submission order.
+  std::vector<report::Event> drain();
+
+  // Mode, probes, event and lost counts (counts read from the BPF counters now).
+  report::TraceInfo info() const;
+
+ private:
+  struct SkelDeleter { void operator()(tristate_bpf* s) const; };
+  struct LinkDeleter { void operator()(bpf_link* l) const; };
+  struct RingDeleter { void operator()(ring_buffer* r) const; };
+
+  Tracer() = default;
+  static int on_sample(void* ctx, void* data, std::size_t size);
+
+  std::unique_ptr<tristate_bpf, SkelDeleter> skel_;
+  std::vector<std::unique_ptr<bpf_link, LinkDeleter>> links_;
+  std::unique_ptr<ring_buffer, RingDeleter> ring_;
+  std::vector<report::Event> pending_;
+  std::uint64_t undecodable_ = 0;
+  report::TraceInfo info_;
+};
+
+// Routes libbpf's messages to spdlog (debug and below only: libbpf is noisy on probes that
+// are expected to fail). Idempotent.
+void route_libbpf_logs_to_spdlog();
+
+}  // namespace tristate::trace

@@ -155,8 +155,8 @@ void add_kernels_command(CLI::App& app, Globals& g) {
       "  tristate kernels boot 6.12 -- sh -c 'tristate --version > /tmp/result'");
   bt->add_option("spec", bo->spec, "Series, package name or vmlinuz path")->required();
   bt->add_option("argv", bo->argv, "Command run in the guest (after --)");
-  bt->add_option("--file", bo->files, "HOST[:GUEST] file to ship (default guest dir /data/)");
-  bt->add_option("--exe", bo->exes, "Extra host executable shipped to /usr/bin with its libraries");
+  bt->add_option("--file", bo->files, "HOST[:GUEST] file to ship (default guest dir /data/)")->allow_extra_args(false);
+  bt->add_option("--exe", bo->exes, "Extra host executable shipped to /usr/bin with its libraries")->allow_extra_args(false);
   bt->add_option("--result", bo->result, "Guest file sent back and printed on stdout");
   bt->add_option("--init", bo->init_file, "Use this file as /init instead of the generated one");
   bt->add_option("--timeout", bo->timeout_s, "Seconds before the guest is killed")->default_val(120)

@@ -72,7 +72,29 @@ void SerialDecoder::finish() {
   partial_.clear();
 }
 
+// Firmware and the kernel emit terminal escapes (SeaBIOS clears the screen): drop them so
+// the console tail shown to the user is plain text.
+static std::string strip_escapes(const std::string& in) {
+  std::string out;
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    unsigned char c = (unsigned char)in[i];
+    if (c == 0x1b) {
+      if (i + 1 < in.size() && in[i + 1] == '[') {
+        i += 2;
+        while (i < in.size() && !(in[i] >= '@' && in[i] <= '~')) ++i;
+      } else {
+        ++i;  // two-byte sequence such as ESC c
+      }
+      continue;
+    }
+    if (c < 0x20 && c != '\t') continue;
+    out += char(c);
+  }
+  return out;
+}
+
 void SerialDecoder::line(std::string l) {
+  l = strip_escapes(l);
   if (in_payload_) {
     if (auto size = marker_arg(l, kMarkEnd)) {
       in_payload_ = false;

@@ -1,0 +1,17 @@
+# Tier 3: the kernel lab. Real Debian kernels (fetched by the `guest.lab.fetch` fixture into
+# the user's cache) booted under qemu; see tests/guest/lab_cases.sh. LABELS guest.
+set(LAB_CASES ${CMAKE_CURRENT_LIST_DIR}/lab_cases.sh)
+
+add_test(NAME guest.lab.fetch COMMAND ${LAB_CASES} $<TARGET_FILE:tristate> fetch)
+set_tests_properties(guest.lab.fetch PROPERTIES LABELS guest FIXTURES_SETUP lab_kernels TIMEOUT 900)
+
+foreach(series 5.10 6.1 6.12 latest)
+  add_test(NAME guest.lab.boot.${series} COMMAND ${LAB_CASES} $<TARGET_FILE:tristate> boot ${series})
+  set_tests_properties(guest.lab.boot.${series} PROPERTIES LABELS guest FIXTURES_REQUIRED lab_kernels
+                       TIMEOUT 400)
+endforeach()
+
+foreach(case panic hang missing-package corrupt offline no-qemu bad-spec)
+  add_test(NAME guest.lab.${case} COMMAND ${LAB_CASES} $<TARGET_FILE:tristate> ${case})
+  set_tests_properties(guest.lab.${case} PROPERTIES LABELS guest FIXTURES_REQUIRED lab_kernels TIMEOUT 600)
+endforeach()

@@ -1,0 +1,203 @@
+// Cache layout, manifests, corruption detection, initramfs content hashing (rootless).
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <unistd.h>
+
+#include "lab/cache.hpp"
+#include "lab/catalog.hpp"
+#include "lab/initramfs.hpp"
+#include "lab/process.hpp"
+#include "lab/sha256.hpp"
+
+namespace fs = std::filesystem;
+using namespace tristate::lab;
+
+namespace {
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    char tmpl[] = "/tmp/tristate-lab-test-XXXXXX";
+    path = mkdtemp(tmpl);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
+void write(const fs::path& p, const std::string& text) {
+  fs::create_directories(p.parent_path());
+  std::ofstream(p) << text;
+}
+
+Kernel fake_kernel(const Cache& c, const std::string& pkg, const std::string& series) {
+  write(c.kernel_dir(pkg) / "vmlinuz", "not really a kernel: " + pkg);
+  KernelManifest m;
+  m.series = series;
+  m.package = pkg;
+  m.version = "1";
+  return c.install(c.kernel_dir(pkg), m);
+}
+
+}  // namespace
+
+TEST(LabSha256, KnownVectors) {
+  Sha256 a;
+  EXPECT_EQ(a.hex(), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  Sha256 b;
+  b.update("abc");
+  EXPECT_EQ(b.hex(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  Sha256 c;  // crosses block boundaries in odd pieces
+  std::string s(1000, 'a');
+  c.update(s.substr(0, 63));
+  c.update(s.substr(63));
+  Sha256 d;
+  d.update(s);
+  EXPECT_EQ(c.hex(), d.hex());
+  Sha256 e;
+  e.update("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq");
+  EXPECT_EQ(e.hex(), "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+}
+
+TEST(LabCache, RootFromEnvironment) {
+  const char* old_xdg = getenv("XDG_CACHE_HOME");
+  std::string saved = old_xdg ? old_xdg : "";
+  setenv("XDG_CACHE_HOME", "/x/cache", 1);
+  EXPECT_EQ(Cache::from_environment().root(), "/x/cache/tristate");
+  unsetenv("XDG_CACHE_HOME");
+  const char* home = getenv("HOME");
+  if (home) EXPECT_EQ(Cache::from_environment().root(), fs::path(home) / ".cache" / "tristate");
+  if (old_xdg) setenv("XDG_CACHE_HOME", saved.c_str(), 1);
+}
+
+TEST(LabCache, Layout) {
+  Cache c("/r");
+  EXPECT_EQ(c.kernel_dir("linux-image-6.1.0-56-cloud-amd64"), "/r/kernels/linux-image-6.1.0-56-cloud-amd64");
+  EXPECT_EQ(c.apt_dir("5.10"), "/r/apt/5.10");
+  EXPECT_EQ(c.initramfs_dir(), "/r/initramfs");
+}
+
+TEST(LabCache, InstallLoadAndListNewestFirst) {
+  TempDir t;
+  Cache c(t.path);
+  fake_kernel(c, "linux-image-6.1.0-9-cloud-amd64", "6.1");
+  fake_kernel(c, "linux-image-6.1.0-28-cloud-amd64", "6.1");
+  fake_kernel(c, "linux-image-5.10.0-46-cloud-amd64", "5.10");
+  auto k = c.load(c.kernel_dir("linux-image-6.1.0-28-cloud-amd64"));
+  EXPECT_EQ(k.manifest.sha256, sha256_file(k.vmlinuz.string()));
+  EXPECT_EQ(k.manifest.size, fs::file_size(k.vmlinuz));
+  auto newest = c.newest_of_series("6.1");
+  ASSERT_TRUE(newest);
+  EXPECT_EQ(newest->manifest.package, "linux-image-6.1.0-28-cloud-amd64");
+  EXPECT_FALSE(c.newest_of_series("6.12"));
+  EXPECT_EQ(c.list().size(), 3u);
+  // resolving a cached series needs no apt at all: point apt at nothing and it still works
+  setenv("TRISTATE_DEBIAN_SOURCES", "/nonexistent", 1);
+  auto r = resolve_kernel(parse_kernel_spec("6.1"), c, nullptr);
+  unsetenv("TRISTATE_DEBIAN_SOURCES");
+  EXPECT_EQ(r.manifest.package, "linux-image-6.1.0-28-cloud-amd64");
+}
+
+TEST(LabCache, ManifestRoundTrip) {
+  KernelManifest m;
+  m.series = "6.12";
+  m.package = "linux-image-6.12.117+deb12-cloud-amd64";
+  m.version = "6.12.117-1~deb12u1";
+  m.release = "6.12.117+deb12-cloud-amd64";
+  m.size = 123;
+  m.sha256 = "ab";
+  auto back = manifest_from_json(manifest_to_json(m), "m.json");
+  EXPECT_EQ(back.package, m.package);
+  EXPECT_EQ(back.version, m.version);
+  EXPECT_EQ(back.release, m.release);
+  EXPECT_EQ(back.size, 123u);
+  EXPECT_THROW(manifest_from_json("{", "m.json"), std::runtime_error);
+  EXPECT_THROW(manifest_from_json("{\"series\":\"6.1\"}", "m.json"), std::runtime_error);
+}
+
+TEST(LabCache, CorruptEntriesNameThePathAndTheFix) {
+  TempDir t;
+  Cache c(t.path);
+  auto k = fake_kernel(c, "linux-image-6.1.0-28-cloud-amd64", "6.1");
+  auto expect_corrupt = [&](const std::string& why) {
+    try {
+      c.load(k.vmlinuz.parent_path());
+      ADD_FAILURE() << why << ": load succeeded";
+    } catch (const CorruptCacheEntry& e) {
+      std::string m = e.what();
+      EXPECT_NE(m.find(k.vmlinuz.parent_path().string()), std::string::npos) << m;
+      EXPECT_NE(m.find("tristate kernels prune"), std::string::npos) << m;
+      EXPECT_NE(m.find(why), std::string::npos) << m;
+    }
+  };
+  write(k.vmlinuz, "not really a kernel: linux-image-6.1.0-28-cloud-amd6X");  // same size
+  expect_corrupt("sha256");
+  write(k.vmlinuz, "short");
+  expect_corrupt("bytes");
+  fs::remove(k.vmlinuz);
+  expect_corrupt("missing");
+}
+
+TEST(LabCache, CorruptEntryWithoutMirrorFailsWithBothReasons) {
+  TempDir t;
+  Cache c(t.path);
+  auto k = fake_kernel(c, "linux-image-6.1.0-28-cloud-amd64", "6.1");
+  write(k.vmlinuz, "tampered");
+  write(t.path / "bad.sources", "Types: deb\n");  // no URIs: the refetch must fail
+  setenv("TRISTATE_DEBIAN_SOURCES", (t.path / "bad.sources").c_str(), 1);
+  std::vector<std::string> progress;
+  try {
+    resolve_kernel(parse_kernel_spec("6.1"), c, [&](const std::string& s) { progress.push_back(s); });
+    ADD_FAILURE() << "resolved a corrupt entry";
+  } catch (const std::runtime_error& e) {
+    std::string m = e.what();
+    EXPECT_NE(m.find("corrupt kernel cache entry"), std::string::npos) << m;
+    EXPECT_NE(m.find("fetching it again failed"), std::string::npos) << m;
+    EXPECT_NE(m.find("bad.sources"), std::string::npos) << m;
+  }
+  unsetenv("TRISTATE_DEBIAN_SOURCES");
+  ASSERT_FALSE(progress.empty());
+  EXPECT_NE(progress[0].find("fetching it again"), std::string::npos);
+}
+
+TEST(LabInitramfs, CachedByContent) {
+  if (!fs::exists("/bin/busybox") || !have_program("cpio"))
+    GTEST_FAIL() << "busybox-static and cpio are required (apt-get install busybox-static cpio)";
+  TempDir t;
+  Cache c(t.path);
+  write(t.path / "data" / "q.quiz", ">>> 1\n1\n");
+  InitramfsSpec s;
+  s.executables = {"/bin/true"};
+  s.files = {{(t.path / "data" / "q.quiz").string(), "/quizzes/q.quiz"}};
+  s.init = make_init_script({"true"}, "/tmp/result");
+  int builds = 0;
+  auto count = [&](const std::string&) { ++builds; };
+  auto a = build_initramfs(s, c, count);
+  auto b = build_initramfs(s, c, count);
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(builds, 1);
+  s.init = make_init_script({"false"}, "/tmp/result");
+  auto d = build_initramfs(s, c, count);
+  EXPECT_NE(a, d);
+  write(t.path / "data" / "q.quiz", ">>> 2\n2\n");
+  s.init = make_init_script({"true"}, "/tmp/result");
+  EXPECT_NE(build_initramfs(s, c, count), a);  // a changed quiz is a new image
+  auto listing = run_tool({"sh", "-c", "zcat \"$1\" | cpio -t --quiet", "sh", a.string()});
+  for (auto want : {"init", "bin/busybox", "usr/bin/true", "quizzes/q.quiz", "lib64/ld-linux-x86-64.so.2"})
+    EXPECT_NE(listing.out.find(std::string(want) + "\n"), std::string::npos) << want << "\n" << listing.out;
+}
+
+TEST(LabInitramfs, LddListsLoaderAndLibc) {
+  auto libs = ldd_libraries("/bin/true");
+  bool libc = false, loader = false;
+  for (auto& l : libs) {
+    if (l.find("libc.so") != std::string::npos) libc = true;
+    if (l == "/lib64/ld-linux-x86-64.so.2") loader = true;
+  }
+  EXPECT_TRUE(libc);
+  EXPECT_TRUE(loader);
+  EXPECT_TRUE(ldd_libraries("/bin/busybox").empty());  // static
+}

@@ -1,0 +1,109 @@
+// Decoding the guest's serial console (rootless, no qemu).
+#include <gtest/gtest.h>
+
+#include "lab/initramfs.hpp"
+#include "lab/serial_decoder.hpp"
+
+using namespace tristate::lab;
+
+namespace {
+
+std::string console(const std::string& payload_b64, const std::string& size, int status) {
+  return std::string("SeaBIOS (version 1.16)\r\n") + "[    0.000000] Linux version 6.1.0\r\n" + kMarkReady +
+         " 6.1.0-56-cloud-amd64@@\r\n" + "tristate: running 8 quizzes\r\n" + kMarkBegin + "@@\r\n" +
+         payload_b64 + kMarkEnd + " " + size + "@@\r\n" + kMarkExit + " " + std::to_string(status) + "@@\r\n" +
+         "[    5.1] reboot: Power down\r\n";
+}
+
+}  // namespace
+
+TEST(LabSerial, Base64) {
+  EXPECT_EQ(base64_decode("aGVsbG8="), "hello");
+  EXPECT_EQ(base64_decode("aGVs\nbG8h\n"), "hell" "o!");
+  EXPECT_EQ(base64_decode(""), "");
+  EXPECT_THROW(base64_decode("aGVsbG8"), std::runtime_error);    // truncated
+  EXPECT_THROW(base64_decode("aGV*bG8="), std::runtime_error);   // bad character
+  EXPECT_THROW(base64_decode("aG=sbG8="), std::runtime_error);   // data after padding
+}
+
+TEST(LabSerial, DecodesMarkersInOneFeed) {
+  SerialDecoder d;
+  std::vector<std::string> lines;
+  d.on_line = [&](const std::string& l) { lines.push_back(l); };
+  // {"a":1}\n base64: eyJhIjoxfQo=
+  d.feed(console("eyJhIjox\r\nfQo=\r\n", "8", 1));
+  d.finish();
+  EXPECT_TRUE(d.ready());
+  EXPECT_EQ(d.release(), "6.1.0-56-cloud-amd64");
+  ASSERT_TRUE(d.has_payload());
+  EXPECT_EQ(d.payload(), "{\"a\":1}\n");
+  ASSERT_TRUE(d.exit_status());
+  EXPECT_EQ(*d.exit_status(), 1);
+  // markers and payload are not console lines; \r is gone
+  for (auto& l : lines) {
+    EXPECT_EQ(l.find("@@TRISTATE"), std::string::npos) << l;
+    EXPECT_EQ(l.find('\r'), std::string::npos) << l;
+    EXPECT_NE(l, "eyJhIjox");
+  }
+  EXPECT_EQ(lines.size(), 4u);
+}
+
+TEST(LabSerial, ByteByByteGivesTheSameResult) {
+  std::string all = console("eyJhIjox\r\nfQo=\r\n", "8", 0);
+  SerialDecoder d;
+  for (char c : all) d.feed(std::string_view(&c, 1));
+  d.finish();
+  EXPECT_EQ(d.payload(), "{\"a\":1}\n");
+  EXPECT_EQ(*d.exit_status(), 0);
+}
+
+TEST(LabSerial, DamagedPayloadIsAnError) {
+  SerialDecoder d;
+  d.feed(console("eyJhIjox\r\n[ 3.1] some printk\r\nfQo=\r\n", "8", 0));
+  EXPECT_TRUE(d.has_payload());
+  EXPECT_THROW(d.payload(), std::runtime_error);
+  SerialDecoder lost;  // a whole base64 line dropped: the size check catches it
+  lost.feed(console("eyJhIjox\r\n", "8", 0));
+  EXPECT_THROW(lost.payload(), std::runtime_error);
+}
+
+TEST(LabSerial, PanicLeavesNoExitAndKeepsTail) {
+  SerialDecoder d(3);
+  d.feed("line 1\nline 2\nKernel panic - not syncing: Attempted to kill init! exitcode=0x00000300\n");
+  d.feed("---[ end Kernel panic");  // unterminated
+  d.finish();
+  EXPECT_FALSE(d.ready());
+  EXPECT_FALSE(d.exit_status());
+  ASSERT_EQ(d.tail().size(), 3u);
+  EXPECT_EQ(d.tail().front(), "line 2");
+  EXPECT_EQ(d.tail().back(), "---[ end Kernel panic");
+  EXPECT_NE(d.tail_text().find("  | Kernel panic"), std::string::npos);
+}
+
+TEST(LabSerial, NoPayloadMarker) {
+  SerialDecoder d;
+  d.feed(std::string(kMarkReady) + " 5.10.0@@\n" + kMarkNone + "@@\n" + kMarkExit + " 2@@\n");
+  EXPECT_TRUE(d.no_payload());
+  EXPECT_FALSE(d.has_payload());
+  EXPECT_EQ(*d.exit_status(), 2);
+}
+
+TEST(LabSerial, InitScriptQuotesArgvAndPrintsMarkers) {
+  EXPECT_EQ(shell_quote("it's"), "'it'\\''s'");
+  std::string init = make_init_script({"tristate", "quiz", "a b", "$(reboot)"}, "/tmp/report.json");
+  EXPECT_NE(init.find("'tristate' 'quiz' 'a b' '$(reboot)'\n"), std::string::npos) << init;
+  for (auto m : {kMarkReady, kMarkBegin, kMarkEnd, kMarkNone, kMarkExit})
+    EXPECT_NE(init.find(m), std::string::npos) << m;
+  for (auto fs : {"-t proc", "-t sysfs", "-t devtmpfs", "-t tracefs", "-t debugfs", "-t bpf"})
+    EXPECT_NE(init.find(fs), std::string::npos) << fs;
+  EXPECT_NE(init.find("ip link set lo up"), std::string::npos);
+  EXPECT_NE(init.find("poweroff -f"), std::string::npos);
+  EXPECT_EQ(make_init_script({"true"}, "").find(kMarkBegin), std::string::npos);
+}
+
+TEST(LabSerial, TerminalEscapesAreDropped) {
+  SerialDecoder d;
+  d.feed("\x1b" "c\x1b[?7l\x1b[2JSeaBIOS (version 1.16.2)\n");
+  ASSERT_EQ(d.tail().size(), 1u);
+  EXPECT_EQ(d.tail().front(), "SeaBIOS (version 1.16.2)");
+}

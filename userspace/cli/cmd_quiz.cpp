@@ -5,10 +5,13 @@
 #include <memory>
 
 #include "cli/commands.hpp"
+#include "cli/guest_run.hpp"
 #include "cli/report_io.hpp"
 #include "quiz/quiz_parser.hpp"
 #include "quiz/quiz_runner.hpp"
 #include "render/render_text.hpp"
+#include "trace/quiz_observer.hpp"
+#include "trace/tracer.hpp"
 
 namespace tristate::cli {
 
@@ -23,24 +26,93 @@ struct QuizOptions {
   bool quiet = false;
   bool background = false;
   int timeout_ms = 10000;
+  int guest_timeout_s = 180;
 };
 
+// Runs the quizzes on this kernel, traced when the kernel allows it. When it does not, the
+// run goes on untraced and the report says why (one line, pointing to --kernel).
+report::Report run_on_host(const QuizOptions& o, const std::vector<quiz::Quiz>& quizzes,
+                           const Globals& g) {
+  report::Report rep = new_report(g);
+  std::unique_ptr<trace::Tracer> tracer;
+  if (o.no_trace) {
+    rep.trace.notice = "tracing off (--no-trace)";
+  } else {
+    trace::route_libbpf_logs_to_spdlog();
+    trace::Options topt;
+    topt.force_kprobe = o.no_fentry;
+    auto made = trace::Tracer::make(topt, &rep.trace);
+    if (made) {
+      tracer = std::move(made.value());
+    } else {
+      rep.trace.mode = "none";
+      rep.trace.notice = made.error().message;
+      spdlog::warn("running untraced: {}", made.error().message);
+    }
+  }
+  std::unique_ptr<trace::QuizTracer> observer;
+  quiz::RunOptions run_opts;
+  run_opts.timeout = std::chrono::milliseconds(o.timeout_ms);
+  if (tracer) {
+    observer = std::make_unique<trace::QuizTracer>(*tracer);
+    run_opts.observer = observer.get();
+  }
+  for (const auto& q : quizzes) rep.quizzes.push_back(quiz::run_quiz(q, run_opts));
+  if (tracer) {
+    const auto probes = rep.trace.probes;
+    rep.trace = tracer->info();
+    if (rep.trace.probes.empty()) rep.trace.probes = probes;
+  }
+  return rep;
+}
+
+// Runs the quizzes in a lab guest booted from `o.kernel`; the guest's own Report comes back.
+bool run_in_guest(const QuizOptions& o, const std::vector<std::string>& paths, const Globals& g,
+                  report::Report& rep) {
+  GuestQuizRun run;
+  run.kernels = {o.kernel};
+  run.quiz_paths = paths;
+  run.timeout_s = o.guest_timeout_s;
+  run.quiz_flags = {"--timeout", std::to_string(o.timeout_ms)};
+  if (o.no_trace) run.quiz_flags.push_back("--no-trace");
+  if (o.no_fentry) run.quiz_flags.push_back("--no-fentry");
+  auto outcomes = run_quizzes_in_guests(run, g);
+  auto& out = outcomes.at(0);
+  if (!out.ok) {
+    spdlog::error("kernel {}: {}", o.kernel, out.error);
+    return false;
+  }
+  spdlog::info("[{}] boot {:.1f} s, quizzes {:.1f} s", o.kernel, out.boot_s, out.run_s);
+  const std::string command = rep.command;
+  rep = std::move(out.report);
+  rep.command = command;
+  return true;
+}
+
 int run(const QuizOptions& o, Globals& g) {
+  std::vector<std::string> paths;
   std::vector<quiz::Quiz> quizzes;
   try {
-    // Parse everything before running anything: a typo in the fifth file must not leave
-    // four half-run quizzes behind.
-    for (const auto& path : quiz::resolve_quiz_paths(o.names, g.quiz_dir))
-      quizzes.push_back(quiz::load_quiz(path));
+    // Parse everything before running anything (also before booting a guest): a typo in the
+    // fifth file must not leave four half-run quizzes behind.
+    paths = quiz::resolve_quiz_paths(o.names, g.quiz_dir);
+    for (const auto& path : paths) quizzes.push_back(quiz::load_quiz(path));
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());
     return kExitError;
   }
 
   report::Report rep = new_report(g);
-  quiz::RunOptions run_opts;
-  run_opts.timeout = std::chrono::milliseconds(o.timeout_ms);
-  for (const auto& q : quizzes) rep.quizzes.push_back(quiz::run_quiz(q, run_opts));
+  if (o.kernel == "host") {
+    rep = run_on_host(o, quizzes, g);
+  } else {
+    try {
+      if (!run_in_guest(o, paths, g, rep)) return kExitError;
+    } catch (const std::exception& e) {
+      spdlog::error("{}", e.what());
+      return kExitError;
+    }
+  }
 
   for (const auto& q : rep.quizzes)
     if (q.status == "error") spdlog::error("{}: {}", q.file, q.error);
@@ -78,6 +150,10 @@ void add_quiz_command(CLI::App& app, Globals& g) {
   sub->add_option("--timeout", o->timeout_ms, "Per-quiz timeout in milliseconds")
       ->default_val(10000)
       ->check(CLI::Range(1, 3600 * 1000));
+  sub->add_option("--guest-timeout", o->guest_timeout_s,
+                  "Seconds a --kernel guest may take, boot included")
+      ->default_val(180)
+      ->check(CLI::Range(5, 3600));
   sub->footer(
       "Examples:\n"
       "  tristate quiz                     every built-in quiz on this kernel\n"

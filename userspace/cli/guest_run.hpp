@@ -1,0 +1,35 @@
+// Running `tristate quiz` inside lab guests and turning what they send back into Reports.
+// The guest runs this very binary; its Report comes back over the serial console and is
+// rendered exactly as a host run would be. Shared by `quiz --kernel` and `matrix`.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cli/commands.hpp"
+#include "report/report.hpp"
+
+namespace tristate::cli {
+
+struct GuestQuizRun {
+  std::vector<std::string> kernels;     // specs: series, package or vmlinuz path (not "host")
+  std::vector<std::string> quiz_paths;  // host paths, already parsed once on the host
+  std::vector<std::string> quiz_flags;  // passed through to the guest's `tristate quiz`
+  int timeout_s = 180;                  // per guest, boot included
+  int jobs = 0;                         // guests side by side (0 = number of cores)
+};
+
+struct GuestQuizOutcome {
+  std::string spec;
+  bool ok = false;
+  report::Report report;  // when ok
+  std::string error;      // one line (+ console tail) when !ok
+  double boot_s = 0, run_s = 0;
+};
+
+// Resolves (and fetches when needed) every kernel first, then boots the guests. Never throws
+// for a guest failure: that is an outcome. Throws std::runtime_error for a bad spec or a
+// kernel that cannot be fetched.
+std::vector<GuestQuizOutcome> run_quizzes_in_guests(const GuestQuizRun& run, const Globals& g);
+
+}  // namespace tristate::cli

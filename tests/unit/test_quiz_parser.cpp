@@ -413,6 +413,14 @@ TEST(QuizParserErrors, BadLiterals) {
   EXPECT_FAILS_AT(kS1 + ">>> s1.bind(('127.0.0.1', 0)) $\n", 2, 31, "found '$'");
 }
 
+TEST(QuizParserErrors, DeepNestingIsAnErrorNotACrash) {
+  EXPECT_FAILS_AT(kS1 + ">>> s1.listen(" + std::string(40, '(') + "1" + std::string(40, ')') +
+                      ")\n",
+                  2, 47, "nested more than 32 levels");
+  EXPECT_FAILS_AT(kS1 + ">>> s1.listen(" + std::string(10000, '-') + "1)\n", 2, 47,
+                  "nested more than 32 levels");
+}
+
 TEST(QuizParserErrors, BadHeaderValue) {
   EXPECT_FAILS_AT("# port-range: 60000\n" + kS1, 1, 20, "expected 'port-range: LO HI'");
   EXPECT_FAILS_AT("# port-range: 0 10\n" + kS1, 1, 15, "the low port in 1..65535");

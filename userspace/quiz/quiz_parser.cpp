@@ -311,8 +311,21 @@ class StatementParser {
     return out;
   }
 
+  // Recursion guard: a hostile line of 10k '(' or '-' must not exhaust the stack.
+  struct Depth {
+    explicit Depth(StatementParser& p) : p_(p) {
+      if (++p_.depth_ > kMaxDepth)
+        p_.fail(p_.peek(), "found an expression nested more than " + std::to_string(kMaxDepth) +
+                               " levels deep, expected a simpler one");
+    }
+    ~Depth() { --p_.depth_; }
+    StatementParser& p_;
+  };
+  static constexpr int kMaxDepth = 32;
+
   Arg unary() {
     if (at_punct("-") || at_punct("+") || at_punct("~")) {
+      Depth guard(*this);
       const Token op = next();
       Arg v = unary();
       if (v.kind != Arg::Kind::Int)
@@ -372,6 +385,7 @@ class StatementParser {
 
   // `(x)` is x, `(x,)` and `(a, b)` are tuples, as in Python.
   Arg parenthesized() {
+    Depth guard(*this);
     const Token open = next();
     Arg a;
     a.loc = loc(open);
@@ -516,6 +530,7 @@ class StatementParser {
   std::vector<Token> toks_;
   std::size_t pos_ = 0;
   int last_end_ = 0;
+  int depth_ = 0;
 };
 
 // ---------------------------------------------------------------------------------------

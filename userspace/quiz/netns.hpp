@@ -36,6 +36,11 @@ class PrivateNetns {
   // rtnetlink RTM_NEWADDR on lo: "127.5.5.5/8", "fd00::2/128" (no prefix: /32 or /128).
   // IPv6 addresses get IFA_F_NODAD so they are usable at once.
   void add_lo_address(const std::string& cidr) const;
+  // Waits until `addr` can be bound and routed to. IPv6 addresses (::1 when lo comes up, and
+  // the ones added) get their local route from a kernel workqueue after the netlink call
+  // returns, so a connect() made at once can fail with ENETUNREACH. Throws SandboxError when
+  // the address is still not usable after `limit_ms`.
+  void wait_address_usable(const std::string& addr, int limit_ms = 2000) const;
   // Writes /proc/sys/<name with / for .>; net.* names only, and only after re-checking that
   // this process is still outside the host's namespace.
   void write_sysctl(const std::string& name, const std::string& value) const;

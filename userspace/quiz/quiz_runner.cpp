@@ -81,6 +81,17 @@ void send_line(int fd, const json& msg) {
 
 bool is_ipv6(const std::string& addr) { return addr.find(':') != std::string::npos; }
 
+bool uses_ipv6(const Quiz& quiz) {
+  for (const auto& l : quiz.setup.listeners)
+    if (is_ipv6(l.addr)) return true;
+  for (const auto& a : quiz.setup.lo_addresses)
+    if (is_ipv6(a)) return true;
+  for (const auto& st : quiz.steps)
+    for (const auto& c : st.calls)
+      if (c.op == Op::Socket && !c.args.empty() && c.args[0].i == AF_INET6) return true;
+  return false;
+}
+
 // The setup's listeners, as the post's setup() makes them: bind + listen(SOMAXCONN), no
 // SO_REUSEADDR. "" and "0.0.0.0" are the IPv4 wildcard; an IPv6 literal makes an AF_INET6
 // socket with the kernel's default IPV6_V6ONLY, as Python would.
@@ -134,6 +145,13 @@ std::vector<UniqueFd> make_listeners(const Setup& setup) {
 
     ns.set_lo_up();
     for (const auto& a : quiz.setup.lo_addresses) ns.add_lo_address(a);
+    if (uses_ipv6(quiz)) {
+      // IPv6 addresses become usable asynchronously (see wait_address_usable); IPv4 ones at
+      // once, so IPv4-only quizzes do not pay for the probe.
+      ns.wait_address_usable("::1");
+      for (const auto& a : quiz.setup.lo_addresses)
+        if (is_ipv6(a)) ns.wait_address_usable(a);
+    }
     ns.write_sysctl("net.ipv4.ip_local_port_range",
                     std::to_string(quiz.setup.port_lo) + " " + std::to_string(quiz.setup.port_hi));
     for (const auto& [name, value] : quiz.setup.sysctls) ns.write_sysctl(name, value);

@@ -43,6 +43,30 @@ static __always_inline bool ts_bucket_empty(const struct inet_bind_bucket *tb)
 	return BPF_CORE_READ(tb, bhash2.first) == NULL;
 }
 
+/* True when exactly one socket holds tb: ≤ 6.7 one entry on tb->owners; 6.8+ one tb2 on
+ * tb->bhash2 with one entry on its owners. Buckets are freed as soon as they are empty, so a
+ * bucket whose only owner is the socket __inet_hash_connect just hashed was created by that
+ * call: how the connect path is seen where the compiler inlined inet_bind_bucket_create()
+ * into __inet_hash_connect (same file, net/ipv4/inet_hashtables.c). */
+static __always_inline bool ts_bucket_single_owner(const struct inet_bind_bucket *tb)
+{
+	const struct inet_bind_bucket___owners *old = (const void *)tb;
+	struct hlist_node *first;
+	const struct inet_bind2_bucket *tb2;
+
+	if (bpf_core_field_exists(old->owners)) {
+		first = BPF_CORE_READ(old, owners.first);
+		return first && !BPF_CORE_READ(first, next);
+	}
+	first = BPF_CORE_READ(tb, bhash2.first);
+	if (!first || BPF_CORE_READ(first, next))
+		return false;
+	tb2 = (const void *)((const char *)first -
+			     bpf_core_field_offset(struct inet_bind2_bucket, bhash_node));
+	first = BPF_CORE_READ(tb2, owners.first);
+	return first && !BPF_CORE_READ(first, next);
+}
+
 static __always_inline bool ts_bucket2_empty(const struct inet_bind2_bucket *tb2)
 {
 	const struct inet_bind2_bucket___v61 *v61 = (const void *)tb2;

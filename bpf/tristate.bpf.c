@@ -131,9 +131,19 @@ static __always_inline __u32 netns_of_sock(const struct sock *sk)
 	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 }
 
+/* fentry hands us trusted BTF pointers, on which the verifier forbids arithmetic: launder the
+ * address into a plain number through the stack (privileged programs may read it back). */
+static __always_inline __u64 addr_of(const void *p)
+{
+	__u64 v = 0;
+
+	bpf_probe_read_kernel(&v, sizeof(v), &p);
+	return v;
+}
+
 static __always_inline __u64 bucket_id(const void *p)
 {
-	__u64 x = (__u64)p ^ bucket_salt;
+	__u64 x = addr_of(p) ^ bucket_salt;
 
 	/* splitmix64 finaliser: ids stay stable within a run, addresses do not leak */
 	x ^= x >> 30;
@@ -215,7 +225,7 @@ static __always_inline int get_port_entry(struct sock *sk, __u16 snum)
 
 	if (!wanted_task())
 		return 0;
-	o.sk = (__u64)sk;
+	o.sk = addr_of(sk);
 	o.snum = snum;
 	o.func = TS_FN_INET_CSK_GET_PORT;
 	/* inet_csk_listen_start() sets TCP_LISTEN before it asks for the port again */
@@ -289,7 +299,7 @@ static __always_inline int hash_connect_entry(struct sock *sk)
 
 	if (!wanted_task())
 		return 0;
-	o.sk = (__u64)sk;
+	o.sk = addr_of(sk);
 	o.func = TS_FN_INET_HASH_CONNECT;
 	o.path = TS_PATH_CONNECT;
 	o.snum = BPF_CORE_READ(sk, __sk_common.skc_num);
@@ -325,6 +335,23 @@ static __always_inline int hash_connect_exit(long ret)
 			fill_bucket(e, tb);
 			ts_read_state(tb, &e->after_fastreuse, &e->after_fastreuseport);
 			e->flags |= TS_F_AFTER;
+		}
+		/* an unbound socket got a bucket nobody else holds, but no create was seen:
+		 * inet_bind_bucket_create() ran inlined. Report the creation with the state
+		 * __inet_hash_connect gave the bucket before releasing the lock. */
+		if (tb && ret == 0 && !o->snum && !o->created_tb && ts_bucket_single_owner(tb)) {
+			struct ts_event *c = reserve(TS_EV_BUCKET_CREATE, TS_FN_INET_HASH_CONNECT, netns);
+
+			if (c) {
+				fill_bucket(c, tb);
+				c->path = TS_PATH_CONNECT;
+				c->after_fastreuse = e->after_fastreuse;
+				c->after_fastreuseport = e->after_fastreuseport;
+				c->flags = TS_F_AFTER;
+				c->ts_ns = e->ts_ns; /* before the allocation event it belongs to */
+				e->ts_ns += 1;
+				submit(c);
+			}
 		}
 		submit(e);
 	}
@@ -389,7 +416,7 @@ static __always_inline int bucket_create_exit(struct inet_bind_bucket *tb)
 	e->flags = TS_F_AFTER;
 	e->path = o ? o->path : TS_PATH_NONE;
 	if (o) {
-		o->created_tb = (__u64)tb;
+		o->created_tb = addr_of(tb);
 		o->created_fr = e->after_fastreuse;
 		o->created_frp = e->after_fastreuseport;
 	}
@@ -419,8 +446,8 @@ static __always_inline int update_fastreuse_entry(struct inet_bind_bucket *tb, s
 
 	if (!wanted_task())
 		return 0;
-	in.tb = (__u64)tb;
-	in.sk = (__u64)sk;
+	in.tb = addr_of(tb);
+	in.sk = addr_of(sk);
 	in.func = TS_FN_UPDATE_FASTREUSE;
 	ts_read_state(tb, &in.fr, &in.frp);
 	bpf_map_update_elem(&inners, &tid, &in, BPF_ANY);
@@ -432,6 +459,7 @@ static __always_inline int update_fastreuse_exit(void)
 	__u32 tid = tid_of();
 	struct inner *in = bpf_map_lookup_elem(&inners, &tid);
 	struct inet_bind_bucket *tb;
+	struct op *o;
 	__s8 fr, frp;
 
 	if (!in || in->func != TS_FN_UPDATE_FASTREUSE)
@@ -440,6 +468,11 @@ static __always_inline int update_fastreuse_exit(void)
 	ts_read_state(tb, &fr, &frp);
 	/* always reported: this is where bind() decides, even when it keeps the state */
 	emit_state(tb, TS_FN_UPDATE_FASTREUSE, current_path(), in->fr, in->frp, fr, frp);
+	o = bpf_map_lookup_elem(&ops, &tid);
+	if (o && o->created_tb == in->tb) { /* reported here: not again at inet_bind_hash */
+		o->created_fr = fr;
+		o->created_frp = frp;
+	}
 	bpf_map_delete_elem(&inners, &tid);
 	return 0;
 }
@@ -492,14 +525,14 @@ static __always_inline int bind_hash_entry(struct sock *sk, struct inet_bind_buc
 
 	if (!wanted_task())
 		return 0;
-	in.tb = (__u64)tb;
-	in.sk = (__u64)sk;
+	in.tb = addr_of(tb);
+	in.sk = addr_of(sk);
 	in.func = TS_FN_BIND_HASH;
 	ts_read_state(tb, &in.fr, &in.frp);
 	/* __inet_hash_connect writes -1/-1 into a bucket it just created, between
 	 * inet_bind_bucket_create() and here: report that write as its own. */
 	o = bpf_map_lookup_elem(&ops, &tid);
-	if (o && o->created_tb == (__u64)tb &&
+	if (o && o->created_tb == in.tb &&
 	    (o->created_fr != in.fr || o->created_frp != in.frp)) {
 		emit_state(tb, o->func, o->path, o->created_fr, o->created_frp, in.fr, in.frp);
 		o->created_fr = in.fr;
@@ -562,7 +595,7 @@ static __always_inline int bucket_destroy_entry(struct inet_bind_bucket *tb)
 	if (!tb || !ts_bucket_empty(tb))
 		return 0;
 	o = bpf_map_lookup_elem(&ops, &tid);
-	if (o && o->tb == (__u64)tb)
+	if (o && o->tb == addr_of(tb))
 		o->destroyed = 1;
 	if (!wanted_task())
 		return 0;
@@ -619,8 +652,8 @@ static __always_inline int put_port_entry(struct sock *sk)
 	tb = BPF_CORE_READ((struct inet_connection_sock *)sk, icsk_bind_hash);
 	if (!tb)
 		return 0;
-	o.sk = (__u64)sk;
-	o.tb = (__u64)tb;
+	o.sk = addr_of(sk);
+	o.tb = addr_of(tb);
 	o.func = TS_FN_PUT_PORT;
 	o.path = TS_PATH_RELEASE;
 	ts_read_state(tb, &o.fr, &o.frp);

@@ -4,8 +4,10 @@
 // console), which tests/tracer/check_events.py asserts on the host.
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
+#include <spdlog/spdlog.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -78,6 +80,8 @@ int main(int argc, char** argv) {
     std::string a = argv[i];
     if (a == "--no-fentry")
       opts.force_kprobe = true;
+    else if (a == "-v")
+      spdlog::set_level(spdlog::level::trace);
     else if (a == "--noise")
       with_noise = true;
     else
@@ -88,6 +92,8 @@ int main(int argc, char** argv) {
   uname(&u);
   out["kernel"] = u.release;
   out["force_kprobe"] = opts.force_kprobe;
+  struct stat ns {};
+  if (stat("/proc/self/ns/net", &ns) == 0) out["root_netns"] = ns.st_ino;
   {
     report::TraceInfo info;
     auto made = trace::Tracer::make(opts, &info);

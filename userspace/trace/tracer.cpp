@@ -89,13 +89,32 @@ Result<std::unique_ptr<Tracer>> Tracer::make(const Options& options, const Kerne
   std::set<std::string> chosen;
   for (const auto& fp : plan)
     for (const auto& p : fp.programs) chosen.insert(p.name);
+  // Each loaded program keeps its own verifier log: libbpf retries a failed load with
+  // logging on, so the log costs nothing when everything loads.
+  std::vector<std::pair<struct bpf_program*, std::vector<char>>> logs;
   struct bpf_program* prog;
   bpf_object__for_each_program(prog, skel->obj) {
-    bpf_program__set_autoload(prog, chosen.count(bpf_program__name(prog)) > 0);
+    bool on = chosen.count(bpf_program__name(prog)) > 0;
+    bpf_program__set_autoload(prog, on);
+    if (on) {
+      logs.emplace_back(prog, std::vector<char>(256 * 1024, '\0'));
+      bpf_program__set_log_buf(prog, logs.back().second.data(), logs.back().second.size());
+    }
   }
   if (int err = tristate_bpf__load(skel); err) {
-    return fail("loading the BPF programs failed (" + std::string(std::strerror(-err)) +
-                "): run with -vv for the verifier log; the kernel needs BTF, BPF ring buffers (5.8+) "
+    std::string culprit;
+    for (auto& [p, buf] : logs) {
+      if (buf[0] == '\0') continue;
+      std::string log(buf.data());
+      spdlog::debug("verifier log of {}:\n{}", bpf_program__name(p), log);
+      while (!log.empty() && log.back() == '\n') log.pop_back();
+      auto cut = log.rfind('\n');
+      for (int i = 0; i < 2 && cut != std::string::npos && cut > 0; ++i) cut = log.rfind('\n', cut - 1);
+      culprit = std::string(bpf_program__name(p)) + ": " + (cut == std::string::npos ? log : log.substr(cut + 1));
+    }
+    return fail("loading the BPF programs failed (" + std::string(std::strerror(-err)) + ")" +
+                (culprit.empty() ? "" : ", verifier: " + culprit) +
+                "; -v prints the whole verifier log; the kernel needs BTF, BPF ring buffers (5.8+) "
                 "and CAP_BPF+CAP_PERFMON or root");
   }
 

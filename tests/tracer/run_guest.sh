@@ -1,0 +1,24 @@
+#!/bin/sh
+# Boots kernel SPEC (series, package or vmlinuz) with trace_quiz and the given quizzes, runs
+# them traced in MODE (fentry | kprobe) with root-namespace noise, writes the console
+# document to OUTDIR/<spec>-<mode>.out and asserts it with check_events.py.
+# usage: run_guest.sh SPEC TRACE_QUIZ MODE QUIZ_DIR OUTDIR
+set -eu
+spec=$1 trace_quiz=$2 mode=$3 quiz_dir=$4 outdir=$5
+here=$(cd "$(dirname "$0")" && pwd)
+tristate=${TRISTATE:-$(dirname "$trace_quiz")/../tristate}
+mkdir -p "$outdir"
+out="$outdir/$(basename "$spec")-$mode.out"
+flag=""
+[ "$mode" = kprobe ] && flag="--no-fentry"
+files=""
+quizzes=""
+for q in post-3 post-8 post-3-fixed reuseaddr-into-connect-bucket release-between-connects; do
+  files="$files --file $quiz_dir/$q.quiz"
+  quizzes="$quizzes /data/$q.quiz"
+done
+# shellcheck disable=SC2086
+"$tristate" kernels boot "$spec" --no-self --exe "$trace_quiz" $files --timeout 400 -- \
+  sh -c "trace_quiz $flag --noise $quizzes > /tmp/result 2>&1" > "$out"
+python3 "$here/show_events.py" "$out" > "${out%.out}.txt" || true
+exec python3 "$here/check_events.py" "$out"

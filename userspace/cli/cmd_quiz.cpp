@@ -6,12 +6,11 @@
 
 #include "cli/commands.hpp"
 #include "cli/guest_run.hpp"
+#include "cli/host_run.hpp"
 #include "cli/report_io.hpp"
 #include "quiz/quiz_parser.hpp"
 #include "quiz/quiz_runner.hpp"
 #include "render/render_text.hpp"
-#include "trace/quiz_observer.hpp"
-#include "trace/tracer.hpp"
 
 namespace tristate::cli {
 
@@ -28,43 +27,6 @@ struct QuizOptions {
   int timeout_ms = 10000;
   int guest_timeout_s = 180;
 };
-
-// Runs the quizzes on this kernel, traced when the kernel allows it. When it does not, the
-// run goes on untraced and the report says why (one line, pointing to --kernel).
-report::Report run_on_host(const QuizOptions& o, const std::vector<quiz::Quiz>& quizzes,
-                           const Globals& g) {
-  report::Report rep = new_report(g);
-  std::unique_ptr<trace::Tracer> tracer;
-  if (o.no_trace) {
-    rep.trace.notice = "tracing off (--no-trace)";
-  } else {
-    trace::route_libbpf_logs_to_spdlog();
-    trace::Options topt;
-    topt.force_kprobe = o.no_fentry;
-    auto made = trace::Tracer::make(topt, &rep.trace);
-    if (made) {
-      tracer = std::move(made.value());
-    } else {
-      rep.trace.mode = "none";
-      rep.trace.notice = made.error().message;
-      spdlog::warn("running untraced: {}", made.error().message);
-    }
-  }
-  std::unique_ptr<trace::QuizTracer> observer;
-  quiz::RunOptions run_opts;
-  run_opts.timeout = std::chrono::milliseconds(o.timeout_ms);
-  if (tracer) {
-    observer = std::make_unique<trace::QuizTracer>(*tracer);
-    run_opts.observer = observer.get();
-  }
-  for (const auto& q : quizzes) rep.quizzes.push_back(quiz::run_quiz(q, run_opts));
-  if (tracer) {
-    const auto probes = rep.trace.probes;
-    rep.trace = tracer->info();
-    if (rep.trace.probes.empty()) rep.trace.probes = probes;
-  }
-  return rep;
-}
 
 // Runs the quizzes in a lab guest booted from `o.kernel`; the guest's own Report comes back.
 bool run_in_guest(const QuizOptions& o, const std::vector<std::string>& paths, const Globals& g,
@@ -104,7 +66,9 @@ int run(const QuizOptions& o, Globals& g) {
 
   report::Report rep = new_report(g);
   if (o.kernel == "host") {
-    rep = run_on_host(o, quizzes, g);
+    rep = run_quizzes_on_host(quizzes, {o.no_trace, o.no_fentry, o.timeout_ms}, g);
+    if (rep.trace.mode == "none" && !o.no_trace)
+      spdlog::warn("running untraced: {}", rep.trace.notice);
   } else {
     try {
       if (!run_in_guest(o, paths, g, rep)) return kExitError;

@@ -1,0 +1,22 @@
+// Running parsed quizzes on this machine's kernel, traced when it allows it and untraced
+// (with the reason in the Report) when it does not. Shared by `quiz` and `matrix`.
+#pragma once
+
+#include <vector>
+
+#include "cli/commands.hpp"
+#include "quiz/quiz.hpp"
+#include "report/report.hpp"
+
+namespace tristate::cli {
+
+struct HostRunOptions {
+  bool no_trace = false;
+  bool no_fentry = false;
+  int timeout_ms = 10000;
+};
+
+report::Report run_quizzes_on_host(const std::vector<quiz::Quiz>& quizzes,
+                                   const HostRunOptions& o, const Globals& g);
+
+}  // namespace tristate::cli

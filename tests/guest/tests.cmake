@@ -15,3 +15,14 @@ foreach(case panic hang missing-package corrupt offline no-qemu bad-spec)
   add_test(NAME guest.lab.${case} COMMAND ${LAB_CASES} $<TARGET_FILE:tristate> ${case})
   set_tests_properties(guest.lab.${case} PROPERTIES LABELS guest FIXTURES_REQUIRED lab_kernels TIMEOUT 600)
 endforeach()
+
+# The post's quizzes in each series, every step asserted (post_deviations.txt records where a
+# kernel differs from the post).
+add_executable(post_quiz_outcomes ${CMAKE_CURRENT_LIST_DIR}/post_quiz_outcomes.cpp)
+target_link_libraries(post_quiz_outcomes PRIVATE ts_lab ts_report GTest::gtest)
+foreach(series 5.10 6.1 6.12 latest)
+  add_test(NAME guest.post-quizzes.${series}
+           COMMAND post_quiz_outcomes $<TARGET_FILE:tristate> ${CMAKE_SOURCE_DIR}/quizzes ${series})
+  set_tests_properties(guest.post-quizzes.${series} PROPERTIES LABELS guest
+                       FIXTURES_REQUIRED lab_kernels TIMEOUT 600)
+endforeach()

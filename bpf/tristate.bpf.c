@@ -15,6 +15,7 @@
 
 #include "core_fixes.bpf.h"
 #include "tristate.h"
+#include "filters.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -106,7 +107,7 @@ static __always_inline bool wanted_task(void)
 {
 	if (target_tgid && (bpf_get_current_pid_tgid() >> 32) != target_tgid)
 		return false;
-	return true;
+	return want_task();
 }
 
 static __always_inline bool wanted_netns(__u32 inum)
@@ -176,8 +177,12 @@ static __always_inline struct ts_event *reserve(__u8 kind, __u8 func, __u32 netn
 
 static __always_inline void submit(struct ts_event *e)
 {
+	if (!want_event(e)) {
+		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
+		return;
+	}
 	count(TS_CNT_EVENTS);
-	bpf_ringbuf_submit(e, wakeup ? 0 : BPF_RB_NO_WAKEUP);
+	bpf_ringbuf_submit(e, submit_flags(&events, wakeup));
 }
 
 static __always_inline __u8 current_path(void)

@@ -76,20 +76,31 @@ def check_post3(q, ctx):
     check("Port 60000's bucket was created by bind() in step 2" in x and "skipped" in x and "EADDRNOTAVAIL" in x,
           "%s post-3 explanation: %r" % (ctx, x))
 
+def reuseaddr_first_bind_state(release):
+    """State an SO_REUSEADDR bind() leaves in the bucket it creates.
+
+    Measured: 5.10 and 6.1 -> +1/0 (as the post says); 6.12 and 7.2 -> 0/0 (fastreuse never
+    becomes +1). Suspected cause (not bisected): since 6.8 inet_csk_update_fastreuse() treats
+    the bucket as new only when hlist_empty(&tb->bhash2), but inet_csk_get_port() has already
+    linked the new tb2 into tb->bhash2, so the "existing bucket" branch runs and keeps 0.
+    6.2-6.11 are unmeasured; the boundary is put at 6.8 from that reading."""
+    return (0, 0) if kernel_at_least(release, 6, 8) else (1, 0)
+
 def check_post8(q, ctx):
+    want = reuseaddr_first_bind_state(ctx.split("/")[0])
     b = step(q, "s1.bind(('127.0.0.1', 60_000))")
     c = find(b, "bucket_create", path="bind", port=60000)
     u = find(b, "bucket_state", function="inet_csk_update_fastreuse")
     a = find(b, "bind_alloc", requested_port=60000, result=0)
     check(c and st(c) == (0, 0), "%s post-8 bind create: %s" % (ctx, c))
-    check(u and st(u, "before") == (0, 0) and st(u) == (1, 0), "%s post-8 update_fastreuse: %s" % (ctx, u))
-    check(a and st(a) == (1, 0), "%s post-8 bind_alloc: %s" % (ctx, a))
+    check(u and st(u, "before") == (0, 0) and st(u) == want, "%s post-8 update_fastreuse: %s" % (ctx, u))
+    check(a and st(a) == want, "%s post-8 bind_alloc: %s" % (ctx, a))
     check(len([e for e in b["events"] if e["kind"] == "bucket_state"]) == 1, "%s post-8: state reported twice: %s" % (ctx, kinds(b)))
     s2 = step(q, "s2.connect(('127.8.8.8', 1234))")
     c2 = find(s2, "connect_alloc")
     check(c2 and c2["result"] == -99, "%s post-8 s2.connect: %s" % (ctx, c2))
     x = s2.get("explanation", "")
-    check("(fastreuse 1, fastreuseport 0)" in x and "skipped" in x, "%s post-8 explanation: %r" % (ctx, x))
+    check("(fastreuse %d, fastreuseport %d)" % want in x and "skipped" in x, "%s post-8 explanation: %r" % (ctx, x))
 
 def check_post3_fixed(q, ctx):
     s1 = step(q, "s1.connect(('127.9.9.9', 1234))")
@@ -131,7 +142,7 @@ def signature(d):
     for q in d["quizzes"]:
         for s in q["steps"]:
             for e in s["events"]:
-                out.append((q["name"], s["index"], e["kind"], e["function"], e["path"], e["port"],
+                out.append((q["name"], s["index"], e["kind"], e["function"], e.get("path", ""), e["port"],
                             st(e, "before"), st(e), e.get("result"), e.get("requested_port")))
     return out
 

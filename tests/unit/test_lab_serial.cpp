@@ -1,7 +1,10 @@
 // Decoding the guest's serial console (rootless, no qemu).
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "lab/initramfs.hpp"
+#include "lab/quiz_guest.hpp"
 #include "lab/serial_decoder.hpp"
 
 using namespace tristate::lab;
@@ -106,4 +109,19 @@ TEST(LabSerial, TerminalEscapesAreDropped) {
   d.feed("\x1b" "c\x1b[?7l\x1b[2JSeaBIOS (version 1.16.2)\n");
   ASSERT_EQ(d.tail().size(), 1u);
   EXPECT_EQ(d.tail().front(), "SeaBIOS (version 1.16.2)");
+}
+
+TEST(LabQuizRequest, ShipsTristateAndQuizzes) {
+  auto req = make_quiz_request("/opt/x/tristate", {"/q/post-1.quiz", "/other/post-1.quiz", "my.quiz"}, {"--no-fentry"});
+  ASSERT_EQ(req.executables.size(), 1u);
+  EXPECT_EQ(req.executables[0], "/opt/x/tristate");
+  EXPECT_EQ(req.result_path, kGuestReportPath);
+  ASSERT_EQ(req.files.size(), 3u);
+  EXPECT_EQ(req.files[0].guest_path, "/quizzes/post-1.quiz");
+  EXPECT_NE(req.files[1].guest_path, req.files[0].guest_path);  // same basename, own place
+  EXPECT_EQ(req.files[2].host_path, std::filesystem::absolute("my.quiz").string());
+  std::vector<std::string> want = {"tristate", "quiz", "--json", kGuestReportPath, "--quiet",
+                                   req.files[0].guest_path, req.files[1].guest_path,
+                                   req.files[2].guest_path, "--no-fentry"};
+  EXPECT_EQ(req.argv, want);
 }

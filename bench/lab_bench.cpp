@@ -1,0 +1,113 @@
+// Kernel lab speed (issue 3). Run: build/bench/lab_bench build/tristate quizzes [RUNS]
+//  1. the whole post suite in one 6.1 guest, boot included: median of RUNS (default 5) with
+//     the boot/run split; target median <= 6 s (2-core machine, TCG).
+//  2. the suite on 5.10, 6.1, 6.12 and latest: each alone, then all four with -j 2; target
+//     parallel wall time <= 1.3 x the sum of the two slowest single-kernel runs.
+// Kernels must be cached (`tristate kernels fetch 5.10 6.1 6.12 latest`); the initramfs is
+// built once before timing. Figures are printed; the load average is printed too, because a
+// busy machine makes TCG guests slow and the ratios are only meaningful on a quiet one.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "lab/catalog.hpp"
+#include "lab/quiz_guest.hpp"
+
+namespace fs = std::filesystem;
+using namespace tristate;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+}
+
+std::string loadavg() {
+  std::ifstream in("/proc/loadavg");
+  std::string a, b, c;
+  in >> a >> b >> c;
+  return a + " " + b + " " + c;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    std::fprintf(stderr, "usage: lab_bench TRISTATE QUIZ_DIR [RUNS]\n");
+    return 2;
+  }
+  std::string tristate = fs::absolute(argv[1]).string();
+  int runs = argc > 3 ? std::max(1, std::atoi(argv[3])) : 5;
+  std::vector<std::string> quizzes;
+  for (auto& e : fs::directory_iterator(argv[2]))
+    if (e.path().filename().string().starts_with("post-") && e.path().extension() == ".quiz")
+      quizzes.push_back(e.path().string());
+  std::sort(quizzes.begin(), quizzes.end());
+
+  try {
+    auto cache = lab::Cache::from_environment();
+    auto req = lab::make_quiz_request(tristate, quizzes, {});
+    req.timeout = std::chrono::seconds(600);
+    std::printf("lab_bench: %zu post quizzes, load average %s, %u cores\n", quizzes.size(), loadavg().c_str(),
+                std::thread::hardware_concurrency());
+
+    // 1. one guest, median of N
+    auto k61 = lab::resolve_kernel(lab::parse_kernel_spec("6.1"), cache, nullptr);
+    lab::run_guest(k61, req, cache);  // warm: builds the initramfs, pages the kernel in
+    std::vector<double> total, boot, run;
+    for (int i = 0; i < runs; ++i) {
+      auto r = lab::run_guest(k61, req, cache);
+      if (r.exit_status != 0) std::printf("  run %d: guest exit status %d\n", i + 1, r.exit_status);
+      total.push_back(r.total_s);
+      boot.push_back(r.boot_s);
+      run.push_back(r.run_s);
+      std::printf("  6.1 run %d: total %.2f s (boot %.2f s, quizzes %.2f s)\n", i + 1, r.total_s, r.boot_s, r.run_s);
+    }
+    double med = median(total);
+    std::printf("suite in one guest (%s): median %.2f s over %d runs (boot %.2f s + quizzes %.2f s); "
+                "target <= 6 s: %s\n",
+                k61.manifest.release.c_str(), med, runs, median(boot), median(run), med <= 6.0 ? "met" : "NOT met");
+
+    // 2. four kernels, alone then -j 2
+    std::vector<lab::GuestJob> jobs;
+    std::vector<double> single;
+    for (auto s : {"5.10", "6.1", "6.12", "latest"}) {
+      auto k = lab::resolve_kernel(lab::parse_kernel_spec(s), cache, nullptr);
+      jobs.push_back({k, req});
+      auto t0 = Clock::now();
+      auto r = lab::run_guest(k, req, cache);
+      double wall = std::chrono::duration<double>(Clock::now() - t0).count();
+      single.push_back(wall);
+      std::printf("  %-6s alone: %.2f s (boot %.2f s, quizzes %.2f s) %s\n", s, wall, r.boot_s, r.run_s,
+                  r.release.c_str());
+    }
+    auto t0 = Clock::now();
+    auto outcomes = lab::run_guests(jobs, cache, 2);
+    double par = std::chrono::duration<double>(Clock::now() - t0).count();
+    for (auto& o : outcomes)
+      if (!o.ok) std::printf("  guest failed: %s\n", o.error.c_str());
+    auto sorted = single;
+    std::sort(sorted.rbegin(), sorted.rend());
+    double base = sorted[0] + sorted[1];
+    double sum = 0;
+    for (double s : single) sum += s;
+    std::printf("four kernels -j 2: %.2f s; sum of the two slowest alone %.2f s (all four in a row %.2f s); "
+                "ratio %.2f, target <= 1.3: %s\n",
+                par, base, sum, par / base, par / base <= 1.3 ? "met" : "NOT met");
+    std::printf("load average at the end: %s\n", loadavg().c_str());
+  } catch (const lab::GuestError& e) {
+    std::fprintf(stderr, "lab_bench: %s\n", e.detail().c_str());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "lab_bench: %s\n", e.what());
+    return 2;
+  }
+  return 0;
+}

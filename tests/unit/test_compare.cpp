@@ -122,28 +122,66 @@ TEST(Compare, OneStepDiffersInOutcome) {
 }
 
 TEST(Compare, EventDiffersButOutcomeDoesNot) {
-  Report b = report_for("5.10.0-32");
-  // Same result, but the kernel took the second connect() through another function and the
-  // event sequence grew a step.
+  Report b = report_for("6.12.9");
+  // Same result, but the second connect() was first seen passing over another port: the
+  // event sequence grew a step, the deciding state (port 60000, -1/-1) stays.
   Step& s = step_of(b, "post-1", 4);
-  s.events = {ev("connect_alloc", "__inet_hash_connect", "connect", kConnect, kConnect),
-              ev("bucket2_create", "inet_bind2_bucket_create", "connect", {}, {})};
+  s.events.insert(s.events.begin(),
+                  ev("connect_skip", "__inet_hash_connect", "connect", kBind, {}, 60001));
   const Matrix m = compare::compare(two(report_for("6.1.0-28"), b));
 
   EXPECT_FALSE(m.agree());
   const Row& r = row_of(m, "post-1", 4);
   EXPECT_FALSE(r.outcome_differs);
   EXPECT_TRUE(r.events_differ);
-  EXPECT_FALSE(r.state_differs);  // the connect_alloc still reads -1/-1
+  EXPECT_FALSE(r.state_differs);
+  EXPECT_EQ(r.cells[1].state, "port 60000: -1/-1 (connect)");
   EXPECT_TRUE(r.differs());
   ASSERT_TRUE(r.divergence);
-  EXPECT_EQ(r.divergence->position, 1u);
-  EXPECT_FALSE(r.divergence->at[0].has_value());  // first report's sequence has ended
-  ASSERT_TRUE(r.divergence->at[1].has_value());
-  EXPECT_EQ(r.divergence->at[1]->kind, "bucket2_create");
-  ASSERT_TRUE(r.divergence->previous[0] && r.divergence->previous[1]);
-  EXPECT_TRUE(same_event(*r.divergence->previous[0], *r.divergence->previous[1]));
+  EXPECT_EQ(r.divergence->position, 0u);
+  ASSERT_TRUE(r.divergence->at[0] && r.divergence->at[1]);
+  EXPECT_EQ(r.divergence->at[0]->kind, "connect_alloc");
+  EXPECT_EQ(r.divergence->at[1]->kind, "connect_skip");
+  EXPECT_EQ(r.divergence->at[1]->port, 60001);
+  EXPECT_FALSE(r.divergence->previous[0] || r.divergence->previous[1]);
+  EXPECT_FALSE(r.cells[0].differs);
   EXPECT_TRUE(r.cells[1].differs);
+  EXPECT_EQ(m.differing_rows(), 1u);
+}
+
+TEST(Compare, Bhash2EventsOnlyComparedBetweenKernelsThatHaveBhash2) {
+  // 5.10 has no bhash2: its lack of bucket2_* events is not a behaviour difference.
+  auto with_bhash2 = [](Report r) {
+    for (auto& q : r.quizzes)
+      for (auto& s : q.steps)
+        if (!s.events.empty() && s.events.back().kind == "bucket_create")
+          s.events.push_back(ev("bucket2_create", "inet_bind2_bucket_create", "", {}, {}));
+    return r;
+  };
+  const Matrix m = compare::compare(two(report_for("5.10.0-32"), with_bhash2(report_for("6.1.0-28"))));
+  EXPECT_FALSE(m.columns[0].bhash2);
+  EXPECT_TRUE(m.columns[1].bhash2);
+  EXPECT_TRUE(m.agree());
+
+  // Between two bhash2 kernels a missing bucket2 event is a difference.
+  Report b = with_bhash2(report_for("6.12.9"));
+  step_of(b, "post-3", 2).events.pop_back();
+  const Matrix m2 = compare::compare(two(with_bhash2(report_for("6.1.0-28")), b));
+  const Row& r = row_of(m2, "post-3", 2);
+  EXPECT_TRUE(r.events_differ);
+  ASSERT_TRUE(r.divergence);
+  EXPECT_EQ(r.divergence->position, 2u);
+  EXPECT_EQ(r.divergence->at[0]->kind, "bucket2_create");
+  EXPECT_FALSE(r.divergence->at[1].has_value());
+  EXPECT_FALSE(r.state_differs);  // the port's state is the bhash bucket's: 0/0 on both
+}
+
+TEST(Compare, ReturnValuesAreNotCompared) {
+  // Kernels ≤ 6.0 return 1 from inet_csk_get_port() on failure, later ones -EADDRINUSE.
+  Report a = report_for("5.10.0-32"), b = report_for("6.1.0-28");
+  step_of(a, "post-3", 2).events[0].result = 1;
+  step_of(b, "post-3", 2).events[0].result = -98;
+  EXPECT_TRUE(compare::compare(two(a, b)).agree());
 }
 
 TEST(Compare, FirstDivergenceWithThreeColumnsFlagsTheOddOneOut) {

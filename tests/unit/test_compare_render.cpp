@@ -52,7 +52,7 @@ Matrix agreeing() {
 TEST(CompareText, TableShowsStepsThatMatterAndTheDivergence) {
   const std::string t = render::render_matrix_text(differing(), false);
   EXPECT_EQ(t.find('\033'), std::string::npos) << "no colour unless asked";
-  EXPECT_NE(t.find("1 differ"), std::string::npos);
+  EXPECT_NE(t.find("1 step differs"), std::string::npos);
   EXPECT_NE(t.find("6.12.9"), std::string::npos);
   EXPECT_NE(t.find("6.18.1"), std::string::npos);
   EXPECT_NE(t.find("*ok ✗"), std::string::npos);

@@ -1,5 +1,7 @@
 #include "compare/bucket_view.hpp"
 
+#include <algorithm>
+
 namespace tristate::compare {
 
 using report::BucketState;
@@ -31,12 +33,20 @@ std::string who(const Event& e) {
 
 }  // namespace
 
+bool is_bhash2_kind(const std::string& kind) { return kind.rfind("bucket2_", 0) == 0; }
+
 std::string deciding_state(const std::vector<Event>& events) {
   if (events.empty()) return "no bucket event";
   // The last event that carries a state is the one the syscall's result depended on:
   // a connect_skip's `before` is the state that made connect() pass the port over.
+  // bhash2 (bucket2_*) events describe the per-address bucket; the port's tri-state is the
+  // bhash bucket's, so they only speak when nothing else did.
   for (auto it = events.rbegin(); it != events.rend(); ++it) {
     const Event& e = *it;
+    if (is_bhash2_kind(e.kind) && std::any_of(events.begin(), events.end(), [](const Event& x) {
+          return !is_bhash2_kind(x.kind) && (x.before || x.after || x.kind == "bucket_destroy");
+        }))
+      continue;
     const std::string port = "port " + std::to_string(e.port) + ": ";
     if (e.kind == "bucket_destroy") return port + "absent (" + who(e) + ")";
     if (e.after) return port + pair_text(*e.after) + " (" + who(e) + ")";
@@ -64,9 +74,11 @@ std::string describe_event(const Event& e) {
 }
 
 bool same_event(const Event& a, const Event& b) {
+  // `result` is left out: kernels up to 6.0 return 1 from inet_csk_get_port() on failure,
+  // later ones -EADDRINUSE; the step's outcome already says whether it failed.
   return a.kind == b.kind && a.function == b.function && a.path == b.path &&
          a.port == b.port && a.before == b.before && a.after == b.after &&
-         a.requested_port == b.requested_port && a.result == b.result && a.addr == b.addr;
+         a.requested_port == b.requested_port && a.addr == b.addr;
 }
 
 std::vector<Transition> transitions_of(const report::Step& step) {

@@ -32,6 +32,17 @@ std::string name_list(const std::vector<std::string>& names, std::size_t shown =
   return s;
 }
 
+bool column_has_bhash2(const report::Report& r) {
+  for (const Quiz& q : r.quizzes) {
+    for (const Step& s : q.steps)
+      for (const Event& e : s.events)
+        if (is_bhash2_kind(e.kind)) return true;
+    for (const Event& e : q.background)
+      if (is_bhash2_kind(e.kind)) return true;
+  }
+  return false;
+}
+
 bool column_traced(const report::Report& r) {
   if (r.trace.mode != "none" && !r.trace.mode.empty()) return true;
   // A document whose producer forgot the mode but carries events was traced all the same.
@@ -79,28 +90,40 @@ struct QuizInputs {
   std::vector<const Quiz*> per_column;  // never null for a common quiz
 };
 
-void compare_events(Row& row, const std::vector<const Step*>& steps,
-                    const std::vector<Column>& columns) {
+// Compares the traced columns' event sequences of one step; returns the sequences as compared
+// (per column, empty for columns left out).
+std::vector<std::vector<Event>> compare_events(Row& row, const std::vector<const Step*>& steps,
+                                               const std::vector<Column>& columns) {
   std::vector<bool> compared(columns.size(), false);
   std::vector<std::size_t> idx;
   for (std::size_t c = 0; c < columns.size(); ++c)
     if (columns[c].traced && steps[c]) compared[c] = true, idx.push_back(c);
-  if (idx.size() < 2) return;
+  std::vector<std::vector<Event>> seq(columns.size());
+  if (idx.size() < 2) return seq;
 
   for (std::size_t k = 1; k < idx.size() && !row.state_differs; ++k)
     row.state_differs = row.cells[idx[k]].state != row.cells[idx[0]].state;
+
+  // A kernel without bhash2 cannot produce bucket2_* events: that absence is not a
+  // difference in behaviour, so such events are compared only among kernels that have them.
+  bool all_bhash2 = true;
+  for (std::size_t c : idx) all_bhash2 &= columns[c].bhash2;
+  for (std::size_t c : idx)
+    for (const Event& e : steps[c]->events)
+      if (all_bhash2 || !is_bhash2_kind(e.kind)) seq[c].push_back(e);
+
   for (std::size_t k = 1; k < idx.size() && !row.events_differ; ++k)
-    row.events_differ = !same_sequence(steps[idx[k]]->events, steps[idx[0]]->events);
-  if (!row.events_differ) return;
+    row.events_differ = !same_sequence(seq[idx[k]], seq[idx[0]]);
+  if (!row.events_differ) return seq;
 
   std::size_t longest = 0;
-  for (std::size_t c : idx) longest = std::max(longest, steps[c]->events.size());
+  for (std::size_t c : idx) longest = std::max(longest, seq[c].size());
   std::size_t pos = 0;
   for (; pos < longest; ++pos) {
-    const auto& first = steps[idx[0]]->events;
+    const auto& first = seq[idx[0]];
     bool all_same = true;
     for (std::size_t k = 1; k < idx.size() && all_same; ++k) {
-      const auto& other = steps[idx[k]]->events;
+      const auto& other = seq[idx[k]];
       const bool a = pos < first.size(), b = pos < other.size();
       all_same = a == b && (!a || same_event(first[pos], other[pos]));
     }
@@ -112,11 +135,12 @@ void compare_events(Row& row, const std::vector<const Step*>& steps,
   d.at.resize(columns.size());
   d.previous.resize(columns.size());
   for (std::size_t c : idx) {
-    const auto& ev = steps[c]->events;
+    const auto& ev = seq[c];
     if (pos < ev.size()) d.at[c] = ev[pos];
     if (pos > 0 && pos - 1 < ev.size()) d.previous[c] = ev[pos - 1];
   }
   row.divergence = std::move(d);
+  return seq;
 }
 
 void add_quiz_rows(Matrix& m, const std::string& name, const QuizInputs& qi) {
@@ -192,7 +216,7 @@ void add_quiz_rows(Matrix& m, const std::string& name, const QuizInputs& qi) {
       return std::make_tuple(c.present, c.outcome, c.matched);
     };
     for (std::size_t i = 1; i < ncol; ++i) row.outcome_differs |= outcome_key(i) != outcome_key(0);
-    compare_events(row, steps, m.columns);
+    const auto compared = compare_events(row, steps, m.columns);
 
     if (row.outcome_differs) {
       std::vector<bool> all(ncol, true);
@@ -206,7 +230,7 @@ void add_quiz_rows(Matrix& m, const std::string& name, const QuizInputs& qi) {
         std::size_t same_as = i;
         for (std::size_t j = 0; j < i; ++j)
           if (traced[j] && row.cells[j].state == row.cells[i].state &&
-              same_sequence(steps[j]->events, steps[i]->events)) {
+              same_sequence(compared[j], compared[i])) {
             same_as = j;
             break;
           }
@@ -267,6 +291,7 @@ Matrix compare(const std::vector<LabelledReport>& inputs) {
     col.where = in.report.where;
     col.trace_mode = in.report.trace.mode;
     col.traced = column_traced(in.report);
+    col.bhash2 = column_has_bhash2(in.report);
     m.columns.push_back(std::move(col));
   }
 

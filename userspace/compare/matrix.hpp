@@ -34,6 +34,7 @@ struct Column {
   std::string where;    // host | guest
   std::string trace_mode;
   bool traced = false;  // events can be trusted to be complete for this column
+  bool bhash2 = false;  // the report holds bucket2_* events (the kernel has bhash2)
 };
 
 struct Cell {
@@ -49,7 +50,9 @@ struct Cell {
 
 // Where the event sequences of one step first part ways.
 struct Divergence {
-  std::size_t position = 0;  // index into Step::events
+  // Index into the compared sequence: Step::events, less bucket2_* events when some compared
+  // column's kernel reported none at all (it has no bhash2, e.g. 5.10).
+  std::size_t position = 0;
   // Per column (same order as Matrix::columns): the event at `position`, nullopt when the
   // sequence has ended there; columns not compared (untraced, absent) are nullopt too and
   // listed in `compared` as false.

@@ -19,7 +19,8 @@ json events_or_null(const std::vector<std::optional<report::Event>>& v) {
 void to_json(json& j, const Column& v) {
   j = json{{"label", v.label},     {"file", v.file},
            {"release", v.release}, {"where", v.where},
-           {"trace_mode", v.trace_mode}, {"traced", v.traced}};
+           {"trace_mode", v.trace_mode}, {"traced", v.traced},
+           {"bhash2", v.bhash2}};
 }
 
 void to_json(json& j, const Cell& v) {

@@ -160,7 +160,7 @@ std::string render_html(const Matrix& m) {
   const std::size_t differ = m.differing_rows();
   const std::string headline =
       std::to_string(m.columns.size()) + " kernels compared — " +
-      (differ ? std::to_string(differ) + " step" + (differ == 1 ? "" : "s") + " differ"
+      (differ ? std::to_string(differ) + (differ == 1 ? " step differs" : " steps differ")
               : std::string("all agree"));
   std::string out;
   out += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>tristate: " +

@@ -83,7 +83,7 @@ std::string render_markdown(const Matrix& m) {
   std::string out;
   const std::size_t differ = m.differing_rows();
   out += "# tristate: " + std::to_string(m.columns.size()) + " kernels compared — " +
-         (differ ? std::to_string(differ) + " step" + (differ == 1 ? "" : "s") + " differ"
+         (differ ? std::to_string(differ) + (differ == 1 ? " step differs" : " steps differ")
                  : std::string("all agree")) +
          "\n\n";
 

@@ -118,7 +118,7 @@ std::string render_matrix_text(const Matrix& m, bool color) {
   out += "tristate compare: " + std::to_string(m.columns.size()) + " reports, " +
          std::to_string(m.quizzes.size()) + " quizzes in common, " +
          std::to_string(m.rows.size()) + " steps (" + std::to_string(shown) + " shown), " +
-         (differ ? st("1;31", std::to_string(differ) + " differ")
+         (differ ? st("1;31", std::to_string(differ) + (differ == 1 ? " step differs" : " steps differ"))
                  : st("32", "all agree")) + "\n\n";
 
   std::vector<std::string> head = {"", "quiz", "step", "statement"};

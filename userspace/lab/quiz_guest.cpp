@@ -35,6 +35,11 @@ report::Report run_quizzes_in_guest(const Kernel& kernel, const GuestRequest& re
                                     GuestResult* result) {
   GuestResult r = run_guest(kernel, request, cache);
   if (result) *result = r;
+  return quiz_report_from(kernel, request, r);
+}
+
+report::Report quiz_report_from(const Kernel& kernel, const GuestRequest& request,
+                                const GuestResult& r) {
   if (!r.has_payload)
     throw GuestError("tristate in the guest (" + r.release + ") wrote no report (exit status " +
                          std::to_string(r.exit_status) + ")",
@@ -50,6 +55,10 @@ report::Report run_quizzes_in_guest(const Kernel& kernel, const GuestRequest& re
   rep.kernel.series = kernel.manifest.series;
   rep.kernel.package = kernel.manifest.package;
   rep.kernel.package_version = kernel.manifest.version;
+  // Name the quiz files as the user gave them, not as the guest saw them.
+  for (auto& q : rep.quizzes)
+    for (const auto& f : request.files)
+      if (q.file == f.guest_path) q.file = f.host_path;
   return rep;
 }
 

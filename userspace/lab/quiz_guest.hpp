@@ -32,4 +32,9 @@ GuestRequest make_quiz_request(const std::string& self_exe, const std::vector<st
 report::Report run_quizzes_in_guest(const Kernel& kernel, const GuestRequest& request, const Cache& cache,
                                     GuestResult* result = nullptr);
 
+// The second half of run_quizzes_in_guest, for callers that ran the guest themselves (e.g.
+// several side by side with run_guests). Throws GuestError like it.
+report::Report quiz_report_from(const Kernel& kernel, const GuestRequest& request,
+                                const GuestResult& result);
+
 }  // namespace tristate::lab

@@ -6,4 +6,4 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 "$here/scripts/deps.sh"
 "$here/scripts/build.sh"
 cd "${BUILD_DIR:-$here/build}"
-ctest --output-on-failure -j"${CTEST_JOBS:-1}" "$@"
+ctest --output-on-failure -j"${CTEST_JOBS:-2}" "$@"

@@ -364,3 +364,25 @@ TEST(CompareLoad, MissingFile) {
     EXPECT_STREQ(e.what(), "/nonexistent/dir/none.json: no such file");
   }
 }
+
+TEST(Compare, RefusalWithoutStateIsDecidedByTheLiveBucket) {
+  // Real tracers report a refused connect() as connect_alloc, port 0, result -99 (seen on
+  // 5.10 and 7.2 guests): the state that decided it is the bucket alive on the only port.
+  BucketTracker t;
+  EXPECT_EQ(t.step_state({ev("bucket_create", "inet_bind_bucket_create", "bind", {}, kBind)}),
+            "port 60000: 0/0 (bind)");
+  Event refused = ev("connect_alloc", "__inet_hash_connect", "connect", {}, {}, 0);
+  refused.result = -99;
+  EXPECT_EQ(t.step_state({refused}), "port 60000: 0/0 (connect, refused)");
+  // A bind() refused on a port asked for by number: that port's bucket.
+  Event bind = ev("bind_alloc", "inet_csk_get_port", "bind", {}, {}, 0);
+  bind.requested_port = 60000;
+  bind.result = 1;  // kernels <= 6.0
+  EXPECT_EQ(t.step_state({bind}), "port 60000: 0/0 (bind, refused)");
+  EXPECT_EQ(t.step_state({ev("bucket_destroy", "inet_bind_bucket_destroy", "release", kBind, {})}),
+            "port 60000: absent (release)");
+  EXPECT_EQ(t.step_state({refused}), "connect_alloc (connect, refused)");  // nothing alive
+  EXPECT_EQ(t.step_state({}), "no bucket event");
+  EXPECT_EQ(t.step_state({ev("bucket2_create", "inet_bind2_bucket_create", "bind", {}, kBind)}),
+            "no bucket event");
+}

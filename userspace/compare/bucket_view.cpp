@@ -35,25 +35,43 @@ std::string who(const Event& e) {
 
 bool is_bhash2_kind(const std::string& kind) { return kind.rfind("bucket2_", 0) == 0; }
 
-std::string deciding_state(const std::vector<Event>& events) {
-  if (events.empty()) return "no bucket event";
-  // The last event that carries a state is the one the syscall's result depended on:
-  // a connect_skip's `before` is the state that made connect() pass the port over.
-  // bhash2 (bucket2_*) events describe the per-address bucket; the port's tri-state is the
-  // bhash bucket's, so they only speak when nothing else did.
-  for (auto it = events.rbegin(); it != events.rend(); ++it) {
-    const Event& e = *it;
-    if (is_bhash2_kind(e.kind) && std::any_of(events.begin(), events.end(), [](const Event& x) {
-          return !is_bhash2_kind(x.kind) && (x.before || x.after || x.kind == "bucket_destroy");
-        }))
-      continue;
-    const std::string port = "port " + std::to_string(e.port) + ": ";
-    if (e.kind == "bucket_destroy") return port + "absent (" + who(e) + ")";
-    if (e.after) return port + pair_text(*e.after) + " (" + who(e) + ")";
-    if (e.before) return port + pair_text(*e.before) + " (" + who(e) + ")";
+std::string BucketTracker::step_state(const std::vector<Event>& events) {
+  for (const Event& e : events) {
+    if (e.kind == "bucket_create" && e.after) live_[e.port] = *e.after;
+    if (e.kind == "bucket_state" && e.after) live_[e.port] = *e.after;
+    if (e.kind == "bucket_destroy") live_.erase(e.port);
   }
-  const Event& last = events.back();
-  return "port " + std::to_string(last.port) + ": " + last.kind;
+  if (events.empty()) return "no bucket event";
+  // The port's tri-state is the bhash bucket's; bucket2_* (per-address, 6.1+) events would
+  // make kernels without bhash2 look different, so they never decide.
+  const Event* last = nullptr;
+  for (auto it = events.rbegin(); it != events.rend() && !last; ++it)
+    if (!is_bhash2_kind(it->kind)) last = &*it;
+  if (!last) return "no bucket event";
+  const Event& e = *last;
+  const std::string port = "port " + std::to_string(e.port) + ": ";
+  if (e.kind == "bucket_destroy") return port + "absent (" + who(e) + ")";
+  // A connect_skip's `before` is the state that made connect() pass the port over.
+  if (e.after) return port + pair_text(*e.after) + " (" + who(e) + ")";
+  if (e.before) return port + pair_text(*e.before) + " (" + who(e) + ")";
+
+  // An allocation that carries no state (typically a refusal: the kernel returns before it
+  // reports a port) was decided by the bucket already there: the port asked for, or, with a
+  // one-port range, the only bucket alive.
+  const bool refused = e.result && *e.result != 0;
+  const std::string how = " (" + who(e) + (refused ? ", refused" : "") + ")";
+  std::uint16_t p = e.port;
+  if (!p && e.requested_port && *e.requested_port > 0) p = static_cast<std::uint16_t>(*e.requested_port);
+  if (!p && live_.size() == 1) p = live_.begin()->first;
+  if (!p) return e.kind + how;
+  auto it = live_.find(p);
+  return "port " + std::to_string(p) + ": " + (it == live_.end() ? "absent" : pair_text(it->second)) +
+         how;
+}
+
+std::string deciding_state(const std::vector<Event>& events) {
+  BucketTracker t;
+  return t.step_state(events);
 }
 
 std::string describe_event(const Event& e) {

@@ -2,6 +2,8 @@
 // the tri-state node names and the transitions a step caused. Shared by compare and renderers.
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -19,8 +21,21 @@ std::string pair_text(const report::BucketState& s);
 // Diagram node: "-1" when both halves agree, "-1/0" when they differ.
 std::string node_name(const report::BucketState& s);
 
-// The state of the bucket the step touched last: "port 60000: 0/0 (bind)",
-// "port 60000: absent (release)", "no bucket event" when `events` is empty.
+// Follows one report's bind buckets through a quiz (bhash only), step by step, to say which
+// state decided each step.
+class BucketTracker {
+ public:
+  // Applies the step's events; returns the state of the bucket the step touched last:
+  // "port 60000: 0/0 (bind)", "port 60000: absent (release)", "port 60000: 0/0 (connect,
+  // refused)" for a refusal that carried no state (the bucket alive on the port asked for,
+  // or the only one alive), "no bucket event" when `events` is empty.
+  std::string step_state(const std::vector<report::Event>& events);
+
+ private:
+  std::map<std::uint16_t, report::BucketState> live_;
+};
+
+// step_state() of a fresh tracker: for a step seen on its own.
 std::string deciding_state(const std::vector<report::Event>& events);
 
 // One line: "bucket_state :60000 0/0→-1/-1 inet_csk_update_fastreuse [connect]".

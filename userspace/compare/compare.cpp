@@ -175,8 +175,11 @@ void add_quiz_rows(Matrix& m, const std::string& name, const QuizInputs& qi) {
   // (the quiz file changed between the runs), shown absent where it did not run.
   std::vector<std::pair<int, std::string>> keys;
   std::map<std::pair<int, std::string>, std::vector<const Step*>> by_key;
+  std::unordered_map<const Step*, std::string> state_of;  // walked in each report's own order
   for (std::size_t c = 0; c < ncol; ++c) {
+    BucketTracker tracker;
     for (const Step& s : qi.per_column[c]->steps) {
+      state_of[&s] = tracker.step_state(s.events);
       auto key = std::make_pair(s.index, s.source);
       auto [it, fresh] = by_key.try_emplace(key, std::vector<const Step*>(ncol, nullptr));
       if (fresh) keys.push_back(key);
@@ -206,7 +209,7 @@ void add_quiz_rows(Matrix& m, const std::string& name, const QuizInputs& qi) {
       cell.matched = s->matched;
       cell.actual = s->actual;
       cell.events = s->events.size();
-      cell.state = m.columns[c].traced ? deciding_state(s->events) : "untraced";
+      cell.state = m.columns[c].traced ? state_of[s] : "untraced";
       row.failed |= cell.outcome != "ok" || !cell.matched;
       row.has_events |= cell.events > 0;
       row.cells.push_back(std::move(cell));

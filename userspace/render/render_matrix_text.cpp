@@ -143,8 +143,14 @@ std::string render_matrix_text(const Matrix& m, bool color) {
     }
     lines.push_back(std::move(a));
     styles.push_back(std::move(sa));
-    lines.push_back(std::move(b));
-    styles.push_back(std::move(sb));
+    // An untraced row has no bucket story to tell: no second line.
+    const bool any_state = std::any_of(r.cells.begin(), r.cells.end(), [](const Cell& c) {
+      return !c.state.empty() && c.state != "untraced";
+    });
+    if (any_state) {
+      lines.push_back(std::move(b));
+      styles.push_back(std::move(sb));
+    }
   }
   std::vector<std::size_t> w(head.size(), 0);
   for (std::size_t i = 0; i < head.size(); ++i) w[i] = display_width(head[i]);

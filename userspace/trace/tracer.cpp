@@ -4,6 +4,7 @@
 #include <bpf/libbpf.h>
 #include <spdlog/spdlog.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -37,6 +38,30 @@ std::string mode_of(const std::vector<report::Probe>& probes) {
   if (fentry) return "fentry";
   if (kprobe) return "kprobe";
   return "none";
+}
+
+// The live-trace settings (rodata and map sizes), before load. "" or what is wrong.
+std::string configure_live(tristate_bpf* skel, const Options& o) {
+  auto* ro = skel->rodata;
+  ro->filter_follow = o.follow;
+  if (o.comm.size() > 15) return "comm filter '" + o.comm + "' is longer than the kernel's 15 characters";
+  ro->filter_comm_on = !o.comm.empty();
+  for (size_t i = 0; i < o.comm.size(); ++i) const_cast<char&>(ro->filter_comm[i]) = o.comm[i];
+  ro->filter_cgroup = o.cgroup_id;
+  ro->filter_task = o.follow || !o.comm.empty() || o.cgroup_id != 0;
+  ro->filter_port_lo = o.port_lo;
+  ro->filter_port_hi = o.port_hi;
+  ro->filter_failed_only = o.failed_only;
+  ro->wakeup_bytes = o.wakeup_bytes;
+  if (o.ringbuf_bytes) {
+    const long page = sysconf(_SC_PAGESIZE);
+    if (o.ringbuf_bytes < page || (o.ringbuf_bytes & (o.ringbuf_bytes - 1)))
+      return "ring buffer size " + std::to_string(o.ringbuf_bytes) +
+             " must be a power of two of at least one page (" + std::to_string(page) + ")";
+    if (int err = bpf_map__set_max_entries(skel->maps.events, o.ringbuf_bytes))
+      return std::string("sizing the ring buffer failed: ") + std::strerror(-err);
+  }
+  return "";
 }
 
 }  // namespace
@@ -85,6 +110,7 @@ Result<std::unique_ptr<Tracer>> Tracer::make(const Options& options, const Kerne
   skel->rodata->target_tgid = options.tgid;
   skel->rodata->bucket_salt = random_salt();
   skel->rodata->wakeup = options.wakeup;
+  if (auto err = configure_live(skel, options); !err.empty()) return fail(err);
 
   std::set<std::string> chosen;
   for (const auto& fp : plan)
@@ -93,6 +119,7 @@ Result<std::unique_ptr<Tracer>> Tracer::make(const Options& options, const Kerne
   // logging on, so the log costs nothing when everything loads.
   std::vector<std::pair<struct bpf_program*, std::vector<char>>> logs;
   struct bpf_program* prog;
+  if (options.follow) chosen.insert("raw_tp__sched_process_fork");
   bpf_object__for_each_program(prog, skel->obj) {
     bool on = chosen.count(bpf_program__name(prog)) > 0;
     bpf_program__set_autoload(prog, on);
@@ -147,6 +174,14 @@ Result<std::unique_ptr<Tracer>> Tracer::make(const Options& options, const Kerne
     }
     if (!all && fp.required) missing_required.push_back(fp.function);
   }
+  if (options.follow) {
+    // children of the traced command: without this link only the command itself is seen
+    struct bpf_link* link = bpf_program__attach(skel->progs.raw_tp__sched_process_fork);
+    if (!link)
+      return fail(std::string("raw tracepoint sched_process_fork refused (") + std::strerror(errno) +
+                  "): needed to follow the children of the traced command");
+    t->links_.emplace_back(link);
+  }
   t->info_.mode = mode_of(t->info_.probes);
   if (t->info_.mode == "none") return fail("no probe attached: " + first_error);
   if (!missing_required.empty()) {
@@ -190,6 +225,21 @@ std::vector<report::Event> Tracer::drain() {
   std::vector<report::Event> out;
   out.swap(pending_);
   return out;
+}
+
+std::vector<report::Event> Tracer::poll(int timeout_ms) {
+  int n = ring_buffer__poll(ring_.get(), timeout_ms);
+  if (n < 0 && n != -EINTR) spdlog::warn("reading the trace ring buffer failed: {}", std::strerror(-n));
+  std::vector<report::Event> out;
+  out.swap(pending_);
+  return out;
+}
+
+void Tracer::follow_tgid(std::uint32_t tgid) {
+  __u32 key = tgid;
+  __u8 one = 1;
+  if (bpf_map_update_elem(bpf_map__fd(skel_->maps.followed_tgids), &key, &one, BPF_ANY))
+    throw std::system_error(errno, std::generic_category(), "adding process " + std::to_string(tgid) + " to the trace filter");
 }
 
 report::TraceInfo Tracer::info() const {

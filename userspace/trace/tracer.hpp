@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "report/report.hpp"
@@ -22,6 +23,16 @@ struct Options {
   bool trace_all_netns = false;  // no netns filter (live trace); quiz mode adds namespaces
   std::uint32_t tgid = 0;      // 0: any process
   bool wakeup = false;         // wake the reader per event (live trace); quiz mode drains
+
+  // Live trace (issue 6). Filters run in BPF (bpf/filters.bpf.h); all off by default.
+  bool follow = false;             // only processes added by follow_tgid() and their children
+  std::string comm;                // only this task comm ("" = any; at most 15 characters)
+  std::uint64_t cgroup_id = 0;     // only this cgroup v2 id (0 = any)
+  std::uint16_t port_lo = 0;       // only ports in [port_lo, port_hi] (port_hi 0 = any)
+  std::uint16_t port_hi = 0;
+  bool failed_only = false;        // only failed bind()/connect() port allocations
+  std::uint32_t ringbuf_bytes = 0; // ring buffer size (power of two, >= page; 0 = built-in 256 KiB)
+  std::uint32_t wakeup_bytes = 0;  // without `wakeup`: wake the reader once this much is pending
 };
 
 class Tracer {
@@ -42,6 +53,17 @@ class Tracer {
 
   // Everything the kernel has submitted so far, decoded, in submission order.
   std::vector<report::Event> drain();
+
+  // Waits up to timeout_ms for a ring-buffer wakeup, then returns what is pending (maybe
+  // nothing). An interrupted wait returns what is pending too.
+  std::vector<report::Event> poll(int timeout_ms);
+
+  // Adds a process to the `follow` set (before it runs anything worth tracing). Throws
+  // std::system_error.
+  void follow_tgid(std::uint32_t tgid);
+
+  // Records that did not decode (a BPF object newer than this decoder).
+  std::uint64_t undecodable() const { return undecodable_; }
 
   // Mode, probes, event and lost counts (counts read from the BPF counters now).
   report::TraceInfo info() const;

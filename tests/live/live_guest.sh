@@ -1,0 +1,125 @@
+#!/bin/sh
+# Guest side of the live-trace tests: runs `tristate trace` against live_load workloads and
+# writes what happened, section by section, to /tmp/result (printed back by the lab).
+# The host side (check_live.py) asserts it. Needs tristate, live_load and bpftool in PATH.
+R=/tmp/result
+: > $R
+log() { echo "$@" >> $R; }
+
+wait_file() {  # FILE SECONDS
+  n=0
+  while [ ! -e "$1" ] && [ $n -lt $(($2 * 10)) ]; do sleep 0.1; n=$((n + 1)); done
+  [ -e "$1" ]
+}
+
+start_trace() {  # NAME ARGS...: tristate trace in the background, until stop_trace
+  name=$1; shift
+  rm -f /tmp/ready
+  tristate trace -q --json /tmp/$name.jsonl --ready-file /tmp/ready "$@" > /tmp/$name.txt 2>&1 &
+  TPID=$!
+  wait_file /tmp/ready 120 || log "trace $name never became ready"
+}
+
+stop_trace() {  # SIGNAL
+  kill -$1 $TPID
+  wait $TPID
+  echo $? > /tmp/$name.exit
+}
+
+dump() {  # NAME [extra meta]
+  log "=== $1"
+  log "exit $(cat /tmp/$1.exit 2>/dev/null)"
+  [ -n "$2" ] && log "$2"
+  log "--- text"
+  cat /tmp/$1.txt >> $R
+  log "--- json"
+  cat /tmp/$1.jsonl >> $R 2>/dev/null
+  log "--- end"
+}
+
+log "kernel $(uname -r)"
+
+# 1. `-- CMD`: the command and its forked child, nothing from a concurrent process.
+live_load --seconds 6 7100 0 > /tmp/noise.out &
+NOISE=$!
+sleep 0.5
+tristate trace --json /tmp/cmd.jsonl -- live_load --fork --exit 3 7001 3 > /tmp/cmd.txt 2>&1
+echo $? > /tmp/cmd.exit
+dump cmd "noise $NOISE"
+tristate trace --no-fentry --json /tmp/cmdk.jsonl -- live_load --fork 7011 2 > /tmp/cmdk.txt 2>&1
+echo $? > /tmp/cmdk.exit
+dump cmdk "noise $NOISE"
+wait $NOISE
+
+# 2. Filters: four workloads started waiting on /tmp/go, so their pid and netns are known
+# before the trace starts; each trace sees all four run.
+mkdir -p /sys/fs/cgroup
+mount -t cgroup2 none /sys/fs/cgroup 2>/dev/null
+mkdir -p /sys/fs/cgroup/lt
+for c in loada loadb loadn loadc; do cp /usr/bin/live_load /tmp/$c; done
+
+run_filter() {  # NAME FILTER-ARGS...
+  fname=$1; shift
+  rm -f /tmp/go
+  /tmp/loada --wait /tmp/go 7201 3 > /tmp/a.out &
+  A=$!
+  /tmp/loadb --wait /tmp/go --fail-bind 7202 3 > /tmp/b.out &
+  B=$!
+  /tmp/loadn --wait /tmp/go --netns 7203 3 > /tmp/n.out &
+  N=$!
+  sh -c 'echo $$ > /sys/fs/cgroup/lt/cgroup.procs; exec /tmp/loadc --wait /tmp/go 7204 3' > /tmp/c.out &
+  C=$!
+  sleep 0.3
+  NETNS_N=$(sed -n 's/^netns //p' /tmp/n.out)
+  PID_B=$(sed -n 's/^pid //p' /tmp/b.out)
+  eval "set -- $(echo "$@" | sed "s|@PIDB@|$PID_B|g; s|@NETNSN@|/proc/$N/ns/net|g")"
+  start_trace $fname "$@"
+  touch /tmp/go
+  wait $A $B $N $C
+  sleep 0.3
+  stop_trace INT
+  dump $fname "pid_a $A
+pid_b $B
+pid_n $N
+pid_c $C
+netns_n $NETNS_N
+args $*"
+}
+run_filter f_all
+run_filter f_comm -c loada
+run_filter f_pid -p @PIDB@
+run_filter f_port --port 7202
+run_filter f_range --port 7201-7202
+run_filter f_netns --netns @NETNSN@
+run_filter f_cgroup --cgroup /sys/fs/cgroup/lt
+run_filter f_failed --failed-only
+run_filter f_combo -c loadb --port 7202 --failed-only
+run_filter f_combo_none -c loada --port 7202
+run_filter f_none --port 65000
+
+# 3. SIGINT and SIGTERM mid-stream: complete JSON Lines, exit 0, nothing left loaded.
+for sig in INT TERM; do
+  live_load --seconds 4 7301 0 > /dev/null &
+  L=$!
+  start_trace sig$sig
+  sleep 1.5
+  bpftool prog show > /tmp/bpftool_during_$sig.txt 2>&1
+  stop_trace $sig
+  bpftool prog show > /tmp/bpftool_after_$sig.txt 2>&1
+  wait $L
+  dump sig$sig
+  log "--- bpftool during"
+  cat /tmp/bpftool_during_$sig.txt >> $R
+  log "--- bpftool after"
+  cat /tmp/bpftool_after_$sig.txt >> $R
+  log "--- end"
+done
+
+# 4. A flood into a 4 KiB ring buffer read only every 100 ms: the loss must be counted.
+live_load --seconds 3 7401 0 > /dev/null &
+L=$!
+start_trace loss --ringbuf-kb 4 --wakeup-kb 4
+wait $L
+stop_trace INT
+dump loss
+log "=== done"

@@ -1,0 +1,185 @@
+// Live trace (issue 6), rootless: filter arguments, summary statistics, JSON Lines.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sys/stat.h>
+
+#include "render/render_live.hpp"
+#include "report/report_json.hpp"
+#include "trace/live_filter.hpp"
+#include "trace/live_summary.hpp"
+
+using namespace tristate;
+
+TEST(LiveFilter, PortAndRange) {
+  auto one = trace::parse_port_range("80");
+  EXPECT_EQ(one.lo, 80);
+  EXPECT_EQ(one.hi, 80);
+  auto r = trace::parse_port_range("32768-60999");
+  EXPECT_EQ(r.lo, 32768);
+  EXPECT_EQ(r.hi, 60999);
+  auto edge = trace::parse_port_range("1-65535");
+  EXPECT_EQ(edge.lo, 1);
+  EXPECT_EQ(edge.hi, 65535);
+}
+
+TEST(LiveFilter, BadPorts) {
+  for (const char* bad : {"", "0", "65536", "-5", "5-", "a", "80x", "10-5", "1-2-3", " 80", "80-90 "})
+    EXPECT_THROW(trace::parse_port_range(bad), std::invalid_argument) << bad;
+  try {
+    trace::parse_port_range("10-5");
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("empty"), std::string::npos) << e.what();
+  }
+}
+
+TEST(LiveFilter, NetnsInodeNumber) { EXPECT_EQ(trace::resolve_netns("4026531840"), 4026531840u); }
+
+TEST(LiveFilter, NetnsPathIsTheNamespaceInode) {
+  struct stat st {};
+  ASSERT_EQ(stat("/proc/self/ns/net", &st), 0);
+  EXPECT_EQ(trace::resolve_netns("/proc/self/ns/net"), st.st_ino);
+}
+
+TEST(LiveFilter, NetnsErrorsNameThePath) {
+  try {
+    trace::resolve_netns("/run/netns/does-not-exist");
+    FAIL() << "no error";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("/run/netns/does-not-exist"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("No such file"), std::string::npos) << e.what();
+  }
+  // a file that exists but is no namespace must not yield a meaningless inode
+  EXPECT_THROW(trace::resolve_netns("/proc/self/status"), std::invalid_argument);
+  EXPECT_THROW(trace::resolve_netns("myns"), std::invalid_argument);
+  EXPECT_THROW(trace::resolve_netns("0"), std::invalid_argument);
+}
+
+TEST(LiveFilter, CgroupMustBeCgroup2) {
+  EXPECT_THROW(trace::resolve_cgroup("/proc"), std::invalid_argument);
+  EXPECT_THROW(trace::resolve_cgroup("/nonexistent/cg"), std::invalid_argument);
+}
+
+TEST(LiveFilter, Pid) {
+  EXPECT_EQ(trace::parse_pid("1234"), 1234u);
+  for (const char* bad : {"", "0", "-1", "12a", "99999999"}) EXPECT_THROW(trace::parse_pid(bad), std::invalid_argument) << bad;
+}
+
+namespace {
+
+report::Event ev(const std::string& kind, std::uint16_t port, std::uint64_t bucket) {
+  report::Event e;
+  e.kind = kind;
+  e.port = port;
+  e.bucket = bucket;
+  e.function = "inet_csk_get_port";
+  e.comm = "x";
+  e.pid = e.tid = 7;
+  return e;
+}
+
+}  // namespace
+
+TEST(LiveSummary, CountsPortsKindsTransitionsAndAliveBuckets) {
+  trace::LiveStats s;
+  auto c1 = ev("bucket_create", 60000, 1);
+  c1.after = report::BucketState{0, 0};
+  s.add(c1);
+  auto up = ev("bucket_state", 60000, 1);
+  up.before = report::BucketState{0, 0};
+  up.after = report::BucketState{1, 1};
+  s.add(up);
+  auto stay = ev("bucket_state", 60000, 1);
+  stay.before = stay.after = report::BucketState{1, 1};
+  s.add(stay);  // kept state: an event, not a transition
+  auto c2 = ev("bucket_create", 40000, 2);
+  c2.after = report::BucketState{-1, -1};
+  s.add(c2);
+  auto d2 = ev("bucket_destroy", 40000, 2);
+  s.add(d2);
+  auto c3 = ev("bucket_create", 40001, 3);
+  c3.after = report::BucketState{-1, -1};
+  s.add(c3);
+  auto fail = ev("connect_alloc", 0, 0);
+  fail.result = -99;
+  s.add(fail);
+  auto fail_old = ev("bind_alloc", 0, 0);
+  fail_old.result = 1;  // <= 6.0 returns 1
+  s.add(fail_old);
+  auto ok = ev("bind_alloc", 60000, 1);
+  ok.result = 0;
+  s.add(ok);
+
+  report::TraceInfo info;
+  info.events = 9;
+  info.lost = 4;
+  auto sum = s.summary(info, 1, 2.5);
+  EXPECT_EQ(sum.events, 9u);
+  EXPECT_EQ(sum.kernel_events, 9u);
+  EXPECT_EQ(sum.lost, 4u);
+  EXPECT_EQ(sum.undecodable, 1u);
+  EXPECT_EQ(sum.ports, (std::set<std::uint16_t>{40000, 40001, 60000}));
+  EXPECT_EQ(sum.by_kind.at("bucket_create"), 3u);
+  EXPECT_EQ(sum.by_kind.at("bucket_state"), 2u);
+  EXPECT_EQ(sum.transitions.size(), 1u);
+  EXPECT_EQ(sum.transitions.at("0/0 -> +1/+1"), 1u);
+  EXPECT_EQ(sum.buckets_created, 3u);
+  EXPECT_EQ(sum.buckets_destroyed, 1u);
+  EXPECT_EQ(sum.failed_allocations, 2u);
+  EXPECT_EQ(sum.alive_by_state, (std::map<std::string, std::uint64_t>{{"+1/+1", 1}, {"-1/-1", 1}}));
+
+  auto text = render::live_summary_text(sum);
+  EXPECT_NE(text.find("9 events"), std::string::npos) << text;
+  EXPECT_NE(text.find("4 lost"), std::string::npos) << text;
+  EXPECT_NE(text.find("-1/-1=1"), std::string::npos) << text;
+}
+
+TEST(LiveSummary, EmptyTraceIsAZeroSummary) {
+  trace::LiveStats s;
+  auto sum = s.summary(report::TraceInfo{}, 0, 1.0);
+  auto text = render::live_summary_text(sum);
+  EXPECT_EQ(text.rfind("summary: 0 events", 0), 0u) << text;
+  auto j = nlohmann::json::parse(render::live_summary_json(sum));
+  EXPECT_EQ(j.at("summary").at("events"), 0);
+  EXPECT_EQ(j.at("summary").at("lost"), 0);
+  EXPECT_TRUE(j.at("summary").at("ports").empty());
+}
+
+TEST(LiveJsonLines, EventLineIsTheReportEventSchemaOnOneLine) {
+  auto e = ev("bucket_state", 60000, 42);
+  e.comm = "we\"ird\nname";  // a comm can hold anything: the line must stay one line
+  e.before = report::BucketState{0, 0};
+  e.after = report::BucketState{-1, 0};
+  e.netns = 4026531840u;
+  e.path = "connect";
+  const auto line = render::live_event_json(e);
+  EXPECT_EQ(line.find('\n'), std::string::npos);
+  auto j = nlohmann::json::parse(line);
+  report::Event back = j.get<report::Event>();
+  EXPECT_EQ(back.kind, e.kind);
+  EXPECT_EQ(back.comm, e.comm);
+  EXPECT_EQ(back.port, 60000);
+  EXPECT_EQ(back.netns, 4026531840u);
+  ASSERT_TRUE(back.after.has_value());
+  EXPECT_EQ(back.after->fastreuse, -1);
+  // the same object the quiz report embeds for an event
+  nlohmann::json same = e;
+  EXPECT_EQ(j, same);
+}
+
+TEST(LiveText, EventLineHasTimeCommPidNetnsPortAndDescription) {
+  auto e = ev("bucket_create", 60000, 1);
+  e.after = report::BucketState{-1, -1};
+  e.path = "connect";
+  e.function = "__inet_hash_connect";
+  e.netns = 4026531840u;
+  e.ts_ns = 1'000'000'000ULL;  // + offset below = 1970-01-01 00:00:03.000250
+  e.pid = 10;
+  e.tid = 11;
+  const auto line = render::live_event_line(e, 2'000'250'000LL);
+  EXPECT_EQ(line.rfind("00:00:03.000250 x[10/11] netns 4026531840 port 60000  bhash 60000 created", 0), 0u) << line;
+  EXPECT_NE(line.find("[__inet_hash_connect]"), std::string::npos) << line;
+}

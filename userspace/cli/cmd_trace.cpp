@@ -1,0 +1,253 @@
+// `tristate trace`: live bucket events of the whole system, of some processes, or of one
+// command and its children, with the filters applied in BPF; `tristate state`: the bhash
+// buckets that exist now.
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <optional>
+
+#include "cli/commands.hpp"
+#include "render/render_live.hpp"
+#include "trace/live_command.hpp"
+#include "trace/live_filter.hpp"
+#include "trace/live_summary.hpp"
+#include "trace/tracer.hpp"
+
+namespace tristate::cli {
+namespace {
+
+struct TraceArgs {
+  std::string pid, comm, port, cgroup;
+  std::vector<std::string> netns;
+  bool failed_only = false;
+  std::string json_file;
+  bool json = false;
+  bool quiet = false;
+  bool no_fentry = false;
+  double duration = 0;
+  std::string ready_file;
+  std::uint32_t ringbuf_kb = 0;
+  std::uint32_t wakeup_kb = 0;
+  bool wakeup_per_event = false;
+  std::vector<std::string> command;
+};
+
+// Signals are taken synchronously (sigtimedwait between ring-buffer polls): a line is never
+// cut by a handler, and the BPF links are detached by the destructors on the way out.
+class BlockedSignals {
+ public:
+  BlockedSignals() {
+    sigemptyset(&set_);
+    for (int s : {SIGINT, SIGTERM, SIGCHLD, SIGPIPE}) sigaddset(&set_, s);
+    sigprocmask(SIG_BLOCK, &set_, &old_);
+  }
+  ~BlockedSignals() {
+    // a blocked SIGPIPE or SIGCHLD left pending must not fire after we restore the mask
+    timespec zero{};
+    while (sigtimedwait(&set_, nullptr, &zero) > 0) {
+    }
+    sigprocmask(SIG_SETMASK, &old_, nullptr);
+  }
+  const sigset_t& old() const { return old_; }
+  // The next pending signal, 0 if none.
+  int take() {
+    timespec zero{};
+    int s = sigtimedwait(&set_, nullptr, &zero);
+    return s > 0 ? s : 0;
+  }
+
+ private:
+  sigset_t set_, old_;
+};
+
+std::int64_t mono_to_real_ns() {
+  timespec r{}, m{};
+  clock_gettime(CLOCK_REALTIME, &r);
+  clock_gettime(CLOCK_MONOTONIC, &m);
+  return (static_cast<std::int64_t>(r.tv_sec) - m.tv_sec) * 1000000000LL + (r.tv_nsec - m.tv_nsec);
+}
+
+int run_trace(const TraceArgs& a, Globals& g) {
+  trace::Options topt;
+  std::vector<std::uint64_t> netns;
+  try {
+    topt.force_kprobe = a.no_fentry;
+    topt.wakeup = a.wakeup_per_event;
+    if (!a.pid.empty()) topt.tgid = trace::parse_pid(a.pid);
+    topt.comm = a.comm;
+    if (a.comm.size() > 15)
+      throw std::invalid_argument("-c '" + a.comm + "': the kernel keeps only 15 characters of a command name");
+    if (!a.port.empty()) {
+      auto r = trace::parse_port_range(a.port);
+      topt.port_lo = r.lo;
+      topt.port_hi = r.hi;
+    }
+    if (!a.cgroup.empty()) topt.cgroup_id = trace::resolve_cgroup(a.cgroup);
+    for (const auto& n : a.netns) netns.push_back(trace::resolve_netns(n));
+    topt.trace_all_netns = netns.empty();
+    topt.failed_only = a.failed_only;
+    topt.follow = !a.command.empty();
+    if (a.ringbuf_kb) topt.ringbuf_bytes = a.ringbuf_kb * 1024;
+    const std::uint32_t ring = topt.ringbuf_bytes ? topt.ringbuf_bytes : 256 * 1024;
+    // wake the reader at a quarter full by default: one wakeup per ~600 events, not per event
+    topt.wakeup_bytes = a.wakeup_kb ? a.wakeup_kb * 1024 : ring / 4;
+  } catch (const std::exception& e) {
+    std::cerr << "tristate: trace: " << e.what() << "\n";
+    return kExitError;
+  }
+
+  std::ofstream json_out;
+  std::ostream* json = nullptr;
+  if (a.json) {
+    if (a.json_file.empty() || a.json_file == "-") {
+      json = &std::cout;
+    } else {
+      json_out.open(a.json_file, std::ios::out | std::ios::trunc);
+      if (!json_out) {
+        std::cerr << "tristate: trace: cannot write " << a.json_file << ": " << std::strerror(errno) << "\n";
+        return kExitError;
+      }
+      json = &json_out;
+    }
+  }
+  const bool text_events = !a.quiet && json != &std::cout;
+  std::ostream& summary_out = json == &std::cout ? std::cerr : std::cout;
+
+  BlockedSignals signals;  // before the child exists, so it cannot slip through
+  std::optional<trace::TracedCommand> cmd;
+  try {
+    if (!a.command.empty()) cmd.emplace(a.command, signals.old());
+  } catch (const std::exception& e) {
+    std::cerr << "tristate: trace: " << e.what() << "\n";
+    return kExitError;
+  }
+
+  trace::route_libbpf_logs_to_spdlog();
+  report::TraceInfo info;
+  auto made = trace::Tracer::make(topt, &info);
+  if (!made) {
+    std::cerr << "tristate: trace: " << made.error().message
+              << " -- `tristate trace` needs a kernel it can trace; inside a lab guest it can: "
+                 "tristate kernels boot 6.12 -- tristate trace …\n";
+    return kExitError;
+  }
+  auto tracer = std::move(made.value());
+  if (!info.notice.empty()) spdlog::warn("{}", info.notice);
+  try {
+    for (auto n : netns) tracer->watch_netns(n);
+    if (cmd) tracer->follow_tgid(static_cast<std::uint32_t>(cmd->pid()));
+  } catch (const std::exception& e) {
+    std::cerr << "tristate: trace: " << e.what() << "\n";
+    return kExitError;
+  }
+  spdlog::info("tracing in {} mode{}; Ctrl-C to stop", info.mode,
+               cmd ? " the command " + a.command[0] + " (pid " + std::to_string(cmd->pid()) + ") and its children" : "");
+  if (!a.ready_file.empty()) std::ofstream(a.ready_file) << "ready\n";
+
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::int64_t offset = mono_to_real_ns();
+  trace::LiveStats stats;
+  bool output_ok = true;
+  auto emit = [&](std::vector<report::Event> events) {
+    for (const auto& e : events) {
+      stats.add(e);
+      if (!output_ok) continue;
+      if (text_events) std::cout << render::live_event_line(e, offset) << "\n";
+      if (json) *json << render::live_event_json(e) << std::endl;  // flushed per line
+    }
+    if (text_events) std::cout.flush();
+    if ((text_events && !std::cout) || (json && !*json)) output_ok = false;
+  };
+
+  int exit_code = kExitOk;
+  try {
+    if (cmd) cmd->release();
+  } catch (const std::exception& e) {
+    std::cerr << "tristate: trace: " << e.what() << "\n";
+    exit_code = 127;
+  }
+  bool stopping = false, timed_out = false;
+  while (exit_code == kExitOk) {
+    emit(tracer->poll(100));
+    while (int sig = signals.take()) {
+      if (sig == SIGINT || sig == SIGTERM) {
+        spdlog::debug("signal {}: stopping", sig);
+        if (cmd) cmd->signal(sig);  // the command decides how to end; we wait for it
+        stopping = true;
+      } else if (sig == SIGPIPE) {
+        output_ok = false;
+      }
+    }
+    if (!output_ok) stopping = true;
+    if (cmd) {
+      if (auto st = cmd->try_wait()) {
+        exit_code = *st;
+        break;
+      }
+      if (stopping && !output_ok) cmd->signal(SIGTERM);
+    } else if (stopping) {
+      break;
+    }
+    if (!timed_out && a.duration > 0 &&
+        std::chrono::steady_clock::now() - t0 >= std::chrono::duration<double>(a.duration)) {
+      if (!cmd) break;
+      cmd->signal(SIGTERM);
+      timed_out = true;
+    }
+  }
+  emit(tracer->drain());
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const auto summary = stats.summary(tracer->info(), tracer->undecodable(), secs);
+  if (json) *json << render::live_summary_json(summary) << std::endl;
+  summary_out << render::live_summary_text(summary);
+  summary_out.flush();
+  if (summary.lost)
+    spdlog::warn("{} events were lost (ring buffer full): raise --ringbuf-kb or filter more", summary.lost);
+  (void)g;
+  return exit_code;
+}
+
+}  // namespace
+
+void add_trace_command(CLI::App& app, Globals& g) {
+  auto a = std::make_shared<TraceArgs>();
+  auto* sub = app.add_subcommand(
+      "trace",
+      "Stream bind-bucket events live (system-wide, filtered, or of one command) until Ctrl-C\n"
+      "Examples:\n"
+      "  tristate trace                           every bucket event of the system\n"
+      "  tristate trace --port 8080 --failed-only failed bind()/connect() on port 8080\n"
+      "  tristate trace --json events.jsonl -- curl http://127.0.0.1:8080/\n"
+      "Filters run in BPF. With -p/-c/--cgroup/-- CMD, events the kernel takes outside a\n"
+      "socket call of the task (TIME_WAIT buckets freed by a timer) are not shown: they\n"
+      "belong to no process.");
+  sub->add_option("-p,--pid", a->pid, "Only this process (tgid)");
+  sub->add_option("-c,--comm", a->comm, "Only tasks with this command name (15 characters at most)");
+  sub->add_option("--netns", a->netns, "Only this network namespace: inode number or path (/proc/PID/ns/net, /run/netns/NAME); repeatable");
+  sub->add_option("--port", a->port, "Only this local port or range P-Q");
+  sub->add_option("--cgroup", a->cgroup, "Only tasks in this cgroup v2 directory");
+  sub->add_flag("--failed-only", a->failed_only, "Only bind()/connect() port allocations that failed");
+  auto* json = sub->add_option("--json", a->json_file, "Also write JSON Lines (one event per line) to FILE, or to stdout without FILE")
+                   ->expected(0, 1);
+  sub->add_flag("-q,--quiet", a->quiet, "No line per event, only the summary");
+  sub->add_flag("--no-fentry", a->no_fentry, "Use kprobes even where fentry works");
+  sub->add_option("--duration", a->duration, "Stop after this many seconds");
+  sub->add_option("--ready-file", a->ready_file, "Create this file once every probe is attached");
+  sub->add_option("--ringbuf-kb", a->ringbuf_kb, "Ring buffer size in KiB (power of two)")->group("");
+  sub->add_option("--wakeup-kb", a->wakeup_kb, "Wake the reader once this much is pending")->group("");
+  sub->add_flag("--wakeup-per-event", a->wakeup_per_event, "Wake the reader for every event")->group("");
+  sub->add_option("command", a->command, "-- CMD ARGS…: run CMD and trace only it and its children");
+  sub->callback([a, json, &g] {
+    a->json = json->count() > 0;
+    g.exit_code = run_trace(*a, g);
+  });
+}
+
+}  // namespace tristate::cli

@@ -1,0 +1,39 @@
+// `tristate trace -- CMD ARGS…`: the command runs in a child that waits on a pipe until the
+// tracer has attached and added the child to its follow set (the readiness point), so that
+// not one of its events is missed and no other process's event is taken.
+#pragma once
+
+#include <signal.h>
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tristate::trace {
+
+class TracedCommand {
+ public:
+  // Forks; the child restores `child_mask` (the caller may block signals it handles itself)
+  // and waits before exec. Throws std::system_error.
+  TracedCommand(const std::vector<std::string>& argv, const sigset_t& child_mask);
+  ~TracedCommand();  // a command never released or still running is killed and reaped
+  TracedCommand(const TracedCommand&) = delete;
+  TracedCommand& operator=(const TracedCommand&) = delete;
+
+  pid_t pid() const { return pid_; }
+  // Lets the child exec. Throws std::runtime_error when exec failed ("cannot run 'x': …").
+  void release();
+  // The exit status once the child has ended (128+N when killed by signal N), else nullopt.
+  std::optional<int> try_wait();
+  void signal(int sig) const;
+
+ private:
+  pid_t pid_ = -1;
+  int go_fd_ = -1;     // write end: closing it releases the child
+  int err_fd_ = -1;    // read end: the child's exec errno, EOF on successful exec
+  std::optional<int> status_;
+  std::string name_;
+};
+
+}  // namespace tristate::trace

@@ -1,0 +1,35 @@
+#include "trace/live_summary.hpp"
+
+namespace tristate::trace {
+
+std::string state_key(const report::BucketState& s) {
+  auto one = [](int v) { return v > 0 ? "+" + std::to_string(v) : std::to_string(v); };
+  return one(s.fastreuse) + "/" + one(s.fastreuseport);
+}
+
+void LiveStats::add(const report::Event& e) {
+  ++acc_.events;
+  ++acc_.by_kind[e.kind];
+  if (e.port) acc_.ports.insert(e.port);
+  if (e.kind == "bucket_create") ++acc_.buckets_created;
+  if (e.kind == "bucket_destroy") ++acc_.buckets_destroyed;
+  if ((e.kind == "bind_alloc" || e.kind == "connect_alloc") && e.result && *e.result != 0)
+    ++acc_.failed_allocations;
+  if (e.kind == "bucket_state" && e.before && e.after && *e.before != *e.after)
+    ++acc_.transitions[state_key(*e.before) + " -> " + state_key(*e.after)];
+  model_.apply(e, -1);
+}
+
+LiveSummary LiveStats::summary(const report::TraceInfo& info, std::uint64_t undecodable,
+                               double seconds) const {
+  LiveSummary s = acc_;
+  s.kernel_events = info.events;
+  s.lost = info.lost;
+  s.undecodable = undecodable;
+  s.seconds = seconds;
+  // only buckets whose state we saw: one first met by its destroy has none to report
+  for (const auto& [id, b] : model_.buckets()) ++s.alive_by_state[state_key(b.state)];
+  return s;
+}
+
+}  // namespace tristate::trace

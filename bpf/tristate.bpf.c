@@ -221,6 +221,8 @@ static __always_inline void emit_state(const struct inet_bind_bucket *tb, __u8 f
 	submit(e);
 }
 
+#include "state_iter.bpf.h"
+
 /* ---- inet_csk_get_port: bind() and listen() allocation ---- */
 
 static __always_inline int get_port_entry(struct sock *sk, __u16 snum)

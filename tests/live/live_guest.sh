@@ -99,9 +99,9 @@ run_filter f_none --port 65000
 
 # 3. SIGINT and SIGTERM mid-stream: complete JSON Lines, exit 0, nothing left loaded.
 for sig in INT TERM; do
+  start_trace sig$sig
   live_load --seconds 4 7301 0 > /dev/null &
   L=$!
-  start_trace sig$sig
   sleep 1.5
   bpftool prog show > /tmp/bpftool_during_$sig.txt 2>&1
   stop_trace $sig
@@ -116,9 +116,9 @@ for sig in INT TERM; do
 done
 
 # 4. A flood into a 4 KiB ring buffer read only every 100 ms: the loss must be counted.
+start_trace loss --ringbuf-kb 4 --wakeup-kb 4
 live_load --seconds 3 7401 0 > /dev/null &
 L=$!
-start_trace loss --ringbuf-kb 4 --wakeup-kb 4
 wait $L
 stop_trace INT
 dump loss

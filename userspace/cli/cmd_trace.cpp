@@ -11,12 +11,15 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 
 #include "cli/commands.hpp"
 #include "render/render_live.hpp"
 #include "trace/live_command.hpp"
 #include "trace/live_filter.hpp"
+#include "trace/live_state.hpp"
+#include "report/report_json.hpp"
 #include "trace/live_summary.hpp"
 #include "trace/tracer.hpp"
 
@@ -214,7 +217,68 @@ int run_trace(const TraceArgs& a, Globals& g) {
   return exit_code;
 }
 
+struct StateArgs {
+  std::vector<std::string> netns;
+  std::string port;
+  bool json = false;
+};
+
+int run_state(const StateArgs& a) {
+  trace::StateFilter f;
+  try {
+    for (const auto& n : a.netns) f.netns.push_back(trace::resolve_netns(n));
+    if (!a.port.empty()) {
+      auto r = trace::parse_port_range(a.port);
+      f.port_lo = r.lo;
+      f.port_hi = r.hi;
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "tristate: state: " << e.what() << "\n";
+    return kExitError;
+  }
+  auto snap = trace::take_state_snapshot(f);
+  if (!snap) {
+    std::cerr << "tristate: state: " << snap.error().message << "\n";
+    return kExitError;
+  }
+  const auto& s = snap.value();
+  // connect() shares a port only when both values are -1 (KERNEL-NOTES: the skip test)
+  auto connect_shares = [](const report::BucketState& st) { return st.fastreuse < 0 && st.fastreuseport < 0; };
+  if (a.json) {
+    nlohmann::json j{{"method", s.method}, {"blind", s.blind}, {"buckets", nlohmann::json::array()}};
+    for (const auto& b : s.buckets)
+      j["buckets"].push_back(nlohmann::json{{"bucket", b.id}, {"netns", b.netns}, {"port", b.port},
+                                            {"l3mdev", b.l3mdev}, {"state", nlohmann::json(b.state)},
+                                            {"connect_shares", connect_shares(b.state)},
+                                            {"sockets", b.sockets}});
+    std::cout << j.dump(2) << "\n";
+    return kExitOk;
+  }
+  std::cout << "how: " << s.method << "\nnot seen: " << s.blind << "\n";
+  std::cout << s.buckets.size() << " bhash buckets\n";
+  if (!s.buckets.empty())
+    std::cout << "netns        port   fastreuse/port  connect() shares  sockets\n";
+  for (const auto& b : s.buckets) {
+    std::string socks;
+    for (const auto& [st, n] : b.sockets) socks += (socks.empty() ? "" : ", ") + std::to_string(n) + " " + st;
+    char line[160];
+    std::snprintf(line, sizeof(line), "%-12llu %-6u %-15s %-17s ", static_cast<unsigned long long>(b.netns),
+                  b.port, trace::state_key(b.state).c_str(), connect_shares(b.state) ? "yes" : "no");
+    std::cout << line << socks << (b.l3mdev ? " (l3mdev " + std::to_string(b.l3mdev) + ")" : "") << "\n";
+  }
+  return kExitOk;
+}
+
 }  // namespace
+
+void add_state_command(CLI::App& app, Globals& g) {
+  auto a = std::make_shared<StateArgs>();
+  auto* sub = app.add_subcommand("state", "Snapshot of the bhash buckets TCP sockets are on now, and their tri-state");
+  sub->add_option("--netns", a->netns, "Only this network namespace: inode number or path; repeatable");
+  sub->add_option("--port", a->port, "Only this port or range P-Q");
+  sub->add_flag("--json", a->json, "Print one JSON object");
+  sub->callback([a, &g] { g.exit_code = run_state(*a); });
+}
 
 void add_trace_command(CLI::App& app, Globals& g) {
   auto a = std::make_shared<TraceArgs>();
@@ -234,8 +298,9 @@ void add_trace_command(CLI::App& app, Globals& g) {
   sub->add_option("--port", a->port, "Only this local port or range P-Q");
   sub->add_option("--cgroup", a->cgroup, "Only tasks in this cgroup v2 directory");
   sub->add_flag("--failed-only", a->failed_only, "Only bind()/connect() port allocations that failed");
-  auto* json = sub->add_option("--json", a->json_file, "Also write JSON Lines (one event per line) to FILE, or to stdout without FILE")
-                   ->expected(0, 1);
+  // FILE is mandatory: CLI11 (2.3) loses the `--` of `--json -- CMD` when the value is optional
+  auto* json = sub->add_option("--json", a->json_file, "Write JSON Lines (one event per line, flushed) to FILE; '-' is stdout")
+                   ->expected(1);
   sub->add_flag("-q,--quiet", a->quiet, "No line per event, only the summary");
   sub->add_flag("--no-fentry", a->no_fentry, "Use kprobes even where fentry works");
   sub->add_option("--duration", a->duration, "Stop after this many seconds");

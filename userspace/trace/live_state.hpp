@@ -1,0 +1,42 @@
+// `tristate state`: the bhash buckets TCP sockets are on right now, with their tri-state,
+// read by the iter/tcp BPF iterator (bpf/state_iter.bpf.h).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "report/report.hpp"
+#include "trace/result.hpp"
+
+namespace tristate::trace {
+
+struct StateBucket {
+  std::uint64_t id = 0;
+  std::uint64_t netns = 0;
+  int l3mdev = 0;
+  std::uint16_t port = 0;
+  report::BucketState state;
+  std::map<std::string, int> sockets;  // TCP state name ("LISTEN", "TIME_WAIT", …) -> count
+};
+
+struct StateSnapshot {
+  std::string method;  // how it was obtained, for the user
+  std::string blind;   // what this method cannot see
+  std::vector<StateBucket> buckets;  // sorted by netns, port
+};
+
+struct StateFilter {
+  std::vector<std::uint64_t> netns;  // empty: all
+  std::uint16_t port_lo = 0, port_hi = 0;  // hi 0: all
+};
+
+// One record per socket as the iterator writes it (struct ts_sock_bucket), grouped. Pure.
+StateSnapshot group_sockets(const void* records, std::size_t bytes, const StateFilter& filter);
+
+Result<StateSnapshot> take_state_snapshot(const StateFilter& filter);
+
+const char* tcp_state_name(unsigned state);
+
+}  // namespace tristate::trace

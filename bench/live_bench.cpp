@@ -66,6 +66,7 @@ double loop(double seconds) {
 }
 
 pid_t spawn(const std::vector<std::string>& argv, const std::string& out) {
+  std::fflush(stdout);  // or the child repeats what is still buffered
   pid_t p = fork();
   if (p == 0) {
     FILE* f = std::freopen(out.c_str(), "w", stdout);

@@ -3,8 +3,8 @@
 // bcc's libbpf-tools bindsnoop (kprobe on inet_bind) when its path is given. The loop binds
 // explicitly (port 0) so that bindsnoop has something to see; tristate sees bind and connect.
 // Needs a traceable kernel: run inside a lab guest, e.g.
-//   tristate kernels boot 6.12 --no-self --exe build/bench/trace_bench --exe /path/bindsnoop \
-//     -- sh -c 'trace_bench --bindsnoop /usr/bin/bindsnoop > /tmp/result 2>&1'
+//   tristate kernels boot 6.12 --no-self --exe build/bench/trace_bench --exe /path/bindsnoop
+//     -- sh -c "trace_bench --bindsnoop /usr/bin/bindsnoop > /tmp/result 2>&1"
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <net/if.h>

@@ -69,7 +69,9 @@ TEST(LabCache, RootFromEnvironment) {
   EXPECT_EQ(Cache::from_environment().root(), "/x/cache/tristate");
   unsetenv("XDG_CACHE_HOME");
   const char* home = getenv("HOME");
-  if (home) EXPECT_EQ(Cache::from_environment().root(), fs::path(home) / ".cache" / "tristate");
+  if (home) {
+    EXPECT_EQ(Cache::from_environment().root(), fs::path(home) / ".cache" / "tristate");
+  }
   if (old_xdg) setenv("XDG_CACHE_HOME", saved.c_str(), 1);
 }
 

@@ -67,7 +67,9 @@ int run(const QuizOptions& o, Globals& g) {
   report::Report rep = new_report(g);
   if (o.kernel == "host") {
     rep = run_quizzes_on_host(quizzes, {o.no_trace, o.no_fentry, o.timeout_ms}, g);
-    if (rep.trace.mode == "none" && !o.no_trace)
+    // The text report's header carries the notice; without one, say it on stderr.
+    const bool text_shown = o.json_path != "-" && !o.quiet;
+    if (rep.trace.mode == "none" && !o.no_trace && !text_shown)
       spdlog::warn("running untraced: {}", rep.trace.notice);
   } else {
     try {

@@ -12,6 +12,7 @@
 #include <system_error>
 
 #include "tristate.skel.h"
+#include "trace/capabilities.hpp"
 #include "trace/decode.hpp"
 
 extern "C" {
@@ -183,7 +184,19 @@ Result<std::unique_ptr<Tracer>> Tracer::make(const Options& options, const Kerne
     t->links_.emplace_back(link);
   }
   t->info_.mode = mode_of(t->info_.probes);
-  if (t->info_.mode == "none") return fail("no probe attached: " + first_error);
+  if (t->info_.mode == "none") {
+    // The last probe's error ("no such symbol") would mislead where the kernel forbids
+    // tracing as a whole: say that, with the errno of the fentry refusal.
+    const auto caps = probe_capabilities();
+    const Check* fentry = caps.find("fentry");
+    const Check* kprobes = caps.find("kprobes");
+    if (caps.mode == "none" && fentry && !fentry->ok && kprobes && !kprobes->ok) {
+      const std::string f = fentry->detail.substr(0, fentry->detail.find(';'));
+      return fail("this kernel cannot be traced: " + f + "; and no kprobes (" + kprobes->detail +
+                  ")");
+    }
+    return fail("no probe attached: " + first_error);
+  }
   if (!missing_required.empty()) {
     std::string list;
     for (const auto& f : missing_required) list += (list.empty() ? "" : ", ") + f;

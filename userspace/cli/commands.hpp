@@ -23,14 +23,12 @@ struct Globals {
   int exit_code = kExitOk;
 };
 
-void add_quiz_command(CLI::App& app, Globals& g);  // cmd_quiz.cpp (issues 2, 3, 4)
-// Weak while their issues are in progress: a subcommand not built yet is absent from the
-// binary (and from --help) instead of being a stub.
-[[gnu::weak]] void add_doctor_command(CLI::App& app, Globals& g);   // cmd_doctor.cpp  (issue 4)
-[[gnu::weak]] void add_kernels_command(CLI::App& app, Globals& g);  // cmd_kernels.cpp (issue 3)
-[[gnu::weak]] void add_matrix_command(CLI::App& app, Globals& g);   // cmd_matrix.cpp  (issue 5)
-[[gnu::weak]] void add_compare_command(CLI::App& app, Globals& g);  // cmd_compare.cpp (issue 5)
-[[gnu::weak]] void add_trace_command(CLI::App& app, Globals& g);    // cmd_trace.cpp   (issue 6)
-[[gnu::weak]] void add_state_command(CLI::App& app, Globals& g);    // cmd_trace.cpp   (issue 6)
+void add_quiz_command(CLI::App& app, Globals& g);     // cmd_quiz.cpp    (issues 2, 3, 4)
+void add_doctor_command(CLI::App& app, Globals& g);   // cmd_doctor.cpp  (issue 4)
+void add_kernels_command(CLI::App& app, Globals& g);  // cmd_kernels.cpp (issue 3)
+void add_matrix_command(CLI::App& app, Globals& g);   // cmd_matrix.cpp  (issue 5)
+void add_compare_command(CLI::App& app, Globals& g);  // cmd_compare.cpp (issue 5)
+void add_trace_command(CLI::App& app, Globals& g);    // cmd_trace.cpp   (issue 6)
+void add_state_command(CLI::App& app, Globals& g);    // cmd_trace.cpp   (issue 6)
 
 }  // namespace tristate::cli

@@ -63,10 +63,10 @@ int main(int argc, char** argv) {
   app.fallthrough();
   app.add_flag("-v,--verbose", g.verbose, "More diagnostics on stderr (-vv: libbpf too)");
 
-  add_quiz_command(app, g);
-  for (auto* add : {add_doctor_command, add_kernels_command, add_matrix_command,
-                    add_compare_command, add_trace_command, add_state_command})
-    if (add != nullptr) add(app, g);
+  for (auto* add : {add_quiz_command, add_matrix_command, add_compare_command,
+                    add_trace_command, add_state_command, add_doctor_command,
+                    add_kernels_command})
+    add(app, g);
 
   app.parse_complete_callback([&] { setup_logging(g.verbose); });
   try {

@@ -64,6 +64,7 @@ struct op {
 	__s8 created_frp;
 	__u8 destroyed;    /* the bucket in `tb` was freed during the operation */
 	__u8 pad[7];
+	__u64 started;     /* bpf_ktime_get_ns() at entry: tells a stale op from a live one */
 };
 
 struct {
@@ -193,6 +194,23 @@ static __always_inline __u8 current_path(void)
 	return o ? o->path : TS_PATH_NONE;
 }
 
+/* Claims the thread's op slot for an operation on `sk`. Softirq work can run on the same
+ * thread in the middle of an operation (loopback: spin_unlock_bh() inside
+ * __inet_hash_connect processes packets, and tcp_done() -> inet_put_port() for another
+ * socket, possibly of another namespace, runs there). Such a nested operation must not
+ * clobber the outer one, whose exit would then find nothing and its event would be lost
+ * silently. Operations on sockets of namespaces not traced are never recorded. An op older
+ * than a second is stale (its exit was never seen) and may be replaced. */
+static __always_inline bool claim_op(__u32 tid, const struct sock *sk)
+{
+	struct op *cur;
+
+	if (!wanted_netns(netns_of_sock(sk)))
+		return false;
+	cur = bpf_map_lookup_elem(&ops, &tid);
+	return !cur || cur->sk == addr_of(sk) || bpf_ktime_get_ns() - cur->started > 1000000000ULL;
+}
+
 static __always_inline void fill_bucket(struct ts_event *e, const struct inet_bind_bucket *tb)
 {
 	e->bucket = bucket_id(tb);
@@ -225,13 +243,21 @@ static __always_inline void emit_state(const struct inet_bind_bucket *tb, __u8 f
 
 /* ---- inet_csk_get_port: bind() and listen() allocation ---- */
 
+/* At an exit: is the thread's op this call's? fexit knows the socket; a kretprobe does not
+ * (NULL) and trusts the function id alone. */
+static __always_inline bool own_op(const struct op *o, const struct sock *sk)
+{
+	return !sk || o->sk == addr_of(sk);
+}
+
 static __always_inline int get_port_entry(struct sock *sk, __u16 snum)
 {
 	__u32 tid = tid_of();
 	struct op o = {};
 
-	if (!wanted_task())
+	if (!wanted_task() || !claim_op(tid, sk))
 		return 0;
+	o.started = bpf_ktime_get_ns();
 	o.sk = addr_of(sk);
 	o.snum = snum;
 	o.func = TS_FN_INET_CSK_GET_PORT;
@@ -242,7 +268,7 @@ static __always_inline int get_port_entry(struct sock *sk, __u16 snum)
 	return 0;
 }
 
-static __always_inline int get_port_exit(long ret)
+static __always_inline int get_port_exit(const struct sock *sk, long ret)
 {
 	__u32 tid = tid_of();
 	struct op *o = bpf_map_lookup_elem(&ops, &tid);
@@ -251,7 +277,7 @@ static __always_inline int get_port_exit(long ret)
 	struct ts_event *e;
 	__u32 netns;
 
-	if (!o || o->func != TS_FN_INET_CSK_GET_PORT)
+	if (!o || o->func != TS_FN_INET_CSK_GET_PORT || !own_op(o, sk))
 		return 0;
 	icsk = (struct inet_connection_sock *)o->sk;
 	netns = netns_of_sock((struct sock *)icsk);
@@ -282,7 +308,7 @@ int BPF_PROG(fentry__inet_csk_get_port, struct sock *sk, unsigned short snum)
 SEC("fexit/inet_csk_get_port")
 int BPF_PROG(fexit__inet_csk_get_port, struct sock *sk, unsigned short snum, int ret)
 {
-	return get_port_exit(ret);
+	return get_port_exit(sk, ret);
 }
 
 SEC("kprobe/inet_csk_get_port")
@@ -294,7 +320,7 @@ int BPF_KPROBE(kprobe__inet_csk_get_port, struct sock *sk, unsigned short snum)
 SEC("kretprobe/inet_csk_get_port")
 int BPF_KRETPROBE(kretprobe__inet_csk_get_port, int ret)
 {
-	return get_port_exit(ret);
+	return get_port_exit(NULL, ret);
 }
 
 /* ---- __inet_hash_connect: connect() allocation ---- */
@@ -304,8 +330,9 @@ static __always_inline int hash_connect_entry(struct sock *sk)
 	__u32 tid = tid_of();
 	struct op o = {};
 
-	if (!wanted_task())
+	if (!wanted_task() || !claim_op(tid, sk))
 		return 0;
+	o.started = bpf_ktime_get_ns();
 	o.sk = addr_of(sk);
 	o.func = TS_FN_INET_HASH_CONNECT;
 	o.path = TS_PATH_CONNECT;
@@ -314,7 +341,7 @@ static __always_inline int hash_connect_entry(struct sock *sk)
 	return 0;
 }
 
-static __always_inline int hash_connect_exit(long ret)
+static __always_inline int hash_connect_exit(const struct sock *sk, long ret)
 {
 	__u32 tid = tid_of();
 	struct op *o = bpf_map_lookup_elem(&ops, &tid);
@@ -323,7 +350,7 @@ static __always_inline int hash_connect_exit(long ret)
 	struct ts_event *e;
 	__u32 netns;
 
-	if (!o || o->func != TS_FN_INET_HASH_CONNECT)
+	if (!o || o->func != TS_FN_INET_HASH_CONNECT || !own_op(o, sk))
 		return 0;
 	icsk = (struct inet_connection_sock *)o->sk;
 	netns = netns_of_sock((struct sock *)icsk);
@@ -377,7 +404,7 @@ SEC("fexit/__inet_hash_connect")
 int BPF_PROG(fexit____inet_hash_connect__a4, void *death_row, struct sock *sk, __u64 port_offset,
 	     void *check_established, int ret)
 {
-	return hash_connect_exit(ret);
+	return hash_connect_exit(sk, ret);
 }
 
 /* 6.15+: (death_row, sk, port_offset, hash_port0, check_established) */
@@ -385,7 +412,7 @@ SEC("fexit/__inet_hash_connect")
 int BPF_PROG(fexit____inet_hash_connect__a5, void *death_row, struct sock *sk, __u64 port_offset,
 	     __u32 hash_port0, void *check_established, int ret)
 {
-	return hash_connect_exit(ret);
+	return hash_connect_exit(sk, ret);
 }
 
 SEC("kprobe/__inet_hash_connect")
@@ -397,7 +424,7 @@ int BPF_KPROBE(kprobe____inet_hash_connect, void *death_row, struct sock *sk)
 SEC("kretprobe/__inet_hash_connect")
 int BPF_KRETPROBE(kretprobe____inet_hash_connect, int ret)
 {
-	return hash_connect_exit(ret);
+	return hash_connect_exit(NULL, ret);
 }
 
 /* ---- inet_bind_bucket_create: a new bhash bucket (always 0/0 here) ---- */
@@ -654,11 +681,12 @@ static __always_inline int put_port_entry(struct sock *sk)
 	struct inet_bind_bucket *tb;
 	struct op o = {};
 
-	if (!wanted_task())
+	if (!wanted_task() || !claim_op(tid, sk))
 		return 0;
 	tb = BPF_CORE_READ((struct inet_connection_sock *)sk, icsk_bind_hash);
 	if (!tb)
 		return 0;
+	o.started = bpf_ktime_get_ns();
 	o.sk = addr_of(sk);
 	o.tb = addr_of(tb);
 	o.func = TS_FN_PUT_PORT;
@@ -668,14 +696,14 @@ static __always_inline int put_port_entry(struct sock *sk)
 	return 0;
 }
 
-static __always_inline int put_port_exit(void)
+static __always_inline int put_port_exit(const struct sock *sk)
 {
 	__u32 tid = tid_of();
 	struct op *o = bpf_map_lookup_elem(&ops, &tid);
 	struct inet_bind_bucket *tb;
 	__s8 fr, frp;
 
-	if (!o || o->func != TS_FN_PUT_PORT)
+	if (!o || o->func != TS_FN_PUT_PORT || !own_op(o, sk))
 		return 0;
 	tb = (struct inet_bind_bucket *)o->tb;
 	/* 6.18 moves a bucket back to -1 when its last bind()-owned socket leaves */
@@ -695,9 +723,9 @@ int BPF_PROG(fentry__inet_put_port, struct sock *sk)
 }
 
 SEC("fexit/inet_put_port")
-int BPF_PROG(fexit__inet_put_port)
+int BPF_PROG(fexit__inet_put_port, struct sock *sk)
 {
-	return put_port_exit();
+	return put_port_exit(sk);
 }
 
 SEC("kprobe/inet_put_port")
@@ -709,7 +737,7 @@ int BPF_KPROBE(kprobe__inet_put_port, struct sock *sk)
 SEC("kretprobe/inet_put_port")
 int BPF_KRETPROBE(kretprobe__inet_put_port)
 {
-	return put_port_exit();
+	return put_port_exit(NULL);
 }
 
 /* ---- bhash2 (6.1+): the (port, address) buckets ---- */

@@ -211,6 +211,10 @@ int run_trace(const TraceArgs& a, Globals& g) {
   if (json) *json << render::live_summary_json(summary) << std::endl;
   summary_out << render::live_summary_text(summary);
   summary_out.flush();
+  if (summary.missed)
+    spdlog::warn("{} probe runs were skipped by the kernel (a tracing program preempted on a "
+                 "CPU is not re-entered there): events are incomplete; --no-fentry avoids it",
+                 summary.missed);
   if (summary.lost)
     spdlog::warn("{} events were lost (ring buffer full): raise --ringbuf-kb or filter more", summary.lost);
   (void)g;

@@ -38,6 +38,7 @@ nlohmann::json summary_json(const trace::LiveSummary& s) {
           {"events", s.events},
           {"kernel_events", s.kernel_events},
           {"lost", s.lost},
+          {"missed", s.missed},
           {"undecodable", s.undecodable},
           {"ports", ports},
           {"events_by_kind", s.by_kind},
@@ -57,7 +58,7 @@ std::string live_summary_json(const trace::LiveSummary& s) {
 std::string live_summary_text(const trace::LiveSummary& s) {
   std::ostringstream o;
   o << "summary: " << s.events << " events in " << std::fixed << std::setprecision(1) << s.seconds
-    << " s, " << s.lost << " lost";
+    << " s, " << s.lost << " lost, " << s.missed << " missed";
   if (s.undecodable) o << ", " << s.undecodable << " undecodable";
   o << "\n  ports seen: " << s.ports.size();
   int shown = 0;

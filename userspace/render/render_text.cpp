@@ -179,7 +179,10 @@ std::string render_summary(const report::Report& r, const TextOptions& opt) {
   if (mismatch) o << ", " << p.red(std::to_string(mismatch) + " differ");
   if (error) o << ", " << p.red(std::to_string(error) + " failed to run");
   if (r.trace.mode != "none")
-    o << "; " << r.trace.events << " bucket events, " << r.trace.lost << " lost";
+    o << "; " << r.trace.events << " bucket events, " << r.trace.lost << " lost"
+      << (r.trace.missed ? ", " + p.red(std::to_string(r.trace.missed) +
+                                        " probe runs missed (events incomplete)")
+                         : "");
   o << "\n";
   return o.str();
 }

@@ -46,6 +46,9 @@ struct TraceInfo {
   std::vector<Probe> probes;
   std::uint64_t events = 0;
   std::uint64_t lost = 0;     // ring buffer reservations that failed
+  // Program runs the kernel skipped (bpf_prog_info.recursion_misses): a tracing program
+  // preempted on a CPU is not run again there until it finishes, so its events are missing.
+  std::uint64_t missed = 0;
 };
 
 // A bucket state pair. Values are the kernel's: -1, 0, +1 (fastreuseport may also be

@@ -188,7 +188,8 @@ void from_json(const json& j, Probe& v) {
 }
 
 void to_json(json& j, const TraceInfo& v) {
-  j = json{{"mode", v.mode}, {"probes", v.probes}, {"events", v.events}, {"lost", v.lost}};
+  j = json{{"mode", v.mode},     {"probes", v.probes}, {"events", v.events},
+           {"lost", v.lost},     {"missed", v.missed}};
   put_nonempty(j, "notice", v.notice);
 }
 void from_json(const json& j, TraceInfo& v) {
@@ -197,6 +198,7 @@ void from_json(const json& j, TraceInfo& v) {
   get_opt(j, "probes", v.probes);
   get_opt(j, "events", v.events);
   get_opt(j, "lost", v.lost);
+  get_opt(j, "missed", v.missed);
 }
 
 void to_json(json& j, const Report& v) {

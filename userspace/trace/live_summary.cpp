@@ -25,6 +25,7 @@ LiveSummary LiveStats::summary(const report::TraceInfo& info, std::uint64_t unde
   LiveSummary s = acc_;
   s.kernel_events = info.events;
   s.lost = info.lost;
+  s.missed = info.missed;
   s.undecodable = undecodable;
   s.seconds = seconds;
   // only buckets whose state we saw: one first met by its destroy has none to report

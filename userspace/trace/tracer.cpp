@@ -269,6 +269,15 @@ report::TraceInfo Tracer::info() const {
     i.lost = sum(TS_CNT_LOST);
     i.events = sum(TS_CNT_EVENTS);
   }
+  // The kernel counts the runs it skipped per program; the BPF side cannot see those.
+  struct bpf_program* prog;
+  bpf_object__for_each_program(prog, skel_->obj) {
+    const int fd = bpf_program__fd(prog);
+    if (fd < 0) continue;
+    struct bpf_prog_info pi {};
+    __u32 len = sizeof(pi);
+    if (bpf_obj_get_info_by_fd(fd, &pi, &len) == 0) i.missed += pi.recursion_misses;
+  }
   return i;
 }
 

@@ -22,7 +22,8 @@ class KernelAccess {
   virtual ~KernelAccess() = default;
   // nullopt when the function is not in the kernel's BTF (absent, renamed or inlined away).
   virtual std::optional<Prototype> prototype(const std::string& function) const = 0;
-  // Really loads and attaches a do-nothing fentry program on `function`: 0 or -errno.
+  // Loads a do-nothing fentry program on `function` (and, the first time, really attaches
+  // it): 0 or -errno.
   virtual int try_fentry(const std::string& function) const = 0;
 };
 
@@ -40,10 +41,13 @@ class LiveKernel final : public KernelAccess {
 
  private:
   struct btf* btf_ = nullptr;
+  mutable bool attached_once_ = false;
 };
 
 // Loads a two-instruction tracing program of `attach_type` (BPF_TRACE_FENTRY/FEXIT) against
 // BTF id `btf_id` of vmlinux and attaches it: 0 or -errno. Shared with the doctor.
 int try_tracing_attach(int btf_id, int attach_type);
+// The same, load only (no trampoline): 0 or -errno.
+int try_tracing_load(int btf_id, int attach_type);
 
 }  // namespace tristate::trace

@@ -19,7 +19,7 @@ for q in post-1 post-2 post-3 post-4 post-5 post-6 post-7 post-8 post-3-fixed po
   quizzes="$quizzes /data/$q.quiz"
 done
 # shellcheck disable=SC2086
-"$tristate" kernels boot "$spec" --no-self --exe "$trace_quiz" $files --timeout 400 -- \
+"$tristate" kernels boot "$spec" --no-self --exe "$trace_quiz" $files --timeout 400 --cpus 2 -- \
   sh -c "trace_quiz $flag --noise $quizzes > /tmp/result 2>&1" > "$out"
 python3 "$here/show_events.py" "$out" > "${out%.out}.txt" || true
 exec python3 "$here/check_events.py" "$out"

@@ -83,6 +83,7 @@ struct BootOptions {
   std::string result = "/tmp/result";
   std::string init_file;
   int timeout_s = 120;
+  int cpus = 1;
   bool console = false;
   bool no_self = false;
 };
@@ -114,6 +115,7 @@ int boot(const lab::Cache& cache, const BootOptions& o, const Globals& g) {
       req.init_override = ss.str();
     }
     req.timeout = std::chrono::seconds(o.timeout_s);
+    req.cpus = o.cpus;
     req.progress = progress_printer();
     req.label = o.spec;
     if (o.console) req.on_console = [](const std::string& l) { std::cerr << "console| " << l << "\n"; };
@@ -161,6 +163,7 @@ void add_kernels_command(CLI::App& app, Globals& g) {
   bt->add_option("--init", bo->init_file, "Use this file as /init instead of the generated one");
   bt->add_option("--timeout", bo->timeout_s, "Seconds before the guest is killed")->default_val(120)
       ->check(CLI::Range(1, 86400));
+  bt->add_option("--cpus", bo->cpus, "Virtual CPUs of the guest")->default_val(1)->check(CLI::Range(1, 64));
   bt->add_flag("--console", bo->console, "Echo the guest console on stderr");
   bt->add_flag("--no-self", bo->no_self, "Do not ship the running tristate");
 

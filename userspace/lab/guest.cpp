@@ -50,7 +50,7 @@ GuestResult run_guest(const Kernel& kernel, const GuestRequest& req, const Cache
   auto initrd = build_initramfs(spec, cache, req.progress);
 
   std::vector<std::string> argv = {"qemu-system-x86_64", "-m", std::to_string(req.memory_mb),
-                                   "-smp", "1", "-nographic", "-no-reboot",
+                                   "-smp", std::to_string(req.cpus), "-nographic", "-no-reboot",
                                    "-kernel", kernel.vmlinuz.string(), "-initrd", initrd.string(),
                                    "-append", "console=ttyS0 quiet panic=-1"};
   if (access("/dev/kvm", R_OK | W_OK) == 0) argv.insert(argv.end(), {"-accel", "kvm", "-cpu", "host"});

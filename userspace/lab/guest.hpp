@@ -33,6 +33,7 @@ struct GuestRequest {
   std::string init_override;                // replaces the generated /init (tests)
   std::chrono::seconds timeout{120};        // whole guest, boot included
   int memory_mb = 1024;
+  int cpus = 1;                             // -smp
   std::string label;                        // prefix for progress lines, e.g. "6.1"
   Progress progress;                        // initramfs / boot / done lines
   std::function<void(const std::string&)> on_console;  // every console line, live

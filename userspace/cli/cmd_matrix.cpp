@@ -105,7 +105,8 @@ void add_matrix_command(CLI::App& app, Globals& g) {
   sub->add_option("quizzes", o->names, "Quiz names or files; default: every built-in quiz");
   sub->add_option("-k,--kernel", o->kernels,
                   "Guest kernels (series, package or vmlinuz); repeat for several")
-      ->default_str("5.10 6.1 6.12 latest");
+      ->default_str("5.10 6.1 6.12 latest")
+      ->allow_extra_args(false);  // one value per -k: `-k 6.1 post-3` keeps post-3 a quiz
   sub->add_flag("--no-host", o->no_host, "Leave out the host kernel's column");
   sub->add_flag("--no-fentry", o->no_fentry, "Force kprobes in the guests' tracer");
   sub->add_option("-j,--jobs", o->jobs, "Guests side by side (default: number of cores)");

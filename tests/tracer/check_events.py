@@ -47,8 +47,13 @@ def check_common(d, mode):
     check(t["mode"] == mode, "%s: mode %s" % (ctx, t["mode"]))
     check(t["lost"] == 0, "%s: %d events lost" % (ctx, t["lost"]))
     # Recursion misses (a tracing program preempted on a CPU is not re-entered there) lose
-    # events too; the tracer reports them, and with the noise on its own CPU there are none.
-    check(t.get("missed", 0) == 0, "%s: %d probe runs missed" % (ctx, t.get("missed", 0)))
+    # events too. The tracer must report them (a number, never absent); with the noise on its
+    # own CPU they are rare but not impossible (softirq/ksoftirqd work for the noise can still
+    # run on the quiz's CPU). A miss that hits an asserted event fails the step checks below;
+    # one that hit only noise is reported here and does not fail the run.
+    check(isinstance(t.get("missed"), int), "%s: trace.missed not reported" % ctx)
+    if t.get("missed"):
+        print("note: %s: %d probe runs missed (reported by the tracer)" % (ctx, t["missed"]))
     check(d["leftover_programs"] == 0, "%s: %d programs left loaded" % (ctx, d["leftover_programs"]))
     check(d.get("noise_ops", 0) > 0, "%s: no root-namespace noise ran" % ctx)
     check(d.get("late_events", 1) == 0, "%s: %s events arrived after the quizzes" % (ctx, d.get("late_events")))

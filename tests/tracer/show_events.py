@@ -24,7 +24,8 @@ def main():
     d = doc_from(open(sys.argv[1]).read())
     print("kernel", d["kernel"], "force_kprobe", d["force_kprobe"], "mode", d["trace"]["mode"],
           "events", d["trace"]["events"], "lost", d["trace"]["lost"], "leftover", d.get("leftover_programs"),
-          "late", d.get("late_events"), "noise_ops", d.get("noise_ops"))
+          "late", d.get("late_events"), "noise_ops", d.get("noise_ops"),
+          "deferred_leftover", d.get("deferred_leftover_programs"), "deferred_exit_ms", d.get("deferred_exit_ms"))
     if "error" in d: print("ERROR", d["error"])
     for p in d["trace"]["probes"]:
         print("  probe %-28s %-9s %s %s" % (p["function"], p["mechanism"], p["attached"], p.get("error", "")))

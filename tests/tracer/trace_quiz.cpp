@@ -10,9 +10,11 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -76,6 +78,29 @@ int leftover_programs() {
     close(fd);
   }
   return n;
+}
+
+// Tracer::release_after_exit: a process that hands its release to a child and exits must
+// not leave programs behind once the child is gone. Returns the programs still loaded 10 s
+// after that process exited (0 expected), and in `*exit_ms` how long its exit took.
+int deferred_release_leftovers(const trace::Options& opts, double* exit_ms) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const pid_t pid = fork();
+  if (pid == 0) {
+    auto made = trace::Tracer::make(opts, nullptr);
+    if (!made) _exit(3);
+    _exit(made.value()->release_after_exit().empty() ? 0 : 4);  // leaves the Tracer to exit()
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  *exit_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return -1;
+  int left = leftover_programs();
+  for (int i = 0; i < 100 && left > 0; ++i) {
+    usleep(100 * 1000);
+    left = leftover_programs();
+  }
+  return left;
 }
 
 }  // namespace
@@ -143,6 +168,11 @@ int main(int argc, char** argv) {
     }
   }  // Tracer destroyed: every link and program must be gone now
   out["leftover_programs"] = leftover_programs();
+  if (!out.contains("error")) {
+    double exit_ms = 0;
+    out["deferred_leftover_programs"] = deferred_release_leftovers(opts, &exit_ms);
+    out["deferred_exit_ms"] = exit_ms;
+  }
   std::cout << "=== TRISTATE-TRACE-BEGIN ===\n" << out.dump() << "\n=== TRISTATE-TRACE-END ===\n" << std::flush;
   return 0;
 }

@@ -120,7 +120,7 @@ TEST(LabQuizRequest, ShipsTristateAndQuizzes) {
   EXPECT_EQ(req.files[0].guest_path, "/quizzes/post-1.quiz");
   EXPECT_NE(req.files[1].guest_path, req.files[0].guest_path);  // same basename, own place
   EXPECT_EQ(req.files[2].host_path, std::filesystem::absolute("my.quiz").string());
-  std::vector<std::string> want = {"tristate", "quiz", "--json", kGuestReportPath, "--quiet",
+  std::vector<std::string> want = {"tristate", "quiz", "--json", kGuestReportPath, "--quiet", "--detach-after-exit",
                                    req.files[0].guest_path, req.files[1].guest_path,
                                    req.files[2].guest_path, "--no-fentry"};
   EXPECT_EQ(req.argv, want);

@@ -24,6 +24,7 @@ struct QuizOptions {
   bool no_fentry = false;
   bool quiet = false;
   bool background = false;
+  bool detach_after_exit = false;
   int timeout_ms = 10000;
   int guest_timeout_s = 180;
 };
@@ -66,7 +67,7 @@ int run(const QuizOptions& o, Globals& g) {
 
   report::Report rep = new_report(g);
   if (o.kernel == "host") {
-    rep = run_quizzes_on_host(quizzes, {o.no_trace, o.no_fentry, o.timeout_ms}, g);
+    rep = run_quizzes_on_host(quizzes, {o.no_trace, o.no_fentry, o.timeout_ms, o.detach_after_exit}, g);
     // The text report's header carries the notice; without one, say it on stderr.
     const bool text_shown = o.json_path != "-" && !o.quiet;
     if (rep.trace.mode == "none" && !o.no_trace && !text_shown)
@@ -113,6 +114,9 @@ void add_quiz_command(CLI::App& app, Globals& g) {
   sub->add_flag("--background", o->background,
                 "Also print events no step caused (setup listener, timers)");
   sub->add_flag("-q,--quiet", o->quiet, "No text report (use with --json)");
+  // Set by the lab for the command it runs in a guest; hidden: on a host it only delays
+  // the detach past exit.
+  sub->add_flag("--detach-after-exit", o->detach_after_exit)->group("");
   sub->add_option("--timeout", o->timeout_ms, "Per-quiz timeout in milliseconds")
       ->default_val(10000)
       ->check(CLI::Range(1, 3600 * 1000));

@@ -41,6 +41,9 @@ report::Report run_quizzes_on_host(const std::vector<quiz::Quiz>& quizzes,
     const auto probes = rep.trace.probes;
     rep.trace = tracer->info();
     if (rep.trace.probes.empty()) rep.trace.probes = probes;
+    if (o.detach_after_exit)
+      if (auto why = tracer->release_after_exit(); !why.empty())
+        spdlog::debug("detaching before exit: {}", why);
   }
   return rep;
 }

@@ -14,6 +14,9 @@ struct HostRunOptions {
   bool no_trace = false;
   bool no_fentry = false;
   int timeout_ms = 10000;
+  // A lab guest's run: the machine is discarded once the report is out, so the tracer's
+  // detach happens after this process exits instead of before (Tracer::release_after_exit).
+  bool detach_after_exit = false;
 };
 
 report::Report run_quizzes_on_host(const std::vector<quiz::Quiz>& quizzes,

@@ -15,7 +15,7 @@ GuestRequest make_quiz_request(const std::string& self_exe, const std::vector<st
   req.executables = {self_exe};
   std::string name = fs::path(self_exe).filename().string();
   if (fs::is_symlink(self_exe)) name = fs::canonical(self_exe).filename().string();
-  req.argv = {name, "quiz", "--json", kGuestReportPath, "--quiet"};
+  req.argv = {name, "quiz", "--json", kGuestReportPath, "--quiet", "--detach-after-exit"};
   req.result_path = kGuestReportPath;
   std::set<std::string> used;
   int n = 0;

@@ -3,10 +3,12 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <spdlog/spdlog.h>
+#include <fcntl.h>
 #include <sys/random.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <set>
 #include <system_error>
@@ -22,10 +24,21 @@ extern "C" {
 namespace tristate::trace {
 namespace {
 
+// Milliseconds since `t0`: start-up phases are logged (-v) because under an emulated guest
+// they, not the quizzes, dominate a run.
+double ms_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// The salt only keeps kernel addresses out of bucket ids; it needs no cryptographic quality,
+// and a blocking getrandom() in a freshly booted lab guest waited ~1 s for the entropy pool
+// (measured on 6.1 under TCG: the first traced run's start-up went from 0.5 s to 1.5 s).
 std::uint64_t random_salt() {
   std::uint64_t salt = 0;
-  if (getrandom(&salt, sizeof(salt), 0) != sizeof(salt)) salt = 0x5eed5eed5eed5eedULL;
-  return salt;
+  if (getrandom(&salt, sizeof(salt), GRND_INSECURE) == sizeof(salt)) return salt;  // 5.6+
+  if (getrandom(&salt, sizeof(salt), GRND_NONBLOCK) == sizeof(salt)) return salt;
+  const auto t = std::chrono::steady_clock::now().time_since_epoch().count();
+  return static_cast<std::uint64_t>(t) * 0x9e3779b97f4a7c15ULL ^ static_cast<std::uint64_t>(getpid());
 }
 
 std::string mode_of(const std::vector<report::Probe>& probes) {
@@ -74,9 +87,12 @@ void Tracer::RingDeleter::operator()(ring_buffer* r) const { ring_buffer__free(r
 Tracer::~Tracer() {
   // links before the skeleton, ring buffer before its map: the members' reverse declaration
   // order would free the skeleton last anyway, but be explicit about it.
+  const auto t0 = std::chrono::steady_clock::now();
   ring_.reset();
   links_.clear();
+  const double unlinked = ms_since(t0);
   skel_.reset();
+  spdlog::debug("tracer detached: links {:.1f} ms, programs and maps {:.1f} ms", unlinked, ms_since(t0) - unlinked);
 }
 
 Result<std::unique_ptr<Tracer>> Tracer::make(const Options& options, report::TraceInfo* info) {
@@ -102,7 +118,9 @@ Result<std::unique_ptr<Tracer>> Tracer::make(const Options& options, const Kerne
     return Error{std::move(msg)};
   };
 
+  const auto t0 = std::chrono::steady_clock::now();
   auto plan = make_attach_plan(kernel, PlanOptions{options.force_kprobe});
+  const double planned = ms_since(t0);
 
   t->skel_.reset(tristate_bpf__open());
   if (!t->skel_) return fail(std::string("opening the BPF object failed: ") + std::strerror(errno));
@@ -145,6 +163,8 @@ Result<std::unique_ptr<Tracer>> Tracer::make(const Options& options, const Kerne
                 "; -v prints the whole verifier log; the kernel needs BTF, BPF ring buffers (5.8+) "
                 "and CAP_BPF+CAP_PERFMON or root");
   }
+
+  const double loaded = ms_since(t0);
 
   std::string first_error;
   std::vector<std::string> missing_required;
@@ -205,7 +225,9 @@ Result<std::unique_ptr<Tracer>> Tracer::make(const Options& options, const Kerne
 
   t->ring_.reset(ring_buffer__new(bpf_map__fd(skel->maps.events), &Tracer::on_sample, t.get(), nullptr));
   if (!t->ring_) return fail(std::string("creating the ring buffer reader failed: ") + std::strerror(errno));
-  spdlog::debug("tracer attached in {} mode ({} links)", t->info_.mode, t->links_.size());
+  const double attached = ms_since(t0);
+  spdlog::debug("tracer attached in {} mode ({} links): plan {:.1f} ms, load {:.1f} ms, attach {:.1f} ms",
+                t->info_.mode, t->links_.size(), planned, loaded - planned, attached - loaded);
   if (info) *info = t->info_;
   return t;
 }
@@ -253,6 +275,36 @@ void Tracer::follow_tgid(std::uint32_t tgid) {
   __u8 one = 1;
   if (bpf_map_update_elem(bpf_map__fd(skel_->maps.followed_tgids), &key, &one, BPF_ANY))
     throw std::system_error(errno, std::generic_category(), "adding process " + std::to_string(tgid) + " to the trace filter");
+}
+
+std::string Tracer::release_after_exit() {
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) != 0) return std::string("pipe: ") + std::strerror(errno);
+  const pid_t pid = fork();
+  if (pid < 0) {
+    const int err = errno;
+    close(p[0]);
+    close(p[1]);
+    return std::string("fork: ") + std::strerror(err);
+  }
+  if (pid == 0) {
+    // Only async-signal-safe calls here: the parent may have had other threads.
+    close(p[1]);
+    const int null = open("/dev/null", O_RDWR);
+    if (null >= 0) {
+      dup2(null, 0);
+      dup2(null, 1);
+      dup2(null, 2);
+    }
+    char c;
+    while (read(p[0], &c, 1) < 0 && errno == EINTR) {
+    }
+    _exit(0);  // the kernel closes the inherited descriptors: the links detach now
+  }
+  close(p[0]);
+  // p[1] is deliberately left open: it closes when this process exits, and that EOF is the
+  // child's cue.
+  return "";
 }
 
 report::TraceInfo Tracer::info() const {

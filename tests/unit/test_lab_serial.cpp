@@ -1,6 +1,8 @@
 // Decoding the guest's serial console (rootless, no qemu).
 #include <gtest/gtest.h>
 
+#include <zlib.h>
+
 #include <filesystem>
 
 #include "lab/initramfs.hpp"
@@ -18,7 +20,79 @@ std::string console(const std::string& payload_b64, const std::string& size, int
          "[    5.1] reboot: Power down\r\n";
 }
 
+std::string gzip(const std::string& text) {
+  z_stream z{};
+  deflateInit2(&z, 1, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+  std::string out(deflateBound(&z, text.size()) + 32, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+  z.avail_in = static_cast<uInt>(text.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
+
+std::string base64(const std::string& bytes) {
+  static const char* a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  for (std::size_t i = 0; i < bytes.size(); i += 3) {
+    unsigned v = static_cast<unsigned char>(bytes[i]) << 16;
+    if (i + 1 < bytes.size()) v |= static_cast<unsigned char>(bytes[i + 1]) << 8;
+    if (i + 2 < bytes.size()) v |= static_cast<unsigned char>(bytes[i + 2]);
+    out += a[v >> 18 & 63];
+    out += a[v >> 12 & 63];
+    out += i + 1 < bytes.size() ? a[v >> 6 & 63] : '=';
+    out += i + 2 < bytes.size() ? a[v & 63] : '=';
+    if (out.size() % 77 == 76) out += "\r\n";
+  }
+  return out + "\r\n";
+}
+
+std::string gz_console(const std::string& gz, const std::string& encoding) {
+  return std::string(kMarkReady) + " 6.12@@\r\n" + kMarkBegin + " " + encoding + "@@\r\n" + base64(gz) +
+         kMarkEnd + " " + std::to_string(gz.size()) + "@@\r\n" + kMarkExit + " 0@@\r\n";
+}
+
 }  // namespace
+
+TEST(LabSerial, GzippedPayloadIsInflated) {
+  std::string report;
+  for (int i = 0; i < 2000; ++i) report += "{\"step\": " + std::to_string(i) + ", \"errno\": \"EADDRINUSE\"}\n";
+  const std::string gz = gzip(report);
+  ASSERT_LT(gz.size() * 5, report.size());  // why the guest compresses at all
+  SerialDecoder d;
+  d.feed(gz_console(gz, "gzip"));
+  ASSERT_TRUE(d.has_payload());
+  EXPECT_EQ(d.payload(), report);
+}
+
+TEST(LabSerial, DamagedOrUnknownEncodingIsAnError) {
+  const std::string gz = gzip(std::string(5000, 'x'));
+  SerialDecoder truncated;  // the size matches what was sent, the stream itself is cut
+  truncated.feed(gz_console(gz.substr(0, gz.size() / 2), "gzip"));
+  try {
+    truncated.payload();
+    FAIL() << "a truncated gzip stream was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("gzip stream is damaged"), std::string::npos) << e.what();
+  }
+  std::string flipped = gz;
+  flipped[flipped.size() - 6] ^= 0x55;  // inside the CRC32 trailer
+  SerialDecoder crc;
+  crc.feed(gz_console(flipped, "gzip"));
+  EXPECT_THROW(crc.payload(), std::runtime_error);
+  SerialDecoder unknown;
+  unknown.feed(gz_console(gz, "zstd"));
+  try {
+    unknown.payload();
+    FAIL() << "an unknown encoding was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("unknown encoding 'zstd'"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(gunzip("not gzip at all"), std::runtime_error);
+}
 
 TEST(LabSerial, Base64) {
   EXPECT_EQ(base64_decode("aGVsbG8="), "hello");
@@ -101,6 +175,7 @@ TEST(LabSerial, InitScriptQuotesArgvAndPrintsMarkers) {
     EXPECT_NE(init.find(fs), std::string::npos) << fs;
   EXPECT_NE(init.find("ip link set lo up"), std::string::npos);
   EXPECT_NE(init.find("poweroff -f"), std::string::npos);
+  EXPECT_NE(init.find("gzip -c '/tmp/report.json'"), std::string::npos) << init;
   EXPECT_EQ(make_init_script({"true"}, "").find(kMarkBegin), std::string::npos);
 }
 

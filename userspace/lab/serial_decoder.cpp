@@ -1,5 +1,7 @@
 #include "lab/serial_decoder.hpp"
 
+#include <zlib.h>
+
 #include <stdexcept>
 
 #include "lab/initramfs.hpp"
@@ -114,8 +116,9 @@ void SerialDecoder::line(std::string l) {
     release_ = *rel;
     return;
   }
-  if (marker_arg(l, kMarkBegin)) {
+  if (auto enc = marker_arg(l, kMarkBegin)) {
     in_payload_ = true;
+    encoding_ = *enc;
     return;
   }
   if (marker_arg(l, kMarkNone)) {
@@ -140,7 +143,32 @@ std::string SerialDecoder::payload() const {
   if (declared_size_ >= 0 && (long long)p.size() != declared_size_)
     throw std::runtime_error("guest payload damaged on the serial console: " + std::to_string(p.size()) +
                              " bytes decoded, the guest sent " + std::to_string(declared_size_));
-  return p;
+  if (encoding_.empty()) return p;
+  if (encoding_ == "gzip") return gunzip(p);
+  throw std::runtime_error("guest payload in an unknown encoding '" + encoding_ +
+                           "' (a guest init from another tristate version?)");
+}
+
+std::string gunzip(std::string_view gz) {
+  z_stream z{};
+  if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) throw std::runtime_error("zlib: inflateInit2 failed");
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(gz.data()));
+  z.avail_in = static_cast<uInt>(gz.size());
+  std::string out;
+  char buf[65536];
+  int rc = Z_OK;
+  while (rc == Z_OK) {
+    z.next_out = reinterpret_cast<Bytef*>(buf);
+    z.avail_out = sizeof buf;
+    rc = inflate(&z, Z_NO_FLUSH);
+    out.append(buf, sizeof buf - z.avail_out);
+    if (rc == Z_BUF_ERROR && z.avail_in == 0) break;  // input ended before the stream did
+  }
+  const bool whole = rc == Z_STREAM_END && z.avail_in == 0;
+  const std::string why = z.msg ? z.msg : rc == Z_STREAM_END ? "bytes after the end of the stream" : "truncated";
+  inflateEnd(&z);
+  if (!whole) throw std::runtime_error("guest payload: the gzip stream is damaged (" + why + ")");
+  return out;
 }
 
 std::string SerialDecoder::tail_text() const {

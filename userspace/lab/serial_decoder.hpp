@@ -15,6 +15,9 @@ namespace tristate::lab {
 // bad character or length.
 std::string base64_decode(std::string_view text);
 
+// Inflates a gzip stream; throws std::runtime_error naming what is wrong with it.
+std::string gunzip(std::string_view gz);
+
 class SerialDecoder {
  public:
   explicit SerialDecoder(std::size_t tail_lines = 40) : tail_max_(tail_lines) {}
@@ -31,7 +34,8 @@ class SerialDecoder {
   bool payload_started() const { return in_payload_ || payload_done_; }
   bool has_payload() const { return payload_done_; }
   bool no_payload() const { return no_payload_; }
-  // Decoded payload; throws std::runtime_error when the base64 or its length is damaged.
+  // Decoded payload (inflated when the guest sent it gzipped); throws std::runtime_error when
+  // the base64, its length or the gzip stream is damaged, or the encoding is unknown.
   std::string payload() const;
   std::optional<int> exit_status() const { return exit_; }
   const std::deque<std::string>& tail() const { return tail_; }
@@ -48,6 +52,7 @@ class SerialDecoder {
   bool payload_done_ = false;
   bool no_payload_ = false;
   std::string b64_;
+  std::string encoding_;  // "" (the file as is) or "gzip", from the BEGIN marker
   long long declared_size_ = -1;
   std::optional<int> exit_;
 };

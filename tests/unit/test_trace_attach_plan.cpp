@@ -4,6 +4,7 @@
 
 #include <bpf/libbpf.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <map>
 #include <set>
@@ -140,9 +141,23 @@ TEST(TraceAttachPlan, FentryRefusedFallsBackToKprobeWithReason) {
   EXPECT_NE(fp.fentry_error.find("--kernel"), std::string::npos);
 }
 
+TEST(TraceAttachPlan, AttachRefusedEarlierGivesKprobeForThatFunctionOnly) {
+  // the tracer's second attempt after a trampoline was refused at attach time
+  auto k = kernel("6.12");
+  PlanOptions o;
+  o.fentry_refused["inet_put_port"] = "fexit on inet_put_port refused (EBUSY)";
+  auto plan = make_attach_plan(k, o);
+  const auto& put = plan_for(plan, "inet_put_port");
+  EXPECT_EQ(put.mechanism, Mechanism::Kprobe);
+  EXPECT_EQ(names(put), (std::set<std::string>{"kprobe__inet_put_port", "kretprobe__inet_put_port"}));
+  EXPECT_EQ(put.fentry_error, "fexit on inet_put_port refused (EBUSY)");
+  EXPECT_EQ(std::count(k.fentry_tried.begin(), k.fentry_tried.end(), "inet_put_port"), 0);
+  EXPECT_EQ(plan_for(plan, "inet_csk_get_port").mechanism, Mechanism::Fentry);
+}
+
 TEST(TraceAttachPlan, ForceKprobeNeverTriesFentry) {
   auto k = kernel("6.12");
-  auto plan = make_attach_plan(k, PlanOptions{true});
+  auto plan = make_attach_plan(k, PlanOptions{true, {}});
   EXPECT_TRUE(k.fentry_tried.empty());
   for (const auto& fp : plan) {
     if (fp.programs.empty()) continue;
@@ -158,7 +173,7 @@ TEST(TraceAttachPlan, EveryPlannedProgramExistsInTheObject) {
   ASSERT_NE(skel, nullptr);
   for (const char* series : {"5.10", "6.1", "6.12", "6.18"}) {
     for (bool force : {false, true}) {
-      auto plan = make_attach_plan(kernel(series), PlanOptions{force});
+      auto plan = make_attach_plan(kernel(series), PlanOptions{force, {}});
       for (const auto& fp : plan)
         for (const auto& p : fp.programs)
           EXPECT_NE(bpf_object__find_program_by_name(skel->obj, p.name.c_str()), nullptr)

@@ -166,7 +166,10 @@ std::vector<FunctionPlan> make_attach_plan(const KernelAccess& kernel, const Pla
     }
     bool has_fentry = *s.fentry || *s.fexit;
     bool use_fentry = false;
-    if (has_fentry && !options.force_kprobe) {
+    const auto refused = options.fentry_refused.find(s.function);
+    if (refused != options.fentry_refused.end()) {
+      fp.fentry_error = refused->second;
+    } else if (has_fentry && !options.force_kprobe) {
       int err = kernel.try_fentry(s.function);
       if (err == 0)
         use_fentry = true;

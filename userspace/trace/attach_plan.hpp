@@ -2,6 +2,7 @@
 // which mechanism. Pure logic over KernelAccess: unit-tested with a fake kernel.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,9 @@ struct FunctionPlan {
 
 struct PlanOptions {
   bool force_kprobe = false;  // --no-fentry: test the fallback on kernels that allow fentry
+  // Functions whose fentry/fexit attach a previous attempt saw refused (function -> why):
+  // planned with kprobes, the reason kept as fentry_error.
+  std::map<std::string, std::string> fentry_refused;
 };
 
 // The functions tristate traces, in the order they are reported.

@@ -5,6 +5,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 struct btf;
@@ -22,8 +24,9 @@ class KernelAccess {
   virtual ~KernelAccess() = default;
   // nullopt when the function is not in the kernel's BTF (absent, renamed or inlined away).
   virtual std::optional<Prototype> prototype(const std::string& function) const = 0;
-  // Loads a do-nothing fentry program on `function` (and, the first time, really attaches
-  // it): 0 or -errno.
+  // Loads a do-nothing fentry program on `function` (no attach): 0 or -errno. A kernel that
+  // loads it but refuses the trampoline shows at the tracer's own attach, which then
+  // falls back to kprobes for that function (Tracer::make).
   virtual int try_fentry(const std::string& function) const = 0;
 };
 
@@ -40,8 +43,10 @@ class LiveKernel final : public KernelAccess {
   int try_fentry(const std::string& function) const override;
 
  private:
+  int func_id(const std::string& function) const;  // BTF id of FUNC `function`, or -ENOENT
+
   struct btf* btf_ = nullptr;
-  mutable bool attached_once_ = false;
+  mutable std::unordered_map<std::string_view, int> funcs_;  // names point into btf_
 };
 
 // Loads a two-instruction tracing program of `attach_type` (BPF_TRACE_FENTRY/FEXIT) against

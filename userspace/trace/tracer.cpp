@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <map>
 #include <set>
 #include <system_error>
 
@@ -110,6 +111,21 @@ Result<std::unique_ptr<Tracer>> Tracer::make(const Options& options, report::Tra
 Result<std::unique_ptr<Tracer>> Tracer::make(const Options& options, const KernelAccess& kernel,
                                              report::TraceInfo* info) {
   route_libbpf_logs_to_spdlog();
+  PlanOptions plan;
+  plan.force_kprobe = options.force_kprobe;
+  std::map<std::string, std::string> refused;
+  auto first = make_attempt(options, kernel, plan, info, &refused);
+  if (refused.empty()) return first;
+  // A trampoline refused after its program loaded: load again with kprobes for those
+  // functions (the first attempt's links are gone with it).
+  for (const auto& [function, why] : refused) spdlog::debug("{}; falling back to kprobes", why);
+  plan.fentry_refused = std::move(refused);
+  return make_attempt(options, kernel, plan, info, nullptr);
+}
+
+Result<std::unique_ptr<Tracer>> Tracer::make_attempt(const Options& options, const KernelAccess& kernel,
+                                                     const PlanOptions& plan_options, report::TraceInfo* info,
+                                                     std::map<std::string, std::string>* refused) {
   std::unique_ptr<Tracer> t(new Tracer);
   auto fail = [&](std::string msg) -> Result<std::unique_ptr<Tracer>> {
     t->info_.mode = "none";
@@ -119,7 +135,7 @@ Result<std::unique_ptr<Tracer>> Tracer::make(const Options& options, const Kerne
   };
 
   const auto t0 = std::chrono::steady_clock::now();
-  auto plan = make_attach_plan(kernel, PlanOptions{options.force_kprobe});
+  auto plan = make_attach_plan(kernel, plan_options);
   const double planned = ms_since(t0);
 
   t->skel_.reset(tristate_bpf__open());
@@ -185,6 +201,7 @@ Result<std::unique_ptr<Tracer>> Tracer::make(const Options& options, const Kerne
       if (!link) {
         int err = bp ? errno : ENOENT;
         std::string why = describe_attach_error(p.mechanism, fp.function, err);
+        if (refused && fp.mechanism == Mechanism::Fentry) (*refused)[fp.function] = why;
         t->info_.probes.push_back({fp.function, p.mechanism, false, why});
         if (first_error.empty() || fp.mechanism == Mechanism::Kprobe) first_error = why;
         all = false;
@@ -195,6 +212,7 @@ Result<std::unique_ptr<Tracer>> Tracer::make(const Options& options, const Kerne
     }
     if (!all && fp.required) missing_required.push_back(fp.function);
   }
+  if (refused && !refused->empty()) return fail("fentry attach refused; retrying with kprobes");
   if (options.follow) {
     // children of the traced command: without this link only the command itself is seen
     struct bpf_link* link = bpf_program__attach(skel->progs.raw_tp__sched_process_fork);

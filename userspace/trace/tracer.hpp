@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -82,6 +83,11 @@ class Tracer {
   struct RingDeleter { void operator()(ring_buffer* r) const; };
 
   Tracer() = default;
+  // One load and attach with `plan_options`; with `refused`, fentry attaches the kernel
+  // refuses are collected there (and the attempt fails) so that make() can retry.
+  static Result<std::unique_ptr<Tracer>> make_attempt(const Options& options, const KernelAccess& kernel,
+                                                      const PlanOptions& plan_options, report::TraceInfo* info,
+                                                      std::map<std::string, std::string>* refused);
   static int on_sample(void* ctx, void* data, std::size_t size);
 
   std::unique_ptr<tristate_bpf, SkelDeleter> skel_;

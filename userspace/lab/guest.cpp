@@ -6,8 +6,11 @@
 #include <thread>
 #include <unistd.h>
 
+#include "lab/boot_image.hpp"
 #include "lab/process.hpp"
 #include "lab/serial_decoder.hpp"
+
+namespace fs = std::filesystem;
 
 namespace tristate::lab {
 namespace {
@@ -49,9 +52,10 @@ GuestResult run_guest(const Kernel& kernel, const GuestRequest& req, const Cache
   spec.init = req.init_override.empty() ? make_init_script(req.argv, req.result_path) : req.init_override;
   auto initrd = build_initramfs(spec, cache, req.progress);
 
+  const fs::path image = boot_image(kernel);
   std::vector<std::string> argv = {"qemu-system-x86_64", "-m", std::to_string(req.memory_mb),
                                    "-smp", std::to_string(req.cpus), "-nographic", "-no-reboot",
-                                   "-kernel", kernel.vmlinuz.string(), "-initrd", initrd.string(),
+                                   "-kernel", image.string(), "-initrd", initrd.string(),
                                    "-append", "console=ttyS0 quiet panic=-1"};
   if (access("/dev/kvm", R_OK | W_OK) == 0) argv.insert(argv.end(), {"-accel", "kvm", "-cpu", "host"});
   else argv.insert(argv.end(), {"-accel", "tcg"});

@@ -1,0 +1,188 @@
+#include "lab/boot_image.hpp"
+
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "lab/process.hpp"
+
+namespace fs = std::filesystem;
+
+namespace tristate::lab {
+namespace {
+
+template <typename T>
+std::optional<T> read_at(std::string_view b, std::size_t off) {
+  if (off > b.size() || b.size() - off < sizeof(T)) return std::nullopt;
+  T v;
+  std::memcpy(&v, b.data() + off, sizeof(T));
+  return v;  // little-endian host and format (x86-64 only)
+}
+
+std::size_t align4(std::size_t n) { return (n + 3) & ~std::size_t(3); }
+
+bool notes_have_pvh(std::string_view notes) {
+  constexpr std::uint32_t kPhys32Entry = 18;  // XEN_ELFNOTE_PHYS32_ENTRY
+  std::size_t p = 0;
+  while (p + 12 <= notes.size()) {
+    const auto namesz = *read_at<std::uint32_t>(notes, p);
+    const auto descsz = *read_at<std::uint32_t>(notes, p + 4);
+    const auto type = *read_at<std::uint32_t>(notes, p + 8);
+    const std::size_t name_at = p + 12;
+    if (namesz > notes.size() || name_at + align4(namesz) > notes.size()) return false;
+    if (type == kPhys32Entry && namesz == 4 && notes.substr(name_at, 4) == std::string_view("Xen\0", 4))
+      return true;
+    p = name_at + align4(namesz) + align4(descsz);
+  }
+  return false;
+}
+
+// A read-only mapping of a whole file (empty view when it cannot be mapped).
+class MappedFile {
+ public:
+  explicit MappedFile(const fs::path& path) {
+    const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    struct stat st {};
+    if (fstat(fd, &st) == 0 && st.st_size > 0) {
+      void* p = mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+      if (p != MAP_FAILED) {
+        data_ = static_cast<const char*>(p);
+        size_ = static_cast<std::size_t>(st.st_size);
+      }
+    }
+    close(fd);
+  }
+  ~MappedFile() {
+    if (data_) munmap(const_cast<char*>(data_), size_);
+  }
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  std::string_view view() const { return {data_, size_}; }
+
+ private:
+  const char* data_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+void write_file(const fs::path& path, std::string_view text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(text.data(), static_cast<std::streamsize>(text.size()));
+}
+
+}  // namespace
+
+std::optional<BzPayload> bzimage_payload(std::string_view image) {
+  if (image.size() < 0x250 || image.substr(0x202, 4) != "HdrS") return std::nullopt;
+  if (*read_at<std::uint16_t>(image, 0x206) < 0x208) return std::nullopt;  // no payload fields
+  std::size_t setup_sects = static_cast<unsigned char>(image[0x1f1]);
+  if (setup_sects == 0) setup_sects = 4;
+  BzPayload p;
+  p.offset = (setup_sects + 1) * 512 + *read_at<std::uint32_t>(image, 0x248);
+  p.length = *read_at<std::uint32_t>(image, 0x24c);
+  if (p.offset > image.size() || p.length > image.size() - p.offset || p.length < 8) return std::nullopt;
+  const std::string_view head = image.substr(p.offset, 6);
+  static const std::pair<const char*, std::string_view> magics[] = {
+      {"zstd", std::string_view("\x28\xb5\x2f\xfd", 4)}, {"xz", std::string_view("\xfd" "7zXZ\0", 6)},
+      {"gzip", std::string_view("\x1f\x8b", 2)},         {"lz4", std::string_view("\x02\x21\x4c\x18", 4)},
+      {"bzip2", std::string_view("BZh", 3)},             {"lzo", std::string_view("\x89LZO", 4)},
+      {"lzma", std::string_view("\x5d\0\0", 3)},
+  };
+  p.compression = "unknown";
+  for (const auto& [name, magic] : magics)
+    if (head.substr(0, magic.size()) == magic) {
+      p.compression = name;
+      break;
+    }
+  return p;
+}
+
+bool is_pvh_elf(std::string_view elf) {
+  if (elf.size() < 64 || elf.substr(0, 4) != "\x7f" "ELF" || elf[4] != 2 /* ELFCLASS64 */) return false;
+  if (*read_at<std::uint16_t>(elf, 0x12) != 62 /* EM_X86_64 */) return false;
+  const auto phoff = *read_at<std::uint64_t>(elf, 0x20);
+  const auto phentsize = *read_at<std::uint16_t>(elf, 0x36);
+  const auto phnum = *read_at<std::uint16_t>(elf, 0x38);
+  if (phentsize < 56 || phoff > elf.size() || phnum > (elf.size() - phoff) / phentsize) return false;
+  bool pvh = false, loads = false;
+  for (std::uint16_t i = 0; i < phnum; ++i) {
+    const std::size_t ph = phoff + std::size_t(i) * phentsize;
+    const auto type = *read_at<std::uint32_t>(elf, ph);
+    const auto offset = *read_at<std::uint64_t>(elf, ph + 8);
+    const auto filesz = *read_at<std::uint64_t>(elf, ph + 32);
+    if (offset > elf.size() || filesz > elf.size() - offset) return false;  // truncated
+    if (type == 1 /* PT_LOAD */) loads = true;
+    if (type == 4 /* PT_NOTE */ && notes_have_pvh(elf.substr(offset, filesz))) pvh = true;
+  }
+  return pvh && loads;
+}
+
+fs::path boot_image(const Kernel& kernel, std::string* note) {
+  auto say = [&](const std::string& s) {
+    spdlog::debug("{}: {}", kernel.vmlinuz.string(), s);
+    if (note) *note = s;
+  };
+  // A vmlinuz the user named stays theirs: nothing is written next to it.
+  if (kernel.manifest.origin == "path") {
+    say("booting the given image");
+    return kernel.vmlinuz;
+  }
+  const fs::path dir = kernel.vmlinuz.parent_path();
+  const fs::path elf = dir / "vmlinux.pvh", none = dir / "vmlinux.pvh.none";
+  auto ready = [&] { return is_pvh_elf(MappedFile(elf).view()); };
+  if (fs::exists(none)) {
+    say("bzImage (" + std::string(std::istreambuf_iterator<char>(std::ifstream(none).rdbuf()), {}) + ")");
+    return kernel.vmlinuz;
+  }
+  if (ready()) {
+    say("uncompressed PVH ELF");
+    return elf;
+  }
+  FileLock lock(dir / "vmlinux.pvh.lock");
+  if (ready()) return elf;  // another tristate made it meanwhile
+  std::error_code ec;
+  fs::remove(elf, ec);  // a damaged one: make it again
+
+  const MappedFile image(kernel.vmlinuz);
+  const auto payload = bzimage_payload(image.view());
+  const char* tool = !payload                          ? nullptr
+                     : payload->compression == "zstd" ? "zstd"
+                     : payload->compression == "xz"   ? "xz"
+                     : payload->compression == "gzip" ? "gzip"
+                                                       : nullptr;
+  if (!tool) {
+    const std::string why = payload ? payload->compression + " payload: its own decompressor is fast enough"
+                                    : "not a bzImage with payload fields";
+    write_file(none, why);
+    say("bzImage (" + why + ")");
+    return kernel.vmlinuz;
+  }
+  if (!have_program(tool)) {  // not recorded: installing the tool makes the next boot faster
+    say(std::string("bzImage (no `") + tool + "` to decompress its " + payload->compression + " payload)");
+    return kernel.vmlinuz;
+  }
+  const fs::path packed = dir / ".payload.tmp", out = dir / ".vmlinux.pvh.tmp";
+  write_file(packed, image.view().substr(payload->offset, payload->length));
+  // The kernel build appends the uncompressed size after the stream, which the tools call
+  // trailing garbage: their status is ignored and the ELF itself is checked instead.
+  run_tool({"sh", "-c", std::string(tool) + " -d -c < \"$1\" > \"$2\"", "sh", packed.string(), out.string()});
+  fs::remove(packed, ec);
+  if (!is_pvh_elf(MappedFile(out).view())) {
+    fs::remove(out, ec);
+    write_file(none, "no PVH entry point, or its " + payload->compression + " payload did not decompress");
+    say("bzImage (no PVH entry point)");
+    return kernel.vmlinuz;
+  }
+  fs::rename(out, elf);
+  say("made an uncompressed PVH ELF from the " + payload->compression + " payload");
+  return elf;
+}
+
+}  // namespace tristate::lab

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cerrno>
 #include <poll.h>
+#include <map>
 #include <thread>
 #include <unistd.h>
 
@@ -28,6 +29,14 @@ std::string kernel_name(const Kernel& k) {
   return k.vmlinuz.string();
 }
 
+InitramfsSpec initramfs_spec(const GuestRequest& req) {
+  InitramfsSpec spec;
+  spec.executables = req.executables;
+  spec.files = req.files;
+  spec.init = req.init_override.empty() ? make_init_script(req.argv, req.result_path) : req.init_override;
+  return spec;
+}
+
 }  // namespace
 
 std::string GuestError::detail() const {
@@ -46,11 +55,8 @@ GuestResult run_guest(const Kernel& kernel, const GuestRequest& req, const Cache
   if (!have_program("qemu-system-x86_64"))
     throw GuestError("qemu-system-x86_64 not found: install it with `apt-get install qemu-system-x86`", {});
 
-  InitramfsSpec spec;
-  spec.executables = req.executables;
-  spec.files = req.files;
-  spec.init = req.init_override.empty() ? make_init_script(req.argv, req.result_path) : req.init_override;
-  auto initrd = build_initramfs(spec, cache, req.progress);
+  const fs::path initrd = req.initramfs.empty() ? build_initramfs(initramfs_spec(req), cache, req.progress)
+                                                : req.initramfs;
 
   const fs::path image = boot_image(kernel);
   std::vector<std::string> argv = {"qemu-system-x86_64", "-m", std::to_string(req.memory_mb),
@@ -136,11 +142,30 @@ GuestResult run_guest(const Kernel& kernel, const GuestRequest& req, const Cache
 std::vector<GuestOutcome> run_guests(const std::vector<GuestJob>& jobs, const Cache& cache, int parallel) {
   if (parallel <= 0) parallel = int(std::max(1u, std::thread::hardware_concurrency()));
   std::vector<GuestOutcome> out(jobs.size());
+  // One initramfs per distinct content, built before the guests start (a matrix ships the
+  // same tristate and quizzes to every kernel).
+  std::vector<GuestJob> ready = jobs;
+  std::map<std::string, fs::path> built;
+  for (std::size_t i = 0; i < ready.size(); ++i) {
+    auto& req = ready[i].request;
+    if (!req.initramfs.empty()) continue;
+    const InitramfsSpec spec = initramfs_spec(req);
+    std::string key = spec.init + '\0';
+    for (const auto& e : spec.executables) key += e + '\0';
+    for (const auto& f : spec.files) key += f.host_path + '\1' + f.guest_path + '\0';
+    try {
+      auto it = built.find(key);
+      if (it == built.end()) it = built.emplace(key, build_initramfs(spec, cache, req.progress)).first;
+      req.initramfs = it->second;
+    } catch (const std::exception&) {
+      // left to run_guest, which reports it for this job like any other guest failure
+    }
+  }
   std::atomic<std::size_t> next{0};
   auto worker = [&] {
     for (std::size_t i; (i = next.fetch_add(1)) < jobs.size();) {
       try {
-        out[i].result = run_guest(jobs[i].kernel, jobs[i].request, cache);
+        out[i].result = run_guest(ready[i].kernel, ready[i].request, cache);
         out[i].ok = true;
       } catch (const GuestError& e) {
         out[i].error = e.what();

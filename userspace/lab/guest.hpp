@@ -37,6 +37,9 @@ struct GuestRequest {
   std::string label;                        // prefix for progress lines, e.g. "6.1"
   Progress progress;                        // initramfs / boot / done lines
   std::function<void(const std::string&)> on_console;  // every console line, live
+  // Set by run_guests for jobs that share one initramfs: hashing the shipped files (tens of
+  // MB with debug info) once instead of once per guest. Empty: run_guest builds it.
+  std::filesystem::path initramfs;
 };
 
 struct GuestResult {

@@ -478,7 +478,8 @@ static __always_inline int update_fastreuse_entry(struct inet_bind_bucket *tb, s
 	__u32 tid = tid_of();
 	struct inner in = {};
 
-	if (!wanted_task())
+	/* the namespace first: a bind() elsewhere on the machine costs a map lookup, no update */
+	if (!wanted_task() || !wanted_netns(netns_of_bucket(tb)))
 		return 0;
 	in.tb = addr_of(tb);
 	in.sk = addr_of(sk);
@@ -557,7 +558,7 @@ static __always_inline int bind_hash_entry(struct sock *sk, struct inet_bind_buc
 	struct inner in = {};
 	struct op *o;
 
-	if (!wanted_task())
+	if (!wanted_task() || !wanted_netns(netns_of_bucket(tb)))
 		return 0;
 	in.tb = addr_of(tb);
 	in.sk = addr_of(sk);

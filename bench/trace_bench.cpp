@@ -18,13 +18,19 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <functional>
 #include <vector>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 #include <thread>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
 
 #include "trace/tracer.hpp"
 
@@ -91,28 +97,90 @@ double loop(double seconds, Tick tick) {
   return static_cast<double>(n) / secs;
 }
 
-double with_tracer(bool kprobe, double seconds, std::string& mode, std::uint64_t& events, std::uint64_t& lost) {
+void pin_to_cpu(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  sched_setaffinity(0, sizeof(set), &set);  // 0: the calling thread
+}
+
+// With two CPUs or more the loop runs on CPU 0 and every consumer (tristate's reader thread,
+// bindsnoop) on CPU 1, as on a real machine where the tracer's reader is not the traced
+// workload's thread; on one CPU they share it.
+bool split_cpus() { return sysconf(_SC_NPROCESSORS_ONLN) >= 2; }
+
+// The loop traced by tristate, read as `tristate trace` reads: its own thread, woken once a
+// quarter of the ring is pending (or every 100 ms), decoding every event.
+double with_tracer(bool kprobe, bool watched, double seconds, std::string& mode, std::uint64_t& events,
+                   std::uint64_t& lost, std::uint64_t& missed) {
   trace::Options o;
   o.force_kprobe = kprobe;
+  o.wakeup_bytes = 64 * 1024;  // the default ring is 256 KiB
   auto made = trace::Tracer::make(o);
   if (!made) {
     std::fprintf(stderr, "tracer: %s\n", made.error().message.c_str());
     return 0;
   }
   auto& t = *made.value();
-  t.watch_netns(netns_inode());
-  double r = loop(seconds, [&] { events += t.drain().size(); });
-  events += t.drain().size();
+  if (watched) t.watch_netns(netns_inode());
+  std::atomic<bool> stop{false};
+  std::uint64_t read = 0;
+  std::thread reader([&] {
+    if (split_cpus()) pin_to_cpu(1);
+    while (!stop) read += t.poll(100).size();
+    read += t.drain().size();
+  });
+  double r = loop(seconds, [] {});
+  stop = true;
+  reader.join();
+  events += read;
   auto info = t.info();
   mode = info.mode;
-  lost = info.lost;
+  lost += info.lost;
+  missed += info.missed;
+  return r;
+}
+
+// The floor: a do-nothing program on every function and mechanism the tracer attached in
+// fentry mode (same trampolines, empty bodies). What tracing these functions costs here
+// before tristate does any work of its own.
+double with_empty_programs(double seconds, int& attached) {
+  trace::Options o;
+  auto made = trace::Tracer::make(o);
+  if (!made) return 0;
+  const auto probes = made.value()->info().probes;
+  made.value().reset();
+  struct btf* btf = btf__load_vmlinux_btf();
+  if (!btf) return 0;
+  std::vector<int> fds;
+  for (const auto& p : probes) {
+    if (!p.attached || (p.mechanism != "fentry" && p.mechanism != "fexit")) continue;
+    const int id = btf__find_by_name_kind(btf, p.function.c_str(), BTF_KIND_FUNC);
+    const struct bpf_insn insns[] = {
+        {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0},
+        {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
+    };
+    LIBBPF_OPTS(bpf_prog_load_opts, lo,
+                .expected_attach_type = p.mechanism == "fentry" ? BPF_TRACE_FENTRY : BPF_TRACE_FEXIT,
+                .attach_btf_id = static_cast<__u32>(id));
+    const int prog = bpf_prog_load(BPF_PROG_TYPE_TRACING, "ts_empty", "GPL", insns, 2, &lo);
+    const int link = prog < 0 ? -1 : bpf_raw_tracepoint_open(nullptr, prog);
+    if (prog >= 0) fds.push_back(prog);
+    if (link >= 0) {
+      fds.push_back(link);
+      ++attached;
+    }
+  }
+  btf__free(btf);
+  const double r = loop(seconds, [] {});
+  for (int fd : fds) close(fd);
   return r;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  double seconds = 3;
+  double seconds = 2;
   std::string bindsnoop;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -123,19 +191,20 @@ int main(int argc, char** argv) {
     std::perror("private network namespace");
     return 2;
   }
+  if (split_cpus()) pin_to_cpu(0);
   loop(0.5, [] {});  // warm-up
   // Variants interleaved over rounds and the median kept: a TCG guest's speed drifts.
-  const int rounds = 3;
-  std::vector<double> vb, vf, vk, vs;
+  const int rounds = 6;
+  std::vector<double> vb, vf, vk, vs, vu, ve;
+  int empty_attached = 0;
   std::string mf, mk, snoop_error;
-  std::uint64_t ef = 0, lf = 0, ek = 0, lk = 0;
-  for (int r = 0; r < rounds; ++r) {
-    vb.push_back(loop(seconds, [] {}));
-    vf.push_back(with_tracer(false, seconds, mf, ef, lf));
-    vk.push_back(with_tracer(true, seconds, mk, ek, lk));
-    if (bindsnoop.empty() || !snoop_error.empty()) continue;
+  std::uint64_t ef = 0, lf = 0, mfs = 0, ek = 0, lk = 0, mks = 0, eu = 0, lu = 0, mu = 0;
+  std::string mu_mode;
+  auto run_bindsnoop = [&]() -> void {
+    if (bindsnoop.empty() || !snoop_error.empty()) return;
     pid_t pid = fork();
     if (pid == 0) {
+      if (split_cpus()) pin_to_cpu(1);
       int null = open("/dev/null", O_WRONLY);
       dup2(null, 1);
       dup2(null, 2);
@@ -147,25 +216,54 @@ int main(int argc, char** argv) {
     if (waitpid(pid, &status, WNOHANG) == pid) {
       snoop_error = "bindsnoop exited before the measurement (status " + std::to_string(WEXITSTATUS(status)) +
                     "): it does not load on this kernel";
-      continue;
+      return;
     }
     vs.push_back(loop(seconds, [] {}));
     kill(pid, SIGINT);
     waitpid(pid, nullptr, 0);
-  }
+  };
+  const std::vector<std::function<void()>> variants = {
+      [&] { vb.push_back(loop(seconds, [] {})); },
+      [&] { vf.push_back(with_tracer(false, true, seconds, mf, ef, lf, mfs)); },
+      [&] { vk.push_back(with_tracer(true, true, seconds, mk, ek, lk, mks)); },
+      // the same probes on traffic the namespace filter excludes: what a trace costs the
+      // rest of the machine
+      [&] { vu.push_back(with_tracer(false, false, seconds, mu_mode, eu, lu, mu)); },
+      [&] {
+        empty_attached = 0;
+        ve.push_back(with_empty_programs(seconds, empty_attached));
+      },
+      run_bindsnoop,
+  };
+  // Each round starts one variant later: a variant's place in the round (after a detach, or
+  // first after a warm-up) must not become its cost.
+  for (int r = 0; r < rounds; ++r)
+    for (std::size_t i = 0; i < variants.size(); ++i) variants[(i + r) % variants.size()]();
   auto median = [](std::vector<double> v) {
     if (v.empty()) return 0.0;
     std::sort(v.begin(), v.end());
     return v[v.size() / 2];
   };
-  double base = median(vb), fentry = median(vf), kprobe = median(vk), snoop = median(vs);
+  double base = median(vb), fentry = median(vf), kprobe = median(vk), snoop = median(vs), unwatched = median(vu),
+         empty = median(ve);
   auto pct = [&](double v) { return v > 0 ? 100.0 * (base - v) / base : 0.0; };
-  std::printf("trace_bench: bind+connect+close loop, median of %d rounds x %.1f s per variant, same boot\n", rounds, seconds);
+  const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  std::printf("trace_bench: bind+connect+close loop, median of %d rounds x %.1f s per variant, same boot, "
+              "%ld CPU%s (%s)\n",
+              rounds, seconds, cpus, cpus == 1 ? "" : "s",
+              cpus >= 2 ? "loop on CPU 0, readers on CPU 1" : "loop and readers share the CPU");
   std::printf("  no tracer          %10.0f conn/s\n", base);
-  std::printf("  tristate %-8s   %10.0f conn/s  cost %5.1f %%  (%llu events, %llu lost)\n", mf.c_str(), fentry,
-              pct(fentry), static_cast<unsigned long long>(ef), static_cast<unsigned long long>(lf));
-  std::printf("  tristate %-8s   %10.0f conn/s  cost %5.1f %%  (%llu events, %llu lost)\n", mk.c_str(), kprobe,
-              pct(kprobe), static_cast<unsigned long long>(ek), static_cast<unsigned long long>(lk));
+  std::printf("  tristate %-8s   %10.0f conn/s  cost %5.1f %%  (%llu events, %llu lost, %llu missed)\n", mf.c_str(),
+              fentry, pct(fentry), static_cast<unsigned long long>(ef), static_cast<unsigned long long>(lf),
+              static_cast<unsigned long long>(mfs));
+  std::printf("  tristate %-8s   %10.0f conn/s  cost %5.1f %%  (%llu events, %llu lost, %llu missed)\n", mk.c_str(),
+              kprobe, pct(kprobe), static_cast<unsigned long long>(ek), static_cast<unsigned long long>(lk),
+              static_cast<unsigned long long>(mks));
+  std::printf("  tristate %-8s   %10.0f conn/s  cost %5.1f %%  (namespace not watched: %llu events)\n",
+              mu_mode.c_str(), unwatched, pct(unwatched), static_cast<unsigned long long>(eu));
+  std::printf("  empty programs     %10.0f conn/s  cost %5.1f %%  (%d do-nothing fentry/fexit on the same "
+              "functions: the floor)\n",
+              empty, pct(empty), empty_attached);
   if (!snoop_error.empty())
     std::printf("  bindsnoop          not measured: %s\n", snoop_error.c_str());
   else if (!bindsnoop.empty())

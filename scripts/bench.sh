@@ -2,7 +2,7 @@
 # Every benchmark, each printing its figures and its ratio against a baseline measured in the
 # same run. Run on a quiet machine: TCG guests and namespace creation are CPU-bound, and
 # the load average is printed next to the figures for that reason.
-#   scripts/bench.sh [quiz|compare|lab|trace|live ...]   (default: all)
+#   scripts/bench.sh [quiz|compare|lab|matrix|trace|live ...]   (default: all)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$here/build}
@@ -11,7 +11,7 @@ dpkg-query -W -f='${Status}' libbpf-tools 2>/dev/null | grep -q "install ok inst
   apt-get install -y -qq libbpf-tools >/dev/null   # bcc's bindsnoop, the peer we compare with
 "$here/scripts/build.sh"
 kernel=${BENCH_KERNEL:-6.12}
-which=("$@"); ((${#which[@]})) || which=(quiz compare lab trace live)
+which=("$@"); ((${#which[@]})) || which=(quiz compare lab matrix trace live)
 for b in "${which[@]}"; do
   echo "=== $b  (load: $(cut -d' ' -f1-3 /proc/loadavg))"
   case $b in
@@ -19,12 +19,14 @@ for b in "${which[@]}"; do
     compare) "$build/bench/compare_bench" ;;
     lab) "$build/tristate" kernels fetch 5.10 6.1 6.12 latest >/dev/null
          "$build/bench/lab_bench" "$build/tristate" "$here/quizzes" 3 ;;
+    matrix) "$build/tristate" kernels fetch 5.10 6.1 6.12 latest >/dev/null
+            "$build/bench/matrix_bench" "$build/tristate" 3 ;;
     trace) "$build/tristate" kernels boot "$kernel" --timeout 600 --no-self \
              --exe "$build/bench/trace_bench" --exe /usr/sbin/bindsnoop -- \
              sh -c 'trace_bench --bindsnoop /usr/bin/bindsnoop > /tmp/result 2>&1' ;;
     live) "$build/tristate" kernels boot "$kernel" --timeout 600 \
              --exe "$build/bench/live_bench" --exe /usr/sbin/bindsnoop -- \
              sh -c 'live_bench --seconds 5 --bindsnoop /usr/bin/bindsnoop > /tmp/result 2>&1' ;;
-    *) echo "unknown benchmark $b (quiz, compare, lab, trace, live)" >&2; exit 2 ;;
+    *) echo "unknown benchmark $b (quiz, compare, lab, matrix, trace, live)" >&2; exit 2 ;;
   esac
 done

@@ -1,0 +1,109 @@
+// Default matrix speed (issue 5). Run: build/bench/matrix_bench build/tristate [RUNS]
+// Runs `tristate matrix` as a user would (every built-in quiz, the host plus 5.10, 6.1, 6.12
+// and latest, -j = cores) RUNS times (default 3) and prints the wall time, each kernel's boot
+// and quiz time, and the parallel efficiency: the guests' own time summed and divided by the
+// cores, over the wall time (1.0 = the cores never waited). Target: median wall <= 15 s on
+// a 2-core machine. Kernels must be cached (`tristate kernels fetch 5.10 6.1 6.12 latest`);
+// one warm-up run builds the initramfs first.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <unistd.h>
+
+#include "lab/process.hpp"
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+}
+
+std::string loadavg() {
+  std::ifstream in("/proc/loadavg");
+  std::string a, b, c;
+  in >> a >> b >> c;
+  return a + " " + b + " " + c;
+}
+
+struct Run {
+  double wall = 0;
+  std::map<std::string, std::pair<double, double>> guests;  // spec -> boot, quizzes
+  std::size_t quizzes = 0, columns = 0;
+};
+
+Run run_matrix(const std::string& tristate, const fs::path& json) {
+  const auto t0 = Clock::now();
+  auto r = tristate::lab::run_tool({tristate, "matrix", "--json", json.string()});
+  Run out;
+  out.wall = std::chrono::duration<double>(Clock::now() - t0).count();
+  if (r.status != 0 && r.status != 1)
+    throw std::runtime_error("tristate matrix exited " + std::to_string(r.status) + ":\n" + r.err);
+  static const std::regex line(R"(\[([^\]]+)\] \S+: boot ([0-9.]+) s, quizzes ([0-9.]+) s)");
+  std::istringstream err(r.err);
+  for (std::string l; std::getline(err, l);) {
+    std::smatch m;
+    if (std::regex_search(l, m, line)) out.guests[m[1]] = {std::stod(m[2]), std::stod(m[3])};
+  }
+  std::ifstream in(json);
+  const auto doc = nlohmann::json::parse(in);
+  out.quizzes = doc.at("quizzes").size();
+  out.columns = doc.at("columns").size();
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: matrix_bench TRISTATE [RUNS]\n");
+    return 2;
+  }
+  const std::string tristate = fs::absolute(argv[1]).string();
+  const int runs = argc > 2 ? std::max(1, std::atoi(argv[2])) : 3;
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  const fs::path json = fs::temp_directory_path() / ("matrix_bench-" + std::to_string(getpid()) + ".json");
+  try {
+    std::printf("matrix_bench: default `tristate matrix`, load average %s, %u cores\n", loadavg().c_str(), cores);
+    run_matrix(tristate, json);  // warm-up: initramfs, page cache
+    std::vector<double> walls;
+    for (int i = 0; i < runs; ++i) {
+      const Run r = run_matrix(tristate, json);
+      double guest_sum = 0;
+      std::string per;
+      for (const auto& [spec, t] : r.guests) {
+        guest_sum += t.first + t.second;
+        char buf[96];
+        std::snprintf(buf, sizeof buf, "  %s %.1f+%.1f", spec.c_str(), t.first, t.second);
+        per += buf;
+      }
+      std::printf("  run %d: %zu quizzes x %zu columns in %.2f s; boot+quizzes per kernel:%s; "
+                  "parallel efficiency %.2f\n",
+                  i + 1, r.quizzes, r.columns, r.wall, per.c_str(), guest_sum / cores / r.wall);
+      walls.push_back(r.wall);
+    }
+    const double med = median(walls);
+    std::printf("default matrix: median %.2f s over %d runs; target <= 15 s: %s\n", med, runs,
+                med <= 15.0 ? "met" : "NOT met");
+    std::printf("load average at the end: %s\n", loadavg().c_str());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "matrix_bench: %s\n", e.what());
+    fs::remove(json);
+    return 2;
+  }
+  fs::remove(json);
+  return 0;
+}

@@ -46,9 +46,13 @@ int list(const lab::Cache& cache) {
   std::fflush(stdout);
   if (!cached.empty()) {
     std::cout << "\nall cached kernels:\n";
-    for (auto& k : cached)
+    for (auto& k : cached) {
+      // the entry on disk: vmlinuz plus, for zstd kernels, the ELF that boots faster
+      const bool elf = std::filesystem::exists(k.vmlinuz.parent_path() / "vmlinux.pvh");
       std::cout << "  " << k.manifest.package << " " << k.manifest.version << "  "
-                << human_size(k.manifest.size) << "  " << k.vmlinuz.string() << "\n";
+                << human_size(lab::Cache::disk_usage(k.vmlinuz.parent_path())) << "  " << k.vmlinuz.string()
+                << (elf ? " (+ vmlinux.pvh)" : "") << "\n";
+    }
   }
   std::cout << "\ndisk used: " << human_size(lab::Cache::disk_usage(cache.root())) << "\n";
   return kExitOk;

@@ -21,7 +21,7 @@ for b in "${which[@]}"; do
          "$build/bench/lab_bench" "$build/tristate" "$here/quizzes" 3 ;;
     matrix) "$build/tristate" kernels fetch 5.10 6.1 6.12 latest >/dev/null
             "$build/bench/matrix_bench" "$build/tristate" 3 ;;
-    trace) "$build/tristate" kernels boot "$kernel" --timeout 600 --no-self \
+    trace) "$build/tristate" kernels boot "$kernel" --cpus 2 --timeout 900 --no-self \
              --exe "$build/bench/trace_bench" --exe /usr/sbin/bindsnoop -- \
              sh -c 'trace_bench --bindsnoop /usr/bin/bindsnoop > /tmp/result 2>&1' ;;
     live) "$build/tristate" kernels boot "$kernel" --timeout 600 \

@@ -179,7 +179,10 @@ static __always_inline struct ts_event *reserve(__u8 kind, __u8 func, __u32 netn
 static __always_inline void submit(struct ts_event *e)
 {
 	if (!want_event(e)) {
-		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
+		/* A discarded record keeps its ring space until the reader moves past it: wake the
+		 * reader by the same rule as for a submitted one, or under load a --failed-only
+		 * trace fills the ring with discards and loses the failure that follows. */
+		bpf_ringbuf_discard(e, submit_flags(&events, wakeup));
 		return;
 	}
 	count(TS_CNT_EVENTS);

@@ -155,6 +155,10 @@ def main():
     if sec:
         check(all(e["kind"] in ("bind_alloc", "connect_alloc") and e.get("result", 0) != 0 for e in ev), "f_failed: a non-failure event")
         check(any(e["comm"] == "loadb" and port_of(e) == 7202 for e in ev), "f_failed: loadb's failed bind on 7202 missing")
+    sec, ev, _ = fsec("f_failed_load")  # fsec also fails it on any lost event
+    if sec:
+        check(any(e["comm"] == "loadb" and port_of(e) == 7212 and e.get("result", 0) != 0 for e in ev),
+              "f_failed_load: loadb's failed bind on 7212 lost behind 3000 filtered-out connections")
     sec, ev, _ = fsec("f_combo")
     if sec:
         check(len(ev) == 1 and ev[0]["comm"] == "loadb" and port_of(ev[0]) == 7202 and ev[0].get("result", 0) != 0,

@@ -95,6 +95,16 @@ run_filter f_cgroup --cgroup /sys/fs/cgroup/lt
 run_filter f_failed --failed-only
 run_filter f_combo -c loadb --port 7202 --failed-only
 run_filter f_combo_none -c loada --port 7202
+
+# --failed-only after a load: every filtered-out event still takes ring space until the
+# reader moves past it, so 3000 connections (~18,000 discarded records, the ring holds ~2,000)
+# must not crowd out the one failure that comes after them.
+start_trace f_failed_load --failed-only
+live_load 7211 3000 > /dev/null
+/tmp/loadb --fail-bind 7212 1 > /tmp/b.out
+sleep 0.3
+stop_trace INT
+dump f_failed_load
 run_filter f_none --port 65000
 
 # 3. SIGINT and SIGTERM mid-stream: complete JSON Lines, exit 0, nothing left loaded.

@@ -283,6 +283,9 @@ std::vector<report::Event> Tracer::drain() {
 std::vector<report::Event> Tracer::poll(int timeout_ms) {
   int n = ring_buffer__poll(ring_.get(), timeout_ms);
   if (n < 0 && n != -EINTR) spdlog::warn("reading the trace ring buffer failed: {}", std::strerror(-n));
+  // No wakeup is no proof of an empty ring: records below the wakeup threshold (and
+  // discarded ones, which still take space) are only passed over by reading.
+  if (n == 0) ring_buffer__consume(ring_.get());
   std::vector<report::Event> out;
   out.swap(pending_);
   return out;

@@ -63,7 +63,8 @@ struct op {
 	__s8 created_fr;
 	__s8 created_frp;
 	__u8 destroyed;    /* the bucket in `tb` was freed during the operation */
-	__u8 pad[7];
+	__u8 sole_owner;   /* release: the socket was `tb`'s only owner at entry */
+	__u8 pad[6];
 	__u64 started;     /* bpf_ktime_get_ns() at entry: tells a stale op from a live one */
 };
 
@@ -695,6 +696,8 @@ static __always_inline int put_port_entry(struct sock *sk)
 	o.tb = addr_of(tb);
 	o.func = TS_FN_PUT_PORT;
 	o.path = TS_PATH_RELEASE;
+	o.snum = BPF_CORE_READ(tb, port);
+	o.sole_owner = ts_bucket_single_owner(tb);
 	ts_read_state(tb, &o.fr, &o.frp);
 	bpf_map_update_elem(&ops, &tid, &o, BPF_ANY);
 	return 0;
@@ -710,8 +713,24 @@ static __always_inline int put_port_exit(const struct sock *sk)
 	if (!o || o->func != TS_FN_PUT_PORT || !own_op(o, sk))
 		return 0;
 	tb = (struct inet_bind_bucket *)o->tb;
-	/* 6.18 moves a bucket back to -1 when its last bind()-owned socket leaves */
-	if (!o->destroyed) {
+	if (!o->destroyed && o->sole_owner) {
+		/* The last owner left, so __inet_put_port freed the bucket, but the destroy probe
+		 * did not fire: 5.10 - 6.12 inline inet_bind_bucket_destroy() there (same file).
+		 * Report it here, from what entry saw; tb itself is freed memory now. */
+		__u32 netns = netns_of_sock((const struct sock *)o->sk);
+		struct ts_event *e;
+
+		if (wanted_netns(netns) && (e = reserve(TS_EV_BUCKET_DESTROY, TS_FN_PUT_PORT, netns))) {
+			e->bucket = bucket_id(tb);
+			e->port = o->snum;
+			e->path = TS_PATH_RELEASE;
+			e->before_fastreuse = o->fr;
+			e->before_fastreuseport = o->frp;
+			e->flags = TS_F_BEFORE;
+			submit(e);
+		}
+	} else if (!o->destroyed) {
+		/* 6.18 moves a bucket back to -1 when its last bind()-owned socket leaves */
 		ts_read_state(tb, &fr, &frp);
 		if (fr != o->fr || frp != o->frp)
 			emit_state(tb, TS_FN_PUT_PORT, TS_PATH_RELEASE, o->fr, o->frp, fr, frp);

@@ -388,6 +388,22 @@ def check_release_between(q, ctx, release):
         check(not find(close, "bucket_destroy"), "%s s2.close(): s1 still holds the bucket: %s" % (name, kinds(close)))
         connect_skips(q, s4, ctx, (0, 0))
 
+def check_v6only(q, ctx, release):
+    # s1 (bound to [::]:60000, never connected) is the bucket's only owner: closing it frees
+    # the bucket on every kernel. 7.2 shows it at inet_bind_bucket_destroy; 5.10 - 6.12 inline
+    # that function into __inet_put_port, and the tracer reports it at inet_put_port's exit.
+    name = "%s %s" % (ctx, q["name"])
+    check(q["status"] == "ok", "%s: quiz status %s" % (name, q["status"]))
+    close = step(q, "s1.close()")
+    gone = find(close, "bucket_destroy", port=PORT)
+    check(gone and st(gone, "before") == (0, 0) and gone["path"] == "release",
+          "%s s1.close(): no destruction of the bucket 60000 reported: %s" % (name, kinds(close)))
+    check(len([e for e in close["events"] if e["kind"] == "bucket_destroy"]) == 1,
+          "%s s1.close(): destruction reported twice: %s" % (name, kinds(close)))
+    # s2's failed bind() never owned it: nothing is destroyed when s2 later closes with s3 on it
+    check(not find(step(q, "s2.close()"), "bucket_destroy"),
+          "%s s2.close(): s3 still holds the bucket: %s" % (name, kinds(step(q, "s2.close()"))))
+
 def signature(d):
     out = []
     for q in d["quizzes"]:
@@ -424,6 +440,8 @@ def main():
             check(q["sysctls"].get("ip_local_port_range", "").split() == [str(PORT)] * 2,
                   "%s %s: port range %r" % (ctx, name, q["sysctls"].get("ip_local_port_range")))
             fn(by_name[name], ctx, d["kernel"])
+    if check("v6only-dual-stack" in by_name, "%s: quiz v6only-dual-stack not run" % ctx):
+        check_v6only(by_name["v6only-dual-stack"], ctx, d["kernel"])
     if "reuseaddr-into-connect-bucket" in by_name:
         check_reuseaddr_into_connect(by_name["reuseaddr-into-connect-bucket"], ctx, d["kernel"])
     if len(sys.argv) > 2:

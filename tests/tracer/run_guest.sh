@@ -14,7 +14,7 @@ flag=""
 files=""
 quizzes=""
 for q in post-1 post-2 post-3 post-4 post-5 post-6 post-7 post-8 post-3-fixed post-5-fixed \
-    post-6-fixed cloudflare-5 reuseaddr-into-connect-bucket release-between-connects; do
+    post-6-fixed cloudflare-5 reuseaddr-into-connect-bucket release-between-connects v6only-dual-stack; do
   files="$files --file $quiz_dir/$q.quiz"
   quizzes="$quizzes /data/$q.quiz"
 done

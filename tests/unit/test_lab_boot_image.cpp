@@ -169,3 +169,12 @@ TEST(LabBootImage, KernelsThatCannotBeConvertedBootAsTheyAre) {
   EXPECT_EQ(boot_image(users, &note), users.vmlinuz);
   EXPECT_EQ(std::distance(fs::directory_iterator(t.path / "c"), fs::directory_iterator{}), 1);
 }
+
+TEST(LabBootImage, ACacheItCannotWriteStillBoots) {
+  TempDir t;
+  const Kernel k = cached_kernel(t.path / "k", bzimage(gzip(elf(18))));
+  fs::create_directories(t.path / "k" / "vmlinux.pvh.lock");  // the lock cannot be opened
+  std::string note;
+  EXPECT_EQ(boot_image(k, &note), k.vmlinuz);
+  EXPECT_NE(note.find("bzImage (cannot open lock"), std::string::npos) << note;
+}

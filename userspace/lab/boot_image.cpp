@@ -124,7 +124,9 @@ bool is_pvh_elf(std::string_view elf) {
   return pvh && loads;
 }
 
-fs::path boot_image(const Kernel& kernel, std::string* note) {
+namespace {
+
+fs::path make_boot_image(const Kernel& kernel, std::string* note) {
   auto say = [&](const std::string& s) {
     spdlog::debug("{}: {}", kernel.vmlinuz.string(), s);
     if (note) *note = s;
@@ -183,6 +185,18 @@ fs::path boot_image(const Kernel& kernel, std::string* note) {
   fs::rename(out, elf);
   say("made an uncompressed PVH ELF from the " + payload->compression + " payload");
   return elf;
+}
+
+}  // namespace
+
+fs::path boot_image(const Kernel& kernel, std::string* note) {
+  try {
+    return make_boot_image(kernel, note);
+  } catch (const std::exception& e) {  // a read-only or full cache must not stop the boot
+    spdlog::debug("{}: booting the bzImage: {}", kernel.vmlinuz.string(), e.what());
+    if (note) *note = std::string("bzImage (") + e.what() + ")";
+    return kernel.vmlinuz;
+  }
 }
 
 }  // namespace tristate::lab

@@ -15,28 +15,13 @@
 #include <thread>
 #include <vector>
 
+#include "bench_util.hpp"
 #include "lab/catalog.hpp"
 #include "lab/quiz_guest.hpp"
 
 namespace fs = std::filesystem;
 using namespace tristate;
 using Clock = std::chrono::steady_clock;
-
-namespace {
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-}
-
-std::string loadavg() {
-  std::ifstream in("/proc/loadavg");
-  std::string a, b, c;
-  in >> a >> b >> c;
-  return a + " " + b + " " + c;
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 3) {
@@ -55,7 +40,7 @@ int main(int argc, char** argv) {
     auto cache = lab::Cache::from_environment();
     auto req = lab::make_quiz_request(tristate, quizzes, {});
     req.timeout = std::chrono::seconds(600);
-    std::printf("lab_bench: %zu post quizzes, load average %s, %u cores\n", quizzes.size(), loadavg().c_str(),
+    std::printf("lab_bench: %zu post quizzes, load average %s, %u cores\n", quizzes.size(), bench::loadavg().c_str(),
                 std::thread::hardware_concurrency());
 
     // 1. one guest, median of N
@@ -70,10 +55,10 @@ int main(int argc, char** argv) {
       run.push_back(r.run_s);
       std::printf("  6.1 run %d: total %.2f s (boot %.2f s, quizzes %.2f s)\n", i + 1, r.total_s, r.boot_s, r.run_s);
     }
-    double med = median(total);
+    double med = bench::median(total);
     std::printf("suite in one guest (%s): median %.2f s over %d runs (boot %.2f s + quizzes %.2f s); "
                 "target <= 6 s: %s\n",
-                k61.manifest.release.c_str(), med, runs, median(boot), median(run), med <= 6.0 ? "met" : "NOT met");
+                k61.manifest.release.c_str(), med, runs, bench::median(boot), bench::median(run), med <= 6.0 ? "met" : "NOT met");
 
     // 2. four kernels, alone then -j 2
     std::vector<lab::GuestJob> jobs;
@@ -101,7 +86,7 @@ int main(int argc, char** argv) {
     std::printf("four kernels -j 2: %.2f s; sum of the two slowest alone %.2f s (all four in a row %.2f s); "
                 "ratio %.2f, target <= 1.3: %s\n",
                 par, base, sum, par / base, par / base <= 1.3 ? "met" : "NOT met");
-    std::printf("load average at the end: %s\n", loadavg().c_str());
+    std::printf("load average at the end: %s\n", bench::loadavg().c_str());
   } catch (const lab::GuestError& e) {
     std::fprintf(stderr, "lab_bench: %s\n", e.detail().c_str());
     return 2;

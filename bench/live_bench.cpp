@@ -24,46 +24,11 @@
 #include <thread>
 #include <vector>
 
-using Clock = std::chrono::steady_clock;
+#include "bench_util.hpp"
+
+using namespace tristate;
 
 namespace {
-
-double loop(double seconds) {
-  int l = socket(AF_INET, SOCK_STREAM, 0);
-  int one = 1;
-  setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  sockaddr_in srv{};
-  srv.sin_family = AF_INET;
-  srv.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  srv.sin_port = htons(5556);
-  if (bind(l, reinterpret_cast<sockaddr*>(&srv), sizeof(srv)) || listen(l, 4096)) {
-    std::perror("listener");
-    std::exit(2);
-  }
-  sockaddr_in any = srv;
-  any.sin_port = 0;
-  linger lg{1, 0};  // RST on close: no TIME_WAIT, the port range never runs dry
-  long n = 0;
-  const auto t0 = Clock::now();
-  const auto end = t0 + std::chrono::duration<double>(seconds);
-  while (Clock::now() < end) {
-    for (int i = 0; i < 32; ++i, ++n) {
-      int c = socket(AF_INET, SOCK_STREAM, 0);
-      setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-      if (bind(c, reinterpret_cast<sockaddr*>(&any), sizeof(any)) ||
-          connect(c, reinterpret_cast<sockaddr*>(&srv), sizeof(srv))) {
-        std::perror("client");
-        std::exit(2);
-      }
-      int s = accept(l, nullptr, nullptr);
-      setsockopt(s, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-      close(c);
-      close(s);
-    }
-  }
-  close(l);
-  return n / std::chrono::duration<double>(Clock::now() - t0).count();
-}
 
 pid_t spawn(const std::vector<std::string>& argv, const std::string& out) {
   std::fflush(stdout);  // or the child repeats what is still buffered
@@ -102,7 +67,7 @@ Run traced(const std::vector<std::string>& argv, const std::string& ready, doubl
   for (int i = 0; i < 600 && (ready.empty() ? i < 40 : access(ready.c_str(), F_OK) != 0); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   Run r;
-  r.rate = loop(seconds);
+  r.rate = bench::connection_loop(seconds, 5556);
   kill(p, SIGINT);
   int st = 0;
   waitpid(p, &st, 0);
@@ -126,7 +91,7 @@ int main(int argc, char** argv) {
     else if (a == "--bindsnoop") bindsnoop = argv[i + 1];
   }
   std::printf("live_bench: bind(0)+connect()+close() on loopback, %.1f s per run, one run each\n", seconds);
-  const double base = loop(seconds);
+  const double base = bench::connection_loop(seconds, 5556);
   std::printf("no tracer:                %10.0f conn/s\n", base);
   auto show = [&](const char* name, const Run& r) {
     std::printf("%-25s %10.0f conn/s  overhead %5.1f %%", name, r.rate, 100.0 * (1 - r.rate / base));

@@ -20,24 +20,14 @@
 
 #include <unistd.h>
 
+#include "bench_util.hpp"
 #include "lab/process.hpp"
 
 namespace fs = std::filesystem;
+namespace bench = tristate::bench;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-}
-
-std::string loadavg() {
-  std::ifstream in("/proc/loadavg");
-  std::string a, b, c;
-  in >> a >> b >> c;
-  return a + " " + b + " " + c;
-}
 
 struct Run {
   double wall = 0;
@@ -77,7 +67,7 @@ int main(int argc, char** argv) {
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   const fs::path json = fs::temp_directory_path() / ("matrix_bench-" + std::to_string(getpid()) + ".json");
   try {
-    std::printf("matrix_bench: default `tristate matrix`, load average %s, %u cores\n", loadavg().c_str(), cores);
+    std::printf("matrix_bench: default `tristate matrix`, load average %s, %u cores\n", bench::loadavg().c_str(), cores);
     run_matrix(tristate, json);  // warm-up: initramfs, page cache
     std::vector<double> walls;
     for (int i = 0; i < runs; ++i) {
@@ -95,10 +85,10 @@ int main(int argc, char** argv) {
                   i + 1, r.quizzes, r.columns, r.wall, per.c_str(), guest_sum / cores / r.wall);
       walls.push_back(r.wall);
     }
-    const double med = median(walls);
+    const double med = bench::median(walls);
     std::printf("default matrix: median %.2f s over %d runs; target <= 15 s: %s\n", med, runs,
                 med <= 15.0 ? "met" : "NOT met");
-    std::printf("load average at the end: %s\n", loadavg().c_str());
+    std::printf("load average at the end: %s\n", bench::loadavg().c_str());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "matrix_bench: %s\n", e.what());
     fs::remove(json);

@@ -29,13 +29,13 @@
 #include <thread>
 
 #include <bpf/bpf.h>
-#include <bpf/btf.h>
-#include <bpf/libbpf.h>
 
+#include "bench_util.hpp"
+#include "trace/attach_plan.hpp"
+#include "trace/kernel_btf.hpp"
 #include "trace/tracer.hpp"
 
 using namespace tristate;
-using Clock = std::chrono::steady_clock;
 
 namespace {
 
@@ -53,48 +53,6 @@ bool lo_up() {
   ok = ok && ioctl(fd, SIOCSIFFLAGS, &ifr) == 0;
   close(fd);
   return ok;
-}
-
-// Connections per second over `seconds`; `tick` runs every 64 iterations (ring drain).
-template <typename Tick>
-double loop(double seconds, Tick tick) {
-  int l = socket(AF_INET, SOCK_STREAM, 0);
-  int one = 1;
-  setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  sockaddr_in srv{};
-  srv.sin_family = AF_INET;
-  srv.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  srv.sin_port = htons(5555);
-  if (bind(l, reinterpret_cast<sockaddr*>(&srv), sizeof(srv)) || listen(l, 4096)) {
-    std::perror("listener");
-    std::exit(2);
-  }
-  sockaddr_in any{};
-  any.sin_family = AF_INET;
-  any.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  linger lg{1, 0};  // RST on close: no TIME_WAIT, the port range never runs dry
-  long n = 0;
-  auto t0 = Clock::now();
-  auto end = t0 + std::chrono::duration<double>(seconds);
-  while (Clock::now() < end) {
-    for (int i = 0; i < 64; ++i, ++n) {
-      int c = socket(AF_INET, SOCK_STREAM, 0);
-      setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-      if (bind(c, reinterpret_cast<sockaddr*>(&any), sizeof(any)) ||
-          connect(c, reinterpret_cast<sockaddr*>(&srv), sizeof(srv))) {
-        std::perror("client");
-        std::exit(2);
-      }
-      int s = accept(l, nullptr, nullptr);
-      setsockopt(s, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-      close(s);
-      close(c);
-    }
-    tick();
-  }
-  double secs = std::chrono::duration<double>(Clock::now() - t0).count();
-  close(l);
-  return static_cast<double>(n) / secs;
 }
 
 void pin_to_cpu(int cpu) {
@@ -116,8 +74,8 @@ bool split_cpus() { return sysconf(_SC_NPROCESSORS_ONLN) >= 2; }
 // after it is re-translation, whichever variant comes next (measured: the untraced loop ran
 // 35% slower right after bindsnoop's exit than right after boot).
 double measure(double seconds) {
-  loop(0.5, [] {});
-  return loop(seconds, [] {});
+  bench::connection_loop(0.5, 5555);
+  return bench::connection_loop(seconds, 5555);
 }
 
 double with_tracer(bool kprobe, bool watched, double seconds, std::string& mode, std::uint64_t& events,
@@ -150,37 +108,29 @@ double with_tracer(bool kprobe, bool watched, double seconds, std::string& mode,
   return r;
 }
 
-// The floor: a do-nothing program on every function and mechanism the tracer attached in
+// The floor: a do-nothing program on every function and mechanism the tracer plans in
 // fentry mode (same trampolines, empty bodies). What tracing these functions costs here
 // before tristate does any work of its own.
 double with_empty_programs(double seconds, int& attached) {
-  trace::Options o;
-  auto made = trace::Tracer::make(o);
-  if (!made) return 0;
-  const auto probes = made.value()->info().probes;
-  made.value().reset();
-  struct btf* btf = btf__load_vmlinux_btf();
-  if (!btf) return 0;
   std::vector<int> fds;
-  for (const auto& p : probes) {
-    if (!p.attached || (p.mechanism != "fentry" && p.mechanism != "fexit")) continue;
-    const int id = btf__find_by_name_kind(btf, p.function.c_str(), BTF_KIND_FUNC);
-    const struct bpf_insn insns[] = {
-        {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0},
-        {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
-    };
-    LIBBPF_OPTS(bpf_prog_load_opts, lo,
-                .expected_attach_type = p.mechanism == "fentry" ? BPF_TRACE_FENTRY : BPF_TRACE_FEXIT,
-                .attach_btf_id = static_cast<__u32>(id));
-    const int prog = bpf_prog_load(BPF_PROG_TYPE_TRACING, "ts_empty", "GPL", insns, 2, &lo);
-    const int link = prog < 0 ? -1 : bpf_raw_tracepoint_open(nullptr, prog);
-    if (prog >= 0) fds.push_back(prog);
-    if (link >= 0) {
-      fds.push_back(link);
-      ++attached;
-    }
+  try {
+    const trace::LiveKernel kernel;
+    for (const auto& fp : trace::make_attach_plan(kernel, {}))
+      for (const auto& p : fp.programs) {
+        if (p.mechanism != "fentry" && p.mechanism != "fexit") continue;
+        const int prog = trace::load_tracing_prog(kernel.func_id(fp.function),
+                                                  p.mechanism == "fentry" ? BPF_TRACE_FENTRY : BPF_TRACE_FEXIT);
+        const int link = prog < 0 ? -1 : bpf_raw_tracepoint_open(nullptr, prog);
+        if (prog >= 0) fds.push_back(prog);
+        if (link >= 0) {
+          fds.push_back(link);
+          ++attached;
+        }
+      }
+  } catch (const std::exception& e) {  // no BTF
+    std::fprintf(stderr, "empty programs: %s\n", e.what());
+    return 0;
   }
-  btf__free(btf);
   const double r = measure(seconds);
   for (int fd : fds) close(fd);
   return r;
@@ -201,7 +151,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (split_cpus()) pin_to_cpu(0);
-  loop(0.5, [] {});  // warm-up
+  bench::connection_loop(0.5, 5555);  // warm-up
   // Variants interleaved over rounds and the median kept: a TCG guest's speed drifts.
   const int rounds = 6;
   std::vector<double> vb, vf, vk, vs, vu, ve;

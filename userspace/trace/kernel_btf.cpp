@@ -92,9 +92,6 @@ int LiveKernel::try_fentry(const std::string& function) const {
   return try_tracing_load(id, BPF_TRACE_FENTRY);
 }
 
-namespace {
-
-// A do-nothing BPF_PROG_TYPE_TRACING program for `btf_id`: its fd, or -errno.
 int load_tracing_prog(int btf_id, int attach_type) {
   const struct bpf_insn insns[] = {
       {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0},
@@ -104,8 +101,6 @@ int load_tracing_prog(int btf_id, int attach_type) {
               .attach_btf_id = static_cast<__u32>(btf_id));
   return bpf_prog_load(BPF_PROG_TYPE_TRACING, "ts_probe", "GPL", insns, 2, &opts);
 }
-
-}  // namespace
 
 int try_tracing_load(int btf_id, int attach_type) {
   const int prog = load_tracing_prog(btf_id, attach_type);

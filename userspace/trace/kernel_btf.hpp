@@ -41,14 +41,16 @@ class LiveKernel final : public KernelAccess {
 
   std::optional<Prototype> prototype(const std::string& function) const override;
   int try_fentry(const std::string& function) const override;
-
- private:
   int func_id(const std::string& function) const;  // BTF id of FUNC `function`, or -ENOENT
 
+ private:
   struct btf* btf_ = nullptr;
   mutable std::unordered_map<std::string_view, int> funcs_;  // names point into btf_
 };
 
+// A do-nothing BPF_PROG_TYPE_TRACING program of `attach_type` (BPF_TRACE_FENTRY/FEXIT) for
+// BTF id `btf_id` of vmlinux, loaded, not attached: its fd, or -errno.
+int load_tracing_prog(int btf_id, int attach_type);
 // Loads a two-instruction tracing program of `attach_type` (BPF_TRACE_FENTRY/FEXIT) against
 // BTF id `btf_id` of vmlinux and attaches it: 0 or -errno. Shared with the doctor.
 int try_tracing_attach(int btf_id, int attach_type);

@@ -1,8 +1,6 @@
 // bzImage payloads and PVH ELF detection, and the cached uncompressed boot image, on
 // synthetic kernels (rootless, no qemu).
 #include <gtest/gtest.h>
-#include <unistd.h>
-#include <zlib.h>
 
 #include <cstdint>
 #include <cstring>
@@ -11,9 +9,12 @@
 
 #include "lab/boot_image.hpp"
 #include "lab/cache.hpp"
+#include "lab_test_util.hpp"
 
 namespace fs = std::filesystem;
 using namespace tristate::lab;
+using tristate::lab::testing::gzip;
+using tristate::lab::testing::TempDir;
 
 namespace {
 
@@ -50,20 +51,6 @@ std::string elf(std::uint32_t note_type) {
   return e;
 }
 
-std::string gzip(const std::string& text) {
-  z_stream z{};
-  deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
-  std::string out(deflateBound(&z, text.size()) + 32, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
-  z.avail_in = static_cast<uInt>(text.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  deflate(&z, Z_FINISH);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
-}
-
 // A bzImage-shaped file: boot header 2.15, one setup sector, the payload at 0x100 into the
 // protected-mode code, followed (as kbuild does) by the uncompressed size.
 std::string bzimage(const std::string& payload) {
@@ -77,18 +64,6 @@ std::string bzimage(const std::string& payload) {
   put<std::uint32_t>(b, b.size(), 12345);
   return b;
 }
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/tristate-boot-image-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
 
 Kernel cached_kernel(const fs::path& dir, const std::string& image, const std::string& origin = "series") {
   fs::create_directories(dir);

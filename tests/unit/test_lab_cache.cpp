@@ -10,23 +10,13 @@
 #include "lab/initramfs.hpp"
 #include "lab/process.hpp"
 #include "lab/sha256.hpp"
+#include "lab_test_util.hpp"
 
 namespace fs = std::filesystem;
 using namespace tristate::lab;
+using tristate::lab::testing::TempDir;
 
 namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/tristate-lab-test-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
 
 void write(const fs::path& p, const std::string& text) {
   fs::create_directories(p.parent_path());

@@ -1,15 +1,15 @@
 // Decoding the guest's serial console (rootless, no qemu).
 #include <gtest/gtest.h>
 
-#include <zlib.h>
-
 #include <filesystem>
 
 #include "lab/initramfs.hpp"
 #include "lab/quiz_guest.hpp"
 #include "lab/serial_decoder.hpp"
+#include "lab_test_util.hpp"
 
 using namespace tristate::lab;
+using tristate::lab::testing::gzip;
 
 namespace {
 
@@ -18,20 +18,6 @@ std::string console(const std::string& payload_b64, const std::string& size, int
          " 6.1.0-56-cloud-amd64@@\r\n" + "tristate: running 8 quizzes\r\n" + kMarkBegin + "@@\r\n" +
          payload_b64 + kMarkEnd + " " + size + "@@\r\n" + kMarkExit + " " + std::to_string(status) + "@@\r\n" +
          "[    5.1] reboot: Power down\r\n";
-}
-
-std::string gzip(const std::string& text) {
-  z_stream z{};
-  deflateInit2(&z, 1, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
-  std::string out(deflateBound(&z, text.size()) + 32, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
-  z.avail_in = static_cast<uInt>(text.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  deflate(&z, Z_FINISH);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
 }
 
 std::string base64(const std::string& bytes) {

@@ -5,6 +5,8 @@
 // Needs a traceable kernel: run inside a lab guest, e.g.
 //   tristate kernels boot 6.12 --no-self --exe build/bench/trace_bench --exe /path/bindsnoop
 //     -- sh -c "trace_bench --bindsnoop /usr/bin/bindsnoop > /tmp/result 2>&1"
+// `--profile` (or `--profile-kprobe`) instead prints each tracer program's calls and run time
+// per connection, from the kernel's BPF statistics.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -21,7 +23,9 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <vector>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -29,6 +33,7 @@
 #include <thread>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 
 #include "bench_util.hpp"
 #include "trace/attach_plan.hpp"
@@ -136,21 +141,113 @@ double with_empty_programs(double seconds, int& attached) {
   return r;
 }
 
+struct Row {
+  std::string name;
+  std::uint64_t cnt, ns;
+};
+
+// A program's full name (bpf_prog_info.name stops at 15 characters) is its BTF function's.
+std::optional<Row> prog_stats(int fd) {
+  bpf_func_info func{};
+  bpf_prog_info info{};
+  std::uint32_t len = sizeof(info);
+  if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0) return std::nullopt;
+  Row row{info.name, info.run_cnt, info.run_time_ns};
+  if (info.btf_id && info.nr_func_info) {
+    const std::uint32_t btf_id = info.btf_id;
+    info = {};
+    info.nr_func_info = 1;
+    info.func_info_rec_size = sizeof(func);
+    info.func_info = reinterpret_cast<std::uint64_t>(&func);
+    len = sizeof(info);
+    if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
+      if (btf* b = btf__load_from_kernel_by_id(btf_id)) {
+        if (const btf_type* t = btf__type_by_id(b, func.type_id)) row.name = btf__name_by_offset(b, t->name_off);
+        btf__free(b);
+      }
+  }
+  return row;
+}
+
+// Where the tracer's time goes: the kernel's own per-program statistics (BPF_STATS_RUN_TIME,
+// 5.8+) over one traced loop. Excludes the trampoline or kprobe around each program, which
+// the empty-programs floor measures.
+int profile(bool kprobe, double seconds) {
+  const int stats = bpf_enable_stats(BPF_STATS_RUN_TIME);
+  if (stats < 0) {
+    std::fprintf(stderr, "profile: BPF_ENABLE_STATS refused (%s)\n", std::strerror(errno));
+    return 1;
+  }
+  const double base = measure(seconds);
+  trace::Options o;
+  o.force_kprobe = kprobe;
+  o.wakeup_bytes = 64 * 1024;
+  auto made = trace::Tracer::make(o);
+  if (!made) {
+    std::fprintf(stderr, "tracer: %s\n", made.error().message.c_str());
+    return 1;
+  }
+  auto& t = *made.value();
+  t.watch_netns(netns_inode());
+  std::atomic<bool> stop{false};
+  std::thread reader([&] {
+    if (split_cpus()) pin_to_cpu(1);
+    while (!stop) t.poll(100);
+    t.drain();
+  });
+  bench::connection_loop(0.5, 5555);
+  auto snapshot = [] {
+    std::vector<Row> rows;
+    for (std::uint32_t id = 0; bpf_prog_get_next_id(id, &id) == 0;) {
+      const int fd = bpf_prog_get_fd_by_id(id);
+      if (fd < 0) continue;
+      if (auto row = prog_stats(fd)) rows.push_back(*row);
+      close(fd);
+    }
+    return rows;
+  };
+  const auto before = snapshot();
+  const auto t0 = std::chrono::steady_clock::now();
+  const double rate = bench::connection_loop(seconds, 5555);
+  const double conns = rate * std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const auto after = snapshot();
+  stop = true;
+  reader.join();
+  std::printf("profile (%s): untraced %.0f conn/s = %.0f ns/conn; traced %.0f conn/s = %.0f ns/conn\n", t.info().mode.c_str(), base,
+              1e9 / base, rate, 1e9 / rate);
+  std::printf("  %-44s %10s %10s %12s\n", "program", "calls/conn", "ns/call", "ns/conn");
+  double total = 0;
+  for (const auto& a : after) {
+    std::uint64_t c0 = 0, n0 = 0;
+    for (const auto& b : before)
+      if (b.name == a.name) c0 = b.cnt, n0 = b.ns;
+    if (a.cnt == c0) continue;
+    const double calls = (a.cnt - c0) / conns, ns = double(a.ns - n0) / double(a.cnt - c0);
+    total += calls * ns;
+    std::printf("  %-44s %10.2f %10.0f %12.0f\n", a.name.c_str(), calls, ns, calls * ns);
+  }
+  std::printf("  in programs: %.0f ns/conn = %.1f %% of an untraced connection\n", total, 100.0 * total * base / 1e9);
+  close(stats);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   double seconds = 2;
-  std::string bindsnoop;
+  std::string bindsnoop, profile_mode;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--seconds" && i + 1 < argc) seconds = std::atof(argv[++i]);
     else if (a == "--bindsnoop" && i + 1 < argc) bindsnoop = argv[++i];
+    else if (a == "--profile" || a == "--profile-kprobe") profile_mode = a;
   }
   if (unshare(CLONE_NEWNET) != 0 || !lo_up()) {
     std::perror("private network namespace");
     return 2;
   }
   if (split_cpus()) pin_to_cpu(0);
+  if (!profile_mode.empty()) return profile(profile_mode == "--profile-kprobe", seconds);
   bench::connection_loop(0.5, 5555);  // warm-up
   // Variants interleaved over rounds and the median kept: a TCG guest's speed drifts.
   const int rounds = 6;

@@ -48,49 +48,61 @@ struct {
 } netns_filter SEC(".maps");
 
 /* The socket operation running on a thread: set at entry of inet_csk_get_port,
- * __inet_hash_connect and inet_put_port, removed at their exit. Inner probes use it to say
- * who caused an event, and the connect path to see the state __inet_hash_connect writes after
- * inet_bind_bucket_create() returned (create always initialises 0/0). */
+ * __inet_hash_connect and inet_put_port, ended (func = 0) at their exit. Inner probes use it to
+ * say who caused an event, and the connect path to see the state __inet_hash_connect writes
+ * after inet_bind_bucket_create() returned (create always initialises 0/0). */
 struct op {
 	__u64 sk;
 	__u64 tb;          /* release: the bucket the socket was on */
 	__u64 created_tb;  /* bucket created during this operation */
+	__u64 started;     /* bpf_ktime_get_ns() at entry: tells a stale op from a live one */
+	__u32 netns;       /* the socket's, checked against the filter at entry */
 	__u16 snum;
 	__u8 path;
-	__u8 func;
+	__u8 func;         /* enum ts_func; 0: no operation in progress */
 	__s8 fr;           /* release: state at entry; create: state at creation */
 	__s8 frp;
 	__s8 created_fr;
 	__s8 created_frp;
 	__u8 destroyed;    /* the bucket in `tb` was freed during the operation */
 	__u8 sole_owner;   /* release: the socket was `tb`'s only owner at entry */
-	__u8 pad[6];
-	__u64 started;     /* bpf_ktime_get_ns() at entry: tells a stale op from a live one */
+	__u8 pad[2];
 };
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u32);
-	__type(value, struct op);
-} ops SEC(".maps");
 
 /* Entry state of an inner function (inet_csk_update_fastreuse, inet_bind_hash). */
 struct inner {
 	__u64 tb;
 	__u64 sk;
-	__u8 func;
+	__u32 netns;       /* tb's, checked against the filter at entry */
+	__u8 func;         /* 0: none in progress */
 	__s8 fr;
 	__s8 frp;
-	__u8 pad[5];
+	__u8 pad[1];
+};
+
+/* A thread's op and inner record live in slot tid % TS_SLOTS, tagged with the owning tid and
+ * written in place. A hash map keyed by tid cost an insert and a delete per operation, the
+ * largest part of the tracer's time in a connect() loop (bench/trace_bench --profile); an
+ * array lookup is inlined by the verifier into a few instructions. Two threads share a slot
+ * only when their tids are equal modulo TS_SLOTS: the second takes it once the first is idle
+ * (or its op is stale), and a live one is never clobbered: the operation that cannot be
+ * followed is counted (TS_CNT_BUSY), not silently lost. */
+#define TS_SLOTS 8192
+#define TS_STALE_NS 1000000000ULL
+
+struct slot {
+	__u32 tid;
+	__u32 pad;
+	struct op op;
+	struct inner in;
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TS_SLOTS);
 	__type(key, __u32);
-	__type(value, struct inner);
-} inners SEC(".maps");
+	__type(value, struct slot);
+} slots SEC(".maps");
 
 static __always_inline void count(__u32 idx)
 {
@@ -190,10 +202,46 @@ static __always_inline void submit(struct ts_event *e)
 	bpf_ringbuf_submit(e, submit_flags(&events, wakeup));
 }
 
+/* The calling thread's slot; NULL while another thread's record holds it. */
+static __always_inline struct slot *my_slot(__u32 tid)
+{
+	__u32 idx = tid % TS_SLOTS;
+	struct slot *s = bpf_map_lookup_elem(&slots, &idx);
+
+	return s && s->tid == tid ? s : NULL;
+}
+
+/* The calling thread's slot, taken over from a thread whose operation is over or stale. Two
+ * CPUs taking the same slot at the same instant could interleave their writes; that needs two
+ * tids equal modulo TS_SLOTS entering a traced function together. */
+static __always_inline struct slot *claim_slot(__u32 tid)
+{
+	__u32 idx = tid % TS_SLOTS;
+	struct slot *s = bpf_map_lookup_elem(&slots, &idx);
+
+	if (!s || s->tid == tid)
+		return s;
+	if (s->op.func && bpf_ktime_get_ns() - s->op.started < TS_STALE_NS) {
+		count(TS_CNT_BUSY);
+		return NULL;
+	}
+	s->tid = tid;
+	s->op.func = 0;
+	s->in.func = 0;
+	return s;
+}
+
+/* The operation in progress on this thread, if any. */
+static __always_inline struct op *current_op(__u32 tid)
+{
+	struct slot *s = my_slot(tid);
+
+	return s && s->op.func ? &s->op : NULL;
+}
+
 static __always_inline __u8 current_path(void)
 {
-	__u32 tid = tid_of();
-	struct op *o = bpf_map_lookup_elem(&ops, &tid);
+	struct op *o = current_op(tid_of());
 
 	return o ? o->path : TS_PATH_NONE;
 }
@@ -204,15 +252,21 @@ static __always_inline __u8 current_path(void)
  * socket, possibly of another namespace, runs there). Such a nested operation must not
  * clobber the outer one, whose exit would then find nothing and its event would be lost
  * silently. Operations on sockets of namespaces not traced are never recorded. An op older
- * than a second is stale (its exit was never seen) and may be replaced. */
-static __always_inline bool claim_op(__u32 tid, const struct sock *sk)
+ * than a second is stale (its exit was never seen) and may be replaced. Returns the thread's
+ * op record to fill, and the socket's namespace. */
+static __always_inline struct op *claim_op(__u32 tid, const struct sock *sk, __u32 *netns)
 {
-	struct op *cur;
+	struct slot *s;
 
-	if (!wanted_netns(netns_of_sock(sk)))
-		return false;
-	cur = bpf_map_lookup_elem(&ops, &tid);
-	return !cur || cur->sk == addr_of(sk) || bpf_ktime_get_ns() - cur->started > 1000000000ULL;
+	*netns = netns_of_sock(sk);
+	if (!wanted_netns(*netns))
+		return NULL;
+	s = claim_slot(tid);
+	if (!s)
+		return NULL;
+	if (s->op.func && s->op.sk != addr_of(sk) && bpf_ktime_get_ns() - s->op.started <= TS_STALE_NS)
+		return NULL;
+	return &s->op;
 }
 
 static __always_inline void fill_bucket(struct ts_event *e, const struct inet_bind_bucket *tb)
@@ -222,14 +276,12 @@ static __always_inline void fill_bucket(struct ts_event *e, const struct inet_bi
 	e->l3mdev = BPF_CORE_READ(tb, l3mdev);
 }
 
-static __always_inline void emit_state(const struct inet_bind_bucket *tb, __u8 func, __u8 path,
-				       __s8 bfr, __s8 bfrp, __s8 afr, __s8 afrp)
+/* netns: tb's, already checked against the filter. */
+static __always_inline void emit_state(const struct inet_bind_bucket *tb, __u32 netns, __u8 func,
+				       __u8 path, __s8 bfr, __s8 bfrp, __s8 afr, __s8 afrp)
 {
-	__u32 netns = netns_of_bucket(tb);
 	struct ts_event *e;
 
-	if (!wanted_netns(netns))
-		return;
 	e = reserve(TS_EV_BUCKET_STATE, func, netns);
 	if (!e)
 		return;
@@ -257,9 +309,9 @@ static __always_inline bool own_op(const struct op *o, const struct sock *sk)
 static __always_inline int get_port_entry(struct sock *sk, __u16 snum)
 {
 	__u32 tid = tid_of();
-	struct op o = {};
+	struct op o = {}, *slot;
 
-	if (!wanted_task() || !claim_op(tid, sk))
+	if (!wanted_task() || !(slot = claim_op(tid, sk, &o.netns)))
 		return 0;
 	o.started = bpf_ktime_get_ns();
 	o.sk = addr_of(sk);
@@ -268,24 +320,21 @@ static __always_inline int get_port_entry(struct sock *sk, __u16 snum)
 	/* inet_csk_listen_start() sets TCP_LISTEN before it asks for the port again */
 	o.path = BPF_CORE_READ(sk, __sk_common.skc_state) == TCP_LISTEN_STATE ? TS_PATH_LISTEN
 									       : TS_PATH_BIND;
-	bpf_map_update_elem(&ops, &tid, &o, BPF_ANY);
+	*slot = o;
 	return 0;
 }
 
 static __always_inline int get_port_exit(const struct sock *sk, long ret)
 {
-	__u32 tid = tid_of();
-	struct op *o = bpf_map_lookup_elem(&ops, &tid);
+	struct op *o = current_op(tid_of());
 	struct inet_connection_sock *icsk;
 	struct inet_bind_bucket *tb;
 	struct ts_event *e;
-	__u32 netns;
 
 	if (!o || o->func != TS_FN_INET_CSK_GET_PORT || !own_op(o, sk))
 		return 0;
 	icsk = (struct inet_connection_sock *)o->sk;
-	netns = netns_of_sock((struct sock *)icsk);
-	if (wanted_netns(netns) && (e = reserve(TS_EV_BIND_ALLOC, TS_FN_INET_CSK_GET_PORT, netns))) {
+	if ((e = reserve(TS_EV_BIND_ALLOC, TS_FN_INET_CSK_GET_PORT, o->netns))) {
 		e->path = o->path;
 		e->requested_port = o->snum;
 		e->result = (__s32)ret;
@@ -299,7 +348,7 @@ static __always_inline int get_port_exit(const struct sock *sk, long ret)
 		}
 		submit(e);
 	}
-	bpf_map_delete_elem(&ops, &tid);
+	o->func = 0;
 	return 0;
 }
 
@@ -332,23 +381,22 @@ int BPF_KRETPROBE(kretprobe__inet_csk_get_port, int ret)
 static __always_inline int hash_connect_entry(struct sock *sk)
 {
 	__u32 tid = tid_of();
-	struct op o = {};
+	struct op o = {}, *slot;
 
-	if (!wanted_task() || !claim_op(tid, sk))
+	if (!wanted_task() || !(slot = claim_op(tid, sk, &o.netns)))
 		return 0;
 	o.started = bpf_ktime_get_ns();
 	o.sk = addr_of(sk);
 	o.func = TS_FN_INET_HASH_CONNECT;
 	o.path = TS_PATH_CONNECT;
 	o.snum = BPF_CORE_READ(sk, __sk_common.skc_num);
-	bpf_map_update_elem(&ops, &tid, &o, BPF_ANY);
+	*slot = o;
 	return 0;
 }
 
 static __always_inline int hash_connect_exit(const struct sock *sk, long ret)
 {
-	__u32 tid = tid_of();
-	struct op *o = bpf_map_lookup_elem(&ops, &tid);
+	struct op *o = current_op(tid_of());
 	struct inet_connection_sock *icsk;
 	struct inet_bind_bucket *tb;
 	struct ts_event *e;
@@ -357,9 +405,8 @@ static __always_inline int hash_connect_exit(const struct sock *sk, long ret)
 	if (!o || o->func != TS_FN_INET_HASH_CONNECT || !own_op(o, sk))
 		return 0;
 	icsk = (struct inet_connection_sock *)o->sk;
-	netns = netns_of_sock((struct sock *)icsk);
-	if (wanted_netns(netns) &&
-	    (e = reserve(TS_EV_CONNECT_ALLOC, TS_FN_INET_HASH_CONNECT, netns))) {
+	netns = o->netns;
+	if ((e = reserve(TS_EV_CONNECT_ALLOC, TS_FN_INET_HASH_CONNECT, netns))) {
 		e->path = TS_PATH_CONNECT;
 		e->result = (__s32)ret;
 		e->flags = TS_F_RESULT;
@@ -393,7 +440,7 @@ static __always_inline int hash_connect_exit(const struct sock *sk, long ret)
 		}
 		submit(e);
 	}
-	bpf_map_delete_elem(&ops, &tid);
+	o->func = 0;
 	return 0;
 }
 
@@ -435,14 +482,13 @@ int BPF_KRETPROBE(kretprobe____inet_hash_connect, int ret)
 
 static __always_inline int bucket_create_exit(struct inet_bind_bucket *tb)
 {
-	__u32 tid = tid_of();
 	struct op *o;
 	struct ts_event *e;
 	__u32 netns;
 
 	if (!tb || !wanted_task())
 		return 0;
-	o = bpf_map_lookup_elem(&ops, &tid);
+	o = current_op(tid_of());
 	netns = netns_of_bucket(tb);
 	if (!wanted_netns(netns))
 		return 0;
@@ -479,40 +525,45 @@ int BPF_KRETPROBE(kretprobe__inet_bind_bucket_create, struct inet_bind_bucket *r
 
 static __always_inline int update_fastreuse_entry(struct inet_bind_bucket *tb, struct sock *sk)
 {
-	__u32 tid = tid_of();
 	struct inner in = {};
+	struct slot *s;
 
-	/* the namespace first: a bind() elsewhere on the machine costs a map lookup, no update */
-	if (!wanted_task() || !wanted_netns(netns_of_bucket(tb)))
+	/* the namespace first: a bind() elsewhere on the machine costs a map lookup, no write */
+	if (!wanted_task())
+		return 0;
+	in.netns = netns_of_bucket(tb);
+	if (!wanted_netns(in.netns) || !(s = claim_slot(tid_of())))
 		return 0;
 	in.tb = addr_of(tb);
 	in.sk = addr_of(sk);
 	in.func = TS_FN_UPDATE_FASTREUSE;
 	ts_read_state(tb, &in.fr, &in.frp);
-	bpf_map_update_elem(&inners, &tid, &in, BPF_ANY);
+	s->in = in;
 	return 0;
 }
 
 static __always_inline int update_fastreuse_exit(void)
 {
-	__u32 tid = tid_of();
-	struct inner *in = bpf_map_lookup_elem(&inners, &tid);
+	struct slot *s = my_slot(tid_of());
 	struct inet_bind_bucket *tb;
+	struct inner *in;
 	struct op *o;
 	__s8 fr, frp;
 
-	if (!in || in->func != TS_FN_UPDATE_FASTREUSE)
+	if (!s || s->in.func != TS_FN_UPDATE_FASTREUSE)
 		return 0;
+	in = &s->in;
+	o = s->op.func ? &s->op : NULL;
 	tb = (struct inet_bind_bucket *)in->tb;
 	ts_read_state(tb, &fr, &frp);
 	/* always reported: this is where bind() decides, even when it keeps the state */
-	emit_state(tb, TS_FN_UPDATE_FASTREUSE, current_path(), in->fr, in->frp, fr, frp);
-	o = bpf_map_lookup_elem(&ops, &tid);
+	emit_state(tb, in->netns, TS_FN_UPDATE_FASTREUSE, o ? o->path : TS_PATH_NONE, in->fr, in->frp,
+		   fr, frp);
 	if (o && o->created_tb == in->tb) { /* reported here: not again at inet_bind_hash */
 		o->created_fr = fr;
 		o->created_frp = frp;
 	}
-	bpf_map_delete_elem(&inners, &tid);
+	in->func = 0;
 	return 0;
 }
 
@@ -558,11 +609,14 @@ int BPF_KRETPROBE(kretprobe__inet_csk_update_fastreuse)
 
 static __always_inline int bind_hash_entry(struct sock *sk, struct inet_bind_bucket *tb)
 {
-	__u32 tid = tid_of();
 	struct inner in = {};
+	struct slot *s;
 	struct op *o;
 
-	if (!wanted_task() || !wanted_netns(netns_of_bucket(tb)))
+	if (!wanted_task())
+		return 0;
+	in.netns = netns_of_bucket(tb);
+	if (!wanted_netns(in.netns) || !(s = claim_slot(tid_of())))
 		return 0;
 	in.tb = addr_of(tb);
 	in.sk = addr_of(sk);
@@ -570,31 +624,33 @@ static __always_inline int bind_hash_entry(struct sock *sk, struct inet_bind_buc
 	ts_read_state(tb, &in.fr, &in.frp);
 	/* __inet_hash_connect writes -1/-1 into a bucket it just created, between
 	 * inet_bind_bucket_create() and here: report that write as its own. */
-	o = bpf_map_lookup_elem(&ops, &tid);
+	o = s->op.func ? &s->op : NULL;
 	if (o && o->created_tb == in.tb &&
 	    (o->created_fr != in.fr || o->created_frp != in.frp)) {
-		emit_state(tb, o->func, o->path, o->created_fr, o->created_frp, in.fr, in.frp);
+		emit_state(tb, in.netns, o->func, o->path, o->created_fr, o->created_frp, in.fr, in.frp);
 		o->created_fr = in.fr;
 		o->created_frp = in.frp;
 	}
-	bpf_map_update_elem(&inners, &tid, &in, BPF_ANY);
+	s->in = in;
 	return 0;
 }
 
 static __always_inline int bind_hash_exit(void)
 {
-	__u32 tid = tid_of();
-	struct inner *in = bpf_map_lookup_elem(&inners, &tid);
+	struct slot *s = my_slot(tid_of());
 	struct inet_bind_bucket *tb;
+	struct inner *in;
 	__s8 fr, frp;
 
-	if (!in || in->func != TS_FN_BIND_HASH)
+	if (!s || s->in.func != TS_FN_BIND_HASH)
 		return 0;
+	in = &s->in;
 	tb = (struct inet_bind_bucket *)in->tb;
 	ts_read_state(tb, &fr, &frp);
 	if (fr != in->fr || frp != in->frp)
-		emit_state(tb, TS_FN_BIND_HASH, current_path(), in->fr, in->frp, fr, frp);
-	bpf_map_delete_elem(&inners, &tid);
+		emit_state(tb, in->netns, TS_FN_BIND_HASH, s->op.func ? s->op.path : TS_PATH_NONE,
+			   in->fr, in->frp, fr, frp);
+	in->func = 0;
 	return 0;
 }
 
@@ -626,14 +682,13 @@ int BPF_KRETPROBE(kretprobe__inet_bind_hash)
 
 static __always_inline int bucket_destroy_entry(struct inet_bind_bucket *tb)
 {
-	__u32 tid = tid_of();
 	struct ts_event *e;
 	struct op *o;
 	__u32 netns;
 
 	if (!tb || !ts_bucket_empty(tb))
 		return 0;
-	o = bpf_map_lookup_elem(&ops, &tid);
+	o = current_op(tid_of());
 	if (o && o->tb == addr_of(tb))
 		o->destroyed = 1;
 	if (!wanted_task())
@@ -684,9 +739,9 @@ static __always_inline int put_port_entry(struct sock *sk)
 {
 	__u32 tid = tid_of();
 	struct inet_bind_bucket *tb;
-	struct op o = {};
+	struct op o = {}, *slot;
 
-	if (!wanted_task() || !claim_op(tid, sk))
+	if (!wanted_task() || !(slot = claim_op(tid, sk, &o.netns)))
 		return 0;
 	tb = BPF_CORE_READ((struct inet_connection_sock *)sk, icsk_bind_hash);
 	if (!tb)
@@ -699,14 +754,13 @@ static __always_inline int put_port_entry(struct sock *sk)
 	o.snum = BPF_CORE_READ(tb, port);
 	o.sole_owner = ts_bucket_single_owner(tb);
 	ts_read_state(tb, &o.fr, &o.frp);
-	bpf_map_update_elem(&ops, &tid, &o, BPF_ANY);
+	*slot = o;
 	return 0;
 }
 
 static __always_inline int put_port_exit(const struct sock *sk)
 {
-	__u32 tid = tid_of();
-	struct op *o = bpf_map_lookup_elem(&ops, &tid);
+	struct op *o = current_op(tid_of());
 	struct inet_bind_bucket *tb;
 	__s8 fr, frp;
 
@@ -717,10 +771,9 @@ static __always_inline int put_port_exit(const struct sock *sk)
 		/* The last owner left, so __inet_put_port freed the bucket, but the destroy probe
 		 * did not fire: 5.10 - 6.12 inline inet_bind_bucket_destroy() there (same file).
 		 * Report it here, from what entry saw; tb itself is freed memory now. */
-		__u32 netns = netns_of_sock((const struct sock *)o->sk);
 		struct ts_event *e;
 
-		if (wanted_netns(netns) && (e = reserve(TS_EV_BUCKET_DESTROY, TS_FN_PUT_PORT, netns))) {
+		if ((e = reserve(TS_EV_BUCKET_DESTROY, TS_FN_PUT_PORT, o->netns))) {
 			e->bucket = bucket_id(tb);
 			e->port = o->snum;
 			e->path = TS_PATH_RELEASE;
@@ -733,9 +786,9 @@ static __always_inline int put_port_exit(const struct sock *sk)
 		/* 6.18 moves a bucket back to -1 when its last bind()-owned socket leaves */
 		ts_read_state(tb, &fr, &frp);
 		if (fr != o->fr || frp != o->frp)
-			emit_state(tb, TS_FN_PUT_PORT, TS_PATH_RELEASE, o->fr, o->frp, fr, frp);
+			emit_state(tb, o->netns, TS_FN_PUT_PORT, TS_PATH_RELEASE, o->fr, o->frp, fr, frp);
 	}
-	bpf_map_delete_elem(&ops, &tid);
+	o->func = 0;
 	return 0;
 }
 

@@ -89,7 +89,8 @@ struct ts_sock_bucket {
 enum ts_counter {
 	TS_CNT_LOST = 0,  /* ring buffer reservations that failed */
 	TS_CNT_EVENTS = 1,
-	TS_CNT_MAX = 2,
+	TS_CNT_BUSY = 2,  /* operations not followed: their thread's slot held by another live one */
+	TS_CNT_MAX = 3,
 };
 
 #endif

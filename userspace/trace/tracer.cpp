@@ -341,6 +341,7 @@ report::TraceInfo Tracer::info() const {
     };
     i.lost = sum(TS_CNT_LOST);
     i.events = sum(TS_CNT_EVENTS);
+    i.missed = sum(TS_CNT_BUSY);  // operations whose thread's slot another live thread held
   }
   // The kernel counts the runs it skipped per program; the BPF side cannot see those.
   struct bpf_program* prog;

@@ -88,6 +88,7 @@ struct BootOptions {
   std::string init_file;
   int timeout_s = 120;
   int cpus = 1;
+  int icount = -1;
   bool console = false;
   bool no_self = false;
 };
@@ -120,6 +121,7 @@ int boot(const lab::Cache& cache, const BootOptions& o, const Globals& g) {
     }
     req.timeout = std::chrono::seconds(o.timeout_s);
     req.cpus = o.cpus;
+    req.icount_shift = o.icount;
     req.progress = progress_printer();
     req.label = o.spec;
     if (o.console) req.on_console = [](const std::string& l) { std::cerr << "console| " << l << "\n"; };
@@ -168,6 +170,10 @@ void add_kernels_command(CLI::App& app, Globals& g) {
   bt->add_option("--timeout", bo->timeout_s, "Seconds before the guest is killed")->default_val(120)
       ->check(CLI::Range(1, 86400));
   bt->add_option("--cpus", bo->cpus, "Virtual CPUs of the guest")->default_val(1)->check(CLI::Range(1, 64));
+  bt->add_option("--icount", bo->icount,
+                 "TCG: guest time advances 2^N ns per instruction, for benchmarks whose rates\n"
+                 "must not depend on the host's load (qemu -icount shift=N)")
+      ->check(CLI::Range(0, 10));
   bt->add_flag("--console", bo->console, "Echo the guest console on stderr");
   bt->add_flag("--no-self", bo->no_self, "Do not ship the running tristate");
 

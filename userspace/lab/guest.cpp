@@ -63,8 +63,15 @@ GuestResult run_guest(const Kernel& kernel, const GuestRequest& req, const Cache
                                    "-smp", std::to_string(req.cpus), "-nographic", "-no-reboot",
                                    "-kernel", image.string(), "-initrd", initrd.string(),
                                    "-append", "console=ttyS0 quiet panic=-1"};
-  if (access("/dev/kvm", R_OK | W_OK) == 0) argv.insert(argv.end(), {"-accel", "kvm", "-cpu", "host"});
-  else argv.insert(argv.end(), {"-accel", "tcg"});
+  if (access("/dev/kvm", R_OK | W_OK) == 0) {
+    argv.insert(argv.end(), {"-accel", "kvm", "-cpu", "host"});
+    if (req.icount_shift >= 0) say("--icount ignored: the guest runs under KVM, in real time");
+  } else {
+    argv.insert(argv.end(), {"-accel", "tcg"});
+    // sleep=off: an idle guest's clock jumps to its next timer instead of waiting for it
+    if (req.icount_shift >= 0)
+      argv.insert(argv.end(), {"-icount", "shift=" + std::to_string(req.icount_shift) + ",sleep=off"});
+  }
 
   say("booting " + kernel_name(kernel));
   SerialDecoder dec;

@@ -34,6 +34,9 @@ struct GuestRequest {
   std::chrono::seconds timeout{120};        // whole guest, boot included
   int memory_mb = 1024;
   int cpus = 1;                             // -smp
+  // TCG only: guest time advances 2^shift ns per executed instruction (-icount), so a
+  // benchmark's rates in the guest count instructions, not the host's load. -1: real time.
+  int icount_shift = -1;
   std::string label;                        // prefix for progress lines, e.g. "6.1"
   Progress progress;                        // initramfs / boot / done lines
   std::function<void(const std::string&)> on_console;  // every console line, live

@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -190,9 +191,21 @@ int profile(bool kprobe, double seconds) {
   auto& t = *made.value();
   t.watch_netns(netns_inode());
   std::atomic<bool> stop{false};
+  std::atomic<std::uint64_t> reader_ns{0}, reader_events{0};
+  std::atomic<bool> measuring{false};
   std::thread reader([&] {
     if (split_cpus()) pin_to_cpu(1);
-    while (!stop) t.poll(100);
+    auto cpu_ns = [] {
+      timespec ts{};
+      clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+      return std::uint64_t(ts.tv_sec) * 1000000000ULL + std::uint64_t(ts.tv_nsec);
+    };
+    while (!stop) {
+      const bool m = measuring;
+      const std::uint64_t c0 = cpu_ns();
+      const std::size_t n = t.poll(100).size();
+      if (m) reader_ns += cpu_ns() - c0, reader_events += n;
+    }
     t.drain();
   });
   bench::connection_loop(0.5, 5555);
@@ -207,9 +220,11 @@ int profile(bool kprobe, double seconds) {
     return rows;
   };
   const auto before = snapshot();
+  measuring = true;
   const auto t0 = std::chrono::steady_clock::now();
   const double rate = bench::connection_loop(seconds, 5555);
   const double conns = rate * std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  measuring = false;
   const auto after = snapshot();
   stop = true;
   reader.join();
@@ -227,6 +242,11 @@ int profile(bool kprobe, double seconds) {
     std::printf("  %-44s %10.2f %10.0f %12.0f\n", a.name.c_str(), calls, ns, calls * ns);
   }
   std::printf("  in programs: %.0f ns/conn = %.1f %% of an untraced connection\n", total, 100.0 * total * base / 1e9);
+  const double rns = double(reader_ns) / conns;
+  std::printf("  reader thread (CPU time): %.0f ns/conn = %.1f %% of an untraced connection, %.1f events/conn, "
+              "%.0f ns/event\n",
+              rns, 100.0 * rns * base / 1e9, double(reader_events) / conns,
+              reader_events ? double(reader_ns) / double(reader_events) : 0.0);
   close(stats);
   return 0;
 }

@@ -252,10 +252,10 @@ Result<std::unique_ptr<Tracer>> Tracer::make_attempt(const Options& options, con
 
 int Tracer::on_sample(void* ctx, void* data, std::size_t size) {
   auto* self = static_cast<Tracer*>(ctx);
-  if (auto ev = decode_event(data, size))
-    self->pending_.push_back(std::move(*ev));
-  else
+  if (!decode_event_into(data, size, self->pending_.emplace_back())) {
+    self->pending_.pop_back();
     ++self->undecodable_;
+  }
   return 0;
 }
 
@@ -272,12 +272,19 @@ void Tracer::unwatch_netns(std::uint64_t inode) {
     throw std::system_error(errno, std::generic_category(), "removing netns " + std::to_string(inode) + " from the trace filter");
 }
 
+// The next batch is likely the size of this one: room for it now saves growing the vector
+// (moving every Event) a dozen times per wakeup.
+std::vector<report::Event> Tracer::take_pending() {
+  std::vector<report::Event> out;
+  out.swap(pending_);
+  pending_.reserve(out.size());
+  return out;
+}
+
 std::vector<report::Event> Tracer::drain() {
   int n = ring_buffer__consume(ring_.get());
   if (n < 0) spdlog::warn("reading the trace ring buffer failed: {}", std::strerror(-n));
-  std::vector<report::Event> out;
-  out.swap(pending_);
-  return out;
+  return take_pending();
 }
 
 std::vector<report::Event> Tracer::poll(int timeout_ms) {
@@ -286,9 +293,7 @@ std::vector<report::Event> Tracer::poll(int timeout_ms) {
   // No wakeup is no proof of an empty ring: records below the wakeup threshold (and
   // discarded ones, which still take space) are only passed over by reading.
   if (n == 0) ring_buffer__consume(ring_.get());
-  std::vector<report::Event> out;
-  out.swap(pending_);
-  return out;
+  return take_pending();
 }
 
 void Tracer::follow_tgid(std::uint32_t tgid) {

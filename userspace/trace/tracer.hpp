@@ -33,7 +33,7 @@ struct Options {
   std::uint16_t port_hi = 0;
   bool failed_only = false;        // only failed bind()/connect() port allocations
   std::uint32_t ringbuf_bytes = 0; // ring buffer size (power of two, >= page; 0 = built-in 256 KiB)
-  std::uint32_t wakeup_bytes = 0;  // without `wakeup`: wake the reader once this much is pending
+  std::uint32_t wakeup_bytes = 0;  // without `wakeup`: wake the reader before this much is pending
 };
 
 class Tracer {
@@ -89,6 +89,7 @@ class Tracer {
                                                       const PlanOptions& plan_options, report::TraceInfo* info,
                                                       std::map<std::string, std::string>* refused);
   static int on_sample(void* ctx, void* data, std::size_t size);
+  std::vector<report::Event> take_pending();
 
   std::unique_ptr<tristate_bpf, SkelDeleter> skel_;
   std::vector<std::unique_ptr<bpf_link, LinkDeleter>> links_;

@@ -8,6 +8,8 @@
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
 
+#include "read.bpf.h"
+
 /* <= 6.7: sockets hang directly on tb->owners. 6.8 (Kuniyuki Iwashima's series "tcp: Link bhash2 to bhash")
  * replaced it by tb->bhash2, a list of inet_bind2_bucket. */
 struct inet_bind_bucket___owners {
@@ -25,11 +27,13 @@ struct inet_bind2_bucket___v61 {
 /* 6.18 ("tcp: Update bind bucket state on port release", commit d57f4b874946): tb2 carries
  * its own fastreuse/fastreuseport. Present in vmlinux.h; probed with bpf_core_field_exists. */
 
-/* Read tb's (fastreuse, fastreuseport). Field names and types are stable since 4.x. */
-static __always_inline void ts_read_state(const struct inet_bind_bucket *tb, __s8 *fr, __s8 *frp)
+/* Read tb's (fastreuse, fastreuseport). Field names and types are stable since 4.x. direct:
+ * see read.bpf.h. */
+static __always_inline void ts_read_state(bool direct, const struct inet_bind_bucket *tb, __s8 *fr,
+					  __s8 *frp)
 {
-	*fr = BPF_CORE_READ(tb, fastreuse);
-	*frp = BPF_CORE_READ(tb, fastreuseport);
+	*fr = TS_READ(direct, tb, fastreuse);
+	*frp = TS_READ(direct, tb, fastreuseport);
 }
 
 /* True when no socket (<= 6.7) / no bhash2 bucket (6.8+) hangs on tb any more: the condition

@@ -30,7 +30,7 @@ const volatile __u64 filter_cgroup = 0;      /* --cgroup: cgroup v2 id, 0 = off 
 const volatile __u16 filter_port_lo = 0;     /* --port P[-Q]: off when hi == 0 */
 const volatile __u16 filter_port_hi = 0;
 const volatile bool filter_failed_only = false;
-const volatile __u32 wakeup_bytes = 0;       /* wake the reader only past this much data */
+const volatile __u32 wakeup_every = 0;       /* wake the reader every this many records per CPU */
 
 /* Processes followed by `trace -- CMD`: the command (inserted by userspace before it execs)
  * and every process forked from a followed one (sched_process_fork below). */
@@ -93,13 +93,27 @@ static __always_inline bool want_event(const struct ts_event *e)
 	return true;
 }
 
-/* Ring-buffer notification: with a threshold, wake the reader only once that much data is
- * pending (the reader also polls on a timer, so a quiet trace still shows up promptly). */
-static __always_inline __u64 submit_flags(void *ringbuf, bool per_event)
+/* Records written (submitted or discarded) on this CPU, for the wakeup rule below. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} records SEC(".maps");
+
+/* Ring-buffer notification: with a threshold, wake the reader every wakeup_every records per
+ * CPU, which userspace sizes so that all CPUs together stay under the --wakeup-kb it was given
+ * (the reader also polls on a timer, so a quiet trace still shows up promptly). A per-CPU
+ * count is an inlined array access; asking the ring how much is pending
+ * (bpf_ringbuf_query) was a helper call per event. */
+static __always_inline __u64 submit_flags(bool per_event)
 {
+	__u32 zero = 0;
+	__u64 *n;
+
 	if (per_event)
 		return 0;
-	if (wakeup_bytes && bpf_ringbuf_query(ringbuf, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+	if (wakeup_every && (n = bpf_map_lookup_elem(&records, &zero)) && ++*n % wakeup_every == 0)
 		return BPF_RB_FORCE_WAKEUP;
 	return BPF_RB_NO_WAKEUP;
 }

@@ -35,12 +35,12 @@ int iter__tcp_buckets(struct bpf_iter__tcp *ctx)
 		tb = BPF_CORE_READ((struct inet_connection_sock *)skc, icsk_bind_hash);
 	if (!tb)
 		return 0;
-	rec.bucket = bucket_id(tb);
+	rec.bucket = bucket_id((__u64)tb);
 	rec.netns = BPF_CORE_READ(tb, ib_net.net, ns.inum);
 	rec.port = BPF_CORE_READ(tb, port);
 	rec.l3mdev = BPF_CORE_READ(tb, l3mdev);
 	rec.family = BPF_CORE_READ(skc, skc_family);
-	ts_read_state(tb, &rec.fastreuse, &rec.fastreuseport);
+	ts_read_state(false, tb, &rec.fastreuse, &rec.fastreuseport);
 	bpf_seq_write(ctx->meta->seq, &rec, sizeof(rec));
 	return 0;
 }

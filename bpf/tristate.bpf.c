@@ -3,8 +3,8 @@
  * bind(), listen(), connect() and release.
  *
  * Every traced point exists twice: fentry/fexit and kprobe/kretprobe. Both wrappers call the
- * same handler, which reads kernel memory only through BPF_CORE_READ so it is valid in either
- * mode. Userspace (trace/attach_plan.cpp) keeps one mechanism per function and turns the
+ * same handler; the fentry/fexit one tells it (`direct`, read.bpf.h) that its arguments may be
+ * dereferenced, the kprobe one that every read must go through bpf_probe_read_kernel(). Userspace (trace/attach_plan.cpp) keeps one mechanism per function and turns the
  * others off with bpf_program__set_autoload(false). Where a prototype changed in a way CO-RE
  * cannot relocate (argument order or count), there is one wrapper per prototype, suffixed
  * __<variant>, and userspace picks the one matching the running kernel's BTF. */
@@ -131,34 +131,31 @@ static __always_inline bool wanted_netns(__u32 inum)
 	return bpf_map_lookup_elem(&netns_filter, &inum) != NULL;
 }
 
-static __always_inline __u32 netns_of_bucket(const struct inet_bind_bucket *tb)
+/* direct: see read.bpf.h; every helper below that takes it passes it on to its reads. */
+static __always_inline __u32 netns_of_bucket(bool direct, const struct inet_bind_bucket *tb)
 {
-	return BPF_CORE_READ(tb, ib_net.net, ns.inum);
+	return TS_READ(direct, tb, ib_net.net, ns.inum);
 }
 
-static __always_inline __u32 netns_of_bucket2(const struct inet_bind2_bucket *tb2)
+static __always_inline __u32 netns_of_bucket2(bool direct, const struct inet_bind2_bucket *tb2)
 {
-	return BPF_CORE_READ(tb2, ib_net.net, ns.inum);
+	return TS_READ(direct, tb2, ib_net.net, ns.inum);
 }
 
-static __always_inline __u32 netns_of_sock(const struct sock *sk)
+static __always_inline __u32 netns_of_sock(bool direct, const struct sock *sk)
 {
-	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	return TS_READ(direct, sk, __sk_common.skc_net.net, ns.inum);
 }
 
-/* fentry hands us trusted BTF pointers, on which the verifier forbids arithmetic: launder the
- * address into a plain number through the stack (privileged programs may read it back). */
-static __always_inline __u64 addr_of(const void *p)
-{
-	__u64 v = 0;
+/* An address as a number, to remember and compare. In fentry programs p is a BTF pointer: the
+ * verifier lets a privileged program store and compare it (bpf_allow_ptr_leaks: tracing
+ * programs need CAP_PERFMON anyway), and memory gives it back as a plain number. No helper
+ * call: a bpf_probe_read_kernel() of the pointer did the same at ~15 calls per connection. */
+#define addr_of(p) ((__u64)(p))
 
-	bpf_probe_read_kernel(&v, sizeof(v), &p);
-	return v;
-}
-
-static __always_inline __u64 bucket_id(const void *p)
+static __always_inline __u64 bucket_id(__u64 addr)
 {
-	__u64 x = addr_of(p) ^ bucket_salt;
+	__u64 x = addr ^ bucket_salt;
 
 	/* splitmix64 finaliser: ids stay stable within a run, addresses do not leak */
 	x ^= x >> 30;
@@ -167,6 +164,15 @@ static __always_inline __u64 bucket_id(const void *p)
 	x *= 0x94d049bb133111ebULL;
 	x ^= x >> 31;
 	return x;
+}
+
+/* e->bucket for the bucket at p. Arithmetic on a BTF pointer is refused even to privileged
+ * programs: the address goes through the record (a volatile load, so clang cannot keep it in
+ * the register) and comes back as a number. */
+static __always_inline void set_bucket_id(struct ts_event *e, const void *p)
+{
+	e->bucket = addr_of(p);
+	e->bucket = bucket_id(*(volatile __u64 *)&e->bucket);
 }
 
 static __always_inline struct ts_event *reserve(__u8 kind, __u8 func, __u32 netns)
@@ -195,11 +201,11 @@ static __always_inline void submit(struct ts_event *e)
 		/* A discarded record keeps its ring space until the reader moves past it: wake the
 		 * reader by the same rule as for a submitted one, or under load a --failed-only
 		 * trace fills the ring with discards and loses the failure that follows. */
-		bpf_ringbuf_discard(e, submit_flags(&events, wakeup));
+		bpf_ringbuf_discard(e, submit_flags(wakeup));
 		return;
 	}
 	count(TS_CNT_EVENTS);
-	bpf_ringbuf_submit(e, submit_flags(&events, wakeup));
+	bpf_ringbuf_submit(e, submit_flags(wakeup));
 }
 
 /* The calling thread's slot; NULL while another thread's record holds it. */
@@ -254,11 +260,12 @@ static __always_inline __u8 current_path(void)
  * silently. Operations on sockets of namespaces not traced are never recorded. An op older
  * than a second is stale (its exit was never seen) and may be replaced. Returns the thread's
  * op record to fill, and the socket's namespace. */
-static __always_inline struct op *claim_op(__u32 tid, const struct sock *sk, __u32 *netns)
+static __always_inline struct op *claim_op(bool direct, __u32 tid, const struct sock *sk,
+					   __u32 *netns)
 {
 	struct slot *s;
 
-	*netns = netns_of_sock(sk);
+	*netns = netns_of_sock(direct, sk);
 	if (!wanted_netns(*netns))
 		return NULL;
 	s = claim_slot(tid);
@@ -269,23 +276,24 @@ static __always_inline struct op *claim_op(__u32 tid, const struct sock *sk, __u
 	return &s->op;
 }
 
-static __always_inline void fill_bucket(struct ts_event *e, const struct inet_bind_bucket *tb)
+static __always_inline void fill_bucket(bool direct, struct ts_event *e,
+					const struct inet_bind_bucket *tb)
 {
-	e->bucket = bucket_id(tb);
-	e->port = BPF_CORE_READ(tb, port);
-	e->l3mdev = BPF_CORE_READ(tb, l3mdev);
+	set_bucket_id(e, tb);
+	e->port = TS_READ(direct, tb, port);
+	e->l3mdev = TS_READ(direct, tb, l3mdev);
 }
 
 /* netns: tb's, already checked against the filter. */
-static __always_inline void emit_state(const struct inet_bind_bucket *tb, __u32 netns, __u8 func,
-				       __u8 path, __s8 bfr, __s8 bfrp, __s8 afr, __s8 afrp)
+static __always_inline void emit_state(bool direct, const struct inet_bind_bucket *tb, __u32 netns,
+				       __u8 func, __u8 path, __s8 bfr, __s8 bfrp, __s8 afr, __s8 afrp)
 {
 	struct ts_event *e;
 
 	e = reserve(TS_EV_BUCKET_STATE, func, netns);
 	if (!e)
 		return;
-	fill_bucket(e, tb);
+	fill_bucket(direct, e, tb);
 	e->path = path;
 	e->flags = TS_F_BEFORE | TS_F_AFTER;
 	e->before_fastreuse = bfr;
@@ -297,6 +305,40 @@ static __always_inline void emit_state(const struct inet_bind_bucket *tb, __u32 
 
 #include "state_iter.bpf.h"
 
+/* The socket's port, and its bucket with the bucket's state, into an allocation event; returns
+ * the bucket (NULL: none). A struct sock argument does not reach icsk_bind_hash by a direct
+ * read (the verifier checks the access against struct sock); bpf_skc_to_tcp_sock() (5.9+)
+ * turns it into a tcp_sock that does, one helper call instead of six probe reads. A socket
+ * that is not TCP's (DCCP shares inet_csk_get_port) and kprobes take the probe-read path. */
+static __always_inline const struct inet_bind_bucket *fill_alloc(bool direct, struct ts_event *e,
+								  const struct sock *sk)
+{
+	const struct inet_bind_bucket *tb;
+
+	if (direct) {
+		struct tcp_sock *tp = bpf_skc_to_tcp_sock((void *)sk);
+
+		if (tp) {
+			e->port = tp->inet_conn.icsk_inet.sk.__sk_common.skc_num;
+			tb = tp->inet_conn.icsk_bind_hash;
+			if (tb) {
+				fill_bucket(true, e, tb);
+				ts_read_state(true, tb, &e->after_fastreuse, &e->after_fastreuseport);
+				e->flags |= TS_F_AFTER;
+			}
+			return tb;
+		}
+	}
+	e->port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	tb = BPF_CORE_READ((const struct inet_connection_sock *)sk, icsk_bind_hash);
+	if (tb) {
+		fill_bucket(false, e, tb);
+		ts_read_state(false, tb, &e->after_fastreuse, &e->after_fastreuseport);
+		e->flags |= TS_F_AFTER;
+	}
+	return tb;
+}
+
 /* ---- inet_csk_get_port: bind() and listen() allocation ---- */
 
 /* At an exit: is the thread's op this call's? fexit knows the socket; a kretprobe does not
@@ -306,46 +348,40 @@ static __always_inline bool own_op(const struct op *o, const struct sock *sk)
 	return !sk || o->sk == addr_of(sk);
 }
 
-static __always_inline int get_port_entry(struct sock *sk, __u16 snum)
+static __always_inline int get_port_entry(bool direct, struct sock *sk, __u16 snum)
 {
 	__u32 tid = tid_of();
 	struct op o = {}, *slot;
 
-	if (!wanted_task() || !(slot = claim_op(tid, sk, &o.netns)))
+	if (!wanted_task() || !(slot = claim_op(direct, tid, sk, &o.netns)))
 		return 0;
 	o.started = bpf_ktime_get_ns();
 	o.sk = addr_of(sk);
 	o.snum = snum;
 	o.func = TS_FN_INET_CSK_GET_PORT;
 	/* inet_csk_listen_start() sets TCP_LISTEN before it asks for the port again */
-	o.path = BPF_CORE_READ(sk, __sk_common.skc_state) == TCP_LISTEN_STATE ? TS_PATH_LISTEN
-									       : TS_PATH_BIND;
+	o.path = TS_READ(direct, sk, __sk_common.skc_state) == TCP_LISTEN_STATE ? TS_PATH_LISTEN
+										 : TS_PATH_BIND;
 	*slot = o;
 	return 0;
 }
 
-static __always_inline int get_port_exit(const struct sock *sk, long ret)
+/* sk: fexit's argument (direct); a kretprobe has none (NULL) and takes the op's. */
+static __always_inline int get_port_exit(bool direct, const struct sock *sk, long ret)
 {
 	struct op *o = current_op(tid_of());
-	struct inet_connection_sock *icsk;
-	struct inet_bind_bucket *tb;
 	struct ts_event *e;
 
 	if (!o || o->func != TS_FN_INET_CSK_GET_PORT || !own_op(o, sk))
 		return 0;
-	icsk = (struct inet_connection_sock *)o->sk;
+	if (!direct)
+		sk = (const struct sock *)o->sk;
 	if ((e = reserve(TS_EV_BIND_ALLOC, TS_FN_INET_CSK_GET_PORT, o->netns))) {
 		e->path = o->path;
 		e->requested_port = o->snum;
 		e->result = (__s32)ret;
 		e->flags = TS_F_RESULT | TS_F_REQUESTED;
-		e->port = BPF_CORE_READ(icsk, icsk_inet.sk.__sk_common.skc_num);
-		tb = BPF_CORE_READ(icsk, icsk_bind_hash);
-		if (tb) {
-			fill_bucket(e, tb);
-			ts_read_state(tb, &e->after_fastreuse, &e->after_fastreuseport);
-			e->flags |= TS_F_AFTER;
-		}
+		fill_alloc(direct, e, sk);
 		submit(e);
 	}
 	o->func = 0;
@@ -355,56 +391,57 @@ static __always_inline int get_port_exit(const struct sock *sk, long ret)
 SEC("fentry/inet_csk_get_port")
 int BPF_PROG(fentry__inet_csk_get_port, struct sock *sk, unsigned short snum)
 {
-	return get_port_entry(sk, snum);
+	return get_port_entry(true, sk, snum);
 }
 
 SEC("fexit/inet_csk_get_port")
 int BPF_PROG(fexit__inet_csk_get_port, struct sock *sk, unsigned short snum, int ret)
 {
-	return get_port_exit(sk, ret);
+	return get_port_exit(true, sk, ret);
 }
 
 SEC("kprobe/inet_csk_get_port")
 int BPF_KPROBE(kprobe__inet_csk_get_port, struct sock *sk, unsigned short snum)
 {
-	return get_port_entry(sk, snum);
+	return get_port_entry(false, sk, snum);
 }
 
 SEC("kretprobe/inet_csk_get_port")
 int BPF_KRETPROBE(kretprobe__inet_csk_get_port, int ret)
 {
-	return get_port_exit(NULL, ret);
+	return get_port_exit(false, NULL, ret);
 }
 
 /* ---- __inet_hash_connect: connect() allocation ---- */
 
-static __always_inline int hash_connect_entry(struct sock *sk)
+static __always_inline int hash_connect_entry(bool direct, struct sock *sk)
 {
 	__u32 tid = tid_of();
 	struct op o = {}, *slot;
 
-	if (!wanted_task() || !(slot = claim_op(tid, sk, &o.netns)))
+	if (!wanted_task() || !(slot = claim_op(direct, tid, sk, &o.netns)))
 		return 0;
 	o.started = bpf_ktime_get_ns();
 	o.sk = addr_of(sk);
 	o.func = TS_FN_INET_HASH_CONNECT;
 	o.path = TS_PATH_CONNECT;
-	o.snum = BPF_CORE_READ(sk, __sk_common.skc_num);
+	o.snum = TS_READ(direct, sk, __sk_common.skc_num);
 	*slot = o;
 	return 0;
 }
 
-static __always_inline int hash_connect_exit(const struct sock *sk, long ret)
+/* sk: as for get_port_exit() */
+static __always_inline int hash_connect_exit(bool direct, const struct sock *sk, long ret)
 {
 	struct op *o = current_op(tid_of());
-	struct inet_connection_sock *icsk;
-	struct inet_bind_bucket *tb;
+	const struct inet_bind_bucket *tb;
 	struct ts_event *e;
 	__u32 netns;
 
 	if (!o || o->func != TS_FN_INET_HASH_CONNECT || !own_op(o, sk))
 		return 0;
-	icsk = (struct inet_connection_sock *)o->sk;
+	if (!direct)
+		sk = (const struct sock *)o->sk;
 	netns = o->netns;
 	if ((e = reserve(TS_EV_CONNECT_ALLOC, TS_FN_INET_HASH_CONNECT, netns))) {
 		e->path = TS_PATH_CONNECT;
@@ -414,13 +451,7 @@ static __always_inline int hash_connect_exit(const struct sock *sk, long ret)
 			e->requested_port = o->snum;
 			e->flags |= TS_F_REQUESTED;
 		}
-		e->port = BPF_CORE_READ(icsk, icsk_inet.sk.__sk_common.skc_num);
-		tb = BPF_CORE_READ(icsk, icsk_bind_hash);
-		if (tb) {
-			fill_bucket(e, tb);
-			ts_read_state(tb, &e->after_fastreuse, &e->after_fastreuseport);
-			e->flags |= TS_F_AFTER;
-		}
+		tb = fill_alloc(direct, e, sk);
 		/* an unbound socket got a bucket nobody else holds, but no create was seen:
 		 * inet_bind_bucket_create() ran inlined. Report the creation with the state
 		 * __inet_hash_connect gave the bucket before releasing the lock. */
@@ -428,7 +459,7 @@ static __always_inline int hash_connect_exit(const struct sock *sk, long ret)
 			struct ts_event *c = reserve(TS_EV_BUCKET_CREATE, TS_FN_INET_HASH_CONNECT, netns);
 
 			if (c) {
-				fill_bucket(c, tb);
+				fill_bucket(false, c, tb);
 				c->path = TS_PATH_CONNECT;
 				c->after_fastreuse = e->after_fastreuse;
 				c->after_fastreuseport = e->after_fastreuseport;
@@ -447,7 +478,7 @@ static __always_inline int hash_connect_exit(const struct sock *sk, long ret)
 SEC("fentry/__inet_hash_connect")
 int BPF_PROG(fentry____inet_hash_connect, void *death_row, struct sock *sk)
 {
-	return hash_connect_entry(sk);
+	return hash_connect_entry(true, sk);
 }
 
 /* <= 6.14: (death_row, sk, port_offset, check_established) */
@@ -455,7 +486,7 @@ SEC("fexit/__inet_hash_connect")
 int BPF_PROG(fexit____inet_hash_connect__a4, void *death_row, struct sock *sk, __u64 port_offset,
 	     void *check_established, int ret)
 {
-	return hash_connect_exit(sk, ret);
+	return hash_connect_exit(true, sk, ret);
 }
 
 /* 6.15+: (death_row, sk, port_offset, hash_port0, check_established) */
@@ -463,24 +494,24 @@ SEC("fexit/__inet_hash_connect")
 int BPF_PROG(fexit____inet_hash_connect__a5, void *death_row, struct sock *sk, __u64 port_offset,
 	     __u32 hash_port0, void *check_established, int ret)
 {
-	return hash_connect_exit(sk, ret);
+	return hash_connect_exit(true, sk, ret);
 }
 
 SEC("kprobe/__inet_hash_connect")
 int BPF_KPROBE(kprobe____inet_hash_connect, void *death_row, struct sock *sk)
 {
-	return hash_connect_entry(sk);
+	return hash_connect_entry(false, sk);
 }
 
 SEC("kretprobe/__inet_hash_connect")
 int BPF_KRETPROBE(kretprobe____inet_hash_connect, int ret)
 {
-	return hash_connect_exit(NULL, ret);
+	return hash_connect_exit(false, NULL, ret);
 }
 
 /* ---- inet_bind_bucket_create: a new bhash bucket (always 0/0 here) ---- */
 
-static __always_inline int bucket_create_exit(struct inet_bind_bucket *tb)
+static __always_inline int bucket_create_exit(bool direct, struct inet_bind_bucket *tb)
 {
 	struct op *o;
 	struct ts_event *e;
@@ -489,14 +520,14 @@ static __always_inline int bucket_create_exit(struct inet_bind_bucket *tb)
 	if (!tb || !wanted_task())
 		return 0;
 	o = current_op(tid_of());
-	netns = netns_of_bucket(tb);
+	netns = netns_of_bucket(direct, tb);
 	if (!wanted_netns(netns))
 		return 0;
 	e = reserve(TS_EV_BUCKET_CREATE, TS_FN_BIND_BUCKET_CREATE, netns);
 	if (!e)
 		return 0;
-	fill_bucket(e, tb);
-	ts_read_state(tb, &e->after_fastreuse, &e->after_fastreuseport);
+	fill_bucket(direct, e, tb);
+	ts_read_state(direct, tb, &e->after_fastreuse, &e->after_fastreuseport);
 	e->flags = TS_F_AFTER;
 	e->path = o ? o->path : TS_PATH_NONE;
 	if (o) {
@@ -512,18 +543,19 @@ SEC("fexit/inet_bind_bucket_create")
 int BPF_PROG(fexit__inet_bind_bucket_create, void *cachep, struct net *net, void *head,
 	     unsigned short snum, int l3mdev, struct inet_bind_bucket *ret)
 {
-	return bucket_create_exit(ret);
+	return bucket_create_exit(true, ret);
 }
 
 SEC("kretprobe/inet_bind_bucket_create")
 int BPF_KRETPROBE(kretprobe__inet_bind_bucket_create, struct inet_bind_bucket *ret)
 {
-	return bucket_create_exit(ret);
+	return bucket_create_exit(false, ret);
 }
 
 /* ---- inet_csk_update_fastreuse: bind() moves the state 0 / +1 ---- */
 
-static __always_inline int update_fastreuse_entry(struct inet_bind_bucket *tb, struct sock *sk)
+static __always_inline int update_fastreuse_entry(bool direct, struct inet_bind_bucket *tb,
+						  struct sock *sk)
 {
 	struct inner in = {};
 	struct slot *s;
@@ -531,21 +563,21 @@ static __always_inline int update_fastreuse_entry(struct inet_bind_bucket *tb, s
 	/* the namespace first: a bind() elsewhere on the machine costs a map lookup, no write */
 	if (!wanted_task())
 		return 0;
-	in.netns = netns_of_bucket(tb);
+	in.netns = netns_of_bucket(direct, tb);
 	if (!wanted_netns(in.netns) || !(s = claim_slot(tid_of())))
 		return 0;
 	in.tb = addr_of(tb);
 	in.sk = addr_of(sk);
 	in.func = TS_FN_UPDATE_FASTREUSE;
-	ts_read_state(tb, &in.fr, &in.frp);
+	ts_read_state(direct, tb, &in.fr, &in.frp);
 	s->in = in;
 	return 0;
 }
 
-static __always_inline int update_fastreuse_exit(void)
+/* tb: fexit's argument (direct); a kretprobe has none (NULL) and takes the one entry saw. */
+static __always_inline int update_fastreuse_exit(bool direct, const struct inet_bind_bucket *tb)
 {
 	struct slot *s = my_slot(tid_of());
-	struct inet_bind_bucket *tb;
 	struct inner *in;
 	struct op *o;
 	__s8 fr, frp;
@@ -553,11 +585,14 @@ static __always_inline int update_fastreuse_exit(void)
 	if (!s || s->in.func != TS_FN_UPDATE_FASTREUSE)
 		return 0;
 	in = &s->in;
+	if (!direct)
+		tb = (const struct inet_bind_bucket *)in->tb;
+	else if (in->tb != addr_of(tb))
+		return 0;
 	o = s->op.func ? &s->op : NULL;
-	tb = (struct inet_bind_bucket *)in->tb;
-	ts_read_state(tb, &fr, &frp);
+	ts_read_state(direct, tb, &fr, &frp);
 	/* always reported: this is where bind() decides, even when it keeps the state */
-	emit_state(tb, in->netns, TS_FN_UPDATE_FASTREUSE, o ? o->path : TS_PATH_NONE, in->fr, in->frp,
+	emit_state(direct, tb, in->netns, TS_FN_UPDATE_FASTREUSE, o ? o->path : TS_PATH_NONE, in->fr, in->frp,
 		   fr, frp);
 	if (o && o->created_tb == in->tb) { /* reported here: not again at inet_bind_hash */
 		o->created_fr = fr;
@@ -571,43 +606,49 @@ static __always_inline int update_fastreuse_exit(void)
 SEC("fentry/inet_csk_update_fastreuse")
 int BPF_PROG(fentry__inet_csk_update_fastreuse__tb_sk, struct inet_bind_bucket *tb, struct sock *sk)
 {
-	return update_fastreuse_entry(tb, sk);
+	return update_fastreuse_entry(true, tb, sk);
 }
 
 /* 6.18+: inet_csk_update_fastreuse(sk, tb, tb2) */
 SEC("fentry/inet_csk_update_fastreuse")
 int BPF_PROG(fentry__inet_csk_update_fastreuse__sk_tb, struct sock *sk, struct inet_bind_bucket *tb)
 {
-	return update_fastreuse_entry(tb, sk);
+	return update_fastreuse_entry(true, tb, sk);
 }
 
 SEC("fexit/inet_csk_update_fastreuse")
-int BPF_PROG(fexit__inet_csk_update_fastreuse)
+int BPF_PROG(fexit__inet_csk_update_fastreuse__tb_sk, struct inet_bind_bucket *tb)
 {
-	return update_fastreuse_exit();
+	return update_fastreuse_exit(true, tb);
+}
+
+SEC("fexit/inet_csk_update_fastreuse")
+int BPF_PROG(fexit__inet_csk_update_fastreuse__sk_tb, struct sock *sk, struct inet_bind_bucket *tb)
+{
+	return update_fastreuse_exit(true, tb);
 }
 
 SEC("kprobe/inet_csk_update_fastreuse")
 int BPF_KPROBE(kprobe__inet_csk_update_fastreuse__tb_sk, struct inet_bind_bucket *tb, struct sock *sk)
 {
-	return update_fastreuse_entry(tb, sk);
+	return update_fastreuse_entry(false, tb, sk);
 }
 
 SEC("kprobe/inet_csk_update_fastreuse")
 int BPF_KPROBE(kprobe__inet_csk_update_fastreuse__sk_tb, struct sock *sk, struct inet_bind_bucket *tb)
 {
-	return update_fastreuse_entry(tb, sk);
+	return update_fastreuse_entry(false, tb, sk);
 }
 
 SEC("kretprobe/inet_csk_update_fastreuse")
 int BPF_KRETPROBE(kretprobe__inet_csk_update_fastreuse)
 {
-	return update_fastreuse_exit();
+	return update_fastreuse_exit(false, NULL);
 }
 
 /* ---- inet_bind_hash: the socket joins its bucket (final state of both paths) ---- */
 
-static __always_inline int bind_hash_entry(struct sock *sk, struct inet_bind_bucket *tb)
+static __always_inline int bind_hash_entry(bool direct, struct sock *sk, struct inet_bind_bucket *tb)
 {
 	struct inner in = {};
 	struct slot *s;
@@ -615,19 +656,19 @@ static __always_inline int bind_hash_entry(struct sock *sk, struct inet_bind_buc
 
 	if (!wanted_task())
 		return 0;
-	in.netns = netns_of_bucket(tb);
+	in.netns = netns_of_bucket(direct, tb);
 	if (!wanted_netns(in.netns) || !(s = claim_slot(tid_of())))
 		return 0;
 	in.tb = addr_of(tb);
 	in.sk = addr_of(sk);
 	in.func = TS_FN_BIND_HASH;
-	ts_read_state(tb, &in.fr, &in.frp);
+	ts_read_state(direct, tb, &in.fr, &in.frp);
 	/* __inet_hash_connect writes -1/-1 into a bucket it just created, between
 	 * inet_bind_bucket_create() and here: report that write as its own. */
 	o = s->op.func ? &s->op : NULL;
 	if (o && o->created_tb == in.tb &&
 	    (o->created_fr != in.fr || o->created_frp != in.frp)) {
-		emit_state(tb, in.netns, o->func, o->path, o->created_fr, o->created_frp, in.fr, in.frp);
+		emit_state(direct, tb, in.netns, o->func, o->path, o->created_fr, o->created_frp, in.fr, in.frp);
 		o->created_fr = in.fr;
 		o->created_frp = in.frp;
 	}
@@ -635,20 +676,23 @@ static __always_inline int bind_hash_entry(struct sock *sk, struct inet_bind_buc
 	return 0;
 }
 
-static __always_inline int bind_hash_exit(void)
+/* tb: as for update_fastreuse_exit() */
+static __always_inline int bind_hash_exit(bool direct, const struct inet_bind_bucket *tb)
 {
 	struct slot *s = my_slot(tid_of());
-	struct inet_bind_bucket *tb;
 	struct inner *in;
 	__s8 fr, frp;
 
 	if (!s || s->in.func != TS_FN_BIND_HASH)
 		return 0;
 	in = &s->in;
-	tb = (struct inet_bind_bucket *)in->tb;
-	ts_read_state(tb, &fr, &frp);
+	if (!direct)
+		tb = (const struct inet_bind_bucket *)in->tb;
+	else if (in->tb != addr_of(tb))
+		return 0;
+	ts_read_state(direct, tb, &fr, &frp);
 	if (fr != in->fr || frp != in->frp)
-		emit_state(tb, in->netns, TS_FN_BIND_HASH, s->op.func ? s->op.path : TS_PATH_NONE,
+		emit_state(direct, tb, in->netns, TS_FN_BIND_HASH, s->op.func ? s->op.path : TS_PATH_NONE,
 			   in->fr, in->frp, fr, frp);
 	in->func = 0;
 	return 0;
@@ -657,30 +701,30 @@ static __always_inline int bind_hash_exit(void)
 SEC("fentry/inet_bind_hash")
 int BPF_PROG(fentry__inet_bind_hash, struct sock *sk, struct inet_bind_bucket *tb)
 {
-	return bind_hash_entry(sk, tb);
+	return bind_hash_entry(true, sk, tb);
 }
 
 SEC("fexit/inet_bind_hash")
-int BPF_PROG(fexit__inet_bind_hash)
+int BPF_PROG(fexit__inet_bind_hash, struct sock *sk, struct inet_bind_bucket *tb)
 {
-	return bind_hash_exit();
+	return bind_hash_exit(true, tb);
 }
 
 SEC("kprobe/inet_bind_hash")
 int BPF_KPROBE(kprobe__inet_bind_hash, struct sock *sk, struct inet_bind_bucket *tb)
 {
-	return bind_hash_entry(sk, tb);
+	return bind_hash_entry(false, sk, tb);
 }
 
 SEC("kretprobe/inet_bind_hash")
 int BPF_KRETPROBE(kretprobe__inet_bind_hash)
 {
-	return bind_hash_exit();
+	return bind_hash_exit(false, NULL);
 }
 
 /* ---- inet_bind_bucket_destroy: frees tb only when nothing hangs on it ---- */
 
-static __always_inline int bucket_destroy_entry(struct inet_bind_bucket *tb)
+static __always_inline int bucket_destroy_entry(bool direct, struct inet_bind_bucket *tb)
 {
 	struct ts_event *e;
 	struct op *o;
@@ -693,14 +737,14 @@ static __always_inline int bucket_destroy_entry(struct inet_bind_bucket *tb)
 		o->destroyed = 1;
 	if (!wanted_task())
 		return 0;
-	netns = netns_of_bucket(tb);
+	netns = netns_of_bucket(direct, tb);
 	if (!wanted_netns(netns))
 		return 0;
 	e = reserve(TS_EV_BUCKET_DESTROY, TS_FN_BIND_BUCKET_DESTROY, netns);
 	if (!e)
 		return 0;
-	fill_bucket(e, tb);
-	ts_read_state(tb, &e->before_fastreuse, &e->before_fastreuseport);
+	fill_bucket(direct, e, tb);
+	ts_read_state(direct, tb, &e->before_fastreuse, &e->before_fastreuseport);
 	e->flags = TS_F_BEFORE;
 	e->path = o ? o->path : TS_PATH_NONE;
 	submit(e);
@@ -711,49 +755,59 @@ static __always_inline int bucket_destroy_entry(struct inet_bind_bucket *tb)
 SEC("fentry/inet_bind_bucket_destroy")
 int BPF_PROG(fentry__inet_bind_bucket_destroy__cachep_tb, void *cachep, struct inet_bind_bucket *tb)
 {
-	return bucket_destroy_entry(tb);
+	return bucket_destroy_entry(true, tb);
 }
 
 /* 6.15+: inet_bind_bucket_destroy(tb) */
 SEC("fentry/inet_bind_bucket_destroy")
 int BPF_PROG(fentry__inet_bind_bucket_destroy__tb, struct inet_bind_bucket *tb)
 {
-	return bucket_destroy_entry(tb);
+	return bucket_destroy_entry(true, tb);
 }
 
 SEC("kprobe/inet_bind_bucket_destroy")
 int BPF_KPROBE(kprobe__inet_bind_bucket_destroy__cachep_tb, void *cachep, struct inet_bind_bucket *tb)
 {
-	return bucket_destroy_entry(tb);
+	return bucket_destroy_entry(false, tb);
 }
 
 SEC("kprobe/inet_bind_bucket_destroy")
 int BPF_KPROBE(kprobe__inet_bind_bucket_destroy__tb, struct inet_bind_bucket *tb)
 {
-	return bucket_destroy_entry(tb);
+	return bucket_destroy_entry(false, tb);
 }
 
 /* ---- inet_put_port: a socket leaves its port (close, failed connect) ---- */
 
-static __always_inline int put_port_entry(struct sock *sk)
+static __always_inline int put_port_entry(bool direct, struct sock *sk)
 {
 	__u32 tid = tid_of();
-	struct inet_bind_bucket *tb;
+	const struct inet_bind_bucket *tb;
+	struct tcp_sock *tp;
 	struct op o = {}, *slot;
 
-	if (!wanted_task() || !(slot = claim_op(tid, sk, &o.netns)))
+	if (!wanted_task() || !(slot = claim_op(direct, tid, sk, &o.netns)))
 		return 0;
-	tb = BPF_CORE_READ((struct inet_connection_sock *)sk, icsk_bind_hash);
-	if (!tb)
-		return 0;
+	/* the bucket as fill_alloc() reaches it */
+	if (direct && (tp = bpf_skc_to_tcp_sock(sk))) {
+		tb = tp->inet_conn.icsk_bind_hash;
+		if (!tb)
+			return 0;
+		o.snum = tb->port;
+		ts_read_state(true, tb, &o.fr, &o.frp);
+	} else {
+		tb = BPF_CORE_READ((struct inet_connection_sock *)sk, icsk_bind_hash);
+		if (!tb)
+			return 0;
+		o.snum = BPF_CORE_READ(tb, port);
+		ts_read_state(false, tb, &o.fr, &o.frp);
+	}
 	o.started = bpf_ktime_get_ns();
 	o.sk = addr_of(sk);
 	o.tb = addr_of(tb);
 	o.func = TS_FN_PUT_PORT;
 	o.path = TS_PATH_RELEASE;
-	o.snum = BPF_CORE_READ(tb, port);
 	o.sole_owner = ts_bucket_single_owner(tb);
-	ts_read_state(tb, &o.fr, &o.frp);
 	*slot = o;
 	return 0;
 }
@@ -774,7 +828,7 @@ static __always_inline int put_port_exit(const struct sock *sk)
 		struct ts_event *e;
 
 		if ((e = reserve(TS_EV_BUCKET_DESTROY, TS_FN_PUT_PORT, o->netns))) {
-			e->bucket = bucket_id(tb);
+			e->bucket = bucket_id(o->tb);
 			e->port = o->snum;
 			e->path = TS_PATH_RELEASE;
 			e->before_fastreuse = o->fr;
@@ -784,9 +838,9 @@ static __always_inline int put_port_exit(const struct sock *sk)
 		}
 	} else if (!o->destroyed) {
 		/* 6.18 moves a bucket back to -1 when its last bind()-owned socket leaves */
-		ts_read_state(tb, &fr, &frp);
+		ts_read_state(false, tb, &fr, &frp);
 		if (fr != o->fr || frp != o->frp)
-			emit_state(tb, o->netns, TS_FN_PUT_PORT, TS_PATH_RELEASE, o->fr, o->frp, fr, frp);
+			emit_state(false, tb, o->netns, TS_FN_PUT_PORT, TS_PATH_RELEASE, o->fr, o->frp, fr, frp);
 	}
 	o->func = 0;
 	return 0;
@@ -795,7 +849,7 @@ static __always_inline int put_port_exit(const struct sock *sk)
 SEC("fentry/inet_put_port")
 int BPF_PROG(fentry__inet_put_port, struct sock *sk)
 {
-	return put_port_entry(sk);
+	return put_port_entry(true, sk);
 }
 
 SEC("fexit/inet_put_port")
@@ -807,7 +861,7 @@ int BPF_PROG(fexit__inet_put_port, struct sock *sk)
 SEC("kprobe/inet_put_port")
 int BPF_KPROBE(kprobe__inet_put_port, struct sock *sk)
 {
-	return put_port_entry(sk);
+	return put_port_entry(false, sk);
 }
 
 SEC("kretprobe/inet_put_port")
@@ -818,35 +872,36 @@ int BPF_KRETPROBE(kretprobe__inet_put_port)
 
 /* ---- bhash2 (6.1+): the (port, address) buckets ---- */
 
-static __always_inline void fill_bucket2(struct ts_event *e, const struct inet_bind2_bucket *tb2)
+static __always_inline void fill_bucket2(bool direct, struct ts_event *e,
+					 const struct inet_bind2_bucket *tb2)
 {
-	e->bucket = bucket_id(tb2);
-	e->port = BPF_CORE_READ(tb2, port);
-	e->l3mdev = BPF_CORE_READ(tb2, l3mdev);
+	set_bucket_id(e, tb2);
+	e->port = TS_READ(direct, tb2, port);
+	e->l3mdev = TS_READ(direct, tb2, l3mdev);
 	e->addr_family = ts_bucket2_family(tb2);
 	bpf_core_read(e->addr, sizeof(e->addr), &tb2->v6_rcv_saddr);
 	e->flags |= TS_F_ADDR;
 	if (bpf_core_field_exists(tb2->fastreuse)) {
-		e->after_fastreuse = BPF_CORE_READ(tb2, fastreuse);
-		e->after_fastreuseport = BPF_CORE_READ(tb2, fastreuseport);
+		e->after_fastreuse = TS_READ(direct, tb2, fastreuse);
+		e->after_fastreuseport = TS_READ(direct, tb2, fastreuseport);
 		e->flags |= TS_F_AFTER;
 	}
 }
 
-static __always_inline int bucket2_create_exit(struct inet_bind2_bucket *tb2)
+static __always_inline int bucket2_create_exit(bool direct, struct inet_bind2_bucket *tb2)
 {
 	struct ts_event *e;
 	__u32 netns;
 
 	if (!tb2 || !wanted_task())
 		return 0;
-	netns = netns_of_bucket2(tb2);
+	netns = netns_of_bucket2(direct, tb2);
 	if (!wanted_netns(netns))
 		return 0;
 	e = reserve(TS_EV_BUCKET2_CREATE, TS_FN_BIND2_BUCKET_CREATE, netns);
 	if (!e)
 		return 0;
-	fill_bucket2(e, tb2);
+	fill_bucket2(direct, e, tb2);
 	e->path = current_path();
 	submit(e);
 	return 0;
@@ -857,7 +912,7 @@ SEC("fexit/inet_bind2_bucket_create")
 int BPF_PROG(fexit__inet_bind2_bucket_create__a6, void *cachep, void *net, void *head,
 	     unsigned short port, int l3mdev, struct sock *sk, struct inet_bind2_bucket *ret)
 {
-	return bucket2_create_exit(ret);
+	return bucket2_create_exit(true, ret);
 }
 
 /* 6.8+: (cachep, net, head, tb, sk) */
@@ -865,29 +920,29 @@ SEC("fexit/inet_bind2_bucket_create")
 int BPF_PROG(fexit__inet_bind2_bucket_create__a5, void *cachep, void *net, void *head, void *tb,
 	     struct sock *sk, struct inet_bind2_bucket *ret)
 {
-	return bucket2_create_exit(ret);
+	return bucket2_create_exit(true, ret);
 }
 
 SEC("kretprobe/inet_bind2_bucket_create")
 int BPF_KRETPROBE(kretprobe__inet_bind2_bucket_create, struct inet_bind2_bucket *ret)
 {
-	return bucket2_create_exit(ret);
+	return bucket2_create_exit(false, ret);
 }
 
-static __always_inline int bucket2_destroy_entry(struct inet_bind2_bucket *tb2)
+static __always_inline int bucket2_destroy_entry(bool direct, struct inet_bind2_bucket *tb2)
 {
 	struct ts_event *e;
 	__u32 netns;
 
 	if (!tb2 || !ts_bucket2_empty(tb2) || !wanted_task())
 		return 0;
-	netns = netns_of_bucket2(tb2);
+	netns = netns_of_bucket2(direct, tb2);
 	if (!wanted_netns(netns))
 		return 0;
 	e = reserve(TS_EV_BUCKET2_DESTROY, TS_FN_BIND2_BUCKET_DESTROY, netns);
 	if (!e)
 		return 0;
-	fill_bucket2(e, tb2);
+	fill_bucket2(direct, e, tb2);
 	if (e->flags & TS_F_AFTER) { /* the state it had, not one it moves to */
 		e->before_fastreuse = e->after_fastreuse;
 		e->before_fastreuseport = e->after_fastreuseport;
@@ -903,11 +958,11 @@ static __always_inline int bucket2_destroy_entry(struct inet_bind2_bucket *tb2)
 SEC("fentry/inet_bind2_bucket_destroy")
 int BPF_PROG(fentry__inet_bind2_bucket_destroy, void *cachep, struct inet_bind2_bucket *tb2)
 {
-	return bucket2_destroy_entry(tb2);
+	return bucket2_destroy_entry(true, tb2);
 }
 
 SEC("kprobe/inet_bind2_bucket_destroy")
 int BPF_KPROBE(kprobe__inet_bind2_bucket_destroy, void *cachep, struct inet_bind2_bucket *tb2)
 {
-	return bucket2_destroy_entry(tb2);
+	return bucket2_destroy_entry(false, tb2);
 }

@@ -310,7 +310,7 @@ void add_trace_command(CLI::App& app, Globals& g) {
   sub->add_option("--duration", a->duration, "Stop after this many seconds");
   sub->add_option("--ready-file", a->ready_file, "Create this file once every probe is attached");
   sub->add_option("--ringbuf-kb", a->ringbuf_kb, "Ring buffer size in KiB (power of two)")->group("");
-  sub->add_option("--wakeup-kb", a->wakeup_kb, "Wake the reader once this much is pending")->group("");
+  sub->add_option("--wakeup-kb", a->wakeup_kb, "Wake the reader before this much is pending (each CPU after its share)")->group("");
   sub->add_flag("--wakeup-per-event", a->wakeup_per_event, "Wake the reader for every event")->group("");
   sub->add_option("command", a->command, "-- CMD ARGS…: run CMD and trace only it and its children");
   sub->callback([a, json, &g] {

@@ -51,7 +51,7 @@ const std::vector<Spec>& specs() {
            return "sk_tb";
          return std::nullopt;
        },
-       "fentry__inet_csk_update_fastreuse__{v}", "fexit__inet_csk_update_fastreuse",
+       "fentry__inet_csk_update_fastreuse__{v}", "fexit__inet_csk_update_fastreuse__{v}",
        "kprobe__inet_csk_update_fastreuse__{v}", "kretprobe__inet_csk_update_fastreuse"},
       {"inet_bind_hash", true,
        [](const Prototype& p) -> std::optional<std::string> {

@@ -7,6 +7,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -67,7 +68,13 @@ std::string configure_live(tristate_bpf* skel, const Options& o) {
   ro->filter_port_lo = o.port_lo;
   ro->filter_port_hi = o.port_hi;
   ro->filter_failed_only = o.failed_only;
-  ro->wakeup_bytes = o.wakeup_bytes;
+  if (o.wakeup_bytes) {
+    // Each CPU wakes the reader after its share: at most wakeup_bytes pending in all. A record
+    // takes its size plus the ring's 8-byte header.
+    const int ncpu = std::max(1, libbpf_num_possible_cpus());
+    const std::uint32_t per_cpu = o.wakeup_bytes / static_cast<std::uint32_t>(ncpu);
+    ro->wakeup_every = std::max<std::uint32_t>(1, per_cpu / (sizeof(ts_event) + 8));
+  }
   if (o.ringbuf_bytes) {
     const long page = sysconf(_SC_PAGESIZE);
     if (o.ringbuf_bytes < page || (o.ringbuf_bytes & (o.ringbuf_bytes - 1)))

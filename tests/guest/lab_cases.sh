@@ -90,6 +90,17 @@ case "$CASE" in
     assert_no_qemu "$WORK"
     ;;
 
+  boot-panic)  # a panic before /init ran (not init exiting): booted once more, then reported
+    private_cache 6.1
+    printf '#!/bin/busybox sh\n/bin/busybox mkdir -p /proc\n/bin/busybox mount -t proc proc /proc\necho crashing on purpose\necho c > /proc/sysrq-trigger\n' > "$WORK/init"
+    run env XDG_CACHE_HOME="$WORK/xdg" "$TS" kernels boot 6.1 --timeout 120 --init "$WORK/init"
+    expect_rc 2
+    expect_err "the guest kernel panicked"
+    expect_err "booting it once more"
+    [ "$(grep -c 'booting linux-' "$WORK/err")" = 2 ] || fail "expected exactly two boots: $(cat "$WORK/err")"
+    assert_no_qemu "$WORK"
+    ;;
+
   hang)  # a guest that never finishes: killed at the timeout, with the console tail
     private_cache 6.1
     run env XDG_CACHE_HOME="$WORK/xdg" "$TS" kernels boot 6.1 --timeout 3 -- sleep 100000

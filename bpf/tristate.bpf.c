@@ -552,53 +552,75 @@ int BPF_KRETPROBE(kretprobe__inet_bind_bucket_create, struct inet_bind_bucket *r
 	return bucket_create_exit(false, ret);
 }
 
-/* ---- inet_csk_update_fastreuse: bind() moves the state 0 / +1 ---- */
+/* ---- inner functions: entry state kept on the thread's slot until their exit ---- */
 
-static __always_inline int update_fastreuse_entry(bool direct, struct inet_bind_bucket *tb,
-						  struct sock *sk)
+/* Entry of inet_csk_update_fastreuse / inet_bind_hash: tb and its state, on the thread's
+ * slot. NULL: not followed (task or namespace filtered out, slot held by another thread). */
+static __always_inline struct slot *inner_entry(bool direct, __u8 func,
+						const struct inet_bind_bucket *tb,
+						const struct sock *sk)
 {
 	struct inner in = {};
 	struct slot *s;
 
 	/* the namespace first: a bind() elsewhere on the machine costs a map lookup, no write */
 	if (!wanted_task())
-		return 0;
+		return NULL;
 	in.netns = netns_of_bucket(direct, tb);
 	if (!wanted_netns(in.netns) || !(s = claim_slot(tid_of())))
-		return 0;
+		return NULL;
 	in.tb = addr_of(tb);
 	in.sk = addr_of(sk);
-	in.func = TS_FN_UPDATE_FASTREUSE;
+	in.func = func;
 	ts_read_state(direct, tb, &in.fr, &in.frp);
 	s->in = in;
+	return s;
+}
+
+/* Exit of the same: the slot entry filled, with tb's state now in fr/frp; NULL when entry
+ * recorded nothing. *tbp: fexit's argument (direct); a kretprobe has none (NULL) and gets the
+ * bucket entry saw. The caller ends the record (in.func = 0). */
+static __always_inline struct slot *inner_exit(bool direct, __u8 func,
+					       const struct inet_bind_bucket **tbp, __s8 *fr, __s8 *frp)
+{
+	struct slot *s = my_slot(tid_of());
+
+	if (!s || s->in.func != func)
+		return NULL;
+	if (!direct)
+		*tbp = (const struct inet_bind_bucket *)s->in.tb;
+	else if (s->in.tb != addr_of(*tbp))
+		return NULL;
+	ts_read_state(direct, *tbp, fr, frp);
+	return s;
+}
+
+/* ---- inet_csk_update_fastreuse: bind() moves the state 0 / +1 ---- */
+
+static __always_inline int update_fastreuse_entry(bool direct, struct inet_bind_bucket *tb,
+						  struct sock *sk)
+{
+	inner_entry(direct, TS_FN_UPDATE_FASTREUSE, tb, sk);
 	return 0;
 }
 
-/* tb: fexit's argument (direct); a kretprobe has none (NULL) and takes the one entry saw. */
 static __always_inline int update_fastreuse_exit(bool direct, const struct inet_bind_bucket *tb)
 {
-	struct slot *s = my_slot(tid_of());
-	struct inner *in;
+	struct slot *s;
 	struct op *o;
 	__s8 fr, frp;
 
-	if (!s || s->in.func != TS_FN_UPDATE_FASTREUSE)
-		return 0;
-	in = &s->in;
-	if (!direct)
-		tb = (const struct inet_bind_bucket *)in->tb;
-	else if (in->tb != addr_of(tb))
+	if (!(s = inner_exit(direct, TS_FN_UPDATE_FASTREUSE, &tb, &fr, &frp)))
 		return 0;
 	o = s->op.func ? &s->op : NULL;
-	ts_read_state(direct, tb, &fr, &frp);
 	/* always reported: this is where bind() decides, even when it keeps the state */
-	emit_state(direct, tb, in->netns, TS_FN_UPDATE_FASTREUSE, o ? o->path : TS_PATH_NONE, in->fr, in->frp,
-		   fr, frp);
-	if (o && o->created_tb == in->tb) { /* reported here: not again at inet_bind_hash */
+	emit_state(direct, tb, s->in.netns, TS_FN_UPDATE_FASTREUSE, o ? o->path : TS_PATH_NONE,
+		   s->in.fr, s->in.frp, fr, frp);
+	if (o && o->created_tb == s->in.tb) { /* reported here: not again at inet_bind_hash */
 		o->created_fr = fr;
 		o->created_frp = frp;
 	}
-	in->func = 0;
+	s->in.func = 0;
 	return 0;
 }
 
@@ -650,51 +672,37 @@ int BPF_KRETPROBE(kretprobe__inet_csk_update_fastreuse)
 
 static __always_inline int bind_hash_entry(bool direct, struct sock *sk, struct inet_bind_bucket *tb)
 {
-	struct inner in = {};
-	struct slot *s;
+	struct slot *s = inner_entry(direct, TS_FN_BIND_HASH, tb, sk);
+	struct inner *in;
 	struct op *o;
 
-	if (!wanted_task())
+	if (!s)
 		return 0;
-	in.netns = netns_of_bucket(direct, tb);
-	if (!wanted_netns(in.netns) || !(s = claim_slot(tid_of())))
-		return 0;
-	in.tb = addr_of(tb);
-	in.sk = addr_of(sk);
-	in.func = TS_FN_BIND_HASH;
-	ts_read_state(direct, tb, &in.fr, &in.frp);
+	in = &s->in;
 	/* __inet_hash_connect writes -1/-1 into a bucket it just created, between
 	 * inet_bind_bucket_create() and here: report that write as its own. */
 	o = s->op.func ? &s->op : NULL;
-	if (o && o->created_tb == in.tb &&
-	    (o->created_fr != in.fr || o->created_frp != in.frp)) {
-		emit_state(direct, tb, in.netns, o->func, o->path, o->created_fr, o->created_frp, in.fr, in.frp);
-		o->created_fr = in.fr;
-		o->created_frp = in.frp;
+	if (o && o->created_tb == in->tb &&
+	    (o->created_fr != in->fr || o->created_frp != in->frp)) {
+		emit_state(direct, tb, in->netns, o->func, o->path, o->created_fr, o->created_frp,
+			   in->fr, in->frp);
+		o->created_fr = in->fr;
+		o->created_frp = in->frp;
 	}
-	s->in = in;
 	return 0;
 }
 
-/* tb: as for update_fastreuse_exit() */
 static __always_inline int bind_hash_exit(bool direct, const struct inet_bind_bucket *tb)
 {
-	struct slot *s = my_slot(tid_of());
-	struct inner *in;
+	struct slot *s;
 	__s8 fr, frp;
 
-	if (!s || s->in.func != TS_FN_BIND_HASH)
+	if (!(s = inner_exit(direct, TS_FN_BIND_HASH, &tb, &fr, &frp)))
 		return 0;
-	in = &s->in;
-	if (!direct)
-		tb = (const struct inet_bind_bucket *)in->tb;
-	else if (in->tb != addr_of(tb))
-		return 0;
-	ts_read_state(direct, tb, &fr, &frp);
-	if (fr != in->fr || frp != in->frp)
-		emit_state(direct, tb, in->netns, TS_FN_BIND_HASH, s->op.func ? s->op.path : TS_PATH_NONE,
-			   in->fr, in->frp, fr, frp);
-	in->func = 0;
+	if (fr != s->in.fr || frp != s->in.frp)
+		emit_state(direct, tb, s->in.netns, TS_FN_BIND_HASH,
+			   s->op.func ? s->op.path : TS_PATH_NONE, s->in.fr, s->in.frp, fr, frp);
+	s->in.func = 0;
 	return 0;
 }
 

@@ -2,9 +2,10 @@
 // measured in one run without tracer, with tristate in fentry and in kprobe mode, and with
 // bcc's libbpf-tools bindsnoop (kprobe on inet_bind) when its path is given. The loop binds
 // explicitly (port 0) so that bindsnoop has something to see; tristate sees bind and connect.
-// Needs a traceable kernel: run inside a lab guest, e.g.
-//   tristate kernels boot 6.12 --no-self --exe build/bench/trace_bench --exe /path/bindsnoop
-//     -- sh -c "trace_bench --bindsnoop /usr/bin/bindsnoop > /tmp/result 2>&1"
+// Needs a traceable kernel: run inside a lab guest, instruction-counted (--icount 0: the
+// guest's clock counts instructions, so rates repeat whatever the host does), e.g.
+//   tristate kernels boot 6.12 --icount 0 --no-self --exe build/bench/trace_bench
+//     --exe /path/bindsnoop -- sh -c "trace_bench --bindsnoop /usr/bin/bindsnoop > /tmp/result 2>&1"
 // `--profile` (or `--profile-kprobe`) instead prints each tracer program's calls and run time
 // per connection, from the kernel's BPF statistics.
 #include <arpa/inet.h>

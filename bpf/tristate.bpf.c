@@ -84,9 +84,9 @@ struct inner {
  * written in place. A hash map keyed by tid cost an insert and a delete per operation, the
  * largest part of the tracer's time in a connect() loop (bench/trace_bench --profile); an
  * array lookup is inlined by the verifier into a few instructions. Two threads share a slot
- * only when their tids are equal modulo TS_SLOTS: the second takes it once the first is idle
- * (or its op is stale), and a live one is never clobbered: the operation that cannot be
- * followed is counted (TS_CNT_BUSY), not silently lost. */
+ * only when their tids are equal modulo TS_SLOTS: the second takes it once the first's op is
+ * over (or stale), and a live op is never clobbered: what cannot be followed is counted
+ * (TS_CNT_BUSY, reported in trace.missed), not silently lost. */
 #define TS_SLOTS 8192
 #define TS_STALE_NS 1000000000ULL
 
@@ -231,6 +231,10 @@ static __always_inline struct slot *claim_slot(__u32 tid)
 		count(TS_CNT_BUSY);
 		return NULL;
 	}
+	/* An inner record has no age (its functions run under a spinlock and never sleep): one
+	 * left by the other thread is taken over, and counted, since its exit will find nothing. */
+	if (s->in.func)
+		count(TS_CNT_BUSY);
 	s->tid = tid;
 	s->op.func = 0;
 	s->in.func = 0;

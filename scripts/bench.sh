@@ -10,7 +10,8 @@ build=${BUILD_DIR:-$here/build}
 dpkg-query -W -f='${Status}' libbpf-tools 2>/dev/null | grep -q "install ok installed" ||
   apt-get install -y -qq libbpf-tools >/dev/null   # bcc's bindsnoop, the peer we compare with
 "$here/scripts/build.sh"
-kernel=${BENCH_KERNEL:-6.12}
+# 6.1: the newest lab kernel on which Debian 12's bindsnoop (libbpf-tools) still loads
+kernel=${BENCH_KERNEL:-6.1}
 which=("$@"); ((${#which[@]})) || which=(quiz compare lab matrix trace live)
 for b in "${which[@]}"; do
   echo "=== $b  (load: $(cut -d' ' -f1-3 /proc/loadavg))"

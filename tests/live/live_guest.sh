@@ -132,4 +132,32 @@ L=$!
 wait $L
 stop_trace INT
 dump loss
+# 5. `tristate state`: one bucket in each state (live_load --hold), snapshot by the iterator
+# while a trace of the same namespace watched them being made.
+rm -f /tmp/go /tmp/release
+live_load --netns --wait /tmp/go --hold /tmp/release 7501 0 > /tmp/hold.out &
+H=$!
+sleep 0.3
+start_trace st_trace --netns /proc/$H/ns/net
+touch /tmp/go
+n=0
+while ! grep -q '^held' /tmp/hold.out && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+tristate state --netns /proc/$H/ns/net --json > /tmp/st.json 2> /tmp/st.err
+echo $? > /tmp/st.exit
+tristate state --netns /proc/$H/ns/net --port 7501-7502 > /tmp/st.txt 2>> /tmp/st.err
+sleep 0.3
+stop_trace INT
+touch /tmp/release
+wait $H
+log "=== state"
+log "exit $(cat /tmp/st.exit)"
+log "--- hold"
+cat /tmp/hold.out >> $R
+log "--- json"
+cat /tmp/st.json >> $R
+log "--- text"
+cat /tmp/st.txt /tmp/st.err >> $R
+log "--- end"
+dump st_trace
+
 log "=== done"

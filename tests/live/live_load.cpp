@@ -2,7 +2,12 @@
 // PORT and COUNT connect()+close() to it, optionally from a forked child as well (on PORT+1),
 // optionally in a private network namespace, after waiting for a go-file, with one bind()
 // that fails with EADDRINUSE. Prints what the checker needs to know ("pid N", "netns N").
-//   live_load [--fork] [--netns] [--fail-bind] [--wait FILE] [--seconds S] [--exit N] PORT COUNT
+// --hold FILE instead keeps one bucket in each state until FILE exists (for `tristate state`):
+// a listener on PORT (bind() without options), a socket bound to PORT+1 with SO_REUSEADDR and
+// then connected, and a socket connected unbound (ephemeral port), both to the listener;
+// prints "listen P", "reuse P", "connect P", "held". (A socket only bound is in no table the
+// state iterator walks: the SO_REUSEADDR one is connected to be seen.)
+//   live_load [--fork] [--netns] [--fail-bind] [--wait FILE] [--hold FILE] [--seconds S] [--exit N] PORT COUNT
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -75,11 +80,38 @@ long work(int port, long count, double seconds, bool fail_bind) {
   return n;
 }
 
+std::uint16_t local_port(int fd) {
+  sockaddr_in a{};
+  socklen_t len = sizeof(a);
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len)) die("getsockname");
+  return ntohs(a.sin_port);
+}
+
+void hold(int port, const std::string& release) {
+  int l = socket(AF_INET, SOCK_STREAM, 0);
+  auto srv = loopback(port);
+  if (bind(l, reinterpret_cast<sockaddr*>(&srv), sizeof(srv)) || listen(l, 16)) die("listener");
+  int r = socket(AF_INET, SOCK_STREAM, 0);
+  int one = 1;
+  setsockopt(r, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  auto reuse = loopback(port + 1);
+  if (bind(r, reinterpret_cast<sockaddr*>(&reuse), sizeof(reuse))) die("bind SO_REUSEADDR");
+  if (connect(r, reinterpret_cast<sockaddr*>(&srv), sizeof(srv))) die("connect SO_REUSEADDR");
+  int c = socket(AF_INET, SOCK_STREAM, 0);
+  if (connect(c, reinterpret_cast<sockaddr*>(&srv), sizeof(srv))) die("connect");
+  int s1 = accept(l, nullptr, nullptr), s2 = accept(l, nullptr, nullptr);
+  if (s1 < 0 || s2 < 0) die("accept");
+  std::printf("listen %d\nreuse %d\nconnect %u\nheld\n", port, port + 1, local_port(c));
+  std::fflush(stdout);
+  while (access(release.c_str(), F_OK) != 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  for (int fd : {s1, s2, c, r, l}) close(fd);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   bool fork_child = false, netns = false, fail_bind = false;
-  std::string wait;
+  std::string wait, hold_until;
   double seconds = 0;
   int exit_code = 0;
   int i = 1;
@@ -89,6 +121,7 @@ int main(int argc, char** argv) {
     else if (a == "--netns") netns = true;
     else if (a == "--fail-bind") fail_bind = true;
     else if (a == "--wait" && i + 1 < argc) wait = argv[++i];
+    else if (a == "--hold" && i + 1 < argc) hold_until = argv[++i];
     else if (a == "--seconds" && i + 1 < argc) seconds = std::atof(argv[++i]);
     else if (a == "--exit" && i + 1 < argc) exit_code = std::atoi(argv[++i]);
     else {
@@ -97,7 +130,7 @@ int main(int argc, char** argv) {
     }
   }
   if (argc - i != 2) {
-    std::fprintf(stderr, "usage: live_load [--fork] [--netns] [--fail-bind] [--wait FILE] [--seconds S] [--exit N] PORT COUNT\n");
+    std::fprintf(stderr, "usage: live_load [--fork] [--netns] [--fail-bind] [--wait FILE] [--hold FILE] [--seconds S] [--exit N] PORT COUNT\n");
     return 2;
   }
   const int port = std::atoi(argv[i]);
@@ -112,6 +145,10 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
   while (!wait.empty() && access(wait.c_str(), F_OK) != 0)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  if (!hold_until.empty()) {
+    hold(port, hold_until);
+    return exit_code;
+  }
   pid_t child = -1;
   if (fork_child) {
     child = fork();

@@ -9,8 +9,14 @@
 
 #include "render/render_live.hpp"
 #include "report/report_json.hpp"
+#include "lab_test_util.hpp"
 #include "trace/live_filter.hpp"
+#include "trace/live_state.hpp"
 #include "trace/live_summary.hpp"
+
+extern "C" {
+#include "bpf/tristate.h"
+}
 
 using namespace tristate;
 
@@ -182,4 +188,54 @@ TEST(LiveText, EventLineHasTimeCommPidNetnsPortAndDescription) {
   const auto line = render::live_event_line(e, 2'000'250'000LL);
   EXPECT_EQ(line.rfind("00:00:03.000250 x[10/11] netns 4026531840 port 60000  bhash 60000 created", 0), 0u) << line;
   EXPECT_NE(line.find("[__inet_hash_connect]"), std::string::npos) << line;
+}
+
+TEST(LiveState, GroupsSocketsByBucketAndKeepsOnlyTheRequestedNamespacesAndPorts) {
+  auto rec = [](std::uint64_t id, std::uint32_t netns, std::uint16_t port, std::uint8_t st, std::int8_t fr,
+                std::int8_t frp) {
+    ts_sock_bucket r{};
+    r.bucket = id;
+    r.netns = netns;
+    r.port = port;
+    r.sk_state = st;
+    r.fastreuse = fr;
+    r.fastreuseport = frp;
+    return r;
+  };
+  const std::vector<ts_sock_bucket> recs = {rec(1, 10, 7501, 10, 0, 0), rec(1, 10, 7501, 1, 0, 0),
+                                            rec(2, 10, 50000, 1, -1, -1), rec(3, 11, 7501, 10, 1, 0)};
+  trace::StateFilter f;
+  f.netns = {10};
+  auto s = trace::group_sockets(recs.data(), recs.size() * sizeof(recs[0]), f);
+  ASSERT_EQ(s.buckets.size(), 2u);
+  EXPECT_EQ(s.buckets[0].port, 7501);
+  EXPECT_EQ(s.buckets[0].sockets, (std::map<std::string, int>{{"ESTABLISHED", 1}, {"LISTEN", 1}}));
+  EXPECT_EQ(s.buckets[1].state.fastreuse, -1);
+  f.port_lo = f.port_hi = 7501;
+  f.netns.clear();
+  s = trace::group_sockets(recs.data(), recs.size() * sizeof(recs[0]), f);
+  ASSERT_EQ(s.buckets.size(), 2u);
+  EXPECT_EQ(s.buckets[1].netns, 11u);
+  EXPECT_EQ(s.buckets[1].state.fastreuse, 1);
+}
+
+// The iterator sees only the namespace it is created in: `state` enters each one it finds.
+TEST(LiveState, FindsNamespacesThroughRunNetnsAndProcessesOncePerInode) {
+  lab::testing::TempDir proc("ts-proc"), run("ts-run");
+  namespace fs = std::filesystem;
+  for (const char* pid : {"1", "42", "self"}) fs::create_directories(proc.path / pid / "ns");
+  std::ofstream(proc.path / "1" / "ns" / "net") << "";
+  std::ofstream(proc.path / "42" / "ns" / "net") << "";
+  std::ofstream(proc.path / "self" / "ns" / "net") << "";
+  fs::create_hard_link(proc.path / "42" / "ns" / "net", run.path / "blue");  // same inode
+  auto inode = [](const fs::path& p) {
+    struct stat st {};
+    stat(p.c_str(), &st);
+    return static_cast<std::uint64_t>(st.st_ino);
+  };
+  const auto ns = trace::find_network_namespaces(proc.path.string(), run.path.string());
+  ASSERT_EQ(ns.size(), 2u);  // "self" is not a pid; 42 and blue are one namespace
+  EXPECT_EQ(ns.at(inode(proc.path / "1" / "ns" / "net")), (proc.path / "1" / "ns" / "net").string());
+  EXPECT_EQ(ns.at(inode(run.path / "blue")), (run.path / "blue").string());  // the named mount first
+  EXPECT_TRUE(trace::find_network_namespaces(proc.path.string(), "/nonexistent").size() == 2u);
 }

@@ -230,7 +230,10 @@ struct StateArgs {
 int run_state(const StateArgs& a) {
   trace::StateFilter f;
   try {
-    for (const auto& n : a.netns) f.netns.push_back(trace::resolve_netns(n));
+    for (const auto& n : a.netns) {
+      f.netns.push_back(trace::resolve_netns(n));
+      if (n.find('/') != std::string::npos) f.netns_paths[f.netns.back()] = n;
+    }
     if (!a.port.empty()) {
       auto r = trace::parse_port_range(a.port);
       f.port_lo = r.lo;

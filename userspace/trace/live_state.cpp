@@ -2,12 +2,17 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <memory>
+#include <thread>
 
 #include "tristate.skel.h"
 #include "trace/tracer.hpp"
@@ -68,22 +73,76 @@ Result<StateSnapshot> take_state_snapshot(const StateFilter& filter) {
                  "run it inside a lab guest: tristate kernels boot 6.12 -- tristate state"};
   std::unique_ptr<bpf_link, LinkDel> link(bpf_program__attach_iter(skel->progs.iter__tcp_buckets, nullptr));
   if (!link) return Error{std::string("attaching the iter/tcp iterator failed (") + std::strerror(errno) + ")"};
-  int fd = bpf_iter_create(bpf_link__fd(link.get()));
-  if (fd < 0) return Error{std::string("creating the iterator failed (") + std::strerror(errno) + ")"};
+  // Which namespaces to enter, and a file for each.
+  std::map<std::uint64_t, std::string> visit;
+  const auto known = find_network_namespaces();
+  if (filter.netns.empty()) {
+    visit = known;
+  } else {
+    for (auto inode : filter.netns) {
+      if (auto p = filter.netns_paths.find(inode); p != filter.netns_paths.end()) visit[inode] = p->second;
+      else if (auto k = known.find(inode); k != known.end()) visit[inode] = k->second;
+      else
+        return Error{"network namespace " + std::to_string(inode) +
+                     " has no process and no /run/netns mount to enter it by: give its path instead"};
+    }
+  }
   std::vector<char> data;
-  char buf[1 << 16];
-  ssize_t n;
-  while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
-    if (n > 0) data.insert(data.end(), buf, buf + n);
-  int read_err = n < 0 ? errno : 0;
-  close(fd);
-  if (read_err) return Error{std::string("reading the iterator failed (") + std::strerror(read_err) + ")"};
+  for (const auto& [inode, path] : visit) {
+    // setns() moves only the calling thread: a thread of its own enters, creates the
+    // iterator there and reads it.
+    std::string err;
+    std::thread([&, path = path] {
+      const int ns = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (ns < 0 || setns(ns, CLONE_NEWNET) != 0) {
+        err = "entering network namespace " + path + " failed (" + std::strerror(errno) + ")";
+        if (ns >= 0) close(ns);
+        return;
+      }
+      close(ns);
+      const int fd = bpf_iter_create(bpf_link__fd(link.get()));
+      if (fd < 0) {
+        err = std::string("creating the iterator failed (") + std::strerror(errno) + ")";
+        return;
+      }
+      char buf[1 << 16];
+      ssize_t n;
+      while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+        if (n > 0) data.insert(data.end(), buf, buf + n);
+      if (n < 0) err = std::string("reading the iterator failed (") + std::strerror(errno) + ")";
+      close(fd);
+    }).join();
+    // a namespace whose last process exited since the scan is gone, not an error
+    if (!err.empty() && !(filter.netns.empty() && err.find("entering") == 0)) return Error{err};
+  }
   auto snap = group_sockets(data.data(), data.size(), filter);
-  snap.method = "BPF iterator over the kernel's TCP socket tables (iter/tcp): each socket's bind bucket "
-                "(icsk_bind_hash, or tw_tb for TIME_WAIT), its port and fastreuse/fastreuseport read now";
+  snap.method = "BPF iterator over the kernel's TCP socket tables (iter/tcp), run inside each of " +
+                std::to_string(visit.size()) +
+                " network namespace(s): each socket's bind bucket (icsk_bind_hash, or tw_tb for TIME_WAIT), "
+                "its port and fastreuse/fastreuseport read now";
   snap.blind = "a socket that is only bound (bind() without listen() or connect()) is in no table the "
                "iterator walks: buckets held only by such sockets are not listed";
+  if (filter.netns.empty())
+    snap.blind += "; nor are namespaces that no process and no /run/netns mount holds";
   return snap;
+}
+
+std::map<std::uint64_t, std::string> find_network_namespaces(const std::string& proc_root,
+                                                             const std::string& run_netns) {
+  namespace fs = std::filesystem;
+  std::map<std::uint64_t, std::string> out;
+  auto add = [&](const fs::path& p) {
+    struct stat st {};
+    if (stat(p.c_str(), &st) == 0) out.emplace(st.st_ino, p.string());
+  };
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(run_netns, ec)) add(e.path());
+  for (const auto& e : fs::directory_iterator(proc_root, ec)) {
+    const auto name = e.path().filename().string();
+    if (!name.empty() && std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      add(e.path() / "ns" / "net");
+  }
+  return out;
 }
 
 }  // namespace tristate::trace

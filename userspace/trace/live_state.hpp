@@ -29,13 +29,23 @@ struct StateSnapshot {
 
 struct StateFilter {
   std::vector<std::uint64_t> netns;  // empty: all
+  std::map<std::uint64_t, std::string> netns_paths;  // how to enter a requested one, when given as a path
   std::uint16_t port_lo = 0, port_hi = 0;  // hi 0: all
 };
 
 // One record per socket as the iterator writes it (struct ts_sock_bucket), grouped. Pure.
 StateSnapshot group_sockets(const void* records, std::size_t bytes, const StateFilter& filter);
 
+// The iter/tcp iterator sees only the network namespace it is created in (the kernel's
+// seq_file_net: the creating thread's), so the snapshot enters each namespace in turn: the
+// requested ones, else every namespace a process or a /run/netns mount holds.
 Result<StateSnapshot> take_state_snapshot(const StateFilter& filter);
+
+// Network namespaces by inode, each with a file that enters it: /run/netns/* and
+// /proc/PID/ns/net of every process (the first file seen for an inode). Reads only the given
+// roots (tests pass their own).
+std::map<std::uint64_t, std::string> find_network_namespaces(const std::string& proc_root = "/proc",
+                                                             const std::string& run_netns = "/run/netns");
 
 const char* tcp_state_name(unsigned state);
 

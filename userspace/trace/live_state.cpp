@@ -88,6 +88,8 @@ Result<StateSnapshot> take_state_snapshot(const StateFilter& filter) {
     }
   }
   std::vector<char> data;
+  std::size_t entered = 0;
+  std::string skipped;  // the last reason a namespace could not be entered
   for (const auto& [inode, path] : visit) {
     // setns() moves only the calling thread: a thread of its own enters, creates the
     // iterator there and reads it.
@@ -114,7 +116,10 @@ Result<StateSnapshot> take_state_snapshot(const StateFilter& filter) {
     }).join();
     // a namespace whose last process exited since the scan is gone, not an error
     if (!err.empty() && !(filter.netns.empty() && err.find("entering") == 0)) return Error{err};
+    if (err.empty()) ++entered;
+    else skipped = err;
   }
+  if (!entered && !skipped.empty()) return Error{skipped + ": needs CAP_SYS_ADMIN (root)"};
   auto snap = group_sockets(data.data(), data.size(), filter);
   snap.method = "BPF iterator over the kernel's TCP socket tables (iter/tcp), run inside each of " +
                 std::to_string(visit.size()) +
@@ -124,6 +129,8 @@ Result<StateSnapshot> take_state_snapshot(const StateFilter& filter) {
                "iterator walks: buckets held only by such sockets are not listed";
   if (filter.netns.empty())
     snap.blind += "; nor are namespaces that no process and no /run/netns mount holds";
+  if (entered < visit.size())
+    snap.blind += "; " + std::to_string(visit.size() - entered) + " namespace(s) could not be entered (" + skipped + ")";
   return snap;
 }
 

@@ -4,8 +4,9 @@
  *
  * Every traced point exists twice: fentry/fexit and kprobe/kretprobe. Both wrappers call the
  * same handler; the fentry/fexit one tells it (`direct`, read.bpf.h) that its arguments may be
- * dereferenced, the kprobe one that every read must go through bpf_probe_read_kernel(). Userspace (trace/attach_plan.cpp) keeps one mechanism per function and turns the
- * others off with bpf_program__set_autoload(false). Where a prototype changed in a way CO-RE
+ * dereferenced, the kprobe one that every read must go through bpf_probe_read_kernel().
+ * Userspace (trace/attach_plan.cpp) keeps one mechanism per function and turns the others off
+ * with bpf_program__set_autoload(false). Where a prototype changed in a way CO-RE
  * cannot relocate (argument order or count), there is one wrapper per prototype, suffixed
  * __<variant>, and userspace picks the one matching the running kernel's BTF. */
 #include "vmlinux.h"
@@ -81,9 +82,9 @@ struct inner {
 };
 
 /* A thread's op and inner record live in slot tid % TS_SLOTS, tagged with the owning tid and
- * written in place. A hash map keyed by tid cost an insert and a delete per operation, the
- * largest part of the tracer's time in a connect() loop (bench/trace_bench --profile); an
- * array lookup is inlined by the verifier into a few instructions. Two threads share a slot
+ * written in place. A hash map keyed by tid cost an insert and a delete per operation, a
+ * quarter of the programs' time in a connect() loop (bench/trace_bench --profile); an array
+ * lookup is inlined by the verifier into a few instructions. Two threads share a slot
  * only when their tids are equal modulo TS_SLOTS: the second takes it once the first's op is
  * over (or stale), and a live op is never clobbered: what cannot be followed is counted
  * (TS_CNT_BUSY, reported in trace.missed), not silently lost. */

@@ -242,12 +242,16 @@ static __always_inline struct slot *claim_slot(__u32 tid)
 	return s;
 }
 
+/* The operation in progress on a slot, if any. */
+static __always_inline struct op *live_op(struct slot *s)
+{
+	return s && s->op.func ? &s->op : NULL;
+}
+
 /* The operation in progress on this thread, if any. */
 static __always_inline struct op *current_op(__u32 tid)
 {
-	struct slot *s = my_slot(tid);
-
-	return s && s->op.func ? &s->op : NULL;
+	return live_op(my_slot(tid));
 }
 
 static __always_inline __u8 current_path(void)
@@ -289,6 +293,15 @@ static __always_inline void fill_bucket(bool direct, struct ts_event *e,
 	e->l3mdev = TS_READ(direct, tb, l3mdev);
 }
 
+/* The bucket, and its state now as the event's `after`. */
+static __always_inline void fill_bucket_after(bool direct, struct ts_event *e,
+					      const struct inet_bind_bucket *tb)
+{
+	fill_bucket(direct, e, tb);
+	ts_read_state(direct, tb, &e->after_fastreuse, &e->after_fastreuseport);
+	e->flags |= TS_F_AFTER;
+}
+
 /* netns: tb's, already checked against the filter. */
 static __always_inline void emit_state(bool direct, const struct inet_bind_bucket *tb, __u32 netns,
 				       __u8 func, __u8 path, __s8 bfr, __s8 bfrp, __s8 afr, __s8 afrp)
@@ -326,21 +339,15 @@ static __always_inline const struct inet_bind_bucket *fill_alloc(bool direct, st
 		if (tp) {
 			e->port = tp->inet_conn.icsk_inet.sk.__sk_common.skc_num;
 			tb = tp->inet_conn.icsk_bind_hash;
-			if (tb) {
-				fill_bucket(true, e, tb);
-				ts_read_state(true, tb, &e->after_fastreuse, &e->after_fastreuseport);
-				e->flags |= TS_F_AFTER;
-			}
+			if (tb)
+				fill_bucket_after(true, e, tb);
 			return tb;
 		}
 	}
 	e->port = BPF_CORE_READ(sk, __sk_common.skc_num);
 	tb = BPF_CORE_READ((const struct inet_connection_sock *)sk, icsk_bind_hash);
-	if (tb) {
-		fill_bucket(false, e, tb);
-		ts_read_state(false, tb, &e->after_fastreuse, &e->after_fastreuseport);
-		e->flags |= TS_F_AFTER;
-	}
+	if (tb)
+		fill_bucket_after(false, e, tb);
 	return tb;
 }
 
@@ -531,9 +538,7 @@ static __always_inline int bucket_create_exit(bool direct, struct inet_bind_buck
 	e = reserve(TS_EV_BUCKET_CREATE, TS_FN_BIND_BUCKET_CREATE, netns);
 	if (!e)
 		return 0;
-	fill_bucket(direct, e, tb);
-	ts_read_state(direct, tb, &e->after_fastreuse, &e->after_fastreuseport);
-	e->flags = TS_F_AFTER;
+	fill_bucket_after(direct, e, tb);
 	e->path = o ? o->path : TS_PATH_NONE;
 	if (o) {
 		o->created_tb = addr_of(tb);
@@ -617,7 +622,7 @@ static __always_inline int update_fastreuse_exit(bool direct, const struct inet_
 
 	if (!(s = inner_exit(direct, TS_FN_UPDATE_FASTREUSE, &tb, &fr, &frp)))
 		return 0;
-	o = s->op.func ? &s->op : NULL;
+	o = live_op(s);
 	/* always reported: this is where bind() decides, even when it keeps the state */
 	emit_state(direct, tb, s->in.netns, TS_FN_UPDATE_FASTREUSE, o ? o->path : TS_PATH_NONE,
 		   s->in.fr, s->in.frp, fr, frp);
@@ -686,7 +691,7 @@ static __always_inline int bind_hash_entry(bool direct, struct sock *sk, struct 
 	in = &s->in;
 	/* __inet_hash_connect writes -1/-1 into a bucket it just created, between
 	 * inet_bind_bucket_create() and here: report that write as its own. */
-	o = s->op.func ? &s->op : NULL;
+	o = live_op(s);
 	if (o && o->created_tb == in->tb &&
 	    (o->created_fr != in->fr || o->created_frp != in->frp)) {
 		emit_state(direct, tb, in->netns, o->func, o->path, o->created_fr, o->created_frp,
@@ -700,13 +705,15 @@ static __always_inline int bind_hash_entry(bool direct, struct sock *sk, struct 
 static __always_inline int bind_hash_exit(bool direct, const struct inet_bind_bucket *tb)
 {
 	struct slot *s;
+	struct op *o;
 	__s8 fr, frp;
 
 	if (!(s = inner_exit(direct, TS_FN_BIND_HASH, &tb, &fr, &frp)))
 		return 0;
+	o = live_op(s);
 	if (fr != s->in.fr || frp != s->in.frp)
-		emit_state(direct, tb, s->in.netns, TS_FN_BIND_HASH,
-			   s->op.func ? s->op.path : TS_PATH_NONE, s->in.fr, s->in.frp, fr, frp);
+		emit_state(direct, tb, s->in.netns, TS_FN_BIND_HASH, o ? o->path : TS_PATH_NONE,
+			   s->in.fr, s->in.frp, fr, frp);
 	s->in.func = 0;
 	return 0;
 }

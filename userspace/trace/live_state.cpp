@@ -94,9 +94,11 @@ Result<StateSnapshot> take_state_snapshot(const StateFilter& filter) {
     // setns() moves only the calling thread: a thread of its own enters, creates the
     // iterator there and reads it.
     std::string err;
+    bool not_entered = false;
     std::thread([&, path = path] {
       const int ns = open(path.c_str(), O_RDONLY | O_CLOEXEC);
       if (ns < 0 || setns(ns, CLONE_NEWNET) != 0) {
+        not_entered = true;
         err = "entering network namespace " + path + " failed (" + std::strerror(errno) + ")";
         if (ns >= 0) close(ns);
         return;
@@ -115,7 +117,7 @@ Result<StateSnapshot> take_state_snapshot(const StateFilter& filter) {
       close(fd);
     }).join();
     // a namespace whose last process exited since the scan is gone, not an error
-    if (!err.empty() && !(filter.netns.empty() && err.find("entering") == 0)) return Error{err};
+    if (!err.empty() && !(filter.netns.empty() && not_entered)) return Error{err};
     if (err.empty()) ++entered;
     else skipped = err;
   }

@@ -25,6 +25,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <vector>
 #include <cerrno>
@@ -85,30 +86,65 @@ double measure(double seconds) {
   return bench::connection_loop(seconds, 5555);
 }
 
-double with_tracer(bool kprobe, bool watched, double seconds, std::string& mode, std::uint64_t& events,
-                   std::uint64_t& lost, std::uint64_t& missed) {
+// The tracer as `tristate trace` runs it, its ring read by a thread of its own; nullptr (said
+// on stderr) when it cannot start.
+std::unique_ptr<trace::Tracer> start_tracer(bool kprobe, bool watched) {
   trace::Options o;
   o.force_kprobe = kprobe;
   o.wakeup_bytes = 64 * 1024;  // the default ring is 256 KiB
   auto made = trace::Tracer::make(o);
   if (!made) {
     std::fprintf(stderr, "tracer: %s\n", made.error().message.c_str());
-    return 0;
+    return nullptr;
   }
-  auto& t = *made.value();
-  if (watched) t.watch_netns(netns_inode());
-  std::atomic<bool> stop{false};
-  std::uint64_t read = 0;
-  std::thread reader([&] {
+  if (watched) made.value()->watch_netns(netns_inode());
+  return std::move(made.value());
+}
+
+// Reads every event until destroyed, decoding each (poll), and counts the events and its own
+// CPU time while `measuring` is set.
+class Reader {
+ public:
+  explicit Reader(trace::Tracer& t) : thread_([this, &t] { run(t); }) {}
+  ~Reader() { finish(); }
+  // Stops after a last drain of the ring.
+  void finish() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  std::atomic<bool> measuring{false};
+  std::atomic<std::uint64_t> events{0}, measured_events{0}, measured_cpu_ns{0};
+
+ private:
+  static std::uint64_t cpu_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return std::uint64_t(ts.tv_sec) * 1000000000ULL + std::uint64_t(ts.tv_nsec);
+  }
+  void run(trace::Tracer& t) {
     if (split_cpus()) pin_to_cpu(1);
-    while (!stop) read += t.poll(100).size();
-    read += t.drain().size();
-  });
-  double r = measure(seconds);
-  stop = true;
-  reader.join();
-  events += read;
-  auto info = t.info();
+    while (!stop_) {
+      const bool m = measuring;
+      const std::uint64_t c0 = cpu_ns();
+      const std::size_t n = t.poll(100).size();
+      events += n;
+      if (m) measured_cpu_ns += cpu_ns() - c0, measured_events += n;
+    }
+    events += t.drain().size();
+  }
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+double with_tracer(bool kprobe, bool watched, double seconds, std::string& mode, std::uint64_t& events,
+                   std::uint64_t& lost, std::uint64_t& missed) {
+  auto t = start_tracer(kprobe, watched);
+  if (!t) return 0;
+  Reader reader(*t);
+  const double r = measure(seconds);
+  reader.finish();
+  events += reader.events;
+  auto info = t->info();
   mode = info.mode;
   lost += info.lost;
   missed += info.missed;
@@ -181,34 +217,9 @@ int profile(bool kprobe, double seconds) {
     return 1;
   }
   const double base = measure(seconds);
-  trace::Options o;
-  o.force_kprobe = kprobe;
-  o.wakeup_bytes = 64 * 1024;
-  auto made = trace::Tracer::make(o);
-  if (!made) {
-    std::fprintf(stderr, "tracer: %s\n", made.error().message.c_str());
-    return 1;
-  }
-  auto& t = *made.value();
-  t.watch_netns(netns_inode());
-  std::atomic<bool> stop{false};
-  std::atomic<std::uint64_t> reader_ns{0}, reader_events{0};
-  std::atomic<bool> measuring{false};
-  std::thread reader([&] {
-    if (split_cpus()) pin_to_cpu(1);
-    auto cpu_ns = [] {
-      timespec ts{};
-      clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-      return std::uint64_t(ts.tv_sec) * 1000000000ULL + std::uint64_t(ts.tv_nsec);
-    };
-    while (!stop) {
-      const bool m = measuring;
-      const std::uint64_t c0 = cpu_ns();
-      const std::size_t n = t.poll(100).size();
-      if (m) reader_ns += cpu_ns() - c0, reader_events += n;
-    }
-    t.drain();
-  });
+  auto t = start_tracer(kprobe, true);
+  if (!t) return 1;
+  Reader reader(*t);
   bench::connection_loop(0.5, 5555);
   auto snapshot = [] {
     std::vector<Row> rows;
@@ -221,15 +232,15 @@ int profile(bool kprobe, double seconds) {
     return rows;
   };
   const auto before = snapshot();
-  measuring = true;
+  reader.measuring = true;
   const auto t0 = std::chrono::steady_clock::now();
   const double rate = bench::connection_loop(seconds, 5555);
   const double conns = rate * std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  measuring = false;
+  reader.measuring = false;
   const auto after = snapshot();
-  stop = true;
-  reader.join();
-  std::printf("profile (%s): untraced %.0f conn/s = %.0f ns/conn; traced %.0f conn/s = %.0f ns/conn\n", t.info().mode.c_str(), base,
+  reader.finish();
+  const std::uint64_t reader_ns = reader.measured_cpu_ns, reader_events = reader.measured_events;
+  std::printf("profile (%s): untraced %.0f conn/s = %.0f ns/conn; traced %.0f conn/s = %.0f ns/conn\n", t->info().mode.c_str(), base,
               1e9 / base, rate, 1e9 / rate);
   std::printf("  %-44s %10s %10s %12s\n", "program", "calls/conn", "ns/call", "ns/conn");
   double total = 0;

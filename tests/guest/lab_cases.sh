@@ -96,6 +96,7 @@ case "$CASE" in
     run env XDG_CACHE_HOME="$WORK/xdg" "$TS" kernels boot 6.1 --timeout 120 --init "$WORK/init"
     expect_rc 2
     expect_err "the guest kernel panicked"
+    expect_err "sysrq triggered crash"
     expect_err "booting it once more"
     [ "$(grep -c 'booting linux-' "$WORK/err")" = 2 ] || fail "expected exactly two boots: $(cat "$WORK/err")"
     assert_no_qemu "$WORK"

@@ -143,6 +143,22 @@ TEST(LabSerial, PanicLeavesNoExitAndKeepsTail) {
   EXPECT_NE(d.tail_text().find("  | Kernel panic"), std::string::npos);
 }
 
+// A panic's call trace can outgrow the tail (CI saw a 6.1 sysrq crash whose trace pushed the
+// "Kernel panic" line out of 40 lines and the error said "stopped before /init started").
+TEST(LabSerial, PanicLineOutlivesTheTail) {
+  SerialDecoder d(3);
+  d.feed("[    1.9] Kernel panic - not syncing: sysrq triggered crash\n");
+  for (int i = 0; i < 10; ++i) d.feed("[    1.9]  ? do_syscall_64+0x69/0x90\n");
+  d.feed("[    1.9] Kernel panic - not syncing: a second one\n");
+  ASSERT_TRUE(d.panic_line());
+  EXPECT_EQ(*d.panic_line(), "Kernel panic - not syncing: sysrq triggered crash");
+  for (auto& l : d.tail()) EXPECT_EQ(l.find("sysrq"), std::string::npos);
+
+  SerialDecoder calm;
+  calm.feed("booting\nnothing wrong\n");
+  EXPECT_FALSE(calm.panic_line());
+}
+
 TEST(LabSerial, NoPayloadMarker) {
   SerialDecoder d;
   d.feed(std::string(kMarkReady) + " 5.10.0@@\n" + kMarkNone + "@@\n" + kMarkExit + " 2@@\n");

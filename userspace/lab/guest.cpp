@@ -145,15 +145,15 @@ GuestResult boot_and_run(const Kernel& kernel, const GuestRequest& req, const st
   auto t_end = Clock::now();
 
   if (!dec.exit_status()) {
-    bool panic = false, init_exited = false;
-    for (auto& l : dec.tail()) {
-      if (l.find("Kernel panic") != std::string::npos) panic = true;
-      if (l.find("Attempted to kill init") != std::string::npos) init_exited = true;
-    }
+    const auto& panic = dec.panic_line();
+    // "Attempted to kill init" is in the panic line itself: init exiting is tristate's own
+    // failure (or --init's), not a boot to retry.
+    bool init_exited = panic && panic->find("Attempted to kill init") != std::string::npos;
     std::string why = panic ? "the guest kernel panicked"
                       : dec.ready() ? "the guest stopped before its command finished"
                                     : "the guest stopped before /init started";
     why += " (" + kernel_name(kernel) + ", qemu exit status " + std::to_string(qemu_status) + ")";
+    if (panic) why += ": " + *panic;
     if (panic && !dec.ready() && !init_exited) throw BootPanic(why, to_vector(dec.tail()));
     throw GuestError(why, to_vector(dec.tail()));
   }

@@ -133,6 +133,9 @@ void SerialDecoder::line(std::string l) {
     }
     return;
   }
+  if (!panic_line_) {
+    if (auto at = l.find("Kernel panic"); at != std::string::npos) panic_line_ = l.substr(at);
+  }
   tail_.push_back(l);
   while (tail_.size() > tail_max_) tail_.pop_front();
   if (on_line) on_line(l);

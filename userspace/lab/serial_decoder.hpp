@@ -40,6 +40,9 @@ class SerialDecoder {
   std::optional<int> exit_status() const { return exit_; }
   const std::deque<std::string>& tail() const { return tail_; }
   std::string tail_text() const;  // the tail, one "  | line" per line
+  // The kernel's "Kernel panic - ..." line, kept apart from the tail: a panic's call trace
+  // alone can be longer than the tail and push it out.
+  const std::optional<std::string>& panic_line() const { return panic_line_; }
 
  private:
   void line(std::string l);
@@ -55,6 +58,7 @@ class SerialDecoder {
   std::string encoding_;  // "" (the file as is) or "gzip", from the BEGIN marker
   long long declared_size_ = -1;
   std::optional<int> exit_;
+  std::optional<std::string> panic_line_;
 };
 
 }  // namespace tristate::lab

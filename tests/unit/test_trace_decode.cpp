@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "report/report_json.hpp"
 #include "trace/decode.hpp"
 
 extern "C" {
@@ -99,4 +100,37 @@ TEST(TraceDecode, RejectsShortAndUnknownRecords) {
   EXPECT_FALSE(decode_event(&e, sizeof(e) - 1));
   e.kind = 200;
   EXPECT_FALSE(decode_event(&e, sizeof(e)));
+}
+
+// The tracer decodes each batch into the Events of the previous one: what a record does not
+// carry must not survive from the event decoded there before.
+TEST(TraceDecode, IntoAReusedEventLeavesNothingOfTheOldOne) {
+  ts_event full = base();
+  full.kind = TS_EV_BUCKET2_CREATE;
+  full.func = TS_FN_BIND2_BUCKET_CREATE;
+  full.path = TS_PATH_CONNECT;
+  full.flags = TS_F_BEFORE | TS_F_AFTER | TS_F_REQUESTED | TS_F_RESULT | TS_F_ADDR;
+  full.addr_family = AF_INET;
+  full.addr[0] = 127, full.addr[3] = 1;
+  ts_event bare = base();
+  bare.kind = TS_EV_BUCKET_DESTROY;
+  bare.func = TS_FN_BIND_BUCKET_DESTROY;
+  bare.port = 5;
+  std::strcpy(bare.comm, "x");
+
+  tristate::report::Event reused;
+  ASSERT_TRUE(tristate::trace::decode_event_into(&full, sizeof(full), reused));
+  ASSERT_TRUE(reused.before && reused.after && reused.requested_port && reused.result);
+  ASSERT_EQ(reused.addr, "127.0.0.1");
+  ASSERT_TRUE(tristate::trace::decode_event_into(&bare, sizeof(bare), reused));
+  auto fresh = decode_event(&bare, sizeof(bare));
+  ASSERT_TRUE(fresh);
+  nlohmann::json a, b;
+  tristate::report::to_json(a, reused);
+  tristate::report::to_json(b, *fresh);
+  EXPECT_EQ(a, b);
+  EXPECT_FALSE(reused.before || reused.after || reused.requested_port || reused.result);
+  EXPECT_EQ(reused.addr, "");
+  EXPECT_EQ(reused.path, "");
+  EXPECT_EQ(reused.comm, "x");
 }

@@ -158,7 +158,7 @@ int run_trace(const TraceArgs& a, Globals& g) {
   const std::int64_t offset = mono_to_real_ns();
   trace::LiveStats stats;
   bool output_ok = true;
-  auto emit = [&](std::vector<report::Event> events) {
+  auto emit = [&](std::span<const report::Event> events) {
     for (const auto& e : events) {
       stats.add(e);
       if (!output_ok) continue;

@@ -15,7 +15,8 @@ void QuizTracer::sandbox_ready(std::uint64_t netns_inode, pid_t /*pid*/) {
 
 void QuizTracer::quiz_done(report::Quiz& quiz) {
   if (netns_ == 0) return;
-  auto events = tracer_.drain();
+  auto batch = tracer_.drain();
+  std::vector<report::Event> events(batch.begin(), batch.end());
   tracer_.unwatch_netns(netns_);
   attribute_events(quiz, std::move(events), netns_);
   explain_quiz(quiz);

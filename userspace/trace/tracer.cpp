@@ -259,10 +259,11 @@ Result<std::unique_ptr<Tracer>> Tracer::make_attempt(const Options& options, con
 
 int Tracer::on_sample(void* ctx, void* data, std::size_t size) {
   auto* self = static_cast<Tracer*>(ctx);
-  if (!decode_event_into(data, size, self->pending_.emplace_back())) {
-    self->pending_.pop_back();
+  if (self->batch_len_ == self->batch_.size()) self->batch_.emplace_back();
+  if (decode_event_into(data, size, self->batch_[self->batch_len_]))
+    ++self->batch_len_;
+  else
     ++self->undecodable_;
-  }
   return 0;
 }
 
@@ -279,28 +280,21 @@ void Tracer::unwatch_netns(std::uint64_t inode) {
     throw std::system_error(errno, std::generic_category(), "removing netns " + std::to_string(inode) + " from the trace filter");
 }
 
-// The next batch is likely the size of this one: room for it now saves growing the vector
-// (moving every Event) a dozen times per wakeup.
-std::vector<report::Event> Tracer::take_pending() {
-  std::vector<report::Event> out;
-  out.swap(pending_);
-  pending_.reserve(out.size());
-  return out;
-}
-
-std::vector<report::Event> Tracer::drain() {
+std::span<const report::Event> Tracer::drain() {
+  batch_len_ = 0;
   int n = ring_buffer__consume(ring_.get());
   if (n < 0) spdlog::warn("reading the trace ring buffer failed: {}", std::strerror(-n));
-  return take_pending();
+  return batch();
 }
 
-std::vector<report::Event> Tracer::poll(int timeout_ms) {
+std::span<const report::Event> Tracer::poll(int timeout_ms) {
+  batch_len_ = 0;
   int n = ring_buffer__poll(ring_.get(), timeout_ms);
   if (n < 0 && n != -EINTR) spdlog::warn("reading the trace ring buffer failed: {}", std::strerror(-n));
   // No wakeup is no proof of an empty ring: records below the wakeup threshold (and
   // discarded ones, which still take space) are only passed over by reading.
   if (n == 0) ring_buffer__consume(ring_.get());
-  return take_pending();
+  return batch();
 }
 
 void Tracer::follow_tgid(std::uint32_t tgid) {

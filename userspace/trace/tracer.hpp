@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -52,12 +53,13 @@ class Tracer {
   void watch_netns(std::uint64_t inode);
   void unwatch_netns(std::uint64_t inode);
 
-  // Everything the kernel has submitted so far, decoded, in submission order.
-  std::vector<report::Event> drain();
+  // Everything the kernel has submitted so far, decoded, in submission order. The events
+  // stay valid until the next drain() or poll(), which decodes into the same storage.
+  std::span<const report::Event> drain();
 
   // Waits up to timeout_ms for a ring-buffer wakeup, then returns what is pending (maybe
-  // nothing). An interrupted wait returns what is pending too.
-  std::vector<report::Event> poll(int timeout_ms);
+  // nothing), valid as drain()'s. An interrupted wait returns what is pending too.
+  std::span<const report::Event> poll(int timeout_ms);
 
   // Adds a process to the `follow` set (before it runs anything worth tracing). Throws
   // std::system_error.
@@ -89,12 +91,15 @@ class Tracer {
                                                       const PlanOptions& plan_options, report::TraceInfo* info,
                                                       std::map<std::string, std::string>* refused);
   static int on_sample(void* ctx, void* data, std::size_t size);
-  std::vector<report::Event> take_pending();
+  std::span<const report::Event> batch() const { return {batch_.data(), batch_len_}; }
 
   std::unique_ptr<tristate_bpf, SkelDeleter> skel_;
   std::vector<std::unique_ptr<bpf_link, LinkDeleter>> links_;
   std::unique_ptr<ring_buffer, RingDeleter> ring_;
-  std::vector<report::Event> pending_;
+  // The current batch is batch_[0, batch_len_). Events past it are kept from earlier batches
+  // to be decoded into: their strings keep their capacity (no allocation per event).
+  std::vector<report::Event> batch_;
+  std::size_t batch_len_ = 0;
   std::uint64_t undecodable_ = 0;
   report::TraceInfo info_;
 };

@@ -78,7 +78,6 @@ struct Event {
   std::optional<int> requested_port;  // bind_alloc: the port asked for (0 = any)
   std::optional<int> result;          // return value of the function (0 ok, -errno)
   std::string addr;                   // bhash2 events: the bucket's local address
-  std::uint32_t owners = 0;           // sockets on the bucket when seen, if known
 };
 
 struct CallResult {

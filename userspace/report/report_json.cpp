@@ -62,7 +62,6 @@ void to_json(json& j, const Event& v) {
   if (v.requested_port) j["requested_port"] = *v.requested_port;
   if (v.result) j["result"] = *v.result;
   put_nonempty(j, "addr", v.addr);
-  if (v.owners) j["owners"] = v.owners;
 }
 void from_json(const json& j, Event& v) {
   j.at("kind").get_to(v.kind);
@@ -81,7 +80,6 @@ void from_json(const json& j, Event& v) {
   if (j.contains("requested_port")) v.requested_port = j.at("requested_port").get<int>();
   if (j.contains("result")) v.result = j.at("result").get<int>();
   get_opt(j, "addr", v.addr);
-  get_opt(j, "owners", v.owners);
 }
 
 void to_json(json& j, const CallResult& v) {

@@ -105,7 +105,6 @@ bool decode_event_into(const void* data, std::size_t size, report::Event& ev) {
   ev.requested_port.reset();
   ev.result.reset();
   ev.addr.clear();
-  ev.owners = 0;
   if (e.flags & TS_F_BEFORE) ev.before = report::BucketState{e.before_fastreuse, e.before_fastreuseport};
   if (e.flags & TS_F_AFTER) ev.after = report::BucketState{e.after_fastreuse, e.after_fastreuseport};
   if (e.flags & TS_F_REQUESTED) ev.requested_port = e.requested_port;

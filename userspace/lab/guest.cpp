@@ -8,6 +8,7 @@
 #include <thread>
 #include <unistd.h>
 
+#include "lab/accel.hpp"
 #include "lab/boot_image.hpp"
 #include "lab/process.hpp"
 #include "lab/serial_decoder.hpp"
@@ -43,6 +44,11 @@ struct BootPanic : GuestError {
   using GuestError::GuestError;
 };
 
+// qemu said "KVM internal error" (run_guest boots under TCG instead, unless KVM was forced).
+struct KvmFailure : GuestError {
+  using GuestError::GuestError;
+};
+
 GuestResult boot_and_run(const Kernel& kernel, const GuestRequest& req, const std::vector<std::string>& argv,
                          const std::function<void(const std::string&)>& say);
 
@@ -67,20 +73,31 @@ GuestResult run_guest(const Kernel& kernel, const GuestRequest& req, const Cache
   const fs::path initrd = req.initramfs.empty() ? build_initramfs(initramfs_spec(req), cache, req.progress)
                                                 : req.initramfs;
 
-  const fs::path image = boot_image(kernel);
-  std::vector<std::string> argv = {"qemu-system-x86_64", "-m", std::to_string(req.memory_mb),
-                                   "-smp", std::to_string(req.cpus), "-nographic", "-no-reboot",
-                                   "-kernel", image.string(), "-initrd", initrd.string(),
-                                   "-append", "console=ttyS0 quiet panic=-1"};
-  if (access("/dev/kvm", R_OK | W_OK) == 0) {
-    argv.insert(argv.end(), {"-accel", "kvm", "-cpu", "host"});
-    if (req.icount_shift >= 0) say("--icount ignored: the guest runs under KVM, in real time");
-  } else {
-    argv.insert(argv.end(), {"-accel", "tcg"});
-    // sleep=off: an idle guest's clock jumps to its next timer instead of waiting for it
-    if (req.icount_shift >= 0)
-      argv.insert(argv.end(), {"-icount", "shift=" + std::to_string(req.icount_shift) + ",sleep=off"});
+  Accel accel;
+  try {
+    accel = choose_accel();
+  } catch (const std::invalid_argument& e) {
+    throw GuestError(e.what(), {});
   }
+  if (!accel.why.empty()) say(accel.why);
+
+  const fs::path image = boot_image(kernel);
+  auto qemu_argv = [&](bool kvm) {
+    std::vector<std::string> argv = {"qemu-system-x86_64", "-m", std::to_string(req.memory_mb),
+                                     "-smp", std::to_string(req.cpus), "-nographic", "-no-reboot",
+                                     "-kernel", image.string(), "-initrd", initrd.string(),
+                                     "-append", "console=ttyS0 quiet panic=-1"};
+    if (kvm) {
+      argv.insert(argv.end(), {"-accel", "kvm", "-cpu", "host"});
+      if (req.icount_shift >= 0) say("--icount ignored: the guest runs under KVM, in real time");
+    } else {
+      argv.insert(argv.end(), {"-accel", "tcg"});
+      // sleep=off: an idle guest's clock jumps to its next timer instead of waiting for it
+      if (req.icount_shift >= 0)
+        argv.insert(argv.end(), {"-icount", "shift=" + std::to_string(req.icount_shift) + ",sleep=off"});
+    }
+    return argv;
+  };
 
   // A kernel that panics before /init ran, for a reason other than its init exiting, never
   // reached tristate's code: seen once in ~40 boots of 7.2 with two vCPUs under TCG ("Fatal
@@ -88,10 +105,14 @@ GuestResult run_guest(const Kernel& kernel, const GuestRequest& req, const Cache
   // the progress line; a second such panic is reported as it is.
   for (int attempt = 1;; ++attempt) {
     try {
-      return boot_and_run(kernel, req, argv, say);
+      return boot_and_run(kernel, req, qemu_argv(accel.kvm), say);
     } catch (const BootPanic& e) {
       if (attempt == 2) throw GuestError(e.what(), e.console_tail);
       say(std::string(e.what()) + ": booting it once more");
+    } catch (const KvmFailure& e) {
+      if (accel.forced) throw GuestError(std::string(e.what()) + " (TRISTATE_ACCEL=kvm)", e.console_tail);
+      say(std::string(e.what()) + ": booting under TCG instead (TRISTATE_ACCEL=tcg skips KVM)");
+      accel.kvm = false;
     }
   }
 }
@@ -102,7 +123,11 @@ GuestResult boot_and_run(const Kernel& kernel, const GuestRequest& req, const st
                          const std::function<void(const std::string&)>& say) {
   say("booting " + kernel_name(kernel));
   SerialDecoder dec;
-  dec.on_line = req.on_console;
+  bool kvm_failed = false;
+  dec.on_line = [&](const std::string& l) {
+    if (is_kvm_failure(l)) kvm_failed = true;
+    if (req.on_console) req.on_console(l);
+  };
   auto t0 = Clock::now();
   auto deadline = t0 + req.timeout;
   Child qemu = Child::spawn(argv);
@@ -131,8 +156,14 @@ GuestResult boot_and_run(const Kernel& kernel, const GuestRequest& req, const st
       say("booted " + dec.release() + " in " + std::to_string(seconds_since(t0, t_ready)).substr(0, 4) + " s");
     }
     if (!was_done && dec.exit_status()) t_exit = Clock::now();
+    if (kvm_failed) break;  // qemu pauses the guest and waits: nothing more will come
   }
   dec.finish();
+  if (kvm_failed) {
+    qemu.kill_and_wait();
+    throw KvmFailure("KVM failed to run " + kernel_name(kernel) + " (\"KVM internal error\" from qemu)",
+                     to_vector(dec.tail()));
+  }
   if (timed_out) {
     qemu.kill_and_wait();
     throw GuestError("guest " + kernel_name(kernel) + " timed out after " +

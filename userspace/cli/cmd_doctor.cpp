@@ -5,6 +5,8 @@
 #include <memory>
 
 #include "cli/commands.hpp"
+#include "lab/accel.hpp"
+#include "lab/process.hpp"
 #include "trace/capabilities.hpp"
 
 namespace tristate::cli {
@@ -14,8 +16,24 @@ struct DoctorOptions {
   bool json = false;
 };
 
+// Whether `--kernel` guests can boot here, and under which accelerator: where this machine
+// cannot trace, they are how it traces.
+trace::Check lab_check() {
+  if (!lab::have_program("qemu-system-x86_64"))
+    return {"lab guests", false, "qemu-system-x86_64 not found: apt-get install qemu-system-x86"};
+  try {
+    const auto accel = lab::choose_accel();
+    std::string detail = accel.kvm ? "qemu with KVM" : "qemu with TCG, software emulation";
+    if (!accel.why.empty()) detail += "; " + accel.why;
+    return {"lab guests", true, detail};
+  } catch (const std::invalid_argument& e) {
+    return {"lab guests", false, e.what()};
+  }
+}
+
 int run(const DoctorOptions& o) {
-  const auto caps = trace::probe_capabilities();
+  auto caps = trace::probe_capabilities();
+  caps.checks.push_back(lab_check());
   if (o.json) {
     nlohmann::json j;
     j["kernel_release"] = caps.kernel_release;

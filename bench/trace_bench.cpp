@@ -37,6 +37,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
+#include <bpf/libbpf.h>
 
 #include "bench_util.hpp"
 #include "trace/attach_plan.hpp"
@@ -179,6 +180,87 @@ double with_empty_programs(double seconds, int& attached) {
   return r;
 }
 
+// A fexit program that only writes a record the size of tristate's (ts_event, 88 bytes)
+// with a timestamp and the tid, into `ring`: what any tracer pays to hand one event per call
+// to userspace, before it reads anything of the kernel's.
+int load_record_prog(int btf_id, int ring) {
+  constexpr std::int32_t kSize = 88;
+  const bpf_insn insns[] = {
+      {BPF_LD | BPF_DW | BPF_IMM, BPF_REG_1, BPF_PSEUDO_MAP_FD, 0, ring},
+      {0, 0, 0, 0, 0},
+      {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_2, 0, 0, kSize},
+      {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_3, 0, 0, 0},
+      {BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_ringbuf_reserve},
+      {BPF_JMP | BPF_JEQ | BPF_K, BPF_REG_0, 0, 8, 0},  // no room: to the exit
+      {BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_6, BPF_REG_0, 0, 0},
+      {BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_ktime_get_ns},
+      {BPF_STX | BPF_MEM | BPF_DW, BPF_REG_6, BPF_REG_0, 0, 0},
+      {BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_get_current_pid_tgid},
+      {BPF_STX | BPF_MEM | BPF_DW, BPF_REG_6, BPF_REG_0, 8, 0},
+      {BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_1, BPF_REG_6, 0, 0},
+      {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_2, 0, 0, BPF_RB_NO_WAKEUP},
+      {BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_ringbuf_submit},
+      {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0},
+      {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
+  };
+  LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FEXIT,
+              .attach_btf_id = static_cast<__u32>(btf_id));
+  return bpf_prog_load(BPF_PROG_TYPE_TRACING, "ts_record", "GPL", insns, sizeof(insns) / sizeof(insns[0]), &opts);
+}
+
+// The records floor: the floor's programs, each fexit also writing a record as above, read
+// by a thread that counts them every 10 ms. Any tracer reporting tristate's events through
+// a ring buffer pays at least this; `records` per connection says how many that was.
+double with_record_programs(double seconds, double& records_per_conn) {
+  std::vector<int> fds;
+  const int ring = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "ts_records", 0, 0, 4 << 20, nullptr);
+  if (ring < 0) {
+    std::fprintf(stderr, "records floor: ring buffer: %s\n", std::strerror(errno));
+    return 0;
+  }
+  fds.push_back(ring);
+  try {
+    const trace::LiveKernel kernel;
+    for (const auto& fp : trace::make_attach_plan(kernel, {}))
+      for (const auto& p : fp.programs) {
+        if (p.mechanism != "fentry" && p.mechanism != "fexit") continue;
+        const int id = kernel.func_id(fp.function);
+        const int prog = p.mechanism == "fentry" ? trace::load_tracing_prog(id, BPF_TRACE_FENTRY)
+                                                 : load_record_prog(id, ring);
+        const int link = prog < 0 ? -1 : bpf_raw_tracepoint_open(nullptr, prog);
+        if (prog >= 0) fds.push_back(prog);
+        if (link >= 0) fds.push_back(link);
+      }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "records floor: %s\n", e.what());
+  }
+  std::atomic<std::uint64_t> records{0};
+  ring_buffer* rb = ring_buffer__new(
+      ring, [](void* ctx, void*, std::size_t) { return ++*static_cast<std::atomic<std::uint64_t>*>(ctx), 0; },
+      &records, nullptr);
+  std::atomic<bool> stop{false};
+  std::thread reader([&] {
+    if (split_cpus()) pin_to_cpu(1);
+    while (!stop) {
+      ring_buffer__consume(rb);
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  });
+  bench::connection_loop(0.5, 5555);  // as measure() does
+  // the counts lag the loop by up to one 10 ms read at each end, alike
+  const std::uint64_t r0 = records;
+  const auto t0 = std::chrono::steady_clock::now();
+  const double r = bench::connection_loop(seconds, 5555);
+  const double conns = r * std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const std::uint64_t r1 = records;
+  stop = true;
+  reader.join();
+  records_per_conn = conns > 0 ? double(r1 - r0) / conns : 0;
+  ring_buffer__free(rb);
+  for (int fd : fds) close(fd);
+  return r;
+}
+
 struct Row {
   std::string name;
   std::uint64_t cnt, ns;
@@ -283,7 +365,8 @@ int main(int argc, char** argv) {
   bench::connection_loop(0.5, 5555);  // warm-up
   // Variants interleaved over rounds and the median kept: a TCG guest's speed drifts.
   const int rounds = 6;
-  std::vector<double> vb, vf, vk, vs, vu, ve;
+  std::vector<double> vb, vf, vk, vs, vu, ve, vr;
+  double records_per_conn = 0;
   int empty_attached = 0;
   std::string mf, mk, snoop_error;
   std::uint64_t ef = 0, lf = 0, mfs = 0, ek = 0, lk = 0, mks = 0, eu = 0, lu = 0, mu = 0;
@@ -321,6 +404,7 @@ int main(int argc, char** argv) {
         empty_attached = 0;
         ve.push_back(with_empty_programs(seconds, empty_attached));
       },
+      [&] { vr.push_back(with_record_programs(seconds, records_per_conn)); },
       run_bindsnoop,
   };
   // Each round starts one variant later: a variant's place in the round (after a detach, or
@@ -333,7 +417,7 @@ int main(int argc, char** argv) {
     return v[v.size() / 2];
   };
   double base = median(vb), fentry = median(vf), kprobe = median(vk), snoop = median(vs), unwatched = median(vu),
-         empty = median(ve);
+         empty = median(ve), recorded = median(vr);
   auto pct = [&](double v) { return v > 0 ? 100.0 * (base - v) / base : 0.0; };
   const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
   std::printf("trace_bench: bind+connect+close loop, median of %d rounds x %.1f s per variant, same boot, "
@@ -352,6 +436,9 @@ int main(int argc, char** argv) {
   std::printf("  empty programs     %10.0f conn/s  cost %5.1f %%  (%d do-nothing fentry/fexit on the same "
               "functions: the floor)\n",
               empty, pct(empty), empty_attached);
+  std::printf("  records floor      %10.0f conn/s  cost %5.1f %%  (the same, each fexit writing an 88-byte "
+              "record read in 10 ms batches: %.1f records/conn)\n",
+              recorded, pct(recorded), records_per_conn);
   if (!snoop_error.empty())
     std::printf("  bindsnoop          not measured: %s\n", snoop_error.c_str());
   else if (!bindsnoop.empty())

@@ -12,6 +12,12 @@ wait_file() {  # FILE SECONDS
   [ -e "$1" ]
 }
 
+wait_line() {  # FILE PREFIX SECONDS: until FILE has a line starting with PREFIX
+  n=0
+  while ! grep -q "^$2" "$1" 2>/dev/null && [ $n -lt $(($3 * 10)) ]; do sleep 0.1; n=$((n + 1)); done
+  grep -q "^$2" "$1" 2>/dev/null
+}
+
 start_trace() {  # NAME ARGS...: tristate trace in the background, until stop_trace
   name=$1; shift
   rm -f /tmp/ready
@@ -69,7 +75,10 @@ run_filter() {  # NAME FILTER-ARGS...
   N=$!
   sh -c 'echo $$ > /sys/fs/cgroup/lt/cgroup.procs; exec /tmp/loadc --wait /tmp/go 7204 3' > /tmp/c.out &
   C=$!
-  sleep 0.3
+  # each prints its netns once it is in it (and in the cgroup), then waits for /tmp/go: the
+  # pid and namespace the filters name exist before the trace starts. A fixed sleep was not
+  # enough on a loaded host (netns_n came out empty).
+  for f in a b n c; do wait_line /tmp/$f.out "netns " 60 || log "load $f never started"; done
   NETNS_N=$(sed -n 's/^netns //p' /tmp/n.out)
   PID_B=$(sed -n 's/^pid //p' /tmp/b.out)
   eval "set -- $(echo "$@" | sed "s|@PIDB@|$PID_B|g; s|@NETNSN@|/proc/$N/ns/net|g")"
@@ -137,11 +146,10 @@ dump loss
 rm -f /tmp/go /tmp/release
 live_load --netns --wait /tmp/go --hold /tmp/release 7501 0 > /tmp/hold.out &
 H=$!
-sleep 0.3
+wait_line /tmp/hold.out "netns " 60 || log "hold never started"  # in its namespace now
 start_trace st_trace --netns /proc/$H/ns/net
 touch /tmp/go
-n=0
-while ! grep -q '^held' /tmp/hold.out && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+wait_line /tmp/hold.out held 60 || log "hold never held its sockets"
 tristate state --netns /proc/$H/ns/net --json > /tmp/st.json 2> /tmp/st.err
 echo $? > /tmp/st.exit
 tristate state --netns /proc/$H/ns/net --port 7501-7502 > /tmp/st.txt 2>> /tmp/st.err

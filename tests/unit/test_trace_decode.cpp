@@ -88,6 +88,19 @@ TEST(TraceDecode, Bucket2AddressForms) {
   e.addr[0] = 127, e.addr[3] = 1;
   e.addr_family = AF_INET;
   EXPECT_EQ(decode_event(&e, sizeof(e))->addr, "127.0.0.1");
+  // formatted by hand, not inet_ntop: every width of octet
+  const unsigned char quads[][4] = {{0, 0, 0, 0}, {255, 255, 255, 255}, {10, 20, 100, 9}, {1, 99, 199, 200}};
+  const char* want[] = {"0.0.0.0", "255.255.255.255", "10.20.100.9", "1.99.199.200"};
+  for (int i = 0; i < 4; ++i) {
+    std::memcpy(e.addr, quads[i], 4);
+    EXPECT_EQ(decode_event(&e, sizeof(e))->addr, want[i]);
+    e.addr_family = 0;  // and the same as 6.8+'s v4-mapped form
+    std::memcpy(e.addr, mapped, 12);
+    std::memcpy(e.addr + 12, quads[i], 4);
+    EXPECT_EQ(decode_event(&e, sizeof(e))->addr, want[i]);
+    e.addr_family = AF_INET;
+    std::memset(e.addr, 0, 16);
+  }
   e.addr_family = AF_INET6;
   std::memset(e.addr, 0, 16);
   e.addr[15] = 1;

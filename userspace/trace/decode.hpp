@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <string_view>
 
 #include "report/report.hpp"
 
@@ -16,6 +17,6 @@ std::optional<report::Event> decode_event(const void* data, std::size_t size);
 bool decode_event_into(const void* data, std::size_t size, report::Event& out);
 
 // The kernel function names the BPF side numbers (enum ts_func).
-const char* function_name(unsigned func);
+std::string_view function_name(unsigned func);
 
 }  // namespace tristate::trace

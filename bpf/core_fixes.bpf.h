@@ -14,7 +14,7 @@
  * replaced it by tb->bhash2, a list of inet_bind2_bucket. */
 struct inet_bind_bucket___owners {
 	struct hlist_head owners;
-};
+} __attribute__((preserve_access_index)); /* CO-RE for direct reads too, as vmlinux.h's */
 
 /* 6.1 - 6.7: tb2 has `family` and a union rcv_saddr/v6_rcv_saddr, and a `deathrow` list of
  * TIME_WAIT sockets. 6.8 replaced family by addr_type and dropped
@@ -22,7 +22,7 @@ struct inet_bind_bucket___owners {
 struct inet_bind2_bucket___v61 {
 	unsigned short family;
 	struct hlist_head deathrow;
-};
+} __attribute__((preserve_access_index));
 
 /* 6.18 ("tcp: Update bind bucket state on port release", commit d57f4b874946): tb2 carries
  * its own fastreuse/fastreuseport. Present in vmlinux.h; probed with bpf_core_field_exists. */
@@ -37,14 +37,15 @@ static __always_inline void ts_read_state(bool direct, const struct inet_bind_bu
 }
 
 /* True when no socket (<= 6.7) / no bhash2 bucket (6.8+) hangs on tb any more: the condition
- * inet_bind_bucket_destroy() checks before it really frees tb. */
-static __always_inline bool ts_bucket_empty(const struct inet_bind_bucket *tb)
+ * inet_bind_bucket_destroy() checks before it really frees tb. direct: see read.bpf.h (here
+ * and below). */
+static __always_inline bool ts_bucket_empty(bool direct, const struct inet_bind_bucket *tb)
 {
 	const struct inet_bind_bucket___owners *old = (const void *)tb;
 
 	if (bpf_core_field_exists(old->owners))
-		return BPF_CORE_READ(old, owners.first) == NULL;
-	return BPF_CORE_READ(tb, bhash2.first) == NULL;
+		return TS_READ(direct, old, owners.first) == NULL;
+	return TS_READ(direct, tb, bhash2.first) == NULL;
 }
 
 /* True when exactly one socket holds tb: ≤ 6.7 one entry on tb->owners; 6.8+ one tb2 on
@@ -52,16 +53,18 @@ static __always_inline bool ts_bucket_empty(const struct inet_bind_bucket *tb)
  * bucket whose only owner is the socket __inet_hash_connect just hashed was created by that
  * call: how the connect path is seen where the compiler inlined inet_bind_bucket_create()
  * into __inet_hash_connect (same file, net/ipv4/inet_hashtables.c). */
-static __always_inline bool ts_bucket_single_owner(const struct inet_bind_bucket *tb)
+static __always_inline bool ts_bucket_single_owner(bool direct, const struct inet_bind_bucket *tb)
 {
 	const struct inet_bind_bucket___owners *old = (const void *)tb;
 	struct hlist_node *first;
 	const struct inet_bind2_bucket *tb2;
 
 	if (bpf_core_field_exists(old->owners)) {
-		first = BPF_CORE_READ(old, owners.first);
-		return first && !BPF_CORE_READ(first, next);
+		first = TS_READ(direct, old, owners.first);
+		return first && !TS_READ(direct, first, next);
 	}
+	/* 6.8+: the step from the hlist node to its tb2 is pointer arithmetic, refused on a BTF
+	 * pointer; this branch reads through bpf_probe_read_kernel() whatever `direct` says. */
 	first = BPF_CORE_READ(tb, bhash2.first);
 	if (!first || BPF_CORE_READ(first, next))
 		return false;
@@ -71,25 +74,25 @@ static __always_inline bool ts_bucket_single_owner(const struct inet_bind_bucket
 	return first && !BPF_CORE_READ(first, next);
 }
 
-static __always_inline bool ts_bucket2_empty(const struct inet_bind2_bucket *tb2)
+static __always_inline bool ts_bucket2_empty(bool direct, const struct inet_bind2_bucket *tb2)
 {
 	const struct inet_bind2_bucket___v61 *v61 = (const void *)tb2;
 
-	if (BPF_CORE_READ(tb2, owners.first) != NULL)
+	if (TS_READ(direct, tb2, owners.first) != NULL)
 		return false;
 	if (bpf_core_field_exists(v61->deathrow))
-		return BPF_CORE_READ(v61, deathrow.first) == NULL;
+		return TS_READ(direct, v61, deathrow.first) == NULL;
 	return true;
 }
 
 /* tb2's family when the kernel records it (6.1 - 6.7), else 0: userspace then decodes the
  * v4-mapped form 6.8+ stores. */
-static __always_inline __u16 ts_bucket2_family(const struct inet_bind2_bucket *tb2)
+static __always_inline __u16 ts_bucket2_family(bool direct, const struct inet_bind2_bucket *tb2)
 {
 	const struct inet_bind2_bucket___v61 *v61 = (const void *)tb2;
 
 	if (bpf_core_field_exists(v61->family))
-		return BPF_CORE_READ(v61, family);
+		return TS_READ(direct, v61, family);
 	return 0;
 }
 

@@ -467,7 +467,7 @@ static __always_inline int hash_connect_exit(bool direct, const struct sock *sk,
 		/* an unbound socket got a bucket nobody else holds, but no create was seen:
 		 * inet_bind_bucket_create() ran inlined. Report the creation with the state
 		 * __inet_hash_connect gave the bucket before releasing the lock. */
-		if (tb && ret == 0 && !o->snum && !o->created_tb && ts_bucket_single_owner(tb)) {
+		if (tb && ret == 0 && !o->snum && !o->created_tb && ts_bucket_single_owner(false, tb)) {
 			struct ts_event *c = reserve(TS_EV_BUCKET_CREATE, TS_FN_INET_HASH_CONNECT, netns);
 
 			if (c) {
@@ -750,7 +750,7 @@ static __always_inline int bucket_destroy_entry(bool direct, struct inet_bind_bu
 	struct op *o;
 	__u32 netns;
 
-	if (!tb || !ts_bucket_empty(tb))
+	if (!tb || !ts_bucket_empty(direct, tb))
 		return 0;
 	o = current_op(tid_of());
 	if (o && o->tb == addr_of(tb))
@@ -815,19 +815,20 @@ static __always_inline int put_port_entry(bool direct, struct sock *sk)
 			return 0;
 		o.snum = tb->port;
 		ts_read_state(true, tb, &o.fr, &o.frp);
+		o.sole_owner = ts_bucket_single_owner(true, tb);
 	} else {
 		tb = BPF_CORE_READ((struct inet_connection_sock *)sk, icsk_bind_hash);
 		if (!tb)
 			return 0;
 		o.snum = BPF_CORE_READ(tb, port);
 		ts_read_state(false, tb, &o.fr, &o.frp);
+		o.sole_owner = ts_bucket_single_owner(false, tb);
 	}
 	o.started = bpf_ktime_get_ns();
 	o.sk = addr_of(sk);
 	o.tb = addr_of(tb);
 	o.func = TS_FN_PUT_PORT;
 	o.path = TS_PATH_RELEASE;
-	o.sole_owner = ts_bucket_single_owner(tb);
 	*slot = o;
 	return 0;
 }
@@ -898,8 +899,11 @@ static __always_inline void fill_bucket2(bool direct, struct ts_event *e,
 	set_bucket_id(e, tb2);
 	e->port = TS_READ(direct, tb2, port);
 	e->l3mdev = TS_READ(direct, tb2, l3mdev);
-	e->addr_family = ts_bucket2_family(tb2);
-	bpf_core_read(e->addr, sizeof(e->addr), &tb2->v6_rcv_saddr);
+	e->addr_family = ts_bucket2_family(direct, tb2);
+	if (direct)
+		__builtin_memcpy(e->addr, &tb2->v6_rcv_saddr, sizeof(e->addr));
+	else
+		bpf_core_read(e->addr, sizeof(e->addr), &tb2->v6_rcv_saddr);
 	e->flags |= TS_F_ADDR;
 	if (bpf_core_field_exists(tb2->fastreuse)) {
 		e->after_fastreuse = TS_READ(direct, tb2, fastreuse);
@@ -954,7 +958,7 @@ static __always_inline int bucket2_destroy_entry(bool direct, struct inet_bind2_
 	struct ts_event *e;
 	__u32 netns;
 
-	if (!tb2 || !ts_bucket2_empty(tb2) || !wanted_task())
+	if (!tb2 || !ts_bucket2_empty(direct, tb2) || !wanted_task())
 		return 0;
 	netns = netns_of_bucket2(direct, tb2);
 	if (!wanted_netns(netns))

@@ -48,6 +48,14 @@ struct {
 	__type(value, __u8);
 } netns_filter SEC(".maps");
 
+/* The first TS_NETNS_FAST watched namespaces, mirrored from netns_filter by userspace
+ * (Tracer::watch_netns): a few compares instead of a hash lookup, once in every program run,
+ * a dozen times per connection. An entry never moves while it is watched (removing one leaves
+ * a 0 in its place), so a namespace watched throughout is found during any rewrite.
+ * netns_fast_n: entries in use, or TS_NETNS_SLOW once more were watched (the map decides). */
+__u32 netns_fast[TS_NETNS_FAST];
+__u32 netns_fast_n;
+
 /* The socket operation running on a thread: set at entry of inet_csk_get_port,
  * __inet_hash_connect and inet_put_port, ended (func = 0) at their exit. Inner probes use it to
  * say who caused an event, and the connect path to see the state __inet_hash_connect writes
@@ -127,9 +135,19 @@ static __always_inline bool wanted_task(void)
 
 static __always_inline bool wanted_netns(__u32 inum)
 {
+	__u32 n;
+
 	if (!filter_netns)
 		return true;
-	return bpf_map_lookup_elem(&netns_filter, &inum) != NULL;
+	n = *(volatile __u32 *)&netns_fast_n;
+	if (n > TS_NETNS_FAST)
+		return bpf_map_lookup_elem(&netns_filter, &inum) != NULL;
+	if (!inum) /* a free entry is 0, no namespace's inode */
+		return false;
+	for (__u32 i = 0; i < TS_NETNS_FAST; i++)
+		if (i < n && netns_fast[i] == inum)
+			return true;
+	return false;
 }
 
 /* direct: see read.bpf.h; every helper below that takes it passes it on to its reads. */

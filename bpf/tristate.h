@@ -42,6 +42,10 @@ enum ts_path {
 };
 
 /* ts_event.flags: which optional members carry data. */
+/* Watched namespaces checked by compares before the netns_filter map (bpf/tristate.bpf.c). */
+#define TS_NETNS_FAST 4
+#define TS_NETNS_SLOW 0xff /* netns_fast_n: more were watched; every check asks the map */
+
 #define TS_F_BEFORE 0x01
 #define TS_F_AFTER 0x02
 #define TS_F_RESULT 0x04

@@ -18,6 +18,7 @@
 #include "tristate.skel.h"
 #include "trace/capabilities.hpp"
 #include "trace/decode.hpp"
+#include "trace/netns_mirror.hpp"
 
 extern "C" {
 #include "bpf/tristate.h"
@@ -272,12 +273,14 @@ void Tracer::watch_netns(std::uint64_t inode) {
   __u8 one = 1;
   if (bpf_map_update_elem(bpf_map__fd(skel_->maps.netns_filter), &key, &one, BPF_ANY))
     throw std::system_error(errno, std::generic_category(), "adding netns " + std::to_string(inode) + " to the trace filter");
+  netns_mirror_add(skel_->bss->netns_fast, &skel_->bss->netns_fast_n, key);
 }
 
 void Tracer::unwatch_netns(std::uint64_t inode) {
   __u32 key = static_cast<__u32>(inode);
   if (bpf_map_delete_elem(bpf_map__fd(skel_->maps.netns_filter), &key) && errno != ENOENT)
     throw std::system_error(errno, std::generic_category(), "removing netns " + std::to_string(inode) + " from the trace filter");
+  netns_mirror_remove(skel_->bss->netns_fast, &skel_->bss->netns_fast_n, key);
 }
 
 std::span<const report::Event> Tracer::drain() {

@@ -41,11 +41,11 @@ enum ts_path {
 	TS_PATH_RELEASE = 4,
 };
 
-/* ts_event.flags: which optional members carry data. */
 /* Watched namespaces checked by compares before the netns_filter map (bpf/tristate.bpf.c). */
 #define TS_NETNS_FAST 4
 #define TS_NETNS_SLOW 0xff /* netns_fast_n: more were watched; every check asks the map */
 
+/* ts_event.flags: which optional members carry data. */
 #define TS_F_BEFORE 0x01
 #define TS_F_AFTER 0x02
 #define TS_F_RESULT 0x04

@@ -45,13 +45,14 @@ std::string_view path_name(unsigned path) {
     case TS_PATH_CONNECT: return "connect";
     case TS_PATH_RELEASE: return "release";
   }
-  return {};
+  return "";  // never a null data(): set() compares it
 }
 
 // An Event reused from an earlier batch often holds the same name already (one workload, one
 // comm): comparing costs a fraction of std::string's general replace.
 void set(std::string& s, std::string_view v) {
-  if (s.size() != v.size() || std::memcmp(s.data(), v.data(), v.size()) != 0) s.assign(v.data(), v.size());
+  if (s.size() == v.size() && (v.empty() || std::memcmp(s.data(), v.data(), v.size()) == 0)) return;
+  s.assign(v.data(), v.size());
 }
 
 // Dotted quad without inet_ntop, which formats through sprintf: ~1,500 instructions a call,

@@ -13,7 +13,8 @@ namespace tristate::trace {
 
 // nullopt for a record of the wrong size or an unknown kind (a newer BPF object).
 std::optional<report::Event> decode_event(const void* data, std::size_t size);
-// The same into a default-constructed Event (the tracer's reader: no temporary); false as above.
+// The same into `out`, which may hold an earlier event (the tracer's reader reuses its
+// Events): every field is overwritten. false as above.
 bool decode_event_into(const void* data, std::size_t size, report::Event& out);
 
 // The kernel function names the BPF side numbers (enum ts_func).

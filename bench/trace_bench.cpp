@@ -1,7 +1,9 @@
 // Tracer overhead: a bind()/connect()/close() loop on loopback in a private network namespace,
 // measured in one run without tracer, with tristate in fentry and in kprobe mode, and with
-// bcc's libbpf-tools bindsnoop (kprobe on inet_bind) when its path is given. The loop binds
-// explicitly (port 0) so that bindsnoop has something to see; tristate sees bind and connect.
+// bcc's libbpf-tools bindsnoop (kprobe on inet_bind) when its path is given, and two floors:
+// empty programs on tristate's functions, and the same writing one ring-buffer record each.
+// The loop binds explicitly (port 0) so that bindsnoop has something to see; tristate sees
+// bind and connect.
 // Needs a traceable kernel: run inside a lab guest, instruction-counted (--icount 0: the
 // guest's clock counts instructions, so rates repeat whatever the host does), e.g.
 //   tristate kernels boot 6.12 --icount 0 --no-self --exe build/bench/trace_bench
@@ -238,6 +240,11 @@ double with_record_programs(double seconds, double& records_per_conn) {
   ring_buffer* rb = ring_buffer__new(
       ring, [](void* ctx, void*, std::size_t) { return ++*static_cast<std::atomic<std::uint64_t>*>(ctx), 0; },
       &records, nullptr);
+  if (!rb) {
+    std::fprintf(stderr, "records floor: reading the ring buffer: %s\n", std::strerror(errno));
+    for (int fd : fds) close(fd);
+    return 0;
+  }
   std::atomic<bool> stop{false};
   std::thread reader([&] {
     if (split_cpus()) pin_to_cpu(1);

@@ -153,6 +153,28 @@ case "$CASE" in
     assert_no_qemu "$WORK"
     ;;
 
+  kvm-failure)  # qemu stops on "KVM internal error" and pauses: killed at once, reported
+    private_cache 6.1
+    mkdir -p "$WORK/bin"
+    real=$(command -v qemu-system-x86_64)
+    # a qemu whose KVM fails as kvm_pvm's did: the line, then silence with the output open
+    printf '#!/bin/sh\ncase " $* " in *" -accel kvm "*) echo "Booting from ROM..."; echo "KVM internal error. Suberror: 1"; exec sleep 4242;; esac\nexec %s "$@"\n' "$real" > "$WORK/bin/qemu-system-x86_64"
+    chmod +x "$WORK/bin/qemu-system-x86_64"
+    run env XDG_CACHE_HOME="$WORK/xdg" PATH="$WORK/bin:$PATH" TRISTATE_ACCEL=kvm "$TS" kernels boot 6.1 --timeout 120 -- true
+    expect_rc 2
+    if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+      expect_err "KVM failed to run"
+      expect_err "(TRISTATE_ACCEL=kvm)"
+      [ "$SECS" -lt 30 ] || fail "a KVM failure took ${SECS}s to report"
+      ! pgrep -f "sleep 4242" > /dev/null || fail "the paused qemu was left running"
+    else
+      expect_err "/dev/kvm cannot be opened"
+    fi
+    run env XDG_CACHE_HOME="$WORK/xdg" TRISTATE_ACCEL=hvf "$TS" kernels boot 6.1 -- true
+    expect_rc 2
+    expect_err "TRISTATE_ACCEL='hvf': use kvm, tcg or auto"
+    ;;
+
   no-qemu)  # qemu missing: one line naming the package
     private_cache 6.1
     run env XDG_CACHE_HOME="$WORK/xdg" PATH=/nonexistent "$TS" kernels boot 6.1 -- true

@@ -74,6 +74,10 @@ case "$CASE" in
       *) case "$REL" in "$S".*) ;; *) fail "series $S booted $REL";; esac ;;
     esac
     echo "$OUT" | sed -n 2p | grep -q "^tristate " || fail "tristate --version did not run in the guest: $OUT"
+    # no result file: what the command printed is the output
+    run env XDG_CACHE_HOME="$WORK/xdg" "$TS" kernels boot "$S" --timeout 300 -- uname -r
+    expect_rc 0
+    [ "$OUT" = "$WANT" ] || fail "kernels boot -- uname -r printed '$OUT', want '$WANT'"
     expect_err "boot "
     assert_no_qemu "$WORK"
     echo "$S: $REL in ${SECS}s"

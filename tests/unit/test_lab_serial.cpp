@@ -159,6 +159,26 @@ TEST(LabSerial, PanicLineOutlivesTheTail) {
   EXPECT_FALSE(calm.panic_line());
 }
 
+// What `kernels boot -- CMD` prints when CMD made no result file: the console lines between
+// READY and the payload/EXIT markers, not the boot's, not the payload's.
+TEST(LabSerial, CommandOutputIsWhatCameBetweenReadyAndTheMarkers) {
+  SerialDecoder d;
+  d.feed("[    0.5] early boot line\n");
+  d.feed(std::string(kMarkReady) + " 6.1.0-57-cloud-amd64@@\n");
+  d.feed("Linux (none) 6.1.0\r\nsecond line\n");
+  d.feed(std::string(kMarkNone) + "@@\n" + kMarkExit + " 0@@\n");
+  d.feed("reboot: Power down\n");
+  EXPECT_EQ(d.command_output(), "Linux (none) 6.1.0\nsecond line\n");
+  EXPECT_FALSE(d.command_output_truncated());
+
+  SerialDecoder flood;
+  flood.feed(std::string(kMarkReady) + " 6.1@@\n");
+  const std::string line(1023, 'x');
+  for (std::size_t i = 0; i <= SerialDecoder::kCommandOutputMax / 1024; ++i) flood.feed(line + "\n");
+  EXPECT_LE(flood.command_output().size(), SerialDecoder::kCommandOutputMax);
+  EXPECT_TRUE(flood.command_output_truncated());
+}
+
 TEST(LabSerial, NoPayloadMarker) {
   SerialDecoder d;
   d.feed(std::string(kMarkReady) + " 5.10.0@@\n" + kMarkNone + "@@\n" + kMarkExit + " 2@@\n");

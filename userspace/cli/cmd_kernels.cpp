@@ -13,6 +13,7 @@
 #include "lab/cache.hpp"
 #include "lab/catalog.hpp"
 #include "lab/guest.hpp"
+#include "lab/serial_decoder.hpp"
 #include "lab/kernel_spec.hpp"
 
 namespace tristate::cli {
@@ -126,7 +127,15 @@ int boot(const lab::Cache& cache, const BootOptions& o, const Globals& g) {
     req.label = o.spec;
     if (o.console) req.on_console = [](const std::string& l) { std::cerr << "console| " << l << "\n"; };
     auto r = lab::run_guest(kernel, req, cache);
-    if (r.has_payload) std::cout << r.payload << std::flush;
+    // The result file when the command made one (how tristate's own guests report), else
+    // what the command printed: `kernels boot 6.12 -- uname -r` shows the release.
+    if (r.has_payload) {
+      std::cout << r.payload << std::flush;
+    } else {
+      std::cout << r.command_output << std::flush;
+      if (r.command_output_truncated)
+        spdlog::warn("the command's output was cut at {} MiB", lab::SerialDecoder::kCommandOutputMax >> 20);
+    }
     spdlog::info("{}: exit status {}, boot {:.2f} s, run {:.2f} s, total {:.2f} s", r.release,
                  r.exit_status, r.boot_s, r.run_s, r.total_s);
     return r.exit_status;
@@ -159,8 +168,10 @@ void add_kernels_command(CLI::App& app, Globals& g) {
       "boot",
       "Boot SPEC with this tristate (at /usr/bin/tristate) in a busybox initramfs, run\n"
       "ARGV (default: uname -a), print the guest file --result (default /tmp/result) on\n"
-      "stdout; exit with the command's status. Example:\n"
-      "  tristate kernels boot 6.12 -- sh -c 'tristate --version > /tmp/result'");
+      "stdout, or what ARGV printed when it made no such file; exit with the command's\n"
+      "status. Examples:\n"
+      "  tristate kernels boot 6.12 -- tristate doctor\n"
+      "  tristate kernels boot 6.12 --file q.quiz -- tristate quiz --json /tmp/result /data/q.quiz");
   bt->add_option("spec", bo->spec, "Series, package name or vmlinuz path")->required();
   bt->add_option("argv", bo->argv, "Command run in the guest (after --)");
   bt->add_option("--file", bo->files, "HOST[:GUEST] file to ship (default guest dir /data/)")->allow_extra_args(false);

@@ -209,6 +209,8 @@ GuestResult boot_and_run(const Kernel& kernel, const GuestRequest& req, const st
   r.run_s = seconds_since(t_ready, t_exit);
   r.total_s = seconds_since(t0, t_end);
   r.console_tail = to_vector(dec.tail());
+  r.command_output = dec.command_output();
+  r.command_output_truncated = dec.command_output_truncated();
   return r;
 }
 

@@ -50,6 +50,8 @@ struct GuestResult {
   int exit_status = -1;      // of argv in the guest
   bool has_payload = false;  // result_path existed in the guest
   std::string payload;       // its bytes
+  std::string command_output;        // what argv printed on the console (SerialDecoder)
+  bool command_output_truncated = false;
   double boot_s = 0;         // qemu start until /init's READY marker
   double run_s = 0;          // READY until the EXIT marker
   double total_s = 0;        // qemu start until qemu exited

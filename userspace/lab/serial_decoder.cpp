@@ -136,6 +136,12 @@ void SerialDecoder::line(std::string l) {
   if (!panic_line_) {
     if (auto at = l.find("Kernel panic"); at != std::string::npos) panic_line_ = l.substr(at);
   }
+  if (ready_ && !payload_done_ && !no_payload_ && !exit_) {
+    if (command_output_.size() + l.size() + 1 <= kCommandOutputMax)
+      command_output_.append(l).push_back('\n');
+    else
+      command_output_truncated_ = true;
+  }
   tail_.push_back(l);
   while (tail_.size() > tail_max_) tail_.pop_front();
   if (on_line) on_line(l);

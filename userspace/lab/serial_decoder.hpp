@@ -40,6 +40,12 @@ class SerialDecoder {
   std::optional<int> exit_status() const { return exit_; }
   const std::deque<std::string>& tail() const { return tail_; }
   std::string tail_text() const;  // the tail, one "  | line" per line
+  // What the guest command printed (stdout and stderr share the console), each line with its
+  // newline: console lines after READY until the payload or EXIT marker. Kept up to
+  // kCommandOutputMax bytes; command_output_truncated() says whether more came.
+  static constexpr std::size_t kCommandOutputMax = 4 << 20;
+  const std::string& command_output() const { return command_output_; }
+  bool command_output_truncated() const { return command_output_truncated_; }
   // The kernel's "Kernel panic - ..." line, kept apart from the tail: a panic's call trace
   // alone can be longer than the tail and push it out.
   const std::optional<std::string>& panic_line() const { return panic_line_; }
@@ -59,6 +65,8 @@ class SerialDecoder {
   long long declared_size_ = -1;
   std::optional<int> exit_;
   std::optional<std::string> panic_line_;
+  std::string command_output_;
+  bool command_output_truncated_ = false;
 };
 
 }  // namespace tristate::lab

@@ -159,6 +159,29 @@ TEST(LabSerial, PanicLineOutlivesTheTail) {
   EXPECT_FALSE(calm.panic_line());
 }
 
+// CI: an init's last words ("bogus init exiting") scrolled out of the tail behind a 6.1 call
+// trace. The panic's console keeps what came just before it, the panic, and the tail after.
+TEST(LabSerial, PanicConsoleKeepsWhatCameBeforeThePanic) {
+  SerialDecoder d(5);
+  d.feed("boot 1\nboot 2\nbogus init exiting\n");
+  d.feed("[    2.8] Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000300\n");
+  for (int i = 0; i < 12; ++i) d.feed("[    2.8]  ? frame " + std::to_string(i) + "\n");
+  const auto c = d.panic_console();
+  ASSERT_EQ(c.size(), 3u + 1 + 1 + 5);
+  EXPECT_EQ(c[2], "bogus init exiting");
+  EXPECT_EQ(c[3], "[    2.8] Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000300");
+  EXPECT_EQ(c[4], "... 7 lines ...");
+  EXPECT_EQ(c.back(), "[    2.8]  ? frame 11");
+
+  SerialDecoder short_trace(40);  // nothing cut: no "..." line, no line twice
+  short_trace.feed("a\nKernel panic - x\nb\n");
+  EXPECT_EQ(short_trace.panic_console(), (std::vector<std::string>{"a", "Kernel panic - x", "b"}));
+
+  SerialDecoder calm(3);
+  calm.feed("1\n2\n3\n4\n");
+  EXPECT_EQ(calm.panic_console(), (std::vector<std::string>{"2", "3", "4"}));
+}
+
 // What `kernels boot -- CMD` prints when CMD made no result file: the console lines between
 // READY and the payload/EXIT markers, not the boot's, not the payload's.
 TEST(LabSerial, CommandOutputIsWhatCameBetweenReadyAndTheMarkers) {

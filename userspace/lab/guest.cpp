@@ -191,8 +191,8 @@ GuestResult boot_and_run(const Kernel& kernel, const GuestRequest& req, const st
                                     : "the guest stopped before /init started";
     why += " (" + kernel_name(kernel) + ", qemu exit status " + std::to_string(qemu_status) + ")";
     if (panic) why += ": " + *panic;
-    if (panic && !dec.ready() && !init_exited) throw BootPanic(why, to_vector(dec.tail()));
-    throw GuestError(why, to_vector(dec.tail()));
+    if (panic && !dec.ready() && !init_exited) throw BootPanic(why, dec.panic_console());
+    throw GuestError(why, dec.panic_console());
   }
   GuestResult r;
   r.release = dec.release();

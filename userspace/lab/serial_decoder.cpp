@@ -1,5 +1,7 @@
 #include "lab/serial_decoder.hpp"
 
+#include <algorithm>
+
 #include <zlib.h>
 
 #include <stdexcept>
@@ -133,8 +135,13 @@ void SerialDecoder::line(std::string l) {
     }
     return;
   }
-  if (!panic_line_) {
-    if (auto at = l.find("Kernel panic"); at != std::string::npos) panic_line_ = l.substr(at);
+  if (panic_line_) {
+    ++since_panic_;
+  } else if (auto at = l.find("Kernel panic"); at != std::string::npos) {
+    panic_line_ = l.substr(at);
+    const std::size_t n = std::min(kBeforePanic, tail_.size());
+    before_panic_.assign(tail_.end() - static_cast<std::ptrdiff_t>(n), tail_.end());
+    before_panic_.push_back(l);
   }
   if (ready_ && !payload_done_ && !no_payload_ && !exit_) {
     if (command_output_.size() + l.size() + 1 <= kCommandOutputMax)
@@ -177,6 +184,15 @@ std::string gunzip(std::string_view gz) {
   const std::string why = z.msg ? z.msg : rc == Z_STREAM_END ? "bytes after the end of the stream" : "truncated";
   inflateEnd(&z);
   if (!whole) throw std::runtime_error("guest payload: the gzip stream is damaged (" + why + ")");
+  return out;
+}
+
+std::vector<std::string> SerialDecoder::panic_console() const {
+  if (!panic_line_) return {tail_.begin(), tail_.end()};
+  std::vector<std::string> out = before_panic_;
+  const std::size_t after = std::min(since_panic_, tail_.size());
+  if (since_panic_ > after) out.push_back("... " + std::to_string(since_panic_ - after) + " lines ...");
+  out.insert(out.end(), tail_.end() - static_cast<std::ptrdiff_t>(after), tail_.end());
   return out;
 }
 

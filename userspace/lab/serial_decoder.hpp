@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tristate::lab {
 
@@ -49,6 +50,10 @@ class SerialDecoder {
   // The kernel's "Kernel panic - ..." line, kept apart from the tail: a panic's call trace
   // alone can be longer than the tail and push it out.
   const std::optional<std::string>& panic_line() const { return panic_line_; }
+  // For a panic's error message: the lines just before the panic (what the guest was doing),
+  // the panic line, and the tail's lines since (a "... N lines ..." line where some were cut).
+  // A long call trace pushes the first two out of tail().
+  std::vector<std::string> panic_console() const;
 
  private:
   void line(std::string l);
@@ -65,6 +70,9 @@ class SerialDecoder {
   long long declared_size_ = -1;
   std::optional<int> exit_;
   std::optional<std::string> panic_line_;
+  std::vector<std::string> before_panic_;  // up to kBeforePanic lines, then the panic's own
+  std::size_t since_panic_ = 0;            // console lines after the panic line
+  static constexpr std::size_t kBeforePanic = 8;
   std::string command_output_;
   bool command_output_truncated_ = false;
 };

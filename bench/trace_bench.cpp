@@ -154,18 +154,18 @@ double with_tracer(bool kprobe, bool watched, double seconds, std::string& mode,
   return r;
 }
 
-// The floor: a do-nothing program on every function and mechanism the tracer plans in
-// fentry mode (same trampolines, empty bodies). What tracing these functions costs here
-// before tristate does any work of its own.
-double with_empty_programs(double seconds, int& attached) {
-  std::vector<int> fds;
+// Attaches a program to every fentry/fexit point the tracer plans in fentry mode: a
+// do-nothing one at each fentry, `load_fexit(btf_id)` at each fexit. Every descriptor goes to
+// `fds`; returns the links made, or -1 (said on stderr after `what`) where there is no BTF.
+int attach_floor(const char* what, const std::function<int(int)>& load_fexit, std::vector<int>& fds) {
+  int attached = 0;
   try {
     const trace::LiveKernel kernel;
     for (const auto& fp : trace::make_attach_plan(kernel, {}))
       for (const auto& p : fp.programs) {
         if (p.mechanism != "fentry" && p.mechanism != "fexit") continue;
-        const int prog = trace::load_tracing_prog(kernel.func_id(fp.function),
-                                                  p.mechanism == "fentry" ? BPF_TRACE_FENTRY : BPF_TRACE_FEXIT);
+        const int id = kernel.func_id(fp.function);
+        const int prog = p.mechanism == "fentry" ? trace::load_tracing_prog(id, BPF_TRACE_FENTRY) : load_fexit(id);
         const int link = prog < 0 ? -1 : bpf_raw_tracepoint_open(nullptr, prog);
         if (prog >= 0) fds.push_back(prog);
         if (link >= 0) {
@@ -173,11 +173,21 @@ double with_empty_programs(double seconds, int& attached) {
           ++attached;
         }
       }
-  } catch (const std::exception& e) {  // no BTF
-    std::fprintf(stderr, "empty programs: %s\n", e.what());
-    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: %s\n", what, e.what());
+    return -1;
   }
-  const double r = measure(seconds);
+  return attached;
+}
+
+// The floor: a do-nothing program on every function and mechanism the tracer plans in
+// fentry mode (same trampolines, empty bodies). What tracing these functions costs here
+// before tristate does any work of its own.
+double with_empty_programs(double seconds, int& attached) {
+  std::vector<int> fds;
+  const int n = attach_floor("empty programs", [](int id) { return trace::load_tracing_prog(id, BPF_TRACE_FEXIT); }, fds);
+  attached = std::max(n, 0);
+  const double r = n < 0 ? 0 : measure(seconds);
   for (int fd : fds) close(fd);
   return r;
 }
@@ -221,20 +231,9 @@ double with_record_programs(double seconds, double& records_per_conn) {
     return 0;
   }
   fds.push_back(ring);
-  try {
-    const trace::LiveKernel kernel;
-    for (const auto& fp : trace::make_attach_plan(kernel, {}))
-      for (const auto& p : fp.programs) {
-        if (p.mechanism != "fentry" && p.mechanism != "fexit") continue;
-        const int id = kernel.func_id(fp.function);
-        const int prog = p.mechanism == "fentry" ? trace::load_tracing_prog(id, BPF_TRACE_FENTRY)
-                                                 : load_record_prog(id, ring);
-        const int link = prog < 0 ? -1 : bpf_raw_tracepoint_open(nullptr, prog);
-        if (prog >= 0) fds.push_back(prog);
-        if (link >= 0) fds.push_back(link);
-      }
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "records floor: %s\n", e.what());
+  if (attach_floor("records floor", [ring](int id) { return load_record_prog(id, ring); }, fds) < 0) {
+    for (int fd : fds) close(fd);
+    return 0;
   }
   std::atomic<std::uint64_t> records{0};
   ring_buffer* rb = ring_buffer__new(

@@ -166,7 +166,7 @@ TEST(LabSerial, PanicConsoleKeepsWhatCameBeforeThePanic) {
   d.feed("boot 1\nboot 2\nbogus init exiting\n");
   d.feed("[    2.8] Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000300\n");
   for (int i = 0; i < 12; ++i) d.feed("[    2.8]  ? frame " + std::to_string(i) + "\n");
-  const auto c = d.panic_console();
+  const auto c = d.error_console();
   ASSERT_EQ(c.size(), 3u + 1 + 1 + 5);
   EXPECT_EQ(c[2], "bogus init exiting");
   EXPECT_EQ(c[3], "[    2.8] Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000300");
@@ -175,11 +175,11 @@ TEST(LabSerial, PanicConsoleKeepsWhatCameBeforeThePanic) {
 
   SerialDecoder short_trace(40);  // nothing cut: no "..." line, no line twice
   short_trace.feed("a\nKernel panic - x\nb\n");
-  EXPECT_EQ(short_trace.panic_console(), (std::vector<std::string>{"a", "Kernel panic - x", "b"}));
+  EXPECT_EQ(short_trace.error_console(), (std::vector<std::string>{"a", "Kernel panic - x", "b"}));
 
   SerialDecoder calm(3);
   calm.feed("1\n2\n3\n4\n");
-  EXPECT_EQ(calm.panic_console(), (std::vector<std::string>{"2", "3", "4"}));
+  EXPECT_EQ(calm.error_console(), (std::vector<std::string>{"2", "3", "4"}));
 }
 
 // What `kernels boot -- CMD` prints when CMD made no result file: the console lines between

@@ -109,11 +109,12 @@ GuestResult run_guest(const Kernel& kernel, const GuestRequest& req, const Cache
   // reached tristate's code: seen once in ~40 boots of 7.2 with two vCPUs under TCG ("Fatal
   // exception in interrupt" in sched_clock_cpu, 1.9 s into the boot). One more boot, said on
   // the progress line; a second such panic is reported as it is.
-  for (int attempt = 1;; ++attempt) {
+  // A KVM failure is not a panic: it does not use up the panic's one more boot.
+  for (int panics = 0;;) {
     try {
       return boot_and_run(kernel, req, qemu_argv(accel.kvm), say);
     } catch (const BootPanic& e) {
-      if (attempt == 2) throw GuestError(e.what(), e.console_tail);
+      if (++panics == 2) throw GuestError(e.what(), e.console_tail);
       say(std::string(e.what()) + ": booting it once more");
     } catch (const KvmFailure& e) {
       if (accel.forced) throw GuestError(std::string(e.what()) + " (TRISTATE_ACCEL=kvm)", e.console_tail);
@@ -168,7 +169,7 @@ GuestResult boot_and_run(const Kernel& kernel, const GuestRequest& req, const st
   if (kvm_failed) {
     qemu.kill_and_wait();
     throw KvmFailure("KVM failed to run " + kernel_name(kernel) + " (\"KVM internal error\" from qemu)",
-                     to_vector(dec.tail()));
+                     dec.error_console());
   }
   if (timed_out) {
     qemu.kill_and_wait();
@@ -176,7 +177,7 @@ GuestResult boot_and_run(const Kernel& kernel, const GuestRequest& req, const st
                          std::to_string(req.timeout.count()) + " s (" +
                          (dec.ready() ? "while running the command" : "still booting") +
                          "); qemu killed",
-                     to_vector(dec.tail()));
+                     dec.error_console());
   }
   int qemu_status = qemu.wait();
   auto t_end = Clock::now();
@@ -191,8 +192,8 @@ GuestResult boot_and_run(const Kernel& kernel, const GuestRequest& req, const st
                                     : "the guest stopped before /init started";
     why += " (" + kernel_name(kernel) + ", qemu exit status " + std::to_string(qemu_status) + ")";
     if (panic) why += ": " + *panic;
-    if (panic && !dec.ready() && !init_exited) throw BootPanic(why, dec.panic_console());
-    throw GuestError(why, dec.panic_console());
+    if (panic && !dec.ready() && !init_exited) throw BootPanic(why, dec.error_console());
+    throw GuestError(why, dec.error_console());
   }
   GuestResult r;
   r.release = dec.release();
@@ -202,7 +203,7 @@ GuestResult boot_and_run(const Kernel& kernel, const GuestRequest& req, const st
     try {
       r.payload = dec.payload();
     } catch (const std::exception& e) {
-      throw GuestError(std::string(e.what()) + " (" + kernel_name(kernel) + ")", to_vector(dec.tail()));
+      throw GuestError(std::string(e.what()) + " (" + kernel_name(kernel) + ")", dec.error_console());
     }
   }
   r.boot_s = seconds_since(t0, t_ready);

@@ -187,7 +187,7 @@ std::string gunzip(std::string_view gz) {
   return out;
 }
 
-std::vector<std::string> SerialDecoder::panic_console() const {
+std::vector<std::string> SerialDecoder::error_console() const {
   if (!panic_line_) return {tail_.begin(), tail_.end()};
   std::vector<std::string> out = before_panic_;
   const std::size_t after = std::min(since_panic_, tail_.size());

@@ -50,10 +50,10 @@ class SerialDecoder {
   // The kernel's "Kernel panic - ..." line, kept apart from the tail: a panic's call trace
   // alone can be longer than the tail and push it out.
   const std::optional<std::string>& panic_line() const { return panic_line_; }
-  // For a panic's error message: the lines just before the panic (what the guest was doing),
-  // the panic line, and the tail's lines since (a "... N lines ..." line where some were cut).
-  // A long call trace pushes the first two out of tail().
-  std::vector<std::string> panic_console() const;
+  // The console lines for an error message: the tail; after a panic, the lines just before it
+  // (what the guest was doing), the panic line, and the tail's lines since (a "... N lines ..."
+  // line where some were cut), since a long call trace pushes the first two out of tail().
+  std::vector<std::string> error_console() const;
 
  private:
   void line(std::string l);

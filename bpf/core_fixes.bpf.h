@@ -25,7 +25,13 @@ struct inet_bind2_bucket___v61 {
 } __attribute__((preserve_access_index));
 
 /* 6.18 ("tcp: Update bind bucket state on port release", commit d57f4b874946): tb2 carries
- * its own fastreuse/fastreuseport. Present in vmlinux.h; probed with bpf_core_field_exists. */
+ * its own fastreuse/fastreuseport. Present in vmlinux.h; probed with bpf_core_field_exists.
+ * The same commit made a release move the state of the bucket it leaves: before it, no
+ * release can, and the tracer does not look. */
+static __always_inline bool ts_release_moves_state(void)
+{
+	return bpf_core_field_exists(struct inet_bind2_bucket, fastreuse);
+}
 
 /* Read tb's (fastreuse, fastreuseport). Field names and types are stable since 4.x. direct:
  * see read.bpf.h. */

@@ -93,27 +93,16 @@ static __always_inline bool want_event(const struct ts_event *e)
 	return true;
 }
 
-/* Records written (submitted or discarded) on this CPU, for the wakeup rule below. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} records SEC(".maps");
-
 /* Ring-buffer notification: with a threshold, wake the reader every wakeup_every records per
  * CPU, which userspace sizes so that all CPUs together stay under the --wakeup-kb it was given
- * (the reader also polls on a timer, so a quiet trace still shows up promptly). A per-CPU
- * count is an inlined array access; asking the ring how much is pending
- * (bpf_ringbuf_query) was a helper call per event. */
-static __always_inline __u64 submit_flags(bool per_event)
+ * (the reader also polls on a timer, so a quiet trace still shows up promptly). records: this
+ * CPU's count, a member of the counters every record updates anyway; asking the ring how much
+ * is pending (bpf_ringbuf_query) was a helper call per event. */
+static __always_inline __u64 submit_flags(__u64 *records, bool per_event)
 {
-	__u32 zero = 0;
-	__u64 *n;
-
 	if (per_event)
 		return 0;
-	if (wakeup_every && (n = bpf_map_lookup_elem(&records, &zero)) && ++*n % wakeup_every == 0)
+	if (wakeup_every && records && ++*records % wakeup_every == 0)
 		return BPF_RB_FORCE_WAKEUP;
 	return BPF_RB_NO_WAKEUP;
 }

@@ -35,9 +35,9 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, TS_CNT_MAX);
+	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u64);
+	__type(value, struct ts_counters);
 } counters SEC(".maps");
 
 /* Network namespaces (inode numbers) being traced. */
@@ -58,8 +58,8 @@ __u32 netns_fast_n;
 
 /* The socket operation running on a thread: set at entry of inet_csk_get_port,
  * __inet_hash_connect and inet_put_port, ended (func = 0) at their exit. Inner probes use it to
- * say who caused an event, and the connect path to see the state __inet_hash_connect writes
- * after inet_bind_bucket_create() returned (create always initialises 0/0). */
+ * say who caused an event, and __inet_hash_connect's exit to see the state it wrote into a
+ * bucket after inet_bind_bucket_create() returned (create always initialises 0/0). */
 struct op {
 	__u64 sk;
 	__u64 tb;          /* release: the bucket the socket was on */
@@ -69,16 +69,16 @@ struct op {
 	__u16 snum;
 	__u8 path;
 	__u8 func;         /* enum ts_func; 0: no operation in progress */
-	__s8 fr;           /* release: state at entry; create: state at creation */
+	__s8 fr;           /* release: state at entry */
 	__s8 frp;
-	__s8 created_fr;
+	__s8 created_fr;   /* created_tb's state at creation */
 	__s8 created_frp;
 	__u8 destroyed;    /* the bucket in `tb` was freed during the operation */
 	__u8 sole_owner;   /* release: the socket was `tb`'s only owner at entry */
 	__u8 pad[2];
 };
 
-/* Entry state of an inner function (inet_csk_update_fastreuse, inet_bind_hash). */
+/* Entry state of an inner function (inet_csk_update_fastreuse). */
 struct inner {
 	__u64 tb;
 	__u64 sk;
@@ -95,7 +95,7 @@ struct inner {
  * lookup is inlined by the verifier into a few instructions. Two threads share a slot
  * only when their tids are equal modulo TS_SLOTS: the second takes it once the first's op is
  * over (or stale), and a live op is never clobbered: what cannot be followed is counted
- * (TS_CNT_BUSY, reported in trace.missed), not silently lost. */
+ * (ts_counters.busy, reported in trace.missed), not silently lost. */
 #define TS_SLOTS 8192
 #define TS_STALE_NS 1000000000ULL
 
@@ -113,12 +113,20 @@ struct {
 	__type(value, struct slot);
 } slots SEC(".maps");
 
-static __always_inline void count(__u32 idx)
+/* This CPU's counters (NULL only if the map were broken). */
+static __always_inline struct ts_counters *counters_here(void)
 {
-	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
+	__u32 zero = 0;
 
-	if (v)
-		*v += 1;
+	return bpf_map_lookup_elem(&counters, &zero);
+}
+
+static __always_inline void count_busy(void)
+{
+	struct ts_counters *c = counters_here();
+
+	if (c)
+		c->busy++;
 }
 
 static __always_inline __u32 tid_of(void)
@@ -194,37 +202,60 @@ static __always_inline void set_bucket_id(struct ts_event *e, const void *p)
 	e->bucket = bucket_id(*(volatile __u64 *)&e->bucket);
 }
 
+/* Who runs, into e. 5.11+ hand out the task itself (bpf_get_current_task_btf()): its ids and
+ * comm are a few loads. bpf_get_current_comm() copies comm with strscpy(), a loop that cost
+ * more than anything else in a record but the ring buffer itself (5.10 keeps it). */
+static __always_inline void fill_task(struct ts_event *e)
+{
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf)) {
+		struct task_struct *t = bpf_get_current_task_btf();
+
+		e->pid = t->tgid;
+		e->tid = t->pid;
+		__builtin_memcpy(e->comm, t->comm, sizeof(e->comm));
+	} else {
+		__u64 id = bpf_get_current_pid_tgid();
+
+		e->pid = id >> 32;
+		e->tid = (__u32)id;
+		bpf_get_current_comm(e->comm, sizeof(e->comm));
+	}
+}
+
 static __always_inline struct ts_event *reserve(__u8 kind, __u8 func, __u32 netns)
 {
 	struct ts_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	__u64 id = bpf_get_current_pid_tgid();
 
 	if (!e) {
-		count(TS_CNT_LOST);
+		struct ts_counters *c = counters_here();
+
+		if (c)
+			c->lost++;
 		return NULL;
 	}
 	__builtin_memset(e, 0, sizeof(*e));
 	e->ts_ns = bpf_ktime_get_ns();
-	e->pid = id >> 32;
-	e->tid = (__u32)id;
 	e->netns = netns;
 	e->kind = kind;
 	e->func = func;
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	fill_task(e);
 	return e;
 }
 
 static __always_inline void submit(struct ts_event *e)
 {
+	struct ts_counters *c = counters_here();
+
 	if (!want_event(e)) {
 		/* A discarded record keeps its ring space until the reader moves past it: wake the
 		 * reader by the same rule as for a submitted one, or under load a --failed-only
 		 * trace fills the ring with discards and loses the failure that follows. */
-		bpf_ringbuf_discard(e, submit_flags(wakeup));
+		bpf_ringbuf_discard(e, submit_flags(c ? &c->records : NULL, wakeup));
 		return;
 	}
-	count(TS_CNT_EVENTS);
-	bpf_ringbuf_submit(e, submit_flags(wakeup));
+	if (c)
+		c->events++;
+	bpf_ringbuf_submit(e, submit_flags(c ? &c->records : NULL, wakeup));
 }
 
 /* The calling thread's slot; NULL while another thread's record holds it. */
@@ -247,13 +278,13 @@ static __always_inline struct slot *claim_slot(__u32 tid)
 	if (!s || s->tid == tid)
 		return s;
 	if (s->op.func && bpf_ktime_get_ns() - s->op.started < TS_STALE_NS) {
-		count(TS_CNT_BUSY);
+		count_busy();
 		return NULL;
 	}
 	/* An inner record has no age (its functions run under a spinlock and never sleep): one
 	 * left by the other thread is taken over, and counted, since its exit will find nothing. */
 	if (s->in.func)
-		count(TS_CNT_BUSY);
+		count_busy();
 	s->tid = tid;
 	s->op.func = 0;
 	s->in.func = 0;
@@ -460,6 +491,57 @@ static __always_inline int hash_connect_entry(bool direct, struct sock *sk)
 	return 0;
 }
 
+/* The record that goes before the allocation event `e` it explains, stamped just before it. */
+static __always_inline struct ts_event *reserve_before(struct ts_event *e, __u8 kind, __u32 netns)
+{
+	struct ts_event *c = reserve(kind, TS_FN_INET_HASH_CONNECT, netns);
+
+	if (c) {
+		c->ts_ns = e->ts_ns;
+		e->ts_ns += 1;
+		c->path = TS_PATH_CONNECT;
+		c->flags = TS_F_AFTER;
+		c->after_fastreuse = e->after_fastreuse;
+		c->after_fastreuseport = e->after_fastreuseport;
+	}
+	return c;
+}
+
+/* connect() gave an unbound socket the bucket tb, in the state `e` holds (its `after`), which
+ * __inet_hash_connect wrote (-1/-1) after inet_bind_bucket_create() returned 0/0, and before it
+ * unlocked. Reported before e:
+ *  - a bucket created during the call: the state write (where the kernel links the socket to
+ *    the bucket, inet_bind_hash(), is inlined here on every lab kernel, so no probe sits
+ *    between the write and this exit);
+ *  - a bucket nobody else holds, but no create seen: inet_bind_bucket_create() ran inlined
+ *    (every lab kernel): its creation, with the state it left the lock with. */
+static __always_inline void connect_made_bucket(struct op *o, const struct inet_bind_bucket *tb,
+						struct ts_event *e)
+{
+	struct ts_event *c;
+
+	if (o->created_tb == addr_of(tb)) {
+		if (o->created_fr == e->after_fastreuse && o->created_frp == e->after_fastreuseport)
+			return;
+		if ((c = reserve_before(e, TS_EV_BUCKET_STATE, o->netns))) {
+			c->bucket = e->bucket;
+			c->port = e->port;
+			c->l3mdev = e->l3mdev;
+			c->flags |= TS_F_BEFORE;
+			c->before_fastreuse = o->created_fr;
+			c->before_fastreuseport = o->created_frp;
+			submit(c);
+		}
+	} else if (!o->created_tb && ts_bucket_single_owner(false, tb)) {
+		if ((c = reserve_before(e, TS_EV_BUCKET_CREATE, o->netns))) {
+			c->bucket = e->bucket;
+			c->port = e->port;
+			c->l3mdev = e->l3mdev;
+			submit(c);
+		}
+	}
+}
+
 /* sk: as for get_port_exit() */
 static __always_inline int hash_connect_exit(bool direct, const struct sock *sk, long ret)
 {
@@ -482,23 +564,8 @@ static __always_inline int hash_connect_exit(bool direct, const struct sock *sk,
 			e->flags |= TS_F_REQUESTED;
 		}
 		tb = fill_alloc(direct, e, sk);
-		/* an unbound socket got a bucket nobody else holds, but no create was seen:
-		 * inet_bind_bucket_create() ran inlined. Report the creation with the state
-		 * __inet_hash_connect gave the bucket before releasing the lock. */
-		if (tb && ret == 0 && !o->snum && !o->created_tb && ts_bucket_single_owner(false, tb)) {
-			struct ts_event *c = reserve(TS_EV_BUCKET_CREATE, TS_FN_INET_HASH_CONNECT, netns);
-
-			if (c) {
-				fill_bucket(false, c, tb);
-				c->path = TS_PATH_CONNECT;
-				c->after_fastreuse = e->after_fastreuse;
-				c->after_fastreuseport = e->after_fastreuseport;
-				c->flags = TS_F_AFTER;
-				c->ts_ns = e->ts_ns; /* before the allocation event it belongs to */
-				e->ts_ns += 1;
-				submit(c);
-			}
-		}
+		if (tb && ret == 0 && !o->snum)
+			connect_made_bucket(o, tb, e);
 		submit(e);
 	}
 	o->func = 0;
@@ -582,7 +649,7 @@ int BPF_KRETPROBE(kretprobe__inet_bind_bucket_create, struct inet_bind_bucket *r
 
 /* ---- inner functions: entry state kept on the thread's slot until their exit ---- */
 
-/* Entry of inet_csk_update_fastreuse / inet_bind_hash: tb and its state, on the thread's
+/* Entry of an inner function: tb and its state, on the thread's
  * slot. NULL: not followed (task or namespace filtered out, slot held by another thread). */
 static __always_inline struct slot *inner_entry(bool direct, __u8 func,
 						const struct inet_bind_bucket *tb,
@@ -644,10 +711,6 @@ static __always_inline int update_fastreuse_exit(bool direct, const struct inet_
 	/* always reported: this is where bind() decides, even when it keeps the state */
 	emit_state(direct, tb, s->in.netns, TS_FN_UPDATE_FASTREUSE, o ? o->path : TS_PATH_NONE,
 		   s->in.fr, s->in.frp, fr, frp);
-	if (o && o->created_tb == s->in.tb) { /* reported here: not again at inet_bind_hash */
-		o->created_fr = fr;
-		o->created_frp = frp;
-	}
 	s->in.func = 0;
 	return 0;
 }
@@ -694,70 +757,6 @@ SEC("kretprobe/inet_csk_update_fastreuse")
 int BPF_KRETPROBE(kretprobe__inet_csk_update_fastreuse)
 {
 	return update_fastreuse_exit(false, NULL);
-}
-
-/* ---- inet_bind_hash: the socket joins its bucket (final state of both paths) ---- */
-
-static __always_inline int bind_hash_entry(bool direct, struct sock *sk, struct inet_bind_bucket *tb)
-{
-	struct slot *s = inner_entry(direct, TS_FN_BIND_HASH, tb, sk);
-	struct inner *in;
-	struct op *o;
-
-	if (!s)
-		return 0;
-	in = &s->in;
-	/* __inet_hash_connect writes -1/-1 into a bucket it just created, between
-	 * inet_bind_bucket_create() and here: report that write as its own. */
-	o = live_op(s);
-	if (o && o->created_tb == in->tb &&
-	    (o->created_fr != in->fr || o->created_frp != in->frp)) {
-		emit_state(direct, tb, in->netns, o->func, o->path, o->created_fr, o->created_frp,
-			   in->fr, in->frp);
-		o->created_fr = in->fr;
-		o->created_frp = in->frp;
-	}
-	return 0;
-}
-
-static __always_inline int bind_hash_exit(bool direct, const struct inet_bind_bucket *tb)
-{
-	struct slot *s;
-	struct op *o;
-	__s8 fr, frp;
-
-	if (!(s = inner_exit(direct, TS_FN_BIND_HASH, &tb, &fr, &frp)))
-		return 0;
-	o = live_op(s);
-	if (fr != s->in.fr || frp != s->in.frp)
-		emit_state(direct, tb, s->in.netns, TS_FN_BIND_HASH, o ? o->path : TS_PATH_NONE,
-			   s->in.fr, s->in.frp, fr, frp);
-	s->in.func = 0;
-	return 0;
-}
-
-SEC("fentry/inet_bind_hash")
-int BPF_PROG(fentry__inet_bind_hash, struct sock *sk, struct inet_bind_bucket *tb)
-{
-	return bind_hash_entry(true, sk, tb);
-}
-
-SEC("fexit/inet_bind_hash")
-int BPF_PROG(fexit__inet_bind_hash, struct sock *sk, struct inet_bind_bucket *tb)
-{
-	return bind_hash_exit(true, tb);
-}
-
-SEC("kprobe/inet_bind_hash")
-int BPF_KPROBE(kprobe__inet_bind_hash, struct sock *sk, struct inet_bind_bucket *tb)
-{
-	return bind_hash_entry(false, sk, tb);
-}
-
-SEC("kretprobe/inet_bind_hash")
-int BPF_KRETPROBE(kretprobe__inet_bind_hash)
-{
-	return bind_hash_exit(false, NULL);
 }
 
 /* ---- inet_bind_bucket_destroy: frees tb only when nothing hangs on it ---- */
@@ -875,7 +874,7 @@ static __always_inline int put_port_exit(const struct sock *sk)
 			e->flags = TS_F_BEFORE;
 			submit(e);
 		}
-	} else if (!o->destroyed) {
+	} else if (!o->destroyed && ts_release_moves_state()) {
 		/* 6.18 moves a bucket back to -1 when its last bind()-owned socket leaves */
 		ts_read_state(false, tb, &fr, &frp);
 		if (fr != o->fr || frp != o->frp)

@@ -25,7 +25,7 @@ enum ts_func {
 	TS_FN_INET_HASH_CONNECT = 2,
 	TS_FN_BIND_BUCKET_CREATE = 3,
 	TS_FN_UPDATE_FASTREUSE = 4,
-	TS_FN_BIND_HASH = 5,
+	/* 5: inet_bind_hash, no longer traced (see __inet_hash_connect's exit) */
 	TS_FN_BIND_BUCKET_DESTROY = 6,
 	TS_FN_BIND2_BUCKET_CREATE = 7,
 	TS_FN_BIND2_BUCKET_DESTROY = 8,
@@ -89,12 +89,12 @@ struct ts_sock_bucket {
 	__u8 pad[5];
 };
 
-/* Index of the per-CPU counters in the `counters` array map. */
-enum ts_counter {
-	TS_CNT_LOST = 0,  /* ring buffer reservations that failed */
-	TS_CNT_EVENTS = 1,
-	TS_CNT_BUSY = 2,  /* operations not followed: their thread's slot held by another live one */
-	TS_CNT_MAX = 3,
+/* The value of the one-entry per-CPU `counters` array: one lookup does a record's accounting. */
+struct ts_counters {
+	__u64 lost;    /* ring buffer reservations that failed */
+	__u64 events;  /* records submitted */
+	__u64 busy;    /* operations not followed: their thread's slot held by another live one */
+	__u64 records; /* records written, submitted or discarded (the reader's wakeup rule) */
 };
 
 #endif

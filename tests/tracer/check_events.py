@@ -61,7 +61,7 @@ def check_common(d, mode):
     check(d.get("noise_ops", 0) > 0, "%s: no root-namespace noise ran" % ctx)
     check(d.get("late_events", 1) == 0, "%s: %s events arrived after the quizzes" % (ctx, d.get("late_events")))
     required = ["inet_csk_get_port", "__inet_hash_connect", "inet_bind_bucket_create",
-                "inet_csk_update_fastreuse", "inet_bind_hash", "inet_bind_bucket_destroy", "inet_put_port"]
+                "inet_csk_update_fastreuse", "inet_bind_bucket_destroy", "inet_put_port"]
     for f in required:
         check(any(p["function"] == f and p["attached"] for p in t["probes"]), "%s: %s not attached" % (ctx, f))
     for q in d["quizzes"]:

@@ -52,11 +52,9 @@ FakeKernel kernel(const std::string& series) {
   if (series == "5.10") {
     k.protos["__inet_hash_connect"] = P({DR, SK, "u32", "fn *"});
     k.protos["inet_csk_update_fastreuse"] = P({TB, SK});
-    k.protos["inet_bind_hash"] = P({SK, TB, "short unsigned int"});
     k.protos["inet_bind_bucket_destroy"] = P({CACHE, TB});
     return k;
   }
-  k.protos["inet_bind_hash"] = P({SK, TB, TB2, "short unsigned int"});
   k.protos["inet_bind2_bucket_destroy"] = P({CACHE, TB2});
   if (series == "6.1") {
     k.protos["__inet_hash_connect"] = P({DR, SK, "u64", "fn *"});

@@ -53,12 +53,6 @@ const std::vector<Spec>& specs() {
        },
        "fentry__inet_csk_update_fastreuse__{v}", "fexit__inet_csk_update_fastreuse__{v}",
        "kprobe__inet_csk_update_fastreuse__{v}", "kretprobe__inet_csk_update_fastreuse"},
-      {"inet_bind_hash", true,
-       [](const Prototype& p) -> std::optional<std::string> {
-         if (p.param_types.size() >= 2 && p.param_types[1] == "struct inet_bind_bucket *") return "";
-         return std::nullopt;
-       },
-       "fentry__inet_bind_hash", "fexit__inet_bind_hash", "kprobe__inet_bind_hash", "kretprobe__inet_bind_hash"},
       {"inet_bind_bucket_destroy", true,
        // 6.15 dropped the cachep argument
        [](const Prototype& p) { return by_nargs(p, {{2, "cachep_tb"}, {1, "tb"}}); },

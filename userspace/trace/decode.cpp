@@ -92,7 +92,6 @@ std::string_view function_name(unsigned func) {
     case TS_FN_INET_HASH_CONNECT: return "__inet_hash_connect";
     case TS_FN_BIND_BUCKET_CREATE: return "inet_bind_bucket_create";
     case TS_FN_UPDATE_FASTREUSE: return "inet_csk_update_fastreuse";
-    case TS_FN_BIND_HASH: return "inet_bind_hash";
     case TS_FN_BIND_BUCKET_DESTROY: return "inet_bind_bucket_destroy";
     case TS_FN_BIND2_BUCKET_CREATE: return "inet_bind2_bucket_create";
     case TS_FN_BIND2_BUCKET_DESTROY: return "inet_bind2_bucket_destroy";

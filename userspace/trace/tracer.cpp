@@ -341,16 +341,14 @@ report::TraceInfo Tracer::info() const {
   report::TraceInfo i = info_;
   int ncpu = libbpf_num_possible_cpus();
   if (ncpu > 0) {
-    std::vector<__u64> values(static_cast<size_t>(ncpu));
-    auto sum = [&](__u32 key) {
-      std::uint64_t s = 0;
-      if (bpf_map_lookup_elem(bpf_map__fd(skel_->maps.counters), &key, values.data()) == 0)
-        for (auto v : values) s += v;
-      return s;
-    };
-    i.lost = sum(TS_CNT_LOST);
-    i.events = sum(TS_CNT_EVENTS);
-    i.missed = sum(TS_CNT_BUSY);  // operations whose thread's slot another live thread held
+    std::vector<ts_counters> values(static_cast<size_t>(ncpu));
+    const __u32 key = 0;
+    if (bpf_map_lookup_elem(bpf_map__fd(skel_->maps.counters), &key, values.data()) == 0)
+      for (const auto& v : values) {
+        i.lost += v.lost;
+        i.events += v.events;
+        i.missed += v.busy;  // operations whose thread's slot another live thread held
+      }
   }
   // The kernel counts the runs it skipped per program; the BPF side cannot see those.
   struct bpf_program* prog;

@@ -147,3 +147,42 @@ TEST(TraceDecode, IntoAReusedEventLeavesNothingOfTheOldOne) {
   EXPECT_EQ(reused.path, "");
   EXPECT_EQ(reused.comm, "x");
 }
+
+// The reader decodes with HeldNames: whatever order records come in, a reused Event must equal
+// a fresh decode of the same record, including when only some names change and after a
+// record that could not be decoded.
+TEST(TraceDecode, HeldNamesNeverLeaveAStaleName) {
+  std::vector<ts_event> seq;
+  auto rec = [&](unsigned kind, unsigned func, unsigned path, const char* comm) {
+    ts_event e = base();
+    e.kind = kind;
+    e.func = func;
+    e.path = path;
+    std::memset(e.comm, 0, sizeof(e.comm));
+    std::strncpy(e.comm, comm, sizeof(e.comm));
+    seq.push_back(e);
+  };
+  rec(TS_EV_BUCKET_CREATE, TS_FN_BIND_BUCKET_CREATE, TS_PATH_BIND, "loop");
+  rec(TS_EV_BUCKET_STATE, TS_FN_UPDATE_FASTREUSE, TS_PATH_BIND, "loop");        // kind, func
+  rec(TS_EV_BUCKET_STATE, TS_FN_UPDATE_FASTREUSE, TS_PATH_LISTEN, "loop");      // path only
+  rec(TS_EV_BUCKET_STATE, TS_FN_UPDATE_FASTREUSE, TS_PATH_LISTEN, "other");     // comm only
+  rec(TS_EV_BUCKET_STATE, TS_FN_INET_HASH_CONNECT, TS_PATH_LISTEN, "other");    // func only
+  rec(99, TS_FN_PUT_PORT, TS_PATH_RELEASE, "rejected");                         // unknown kind
+  rec(TS_EV_BUCKET_DESTROY, TS_FN_PUT_PORT, TS_PATH_RELEASE, "0123456789abcdef");  // 16 bytes, no NUL
+  rec(TS_EV_BUCKET_DESTROY, TS_FN_PUT_PORT, TS_PATH_NONE, "0123456789abcdef");
+
+  tristate::report::Event reused;
+  tristate::trace::HeldNames held;
+  for (std::size_t i = 0; i < seq.size(); ++i) {
+    const bool ok = tristate::trace::decode_event_into(&seq[i], sizeof(seq[i]), reused, &held);
+    auto fresh = decode_event(&seq[i], sizeof(seq[i]));
+    ASSERT_EQ(ok, fresh.has_value()) << "record " << i;
+    if (!ok) continue;
+    nlohmann::json a, b;
+    tristate::report::to_json(a, reused);
+    tristate::report::to_json(b, *fresh);
+    EXPECT_EQ(a, b) << "record " << i;
+  }
+  EXPECT_EQ(reused.comm, "0123456789abcdef");
+  EXPECT_EQ(reused.path, "");
+}

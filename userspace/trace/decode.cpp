@@ -45,14 +45,7 @@ std::string_view path_name(unsigned path) {
     case TS_PATH_CONNECT: return "connect";
     case TS_PATH_RELEASE: return "release";
   }
-  return "";  // never a null data(): set() compares it
-}
-
-// An Event reused from an earlier batch often holds the same name already (one workload, one
-// comm): comparing costs a fraction of std::string's general replace.
-void set(std::string& s, std::string_view v) {
-  if (s.size() == v.size() && (v.empty() || std::memcmp(s.data(), v.data(), v.size()) == 0)) return;
-  s.assign(v.data(), v.size());
+  return "";
 }
 
 // Dotted quad without inet_ntop, which formats through sprintf: ~1,500 instructions a call,
@@ -84,6 +77,14 @@ void decode_addr(const ts_event& e, std::string& out) {
   }
 }
 
+// A name into a reused string. assign() goes through std::string's general _M_replace, ~80
+// instructions for a short name (callgrind); clear() and append() into the capacity the
+// string already has are a length check and a copy.
+void assign_name(std::string& s, std::string_view v) {
+  s.clear();
+  s.append(v.data(), v.size());
+}
+
 }  // namespace
 
 std::string_view function_name(unsigned func) {
@@ -100,24 +101,32 @@ std::string_view function_name(unsigned func) {
   return "?";
 }
 
-bool decode_event_into(const void* data, std::size_t size, report::Event& ev) {
+bool decode_event_into(const void* data, std::size_t size, report::Event& ev, HeldNames* held) {
   if (size < sizeof(ts_event)) return false;
   ts_event e;
   std::memcpy(&e, data, sizeof(e));
   const std::string_view kind = kind_name(e.kind);
   if (kind.empty()) return false;
-  // Every live-traced event passes here (bench/trace_bench --profile: the reader's cost per
-  // event), into an Event reused from the previous batch: every field is assigned, and the
-  // strings keep their capacity, so a function name longer than the small-string buffer is
-  // not allocated and freed per event.
+  // Every live-traced event passes here, into an Event reused from the previous batch: every
+  // field is assigned, the strings keep their capacity, and with `held` a name is assigned
+  // only when its number changed (one workload keeps its comm; the kinds rotate).
+  const bool known = held && held->valid;
   ev.ts_ns = e.ts_ns;
   ev.pid = e.pid;
   ev.tid = e.tid;
-  set(ev.comm, std::string_view(e.comm, strnlen(e.comm, sizeof(e.comm))));
+  if (!known || std::memcmp(held->comm, e.comm, sizeof(e.comm)) != 0)
+    assign_name(ev.comm, std::string_view(e.comm, strnlen(e.comm, sizeof(e.comm))));
   ev.netns = e.netns;
-  set(ev.kind, kind);
-  set(ev.function, function_name(e.func));
-  set(ev.path, path_name(e.path));
+  if (!known || held->kind != e.kind) assign_name(ev.kind, kind);
+  if (!known || held->func != e.func) assign_name(ev.function, function_name(e.func));
+  if (!known || held->path != e.path) assign_name(ev.path, path_name(e.path));
+  if (held) {
+    held->valid = true;
+    held->kind = e.kind;
+    held->func = e.func;
+    held->path = e.path;
+    std::memcpy(held->comm, e.comm, sizeof(e.comm));
+  }
   ev.port = e.port;
   ev.l3mdev = e.l3mdev;
   ev.bucket = e.bucket;

@@ -9,7 +9,8 @@
 //   tristate kernels boot 6.12 --icount 0 --no-self --exe build/bench/trace_bench
 //     --exe /path/bindsnoop -- sh -c "trace_bench --bindsnoop /usr/bin/bindsnoop > /tmp/result 2>&1"
 // `--profile` (or `--profile-kprobe`) instead prints each tracer program's calls and run time
-// per connection, from the kernel's BPF statistics.
+// per connection, from the kernel's BPF statistics. `--rounds N` (default 6): fewer rounds
+// for a quicker look while working on the tracer; figures to quote use the default.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -356,11 +357,13 @@ int profile(bool kprobe, double seconds) {
 int main(int argc, char** argv) {
   double seconds = 2;
   std::string bindsnoop, profile_mode;
+  int rounds = 6;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--seconds" && i + 1 < argc) seconds = std::atof(argv[++i]);
     else if (a == "--bindsnoop" && i + 1 < argc) bindsnoop = argv[++i];
     else if (a == "--profile" || a == "--profile-kprobe") profile_mode = a;
+    else if (a == "--rounds" && i + 1 < argc) rounds = std::max(1, std::atoi(argv[++i]));
   }
   if (unshare(CLONE_NEWNET) != 0 || !lo_up()) {
     std::perror("private network namespace");
@@ -370,7 +373,6 @@ int main(int argc, char** argv) {
   if (!profile_mode.empty()) return profile(profile_mode == "--profile-kprobe", seconds);
   bench::connection_loop(0.5, 5555);  // warm-up
   // Variants interleaved over rounds and the median kept: a TCG guest's speed drifts.
-  const int rounds = 6;
   std::vector<double> vb, vf, vk, vs, vu, ve, vr;
   double records_per_conn = 0;
   int empty_attached = 0;

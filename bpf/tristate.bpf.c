@@ -64,7 +64,7 @@ struct op {
 	__u64 sk;
 	__u64 tb;          /* release: the bucket the socket was on */
 	__u64 created_tb;  /* bucket created during this operation */
-	__u64 started;     /* bpf_ktime_get_ns() at entry: tells a stale op from a live one */
+	__u64 started;     /* bpf_jiffies64() at entry: tells a stale op from a live one */
 	__u32 netns;       /* the socket's, checked against the filter at entry */
 	__u16 snum;
 	__u8 path;
@@ -97,7 +97,10 @@ struct inner {
  * over (or stale), and a live op is never clobbered: what cannot be followed is counted
  * (ts_counters.busy, reported in trace.missed), not silently lost. */
 #define TS_SLOTS 8192
-#define TS_STALE_NS 1000000000ULL
+/* An op's age is told in jiffies: staleness is a matter of seconds, and bpf_ktime_get_ns()
+ * cost ~50 instructions at every operation's entry (bench/trace_bench --profile; the coarse
+ * clock is refused to tracing programs). 1000 jiffies: 1 s at HZ=1000, 4 s at Debian's 250. */
+#define TS_STALE_JIFFIES 1000
 
 struct slot {
 	__u32 tid;
@@ -277,7 +280,7 @@ static __always_inline struct slot *claim_slot(__u32 tid)
 
 	if (!s || s->tid == tid)
 		return s;
-	if (s->op.func && bpf_ktime_get_ns() - s->op.started < TS_STALE_NS) {
+	if (s->op.func && bpf_jiffies64() - s->op.started < TS_STALE_JIFFIES) {
 		count_busy();
 		return NULL;
 	}
@@ -316,8 +319,8 @@ static __always_inline __u8 current_path(void)
  * socket, possibly of another namespace, runs there). Such a nested operation must not
  * clobber the outer one, whose exit would then find nothing and its event would be lost
  * silently. Operations on sockets of namespaces not traced are never recorded. An op older
- * than a second is stale (its exit was never seen) and may be replaced. Returns the thread's
- * op record to fill, and the socket's namespace. */
+ * than TS_STALE_JIFFIES is stale (its exit was never seen) and may be replaced. Returns the
+ * thread's op record to fill, and the socket's namespace. */
 static __always_inline struct op *claim_op(bool direct, __u32 tid, const struct sock *sk,
 					   __u32 *netns)
 {
@@ -329,7 +332,7 @@ static __always_inline struct op *claim_op(bool direct, __u32 tid, const struct 
 	s = claim_slot(tid);
 	if (!s)
 		return NULL;
-	if (s->op.func && s->op.sk != addr_of(sk) && bpf_ktime_get_ns() - s->op.started <= TS_STALE_NS)
+	if (s->op.func && s->op.sk != addr_of(sk) && bpf_jiffies64() - s->op.started <= TS_STALE_JIFFIES)
 		return NULL;
 	return &s->op;
 }
@@ -416,7 +419,7 @@ static __always_inline int get_port_entry(bool direct, struct sock *sk, __u16 sn
 
 	if (!wanted_task() || !(slot = claim_op(direct, tid, sk, &o.netns)))
 		return 0;
-	o.started = bpf_ktime_get_ns();
+	o.started = bpf_jiffies64();
 	o.sk = addr_of(sk);
 	o.snum = snum;
 	o.func = TS_FN_INET_CSK_GET_PORT;
@@ -482,7 +485,7 @@ static __always_inline int hash_connect_entry(bool direct, struct sock *sk)
 
 	if (!wanted_task() || !(slot = claim_op(direct, tid, sk, &o.netns)))
 		return 0;
-	o.started = bpf_ktime_get_ns();
+	o.started = bpf_jiffies64();
 	o.sk = addr_of(sk);
 	o.func = TS_FN_INET_HASH_CONNECT;
 	o.path = TS_PATH_CONNECT;
@@ -841,7 +844,7 @@ static __always_inline int put_port_entry(bool direct, struct sock *sk)
 		ts_read_state(false, tb, &o.fr, &o.frp);
 		o.sole_owner = ts_bucket_single_owner(false, tb);
 	}
-	o.started = bpf_ktime_get_ns();
+	o.started = bpf_jiffies64();
 	o.sk = addr_of(sk);
 	o.tb = addr_of(tb);
 	o.func = TS_FN_PUT_PORT;

@@ -73,3 +73,36 @@ TEST(ReportJson, MissingFieldIsAnError) {
   EXPECT_THROW(parse_report(R"({"schema":"tristate.report/1","kernel":{}})", "c.json"),
                std::runtime_error);
 }
+
+// Event names are report::Names (fixed capacity, see name.hpp): a document naming a function
+// longer than that is refused with the file named, not cut short or crashed on.
+TEST(ReportJson, OverlongEventNameIsAnErrorNamingTheFile) {
+  auto j = nlohmann::json(sample());
+  const std::string longest(Name::kCapacity, 'f');
+  j["quizzes"][0]["steps"][0]["events"][0]["function"] = longest;
+  EXPECT_EQ(parse_report(j.dump(), "ok.json").quizzes[0].steps[0].events[0].function, longest);
+  j["quizzes"][0]["steps"][0]["events"][0]["function"] = longest + "f";
+  try {
+    parse_report(j.dump(), "d.json");
+    FAIL() << "accepted a " << longest.size() + 1 << "-character name";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("d.json: malformed report: name longer than"), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(ReportName, ComparesAndCopiesAsItsText) {
+  Name a = "bucket_state", b = std::string("bucket_state"), c = std::string_view("bucket");
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(a, "bucket_state");
+  EXPECT_EQ(a, std::string("bucket_state"));
+  EXPECT_NE(a, c);
+  EXPECT_LT(c, a);
+  EXPECT_TRUE(a.starts_with("bucket_"));
+  c = a;  // a shorter name over a longer one and back leaves nothing behind
+  EXPECT_EQ(c.view(), "bucket_state");
+  c = "x";
+  EXPECT_EQ(c.view(), "x");
+  EXPECT_EQ(std::string(c.c_str()), "x");
+  EXPECT_TRUE(Name().empty());
+}

@@ -148,10 +148,10 @@ TEST(TraceDecode, IntoAReusedEventLeavesNothingOfTheOldOne) {
   EXPECT_EQ(reused.comm, "x");
 }
 
-// The reader decodes with HeldNames: whatever order records come in, a reused Event must equal
-// a fresh decode of the same record, including when only some names change and after a
-// record that could not be decoded.
-TEST(TraceDecode, HeldNamesNeverLeaveAStaleName) {
+// The reader decodes into reused Events: whatever order records come in, a reused Event must
+// equal a fresh decode of the same record, including when only some names change, a comm
+// fills all 16 bytes, and after a record that could not be decoded.
+TEST(TraceDecode, ReusedEventNeverKeepsAStaleName) {
   std::vector<ts_event> seq;
   auto rec = [&](unsigned kind, unsigned func, unsigned path, const char* comm) {
     ts_event e = base();
@@ -172,9 +172,8 @@ TEST(TraceDecode, HeldNamesNeverLeaveAStaleName) {
   rec(TS_EV_BUCKET_DESTROY, TS_FN_PUT_PORT, TS_PATH_NONE, "0123456789abcdef");
 
   tristate::report::Event reused;
-  tristate::trace::HeldNames held;
   for (std::size_t i = 0; i < seq.size(); ++i) {
-    const bool ok = tristate::trace::decode_event_into(&seq[i], sizeof(seq[i]), reused, &held);
+    const bool ok = tristate::trace::decode_event_into(&seq[i], sizeof(seq[i]), reused);
     auto fresh = decode_event(&seq[i], sizeof(seq[i]));
     ASSERT_EQ(ok, fresh.has_value()) << "record " << i;
     if (!ok) continue;

@@ -21,19 +21,19 @@ std::string node_name(const BucketState& s) {
 
 namespace {
 
-bool is_bhash_kind(const std::string& kind) {
+bool is_bhash_kind(std::string_view kind) {
   return kind == "bucket_create" || kind == "bucket_state" || kind == "bucket_destroy";
 }
 
 std::string who(const Event& e) {
   if (e.kind == "connect_skip") return "connect, skipped";
-  if (!e.path.empty()) return e.path;
-  return e.kind;
+  if (!e.path.empty()) return e.path.str();
+  return e.kind.str();
 }
 
 }  // namespace
 
-bool is_bhash2_kind(const std::string& kind) { return kind.rfind("bucket2_", 0) == 0; }
+bool is_bhash2_kind(std::string_view kind) { return kind.starts_with("bucket2_"); }
 
 std::string BucketTracker::step_state(const std::vector<Event>& events) {
   for (const Event& e : events) {
@@ -75,7 +75,7 @@ std::string deciding_state(const std::vector<Event>& events) {
 }
 
 std::string describe_event(const Event& e) {
-  std::string s = e.kind;
+  std::string s = e.kind.str();
   if (e.port) s += " :" + std::to_string(e.port);
   if (!e.addr.empty()) s += " " + e.addr;
   if (e.before || e.after) {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "compare/matrix.hpp"
@@ -42,7 +43,7 @@ std::string deciding_state(const std::vector<report::Event>& events);
 std::string describe_event(const report::Event& e);
 
 // bucket2_create / bucket2_destroy / any bucket2_*: the bhash2 table (kernels 6.1+).
-bool is_bhash2_kind(const std::string& kind);
+bool is_bhash2_kind(std::string_view kind);
 
 // The fields compared between kernels: kind, function, path, port, before/after, requested
 // port, bhash2 address. Timestamps, pids, bucket ids, netns and return values are left out.

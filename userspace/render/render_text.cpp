@@ -40,7 +40,7 @@ std::string result_text(int rc) {
   return std::to_string(rc) + " (failure)";  // <= 6.0 inet_csk_get_port returns 1
 }
 
-std::string by_path(const std::string& path) { return path.empty() ? "" : " by " + path + "()"; }
+std::string by_path(std::string_view path) { return path.empty() ? "" : " by " + std::string(path) + "()"; }
 
 std::string wrap_paragraph(const std::string& text, const std::string& indent, size_t width) {
   std::istringstream words(text);

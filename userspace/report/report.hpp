@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "report/name.hpp"
+
 namespace tristate::report {
 
 // Bump the minor for additive changes, the major when a reader of the old one would misread.
@@ -64,12 +66,12 @@ struct Event {
   std::uint64_t ts_ns = 0;   // CLOCK_MONOTONIC (bpf_ktime_get_ns)
   std::uint32_t pid = 0;
   std::uint32_t tid = 0;
-  std::string comm;
+  Name comm;
   std::uint64_t netns = 0;   // network namespace inode
-  std::string kind;          // bucket_create | bucket_state | bucket_destroy | bind_alloc |
+  Name kind;                 // bucket_create | bucket_state | bucket_destroy | bind_alloc |
                              // connect_alloc | connect_skip | bucket2_create | bucket2_destroy
-  std::string function;      // kernel function the event was taken in
-  std::string path;          // bind | connect | listen | release | "" (who caused it)
+  Name function;             // kernel function the event was taken in
+  Name path;                 // bind | connect | listen | release | "" (who caused it)
   std::uint16_t port = 0;
   int l3mdev = 0;
   std::uint64_t bucket = 0;  // per-boot id of the bucket (hashed address), to follow it

@@ -44,6 +44,9 @@ int Report::mismatches() const {
   return n;
 }
 
+void to_json(json& j, const Name& v) { j = v.view(); }
+void from_json(const json& j, Name& v) { v.assign(j.get<std::string>()); }
+
 void to_json(json& j, const BucketState& v) {
   j = json{{"fastreuse", v.fastreuse}, {"fastreuseport", v.fastreuseport}};
 }
@@ -232,6 +235,8 @@ Report parse_report(const std::string& text, const std::string& what) {
   try {
     return j.get<Report>();
   } catch (const json::exception& e) {
+    throw std::runtime_error(what + ": malformed report: " + e.what());
+  } catch (const std::length_error& e) {  // a name too long for report::Name
     throw std::runtime_error(what + ": malformed report: " + e.what());
   }
 }

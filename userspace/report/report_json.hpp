@@ -8,6 +8,8 @@
 
 namespace tristate::report {
 
+void to_json(nlohmann::json& j, const Name& v);
+void from_json(const nlohmann::json& j, Name& v);
 void to_json(nlohmann::json& j, const BucketState& v);
 void from_json(const nlohmann::json& j, BucketState& v);
 void to_json(nlohmann::json& j, const Event& v);

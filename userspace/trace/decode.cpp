@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstring>
+#include <iterator>
 
 extern "C" {
 #include "bpf/tristate.h"
@@ -25,27 +26,32 @@ static_assert(offsetof(ts_event, comm) == 72);
 
 namespace {
 
-std::string_view kind_name(unsigned kind) {
-  switch (kind) {
-    case TS_EV_BUCKET_CREATE: return "bucket_create";
-    case TS_EV_BUCKET_STATE: return "bucket_state";
-    case TS_EV_BUCKET_DESTROY: return "bucket_destroy";
-    case TS_EV_BIND_ALLOC: return "bind_alloc";
-    case TS_EV_CONNECT_ALLOC: return "connect_alloc";
-    case TS_EV_BUCKET2_CREATE: return "bucket2_create";
-    case TS_EV_BUCKET2_DESTROY: return "bucket2_destroy";
-  }
-  return {};
-}
+// The names as report::Names, indexed by the BPF side's numbers (bpf/tristate.h). constexpr:
+// constant-initialised, so a lookup is an index, with no guard for a function-local static.
+constexpr report::Name kKinds[] = {"", "bucket_create", "bucket_state", "bucket_destroy", "bind_alloc",
+                                   "connect_alloc", "bucket2_create", "bucket2_destroy"};
+static_assert(kKinds[TS_EV_BUCKET_CREATE] == "bucket_create" && kKinds[TS_EV_BUCKET2_DESTROY] == "bucket2_destroy");
+constexpr report::Name kPaths[] = {"", "bind", "listen", "connect", "release"};
+static_assert(kPaths[TS_PATH_BIND] == "bind" && kPaths[TS_PATH_RELEASE] == "release");
+constexpr report::Name kFunctions[] = {"?",
+                                       "inet_csk_get_port",
+                                       "__inet_hash_connect",
+                                       "inet_bind_bucket_create",
+                                       "inet_csk_update_fastreuse",
+                                       "?",  // 5: inet_bind_hash, no longer traced
+                                       "inet_bind_bucket_destroy",
+                                       "inet_bind2_bucket_create",
+                                       "inet_bind2_bucket_destroy",
+                                       "inet_put_port"};
+static_assert(kFunctions[TS_FN_INET_CSK_GET_PORT] == "inet_csk_get_port" &&
+              kFunctions[TS_FN_BIND_BUCKET_DESTROY] == "inet_bind_bucket_destroy" &&
+              kFunctions[TS_FN_PUT_PORT] == "inet_put_port");
 
-std::string_view path_name(unsigned path) {
-  switch (path) {
-    case TS_PATH_BIND: return "bind";
-    case TS_PATH_LISTEN: return "listen";
-    case TS_PATH_CONNECT: return "connect";
-    case TS_PATH_RELEASE: return "release";
-  }
-  return "";
+// "" for a kind this build does not know (a newer BPF object): the record is refused.
+const report::Name& kind_name(unsigned kind) { return kind < std::size(kKinds) ? kKinds[kind] : kKinds[0]; }
+const report::Name& path_name(unsigned path) { return path < std::size(kPaths) ? kPaths[path] : kPaths[0]; }
+const report::Name& function_name_of(unsigned func) {
+  return func < std::size(kFunctions) ? kFunctions[func] : kFunctions[0];
 }
 
 // Dotted quad without inet_ntop, which formats through sprintf: ~1,500 instructions a call,
@@ -77,56 +83,30 @@ void decode_addr(const ts_event& e, std::string& out) {
   }
 }
 
-// A name into a reused string. assign() goes through std::string's general _M_replace, ~80
-// instructions for a short name (callgrind); clear() and append() into the capacity the
-// string already has are a length check and a copy.
-void assign_name(std::string& s, std::string_view v) {
-  s.clear();
-  s.append(v.data(), v.size());
-}
-
 }  // namespace
 
-std::string_view function_name(unsigned func) {
-  switch (func) {
-    case TS_FN_INET_CSK_GET_PORT: return "inet_csk_get_port";
-    case TS_FN_INET_HASH_CONNECT: return "__inet_hash_connect";
-    case TS_FN_BIND_BUCKET_CREATE: return "inet_bind_bucket_create";
-    case TS_FN_UPDATE_FASTREUSE: return "inet_csk_update_fastreuse";
-    case TS_FN_BIND_BUCKET_DESTROY: return "inet_bind_bucket_destroy";
-    case TS_FN_BIND2_BUCKET_CREATE: return "inet_bind2_bucket_create";
-    case TS_FN_BIND2_BUCKET_DESTROY: return "inet_bind2_bucket_destroy";
-    case TS_FN_PUT_PORT: return "inet_put_port";
-  }
-  return "?";
-}
+std::string_view function_name(unsigned func) { return function_name_of(func); }
 
-bool decode_event_into(const void* data, std::size_t size, report::Event& ev, HeldNames* held) {
+bool decode_event_into(const void* data, std::size_t size, report::Event& ev) {
   if (size < sizeof(ts_event)) return false;
   ts_event e;
   std::memcpy(&e, data, sizeof(e));
-  const std::string_view kind = kind_name(e.kind);
+  const report::Name& kind = kind_name(e.kind);
   if (kind.empty()) return false;
-  // Every live-traced event passes here, into an Event reused from the previous batch: every
-  // field is assigned, the strings keep their capacity, and with `held` a name is assigned
-  // only when its number changed (one workload keeps its comm; the kinds rotate).
-  const bool known = held && held->valid;
+  // Every live-traced event passes here, into an Event reused from the previous batch (the
+  // reader's cost per event, bench/trace_bench --profile): every field is assigned, each name
+  // as a fixed copy. A Name holds zeros past its end and the BPF side zero-pads comm, so the
+  // same comm is the same 16 bytes (one workload's events keep it: no copy).
   ev.ts_ns = e.ts_ns;
   ev.pid = e.pid;
   ev.tid = e.tid;
-  if (!known || std::memcmp(held->comm, e.comm, sizeof(e.comm)) != 0)
-    assign_name(ev.comm, std::string_view(e.comm, strnlen(e.comm, sizeof(e.comm))));
+  static_assert(sizeof(e.comm) <= report::Name::kCapacity);
+  if (std::memcmp(ev.comm.c_str(), e.comm, sizeof(e.comm)) != 0)
+    ev.comm.assign(std::string_view(e.comm, strnlen(e.comm, sizeof(e.comm))));
   ev.netns = e.netns;
-  if (!known || held->kind != e.kind) assign_name(ev.kind, kind);
-  if (!known || held->func != e.func) assign_name(ev.function, function_name(e.func));
-  if (!known || held->path != e.path) assign_name(ev.path, path_name(e.path));
-  if (held) {
-    held->valid = true;
-    held->kind = e.kind;
-    held->func = e.func;
-    held->path = e.path;
-    std::memcpy(held->comm, e.comm, sizeof(e.comm));
-  }
+  ev.kind = kind;
+  ev.function = function_name_of(e.func);
+  ev.path = path_name(e.path);
   ev.port = e.port;
   ev.l3mdev = e.l3mdev;
   ev.bucket = e.bucket;

@@ -9,7 +9,7 @@ std::string state_key(const report::BucketState& s) {
 
 void LiveStats::add(const report::Event& e) {
   ++acc_.events;
-  ++acc_.by_kind[e.kind];
+  ++acc_.by_kind[e.kind.str()];
   if (e.port) acc_.ports.insert(e.port);
   if (e.kind == "bucket_create") ++acc_.buckets_created;
   if (e.kind == "bucket_destroy") ++acc_.buckets_destroyed;

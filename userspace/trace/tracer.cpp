@@ -260,11 +260,8 @@ Result<std::unique_ptr<Tracer>> Tracer::make_attempt(const Options& options, con
 
 int Tracer::on_sample(void* ctx, void* data, std::size_t size) {
   auto* self = static_cast<Tracer*>(ctx);
-  if (self->batch_len_ == self->batch_.size()) {
-    self->batch_.emplace_back();
-    self->held_.emplace_back();
-  }
-  if (decode_event_into(data, size, self->batch_[self->batch_len_], &self->held_[self->batch_len_]))
+  if (self->batch_len_ == self->batch_.size()) self->batch_.emplace_back();
+  if (decode_event_into(data, size, self->batch_[self->batch_len_]))
     ++self->batch_len_;
   else
     ++self->undecodable_;

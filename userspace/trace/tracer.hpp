@@ -12,7 +12,6 @@
 
 #include "report/report.hpp"
 #include "trace/attach_plan.hpp"
-#include "trace/decode.hpp"
 #include "trace/result.hpp"
 
 struct tristate_bpf;
@@ -98,10 +97,8 @@ class Tracer {
   std::vector<std::unique_ptr<bpf_link, LinkDeleter>> links_;
   std::unique_ptr<ring_buffer, RingDeleter> ring_;
   // The current batch is batch_[0, batch_len_). Events past it are kept from earlier batches
-  // to be decoded into: their strings keep their capacity (no allocation per event), and
-  // held_[i] says which names batch_[i] holds.
+  // to be decoded into: the address string keeps its capacity (no allocation per event).
   std::vector<report::Event> batch_;
-  std::vector<HeldNames> held_;
   std::size_t batch_len_ = 0;
   std::uint64_t undecodable_ = 0;
   report::TraceInfo info_;

@@ -94,7 +94,7 @@ struct ts_counters {
 	__u64 lost;    /* ring buffer reservations that failed */
 	__u64 events;  /* records submitted */
 	__u64 busy;    /* operations not followed: their thread's slot held by another live one */
-	__u64 records; /* records written, submitted or discarded (the reader's wakeup rule) */
+	__u64 records; /* records written since the last forced wakeup (the reader's wakeup rule) */
 };
 
 #endif

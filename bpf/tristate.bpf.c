@@ -511,13 +511,14 @@ static __always_inline struct ts_event *reserve_before(struct ts_event *e, __u8 
 }
 
 /* connect() gave an unbound socket the bucket tb, in the state `e` holds (its `after`), which
- * __inet_hash_connect wrote (-1/-1) after inet_bind_bucket_create() returned 0/0, and before it
- * unlocked. Reported before e:
- *  - a bucket created during the call: the state write (where the kernel links the socket to
- *    the bucket, inet_bind_hash(), is inlined here on every lab kernel, so no probe sits
- *    between the write and this exit);
+ * __inet_hash_connect wrote (-1/-1) after inet_bind_bucket_create() returned 0/0. Reported
+ * before e:
+ *  - a bucket whose creation was seen during the call: that write, as a state change;
  *  - a bucket nobody else holds, but no create seen: inet_bind_bucket_create() ran inlined
- *    (every lab kernel): its creation, with the state it left the lock with. */
+ *    (every lab kernel): its creation, with the state the call left it in.
+ * Read here, after the call unlocked the bucket: a bind() of another thread onto it in
+ * between would show through (its own update event says so). The probes inside the lock
+ * (inet_bind_hash) never fired from connect() on a lab kernel, and cost every bind(). */
 static __always_inline void connect_made_bucket(struct op *o, const struct inet_bind_bucket *tb,
 						struct ts_event *e)
 {
@@ -652,8 +653,8 @@ int BPF_KRETPROBE(kretprobe__inet_bind_bucket_create, struct inet_bind_bucket *r
 
 /* ---- inner functions: entry state kept on the thread's slot until their exit ---- */
 
-/* Entry of an inner function: tb and its state, on the thread's
- * slot. NULL: not followed (task or namespace filtered out, slot held by another thread). */
+/* Entry of an inner function: tb and its state, on the thread's slot. NULL: not followed
+ * (task or namespace filtered out, slot held by another thread). */
 static __always_inline struct slot *inner_entry(bool direct, __u8 func,
 						const struct inet_bind_bucket *tb,
 						const struct sock *sk)

@@ -28,7 +28,8 @@ class Name {
 
   constexpr void assign(std::string_view v) {
     if (v.size() > kCapacity)
-      throw std::length_error("name longer than " + std::to_string(kCapacity) + " characters: " + std::string(v));
+      throw std::length_error("name longer than " + std::to_string(kCapacity) + " characters: \"" +
+                              std::string(v.substr(0, kCapacity)) + "...\"");
     std::copy(v.begin(), v.end(), buf_);
     std::fill(buf_ + v.size(), buf_ + sizeof(buf_), '\0');
     len_ = static_cast<std::uint8_t>(v.size());

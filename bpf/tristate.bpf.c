@@ -102,6 +102,12 @@ struct inner {
  * clock is refused to tracing programs). 1000 jiffies: 1 s at HZ=1000, 4 s at Debian's 250. */
 #define TS_STALE_JIFFIES 1000
 
+/* How long ago, in jiffies, the op started (bpf_jiffies64() at its entry). */
+static __always_inline __u64 op_age(const struct op *o)
+{
+	return bpf_jiffies64() - o->started;
+}
+
 struct slot {
 	__u32 tid;
 	__u32 pad;
@@ -280,7 +286,7 @@ static __always_inline struct slot *claim_slot(__u32 tid)
 
 	if (!s || s->tid == tid)
 		return s;
-	if (s->op.func && bpf_jiffies64() - s->op.started < TS_STALE_JIFFIES) {
+	if (s->op.func && op_age(&s->op) < TS_STALE_JIFFIES) {
 		count_busy();
 		return NULL;
 	}
@@ -332,7 +338,7 @@ static __always_inline struct op *claim_op(bool direct, __u32 tid, const struct 
 	s = claim_slot(tid);
 	if (!s)
 		return NULL;
-	if (s->op.func && s->op.sk != addr_of(sk) && bpf_jiffies64() - s->op.started <= TS_STALE_JIFFIES)
+	if (s->op.func && s->op.sk != addr_of(sk) && op_age(&s->op) <= TS_STALE_JIFFIES)
 		return NULL;
 	return &s->op;
 }
@@ -494,7 +500,8 @@ static __always_inline int hash_connect_entry(bool direct, struct sock *sk)
 	return 0;
 }
 
-/* The record that goes before the allocation event `e` it explains, stamped just before it. */
+/* The record about e's bucket that goes before the allocation event `e` it explains, stamped
+ * just before it. */
 static __always_inline struct ts_event *reserve_before(struct ts_event *e, __u8 kind, __u32 netns)
 {
 	struct ts_event *c = reserve(kind, TS_FN_INET_HASH_CONNECT, netns);
@@ -502,6 +509,9 @@ static __always_inline struct ts_event *reserve_before(struct ts_event *e, __u8 
 	if (c) {
 		c->ts_ns = e->ts_ns;
 		e->ts_ns += 1;
+		c->bucket = e->bucket;
+		c->port = e->port;
+		c->l3mdev = e->l3mdev;
 		c->path = TS_PATH_CONNECT;
 		c->flags = TS_F_AFTER;
 		c->after_fastreuse = e->after_fastreuse;
@@ -528,21 +538,14 @@ static __always_inline void connect_made_bucket(struct op *o, const struct inet_
 		if (o->created_fr == e->after_fastreuse && o->created_frp == e->after_fastreuseport)
 			return;
 		if ((c = reserve_before(e, TS_EV_BUCKET_STATE, o->netns))) {
-			c->bucket = e->bucket;
-			c->port = e->port;
-			c->l3mdev = e->l3mdev;
 			c->flags |= TS_F_BEFORE;
 			c->before_fastreuse = o->created_fr;
 			c->before_fastreuseport = o->created_frp;
 			submit(c);
 		}
 	} else if (!o->created_tb && ts_bucket_single_owner(false, tb)) {
-		if ((c = reserve_before(e, TS_EV_BUCKET_CREATE, o->netns))) {
-			c->bucket = e->bucket;
-			c->port = e->port;
-			c->l3mdev = e->l3mdev;
+		if ((c = reserve_before(e, TS_EV_BUCKET_CREATE, o->netns)))
 			submit(c);
-		}
 	}
 }
 

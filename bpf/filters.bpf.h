@@ -93,18 +93,19 @@ static __always_inline bool want_event(const struct ts_event *e)
 	return true;
 }
 
-/* Ring-buffer notification: with a threshold, wake the reader every wakeup_every records per
+/* Ring-buffer notification: with a threshold, wake the reader every wakeup_every events per
  * CPU, which userspace sizes so that all CPUs together stay under the --wakeup-kb it was given
  * (the reader also polls on a timer, so a quiet trace still shows up promptly). records: this
  * CPU's count, a member of the counters every record updates anyway; asking the ring how much
- * is pending (bpf_ringbuf_query) was a helper call per event. */
-static __always_inline __u64 submit_flags(__u64 *records, bool per_event)
+ * is pending (bpf_ringbuf_query) was a helper call per event. n: the events in this record (an
+ * operation's batch holds several). */
+static __always_inline __u64 submit_flags(__u64 *records, __u32 n, bool per_event)
 {
 	if (per_event)
 		return 0;
 	/* counted up and reset, not `% wakeup_every`: a 64-bit division per record is one
 	 * instruction to an instruction count and tens of cycles to a real CPU */
-	if (wakeup_every && records && ++*records >= wakeup_every) {
+	if (wakeup_every && records && (*records += n) >= wakeup_every) {
 		*records = 0;
 		return BPF_RB_FORCE_WAKEUP;
 	}

@@ -108,11 +108,25 @@ static __always_inline __u64 op_age(const struct op *o)
 	return bpf_jiffies64() - o->started;
 }
 
+/* An operation's events, staged on its thread's slot and handed to the ring as one record at
+ * the operation's exit: bind() makes four, and a ring record (reserve, commit, and the reader's
+ * turn over it) cost more than building an event (bench/trace_bench). A record is one or more
+ * struct ts_event back to back. */
+#define TS_BATCH 4
+
+struct batch {
+	__u32 n;           /* events staged */
+	__u8 busy;         /* a program is staging: one it interrupted on this CPU must not */
+	__u8 pad[3];
+	struct ts_event ev[TS_BATCH];
+};
+
 struct slot {
 	__u32 tid;
 	__u32 pad;
 	struct op op;
 	struct inner in;
+	struct batch batch;
 };
 
 struct {
@@ -231,16 +245,83 @@ static __always_inline void fill_task(struct ts_event *e)
 	}
 }
 
-static __always_inline struct ts_event *reserve(__u8 kind, __u8 func, __u32 netns)
+/* Hands the slot's staged events to the ring as one record. */
+static __always_inline void flush(struct slot *s)
 {
-	struct ts_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	struct ts_counters *c;
+	__u32 n = s->batch.n;
 
-	if (!e) {
-		struct ts_counters *c = counters_here();
-
+	if (!n)
+		return;
+	if (n > TS_BATCH)
+		n = TS_BATCH;
+	c = counters_here();
+	if (bpf_ringbuf_output(&events, s->batch.ev, n * sizeof(struct ts_event),
+			       submit_flags(c ? &c->records : NULL, n, wakeup))) {
 		if (c)
-			c->lost++;
-		return NULL;
+			c->lost += n;
+	} else if (c) {
+		c->events += n;
+	}
+	s->batch.n = 0;
+}
+
+/* Staging into the slot of the operation in progress on this thread, with room for `need`
+ * more events; NULL: the events go to the ring one by one. That is when no operation is in
+ * progress (s NULL or idle), and when this program interrupted another that is staging here (a
+ * softirq runs on whatever thread it interrupts): busy is set before the index is read and
+ * cleared after the event is in, so the two never write one entry. At an operation's exit
+ * (`at_exit`), only when events are staged already: the batch costs a copy into the record,
+ * which pays for itself only when it saves a record. End with stage_end(). */
+static __always_inline struct slot *stage_begin(struct slot *s, __u32 need, bool at_exit)
+{
+	struct slot *st = NULL;
+
+	if (s && s->op.func && !s->batch.busy && (!at_exit || s->batch.n)) {
+		s->batch.busy = 1;
+		barrier();
+		if (s->batch.n + need > TS_BATCH)
+			flush(s);
+		st = s;
+	}
+	/* Every later choice between batch and ring tests st itself: left to itself clang tests
+	 * the busy flag again, whose "not 0" the verifier (6.1) does not carry over a spill. */
+	barrier_var(st);
+	return st;
+}
+
+static __always_inline void stage_end(struct slot *st)
+{
+	if (st) {
+		barrier();
+		st->batch.busy = 0;
+	}
+}
+
+/* A new event, zeroed and stamped: the next entry of st's batch, or a ring record when st is
+ * NULL. NULL when the ring is full (counted). Finish it with event_end(st, e), before the next
+ * event_begin(). */
+static __always_inline struct ts_event *event_begin(struct slot *st, __u8 kind, __u8 func,
+						    __u32 netns)
+{
+	struct ts_event *e;
+
+	if (st) {
+		__u32 i = st->batch.n;
+
+		if (i >= TS_BATCH) /* stage_begin() made room: a bound for the verifier */
+			return NULL;
+		e = &st->batch.ev[i];
+		st->batch.n = i + 1;
+	} else {
+		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+		if (!e) {
+			struct ts_counters *c = counters_here();
+
+			if (c)
+				c->lost++;
+			return NULL;
+		}
 	}
 	__builtin_memset(e, 0, sizeof(*e));
 	e->ts_ns = bpf_ktime_get_ns();
@@ -251,20 +332,27 @@ static __always_inline struct ts_event *reserve(__u8 kind, __u8 func, __u32 netn
 	return e;
 }
 
-static __always_inline void submit(struct ts_event *e)
+/* The event filled: kept, or dropped when the filters do not want it (want_event()). */
+static __always_inline void event_end(struct slot *st, struct ts_event *e)
 {
-	struct ts_counters *c = counters_here();
+	struct ts_counters *c;
 
+	if (st) {
+		if (!want_event(e))
+			st->batch.n--; /* it is the last one begun */
+		return;
+	}
+	c = counters_here();
 	if (!want_event(e)) {
 		/* A discarded record keeps its ring space until the reader moves past it: wake the
 		 * reader by the same rule as for a submitted one, or under load a --failed-only
 		 * trace fills the ring with discards and loses the failure that follows. */
-		bpf_ringbuf_discard(e, submit_flags(c ? &c->records : NULL, wakeup));
+		bpf_ringbuf_discard(e, submit_flags(c ? &c->records : NULL, 1, wakeup));
 		return;
 	}
 	if (c)
 		c->events++;
-	bpf_ringbuf_submit(e, submit_flags(c ? &c->records : NULL, wakeup));
+	bpf_ringbuf_submit(e, submit_flags(c ? &c->records : NULL, 1, wakeup));
 }
 
 /* The calling thread's slot; NULL while another thread's record holds it. */
@@ -307,15 +395,8 @@ static __always_inline struct op *live_op(struct slot *s)
 }
 
 /* The operation in progress on this thread, if any. */
-static __always_inline struct op *current_op(__u32 tid)
+static __always_inline __u8 path_of(const struct op *o)
 {
-	return live_op(my_slot(tid));
-}
-
-static __always_inline __u8 current_path(void)
-{
-	struct op *o = current_op(tid_of());
-
 	return o ? o->path : TS_PATH_NONE;
 }
 
@@ -340,6 +421,9 @@ static __always_inline struct op *claim_op(bool direct, __u32 tid, const struct 
 		return NULL;
 	if (s->op.func && s->op.sk != addr_of(sk) && op_age(&s->op) <= TS_STALE_JIFFIES)
 		return NULL;
+	/* what an operation whose exit was never seen (a missed kretprobe) left staged */
+	if (s->batch.n && !s->batch.busy)
+		flush(s);
 	return &s->op;
 }
 
@@ -360,13 +444,14 @@ static __always_inline void fill_bucket_after(bool direct, struct ts_event *e,
 	e->flags |= TS_F_AFTER;
 }
 
-/* netns: tb's, already checked against the filter. */
-static __always_inline void emit_state(bool direct, const struct inet_bind_bucket *tb, __u32 netns,
-				       __u8 func, __u8 path, __s8 bfr, __s8 bfrp, __s8 afr, __s8 afrp)
+/* netns: tb's, already checked against the filter; st: as for event_begin(). */
+static __always_inline void emit_state(struct slot *st, bool direct,
+				       const struct inet_bind_bucket *tb, __u32 netns, __u8 func,
+				       __u8 path, __s8 bfr, __s8 bfrp, __s8 afr, __s8 afrp)
 {
 	struct ts_event *e;
 
-	e = reserve(TS_EV_BUCKET_STATE, func, netns);
+	e = event_begin(st, TS_EV_BUCKET_STATE, func, netns);
 	if (!e)
 		return;
 	fill_bucket(direct, e, tb);
@@ -376,7 +461,7 @@ static __always_inline void emit_state(bool direct, const struct inet_bind_bucke
 	e->before_fastreuseport = bfrp;
 	e->after_fastreuse = afr;
 	e->after_fastreuseport = afrp;
-	submit(e);
+	event_end(st, e);
 }
 
 #include "state_iter.bpf.h"
@@ -439,21 +524,26 @@ static __always_inline int get_port_entry(bool direct, struct sock *sk, __u16 sn
 /* sk: fexit's argument (direct); a kretprobe has none (NULL) and takes the op's. */
 static __always_inline int get_port_exit(bool direct, const struct sock *sk, long ret)
 {
-	struct op *o = current_op(tid_of());
+	struct slot *s = my_slot(tid_of()), *st;
+	struct op *o = live_op(s);
 	struct ts_event *e;
 
 	if (!o || o->func != TS_FN_INET_CSK_GET_PORT || !own_op(o, sk))
 		return 0;
 	if (!direct)
 		sk = (const struct sock *)o->sk;
-	if ((e = reserve(TS_EV_BIND_ALLOC, TS_FN_INET_CSK_GET_PORT, o->netns))) {
+	st = stage_begin(s, 1, true);
+	if ((e = event_begin(st, TS_EV_BIND_ALLOC, TS_FN_INET_CSK_GET_PORT, o->netns))) {
 		e->path = o->path;
 		e->requested_port = o->snum;
 		e->result = (__s32)ret;
 		e->flags = TS_F_RESULT | TS_F_REQUESTED;
 		fill_alloc(direct, e, sk);
-		submit(e);
+		event_end(st, e);
 	}
+	if (st)
+		flush(st);
+	stage_end(st);
 	o->func = 0;
 	return 0;
 }
@@ -500,69 +590,62 @@ static __always_inline int hash_connect_entry(bool direct, struct sock *sk)
 	return 0;
 }
 
-/* The record about e's bucket that goes before the allocation event `e` it explains, stamped
- * just before it. */
-static __always_inline struct ts_event *reserve_before(struct ts_event *e, __u8 kind, __u32 netns)
-{
-	struct ts_event *c = reserve(kind, TS_FN_INET_HASH_CONNECT, netns);
-
-	if (c) {
-		c->ts_ns = e->ts_ns;
-		e->ts_ns += 1;
-		c->bucket = e->bucket;
-		c->port = e->port;
-		c->l3mdev = e->l3mdev;
-		c->path = TS_PATH_CONNECT;
-		c->flags = TS_F_AFTER;
-		c->after_fastreuse = e->after_fastreuse;
-		c->after_fastreuseport = e->after_fastreuseport;
-	}
-	return c;
-}
-
-/* connect() gave an unbound socket the bucket tb, in the state `e` holds (its `after`), which
- * __inet_hash_connect wrote (-1/-1) after inet_bind_bucket_create() returned 0/0. Reported
- * before e:
+/* connect() gave an unbound socket a bucket, in the state __inet_hash_connect wrote (-1/-1)
+ * after inet_bind_bucket_create() returned 0/0. Reported before the allocation event it explains:
  *  - a bucket whose creation was seen during the call: that write, as a state change;
  *  - a bucket nobody else holds, but no create seen: inet_bind_bucket_create() ran inlined
  *    (every lab kernel): its creation, with the state the call left it in.
  * Read here, after the call unlocked the bucket: a bind() of another thread onto it in
  * between would show through (its own update event says so). The probes inside the lock
  * (inet_bind_hash) never fired from connect() on a lab kernel, and cost every bind(). */
-static __always_inline void connect_made_bucket(struct op *o, const struct inet_bind_bucket *tb,
-						struct ts_event *e)
+static __always_inline void connect_made_bucket(struct slot *st, struct op *o, const struct sock *sk)
 {
+	const struct inet_bind_bucket *tb;
 	struct ts_event *c;
+	__u8 kind = TS_EV_BUCKET_CREATE;
+	__s8 fr, frp;
 
+	tb = BPF_CORE_READ((const struct inet_connection_sock *)sk, icsk_bind_hash);
+	if (!tb)
+		return;
+	ts_read_state(false, tb, &fr, &frp);
 	if (o->created_tb == addr_of(tb)) {
-		if (o->created_fr == e->after_fastreuse && o->created_frp == e->after_fastreuseport)
+		if (o->created_fr == fr && o->created_frp == frp)
 			return;
-		if ((c = reserve_before(e, TS_EV_BUCKET_STATE, o->netns))) {
-			c->flags |= TS_F_BEFORE;
-			c->before_fastreuse = o->created_fr;
-			c->before_fastreuseport = o->created_frp;
-			submit(c);
-		}
-	} else if (!o->created_tb && ts_bucket_single_owner(false, tb)) {
-		if ((c = reserve_before(e, TS_EV_BUCKET_CREATE, o->netns)))
-			submit(c);
+		kind = TS_EV_BUCKET_STATE;
+	} else if (o->created_tb || !ts_bucket_single_owner(false, tb)) {
+		return;
 	}
+	if (!(c = event_begin(st, kind, TS_FN_INET_HASH_CONNECT, o->netns)))
+		return;
+	fill_bucket(false, c, tb);
+	c->path = TS_PATH_CONNECT;
+	c->flags = TS_F_AFTER;
+	c->after_fastreuse = fr;
+	c->after_fastreuseport = frp;
+	if (kind == TS_EV_BUCKET_STATE) {
+		c->flags |= TS_F_BEFORE;
+		c->before_fastreuse = o->created_fr;
+		c->before_fastreuseport = o->created_frp;
+	}
+	event_end(st, c);
 }
 
 /* sk: as for get_port_exit() */
 static __always_inline int hash_connect_exit(bool direct, const struct sock *sk, long ret)
 {
-	struct op *o = current_op(tid_of());
-	const struct inet_bind_bucket *tb;
+	struct slot *s = my_slot(tid_of()), *st;
+	struct op *o = live_op(s);
 	struct ts_event *e;
-	__u32 netns;
 
 	if (!o || o->func != TS_FN_INET_HASH_CONNECT || !own_op(o, sk))
 		return 0;
 	if (!direct)
 		sk = (const struct sock *)o->sk;
-	netns = o->netns;
-	if ((e = reserve(TS_EV_CONNECT_ALLOC, TS_FN_INET_HASH_CONNECT, netns))) {
+	st = stage_begin(s, 2, true);
+	if (ret == 0 && !o->snum)
+		connect_made_bucket(st, o, sk);
+	if ((e = event_begin(st, TS_EV_CONNECT_ALLOC, TS_FN_INET_HASH_CONNECT, o->netns))) {
 		e->path = TS_PATH_CONNECT;
 		e->result = (__s32)ret;
 		e->flags = TS_F_RESULT;
@@ -570,11 +653,12 @@ static __always_inline int hash_connect_exit(bool direct, const struct sock *sk,
 			e->requested_port = o->snum;
 			e->flags |= TS_F_REQUESTED;
 		}
-		tb = fill_alloc(direct, e, sk);
-		if (tb && ret == 0 && !o->snum)
-			connect_made_bucket(o, tb, e);
-		submit(e);
+		fill_alloc(direct, e, sk);
+		event_end(st, e);
 	}
+	if (st)
+		flush(st);
+	stage_end(st);
 	o->func = 0;
 	return 0;
 }
@@ -617,27 +701,30 @@ int BPF_KRETPROBE(kretprobe____inet_hash_connect, int ret)
 
 static __always_inline int bucket_create_exit(bool direct, struct inet_bind_bucket *tb)
 {
+	struct slot *s, *st;
 	struct op *o;
 	struct ts_event *e;
 	__u32 netns;
 
 	if (!tb || !wanted_task())
 		return 0;
-	o = current_op(tid_of());
 	netns = netns_of_bucket(direct, tb);
 	if (!wanted_netns(netns))
 		return 0;
-	e = reserve(TS_EV_BUCKET_CREATE, TS_FN_BIND_BUCKET_CREATE, netns);
-	if (!e)
-		return 0;
-	fill_bucket_after(direct, e, tb);
-	e->path = o ? o->path : TS_PATH_NONE;
-	if (o) {
-		o->created_tb = addr_of(tb);
-		o->created_fr = e->after_fastreuse;
-		o->created_frp = e->after_fastreuseport;
+	s = my_slot(tid_of());
+	o = live_op(s);
+	st = stage_begin(s, 1, false);
+	if ((e = event_begin(st, TS_EV_BUCKET_CREATE, TS_FN_BIND_BUCKET_CREATE, netns))) {
+		fill_bucket_after(direct, e, tb);
+		e->path = path_of(o);
+		if (o) {
+			o->created_tb = addr_of(tb);
+			o->created_fr = e->after_fastreuse;
+			o->created_frp = e->after_fastreuseport;
+		}
+		event_end(st, e);
 	}
-	submit(e);
+	stage_end(st);
 	return 0;
 }
 
@@ -708,16 +795,16 @@ static __always_inline int update_fastreuse_entry(bool direct, struct inet_bind_
 
 static __always_inline int update_fastreuse_exit(bool direct, const struct inet_bind_bucket *tb)
 {
-	struct slot *s;
-	struct op *o;
+	struct slot *s, *st;
 	__s8 fr, frp;
 
 	if (!(s = inner_exit(direct, TS_FN_UPDATE_FASTREUSE, &tb, &fr, &frp)))
 		return 0;
-	o = live_op(s);
+	st = stage_begin(s, 1, false);
 	/* always reported: this is where bind() decides, even when it keeps the state */
-	emit_state(direct, tb, s->in.netns, TS_FN_UPDATE_FASTREUSE, o ? o->path : TS_PATH_NONE,
+	emit_state(st, direct, tb, s->in.netns, TS_FN_UPDATE_FASTREUSE, path_of(live_op(s)),
 		   s->in.fr, s->in.frp, fr, frp);
+	stage_end(st);
 	s->in.func = 0;
 	return 0;
 }
@@ -770,13 +857,15 @@ int BPF_KRETPROBE(kretprobe__inet_csk_update_fastreuse)
 
 static __always_inline int bucket_destroy_entry(bool direct, struct inet_bind_bucket *tb)
 {
+	struct slot *s, *st;
 	struct ts_event *e;
 	struct op *o;
 	__u32 netns;
 
 	if (!tb || !ts_bucket_empty(direct, tb))
 		return 0;
-	o = current_op(tid_of());
+	s = my_slot(tid_of());
+	o = live_op(s);
 	if (o && o->tb == addr_of(tb))
 		o->destroyed = 1;
 	if (!wanted_task())
@@ -784,14 +873,15 @@ static __always_inline int bucket_destroy_entry(bool direct, struct inet_bind_bu
 	netns = netns_of_bucket(direct, tb);
 	if (!wanted_netns(netns))
 		return 0;
-	e = reserve(TS_EV_BUCKET_DESTROY, TS_FN_BIND_BUCKET_DESTROY, netns);
-	if (!e)
-		return 0;
-	fill_bucket(direct, e, tb);
-	ts_read_state(direct, tb, &e->before_fastreuse, &e->before_fastreuseport);
-	e->flags = TS_F_BEFORE;
-	e->path = o ? o->path : TS_PATH_NONE;
-	submit(e);
+	st = stage_begin(s, 1, false);
+	if ((e = event_begin(st, TS_EV_BUCKET_DESTROY, TS_FN_BIND_BUCKET_DESTROY, netns))) {
+		fill_bucket(direct, e, tb);
+		ts_read_state(direct, tb, &e->before_fastreuse, &e->before_fastreuseport);
+		e->flags = TS_F_BEFORE;
+		e->path = path_of(o);
+		event_end(st, e);
+	}
+	stage_end(st);
 	return 0;
 }
 
@@ -859,34 +949,40 @@ static __always_inline int put_port_entry(bool direct, struct sock *sk)
 
 static __always_inline int put_port_exit(const struct sock *sk)
 {
-	struct op *o = current_op(tid_of());
+	struct slot *s = my_slot(tid_of()), *st;
+	struct op *o = live_op(s);
 	struct inet_bind_bucket *tb;
 	__s8 fr, frp;
 
 	if (!o || o->func != TS_FN_PUT_PORT || !own_op(o, sk))
 		return 0;
 	tb = (struct inet_bind_bucket *)o->tb;
+	st = stage_begin(s, 1, true);
 	if (!o->destroyed && o->sole_owner) {
 		/* The last owner left, so __inet_put_port freed the bucket, but the destroy probe
 		 * did not fire: 5.10 - 6.12 inline inet_bind_bucket_destroy() there (same file).
 		 * Report it here, from what entry saw; tb itself is freed memory now. */
 		struct ts_event *e;
 
-		if ((e = reserve(TS_EV_BUCKET_DESTROY, TS_FN_PUT_PORT, o->netns))) {
+		if ((e = event_begin(st, TS_EV_BUCKET_DESTROY, TS_FN_PUT_PORT, o->netns))) {
 			e->bucket = bucket_id(o->tb);
 			e->port = o->snum;
 			e->path = TS_PATH_RELEASE;
 			e->before_fastreuse = o->fr;
 			e->before_fastreuseport = o->frp;
 			e->flags = TS_F_BEFORE;
-			submit(e);
+			event_end(st, e);
 		}
 	} else if (!o->destroyed && ts_release_moves_state()) {
 		/* 6.18 moves a bucket back to -1 when its last bind()-owned socket leaves */
 		ts_read_state(false, tb, &fr, &frp);
 		if (fr != o->fr || frp != o->frp)
-			emit_state(false, tb, o->netns, TS_FN_PUT_PORT, TS_PATH_RELEASE, o->fr, o->frp, fr, frp);
+			emit_state(st, false, tb, o->netns, TS_FN_PUT_PORT, TS_PATH_RELEASE, o->fr, o->frp,
+				   fr, frp);
 	}
+	if (st)
+		flush(st);
+	stage_end(st);
 	o->func = 0;
 	return 0;
 }
@@ -938,6 +1034,7 @@ static __always_inline void fill_bucket2(bool direct, struct ts_event *e,
 
 static __always_inline int bucket2_create_exit(bool direct, struct inet_bind2_bucket *tb2)
 {
+	struct slot *s, *st;
 	struct ts_event *e;
 	__u32 netns;
 
@@ -946,12 +1043,14 @@ static __always_inline int bucket2_create_exit(bool direct, struct inet_bind2_bu
 	netns = netns_of_bucket2(direct, tb2);
 	if (!wanted_netns(netns))
 		return 0;
-	e = reserve(TS_EV_BUCKET2_CREATE, TS_FN_BIND2_BUCKET_CREATE, netns);
-	if (!e)
-		return 0;
-	fill_bucket2(direct, e, tb2);
-	e->path = current_path();
-	submit(e);
+	s = my_slot(tid_of());
+	st = stage_begin(s, 1, false);
+	if ((e = event_begin(st, TS_EV_BUCKET2_CREATE, TS_FN_BIND2_BUCKET_CREATE, netns))) {
+		fill_bucket2(direct, e, tb2);
+		e->path = path_of(live_op(s));
+		event_end(st, e);
+	}
+	stage_end(st);
 	return 0;
 }
 
@@ -979,6 +1078,7 @@ int BPF_KRETPROBE(kretprobe__inet_bind2_bucket_create, struct inet_bind2_bucket 
 
 static __always_inline int bucket2_destroy_entry(bool direct, struct inet_bind2_bucket *tb2)
 {
+	struct slot *s, *st;
 	struct ts_event *e;
 	__u32 netns;
 
@@ -987,18 +1087,20 @@ static __always_inline int bucket2_destroy_entry(bool direct, struct inet_bind2_
 	netns = netns_of_bucket2(direct, tb2);
 	if (!wanted_netns(netns))
 		return 0;
-	e = reserve(TS_EV_BUCKET2_DESTROY, TS_FN_BIND2_BUCKET_DESTROY, netns);
-	if (!e)
-		return 0;
-	fill_bucket2(direct, e, tb2);
-	if (e->flags & TS_F_AFTER) { /* the state it had, not one it moves to */
-		e->before_fastreuse = e->after_fastreuse;
-		e->before_fastreuseport = e->after_fastreuseport;
-		e->after_fastreuse = e->after_fastreuseport = 0;
-		e->flags = (e->flags & ~TS_F_AFTER) | TS_F_BEFORE;
+	s = my_slot(tid_of());
+	st = stage_begin(s, 1, false);
+	if ((e = event_begin(st, TS_EV_BUCKET2_DESTROY, TS_FN_BIND2_BUCKET_DESTROY, netns))) {
+		fill_bucket2(direct, e, tb2);
+		if (e->flags & TS_F_AFTER) { /* the state it had, not one it moves to */
+			e->before_fastreuse = e->after_fastreuse;
+			e->before_fastreuseport = e->after_fastreuseport;
+			e->after_fastreuse = e->after_fastreuseport = 0;
+			e->flags = (e->flags & ~TS_F_AFTER) | TS_F_BEFORE;
+		}
+		e->path = path_of(live_op(s));
+		event_end(st, e);
 	}
-	e->path = current_path();
-	submit(e);
+	stage_end(st);
 	return 0;
 }
 

@@ -913,6 +913,23 @@ int BPF_KPROBE(kprobe__inet_bind_bucket_destroy__tb, struct inet_bind_bucket *tb
 
 /* ---- inet_put_port: a socket leaves its port (close, failed connect) ---- */
 
+/* Whether a socket that is not its bucket's only owner still has something to show when it
+ * leaves: it may be the last owner of its bhash2 bucket (6.1+), whose destroy follows, or the
+ * kernel may move the bucket's state on release (6.18+). Otherwise inet_put_port records no
+ * op and its exit has nothing to do: a server's accepted sockets, half of its closes. tb2:
+ * icsk_bind2_hash, NULL before 6.1. */
+static __always_inline bool release_may_show(bool direct, const struct inet_bind2_bucket *tb2)
+{
+	const struct hlist_node *first;
+
+	if (ts_release_moves_state())
+		return true;
+	if (!tb2)
+		return false;
+	first = TS_READ(direct, tb2, owners.first);
+	return first && !TS_READ(direct, first, next);
+}
+
 static __always_inline int put_port_entry(bool direct, struct sock *sk)
 {
 	__u32 tid = tid_of();
@@ -927,16 +944,26 @@ static __always_inline int put_port_entry(bool direct, struct sock *sk)
 		tb = tp->inet_conn.icsk_bind_hash;
 		if (!tb)
 			return 0;
+		o.sole_owner = ts_bucket_single_owner(true, tb);
+		if (!o.sole_owner &&
+		    !release_may_show(true, bpf_core_field_exists(tp->inet_conn.icsk_bind2_hash)
+						    ? tp->inet_conn.icsk_bind2_hash : NULL))
+			return 0;
 		o.snum = tb->port;
 		ts_read_state(true, tb, &o.fr, &o.frp);
-		o.sole_owner = ts_bucket_single_owner(true, tb);
 	} else {
-		tb = BPF_CORE_READ((struct inet_connection_sock *)sk, icsk_bind_hash);
+		const struct inet_connection_sock *icsk = (const void *)sk;
+
+		tb = BPF_CORE_READ(icsk, icsk_bind_hash);
 		if (!tb)
+			return 0;
+		o.sole_owner = ts_bucket_single_owner(false, tb);
+		if (!o.sole_owner &&
+		    !release_may_show(false, bpf_core_field_exists(icsk->icsk_bind2_hash)
+						     ? BPF_CORE_READ(icsk, icsk_bind2_hash) : NULL))
 			return 0;
 		o.snum = BPF_CORE_READ(tb, port);
 		ts_read_state(false, tb, &o.fr, &o.frp);
-		o.sole_owner = ts_bucket_single_owner(false, tb);
 	}
 	o.started = bpf_jiffies64();
 	o.sk = addr_of(sk);

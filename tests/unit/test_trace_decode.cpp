@@ -115,6 +115,16 @@ TEST(TraceDecode, RejectsShortAndUnknownRecords) {
   EXPECT_FALSE(decode_event(&e, sizeof(e)));
 }
 
+// An operation's events arrive as one record: whole events back to back, nothing else.
+TEST(TraceDecode, RecordsHoldWholeEvents) {
+  using tristate::trace::events_in_record;
+  EXPECT_EQ(events_in_record(sizeof(ts_event)), 1u);
+  EXPECT_EQ(events_in_record(4 * sizeof(ts_event)), 4u);
+  EXPECT_EQ(events_in_record(0), 0u);
+  EXPECT_EQ(events_in_record(sizeof(ts_event) + 8), 0u);
+  EXPECT_EQ(events_in_record(sizeof(ts_event) - 1), 0u);
+}
+
 // The tracer decodes each batch into the Events of the previous one: what a record does not
 // carry must not survive from the event decoded there before.
 TEST(TraceDecode, IntoAReusedEventLeavesNothingOfTheOldOne) {

@@ -85,6 +85,10 @@ void decode_addr(const ts_event& e, std::string& out) {
 
 }  // namespace
 
+std::size_t events_in_record(std::size_t size) {
+  return size % sizeof(ts_event) == 0 ? size / sizeof(ts_event) : 0;
+}
+
 std::string_view function_name(unsigned func) { return function_name_of(func); }
 
 bool decode_event_into(const void* data, std::size_t size, report::Event& ev) {

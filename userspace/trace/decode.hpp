@@ -17,6 +17,10 @@ std::optional<report::Event> decode_event(const void* data, std::size_t size);
 // Events): every field is overwritten. false as above.
 bool decode_event_into(const void* data, std::size_t size, report::Event& out);
 
+// How many events a ring record holds: one, or an operation's events back to back
+// (bpf/tristate.bpf.c, flush()); 0 for a size that is not a whole number of events.
+std::size_t events_in_record(std::size_t size);
+
 // The kernel function names the BPF side numbers (enum ts_func).
 std::string_view function_name(unsigned func);
 

@@ -258,14 +258,12 @@ Result<std::unique_ptr<Tracer>> Tracer::make_attempt(const Options& options, con
   return t;
 }
 
-// A record is one event, or an operation's events back to back (bpf/tristate.bpf.c, flush()).
 int Tracer::on_sample(void* ctx, void* data, std::size_t size) {
   auto* self = static_cast<Tracer*>(ctx);
-  if (size == 0 || size % sizeof(ts_event) != 0) {
-    ++self->undecodable_;
-    return 0;
-  }
-  for (const auto* p = static_cast<const char*>(data); size; p += sizeof(ts_event), size -= sizeof(ts_event)) {
+  const std::size_t n = events_in_record(size);
+  if (n == 0) ++self->undecodable_;
+  const auto* p = static_cast<const char*>(data);
+  for (std::size_t i = 0; i < n; ++i, p += sizeof(ts_event)) {
     if (self->batch_len_ == self->batch_.size()) self->batch_.emplace_back();
     if (decode_event_into(p, sizeof(ts_event), self->batch_[self->batch_len_]))
       ++self->batch_len_;

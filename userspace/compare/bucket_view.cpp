@@ -95,9 +95,11 @@ bool same_event(const Event& a, const Event& b) {
   // `result` is left out: kernels up to 6.0 return 1 from inet_csk_get_port() on failure,
   // later ones -EADDRINUSE; the step's outcome already says whether it failed.
   // Where a bucket's creation or destruction was seen depends on what the compiler inlined:
-  // kernels that inline inet_bind_bucket_create/_destroy into __inet_hash_connect and
-  // __inet_put_port have them reported at those callers. The fact is compared, not the place.
-  const bool placement_varies = a.kind == "bucket_create" || a.kind == "bucket_destroy";
+  // kernels that inline inet_bind_bucket_create/_destroy (and bhash2's
+  // inet_bind2_bucket_create/_destroy) into __inet_hash_connect and __inet_put_port have them
+  // reported at those callers. The fact is compared, not the place.
+  const bool placement_varies = a.kind == "bucket_create" || a.kind == "bucket_destroy" ||
+                                a.kind == "bucket2_create" || a.kind == "bucket2_destroy";
   return a.kind == b.kind && (placement_varies || a.function == b.function) && a.path == b.path &&
          a.port == b.port && a.before == b.before && a.after == b.after &&
          a.requested_port == b.requested_port && a.addr == b.addr;

@@ -91,6 +91,38 @@ static __always_inline bool ts_bucket2_empty(bool direct, const struct inet_bind
 	return true;
 }
 
+/* True when tb2 is freed as soon as its one owner leaves: one socket on owners (and, 6.1 - 6.7,
+ * no TIME_WAIT socket on deathrow), the condition inet_bind2_bucket_destroy() checks. */
+static __always_inline bool ts_bucket2_last_owner(bool direct, const struct inet_bind2_bucket *tb2)
+{
+	const struct inet_bind2_bucket___v61 *v61 = (const void *)tb2;
+	const struct hlist_node *first = TS_READ(direct, tb2, owners.first);
+
+	if (!first || TS_READ(direct, first, next))
+		return false;
+	if (bpf_core_field_exists(v61->deathrow))
+		return TS_READ(direct, v61, deathrow.first) == NULL;
+	return true;
+}
+
+/* The order in which __inet_put_port frees a socket's last buckets: <= 6.7 tb, then tb2; 6.8+,
+ * where tb holds its tb2s, tb2 first. */
+static __always_inline bool ts_bucket2_freed_first(void)
+{
+	return !bpf_core_field_exists(struct inet_bind_bucket___owners, owners);
+}
+
+/* tb2's local address as the kernel stores it (v6_rcv_saddr; IPv4 in its first 4 bytes before
+ * 6.8, v4-mapped since) into the 16-byte array dst. A macro: through a __u8 * parameter clang
+ * loses dst's alignment and copies byte by byte (+56 instructions, measured). */
+#define TS_READ_BUCKET2_ADDR(direct, tb2, dst)                                       \
+	do {                                                                          \
+		if (direct)                                                           \
+			__builtin_memcpy(dst, &(tb2)->v6_rcv_saddr, sizeof(dst));     \
+		else                                                                  \
+			bpf_core_read(dst, sizeof(dst), &(tb2)->v6_rcv_saddr);        \
+	} while (0)
+
 /* tb2's family when the kernel records it (6.1 - 6.7), else 0: userspace then decodes the
  * v4-mapped form 6.8+ stores. */
 static __always_inline __u16 ts_bucket2_family(bool direct, const struct inet_bind2_bucket *tb2)

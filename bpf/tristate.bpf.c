@@ -75,7 +75,21 @@ struct op {
 	__s8 created_frp;
 	__u8 destroyed;    /* the bucket in `tb` was freed during the operation */
 	__u8 sole_owner;   /* release: the socket was `tb`'s only owner at entry */
-	__u8 pad[2];
+	__u8 created2;     /* a bhash2 bucket was created (its probe fired) during the operation */
+	__u8 pad;
+};
+
+/* The rest of a release (inet_put_port) op: what its exit reports of buckets freed while their
+ * destroy probe stayed silent (inlined), read at entry since they are freed memory by then.
+ * Apart from struct op, which every operation's entry writes whole. Valid while the slot's op
+ * is a release. */
+struct release {
+	__u64 tb2;         /* the socket's bhash2 bucket (6.1+) when the socket was its last owner */
+	__u8 tb2_addr[16];
+	__s32 l3mdev;      /* tb's */
+	__u16 tb2_family;
+	__u8 destroyed2;   /* tb2 was freed during the operation (its destroy probe fired) */
+	__u8 pad;
 };
 
 /* Entry state of an inner function (inet_csk_update_fastreuse). */
@@ -127,6 +141,7 @@ struct slot {
 	__u32 pad;
 	struct op op;
 	struct inner in;
+	struct release rel;
 	struct batch batch;
 };
 
@@ -272,13 +287,13 @@ static __always_inline void flush(struct slot *s)
  * progress (s NULL or idle), and when this program interrupted another that is staging here (a
  * softirq runs on whatever thread it interrupts): busy is set before the index is read and
  * cleared after the event is in, so the two never write one entry. At an operation's exit
- * (`at_exit`), only when events are staged already: the batch costs a copy into the record,
- * which pays for itself only when it saves a record. End with stage_end(). */
+ * (`at_exit`), only when the record would hold more than one event: the batch costs a copy
+ * into the record, which pays for itself only when it saves a record. End with stage_end(). */
 static __always_inline struct slot *stage_begin(struct slot *s, __u32 need, bool at_exit)
 {
 	struct slot *st = NULL;
 
-	if (s && s->op.func && !s->batch.busy && (!at_exit || s->batch.n)) {
+	if (s && s->op.func && !s->batch.busy && (!at_exit || s->batch.n + need > 1)) {
 		s->batch.busy = 1;
 		barrier();
 		if (s->batch.n + need > TS_BATCH)
@@ -416,8 +431,8 @@ static __always_inline __u8 path_of(const struct op *o)
  * clobber the outer one, whose exit would then find nothing and its event would be lost
  * silently. Operations on sockets of namespaces not traced are never recorded. An op older
  * than TS_STALE_JIFFIES is stale (its exit was never seen) and may be replaced. Returns the
- * thread's op record to fill, and the socket's namespace. */
-static __always_inline struct op *claim_op(bool direct, __u32 tid, const struct sock *sk,
+ * thread's slot, whose op record to fill, and the socket's namespace. */
+static __always_inline struct slot *claim_op(bool direct, __u32 tid, const struct sock *sk,
 					   __u32 *netns)
 {
 	struct slot *s;
@@ -433,7 +448,7 @@ static __always_inline struct op *claim_op(bool direct, __u32 tid, const struct 
 	/* what an operation whose exit was never seen (a missed kretprobe) left staged */
 	if (s->batch.n && !s->batch.busy)
 		flush(s);
-	return &s->op;
+	return s;
 }
 
 static __always_inline void fill_bucket(bool direct, struct ts_event *e,
@@ -451,6 +466,22 @@ static __always_inline void fill_bucket_after(bool direct, struct ts_event *e,
 	fill_bucket(direct, e, tb);
 	ts_read_state(direct, tb, &e->after_fastreuse, &e->after_fastreuseport);
 	e->flags |= TS_F_AFTER;
+}
+
+static __always_inline void fill_bucket2(bool direct, struct ts_event *e,
+					 const struct inet_bind2_bucket *tb2)
+{
+	set_bucket_id(e, tb2);
+	e->port = TS_READ(direct, tb2, port);
+	e->l3mdev = TS_READ(direct, tb2, l3mdev);
+	e->addr_family = ts_bucket2_family(direct, tb2);
+	TS_READ_BUCKET2_ADDR(direct, tb2, e->addr);
+	e->flags |= TS_F_ADDR;
+	if (bpf_core_field_exists(tb2->fastreuse)) {
+		e->after_fastreuse = TS_READ(direct, tb2, fastreuse);
+		e->after_fastreuseport = TS_READ(direct, tb2, fastreuseport);
+		e->flags |= TS_F_AFTER;
+	}
 }
 
 /* netns: tb's, already checked against the filter; st: as for event_begin(). */
@@ -515,7 +546,8 @@ static __always_inline bool own_op(const struct op *o, const struct sock *sk)
 static __always_inline int get_port_entry(bool direct, struct sock *sk, __u16 snum)
 {
 	__u32 tid = tid_of();
-	struct op o = {}, *slot;
+	struct op o = {};
+	struct slot *slot;
 
 	if (!wanted_task() || !(slot = claim_op(direct, tid, sk, &o.netns)))
 		return 0;
@@ -526,7 +558,7 @@ static __always_inline int get_port_entry(bool direct, struct sock *sk, __u16 sn
 	/* inet_csk_listen_start() sets TCP_LISTEN before it asks for the port again */
 	o.path = TS_READ(direct, sk, __sk_common.skc_state) == TCP_LISTEN_STATE ? TS_PATH_LISTEN
 										 : TS_PATH_BIND;
-	*slot = o;
+	slot->op = o;
 	return 0;
 }
 
@@ -584,7 +616,8 @@ int BPF_KRETPROBE(kretprobe__inet_csk_get_port, int ret)
 static __always_inline int hash_connect_entry(bool direct, struct sock *sk)
 {
 	__u32 tid = tid_of();
-	struct op o = {}, *slot;
+	struct op o = {};
+	struct slot *slot;
 
 	if (!wanted_task() || !(slot = claim_op(direct, tid, sk, &o.netns)))
 		return 0;
@@ -593,7 +626,7 @@ static __always_inline int hash_connect_entry(bool direct, struct sock *sk)
 	o.func = TS_FN_INET_HASH_CONNECT;
 	o.path = TS_PATH_CONNECT;
 	o.snum = TS_READ(direct, sk, __sk_common.skc_num);
-	*slot = o;
+	slot->op = o;
 	return 0;
 }
 
@@ -638,6 +671,28 @@ static __always_inline void connect_made_bucket(struct slot *st, struct op *o, c
 	event_end(st, c);
 }
 
+/* The same for its bhash2 bucket (6.1+): one only this socket holds, while no
+ * inet_bind2_bucket_create() was seen during the call, was made by it inlined (6.1; 6.12 and
+ * 7.2 call it). */
+static __always_inline void connect_made_bucket2(struct slot *st, const struct op *o,
+						 const struct sock *sk)
+{
+	const struct inet_connection_sock *icsk = (const void *)sk;
+	const struct inet_bind2_bucket *tb2;
+	struct ts_event *c;
+
+	if (!bpf_core_field_exists(icsk->icsk_bind2_hash) || o->created2)
+		return;
+	tb2 = BPF_CORE_READ(icsk, icsk_bind2_hash);
+	if (!tb2 || !ts_bucket2_last_owner(false, tb2))
+		return;
+	if (!(c = event_begin(st, TS_EV_BUCKET2_CREATE, TS_FN_INET_HASH_CONNECT, o->netns)))
+		return;
+	fill_bucket2(false, c, tb2);
+	c->path = TS_PATH_CONNECT;
+	event_end(st, c);
+}
+
 /* sk: as for get_port_exit() */
 static __always_inline int hash_connect_exit(bool direct, const struct sock *sk, long ret)
 {
@@ -649,9 +704,11 @@ static __always_inline int hash_connect_exit(bool direct, const struct sock *sk,
 		return 0;
 	if (!direct)
 		sk = (const struct sock *)o->sk;
-	st = stage_begin(s, 2, true);
-	if (ret == 0 && !o->snum)
+	st = stage_begin(s, 1 + 2 * (ret == 0 && !o->snum), true);
+	if (ret == 0 && !o->snum) {
 		connect_made_bucket(st, o, sk);
+		connect_made_bucket2(st, o, sk);
+	}
 	if ((e = event_begin(st, TS_EV_CONNECT_ALLOC, TS_FN_INET_HASH_CONNECT, o->netns))) {
 		e->path = TS_PATH_CONNECT;
 		e->result = (__s32)ret;
@@ -918,95 +975,124 @@ int BPF_KPROBE(kprobe__inet_bind_bucket_destroy__tb, struct inet_bind_bucket *tb
 
 /* ---- inet_put_port: a socket leaves its port (close, failed connect) ---- */
 
-/* Whether a socket that is not its bucket's only owner still has something to show when it
- * leaves: it may be the last owner of its bhash2 bucket (6.1+), whose destroy follows, or the
- * kernel may move the bucket's state on release (6.18+). Otherwise inet_put_port records no
- * op and its exit has nothing to do: a server's accepted sockets, half of its closes. tb2:
- * icsk_bind2_hash, NULL before 6.1. */
-static __always_inline bool release_may_show(bool direct, const struct inet_bind2_bucket *tb2)
+/* At inet_put_port's entry, into o and r: the socket's bucket and, when the socket is its last
+ * owner, its bhash2 bucket, as its exit will report them freed. false when the release can show
+ * nothing, and no op is recorded: the socket shares both buckets (a server's accepted socket,
+ * half of its closes) and the kernel does not move a bucket's state on release (before 6.18).
+ * tb2: icsk_bind2_hash, NULL before 6.1. */
+static __always_inline bool release_snapshot(bool direct, struct op *o, struct release *r,
+					     const struct inet_bind_bucket *tb,
+					     const struct inet_bind2_bucket *tb2)
 {
-	const struct hlist_node *first;
-
-	if (ts_release_moves_state())
-		return true;
-	if (!tb2)
+	if (!tb)
 		return false;
-	first = TS_READ(direct, tb2, owners.first);
-	return first && !TS_READ(direct, first, next);
+	o->sole_owner = ts_bucket_single_owner(direct, tb);
+	if (tb2 && !ts_bucket2_last_owner(direct, tb2))
+		tb2 = NULL;
+	if (!o->sole_owner && !tb2 && !ts_release_moves_state())
+		return false;
+	o->tb = addr_of(tb);
+	o->snum = TS_READ(direct, tb, port);
+	ts_read_state(direct, tb, &o->fr, &o->frp);
+	r->l3mdev = TS_READ(direct, tb, l3mdev);
+	if (tb2) {
+		r->tb2 = addr_of(tb2);
+		r->tb2_family = ts_bucket2_family(direct, tb2);
+		TS_READ_BUCKET2_ADDR(direct, tb2, r->tb2_addr);
+	}
+	return true;
 }
 
 static __always_inline int put_port_entry(bool direct, struct sock *sk)
 {
 	__u32 tid = tid_of();
-	const struct inet_bind_bucket *tb;
+	const struct inet_connection_sock *icsk = (const void *)sk;
 	struct tcp_sock *tp;
-	struct op o = {}, *slot;
+	struct op o = {};
+	struct slot *slot;
+	struct release r = {};
 
 	if (!wanted_task() || !(slot = claim_op(direct, tid, sk, &o.netns)))
 		return 0;
-	/* the bucket as fill_alloc() reaches it */
+	/* the buckets as fill_alloc() reaches them */
 	if (direct && (tp = bpf_skc_to_tcp_sock(sk))) {
-		tb = tp->inet_conn.icsk_bind_hash;
-		if (!tb)
+		if (!release_snapshot(true, &o, &r, tp->inet_conn.icsk_bind_hash,
+				      bpf_core_field_exists(tp->inet_conn.icsk_bind2_hash)
+					      ? tp->inet_conn.icsk_bind2_hash : NULL))
 			return 0;
-		o.sole_owner = ts_bucket_single_owner(true, tb);
-		if (!o.sole_owner &&
-		    !release_may_show(true, bpf_core_field_exists(tp->inet_conn.icsk_bind2_hash)
-						    ? tp->inet_conn.icsk_bind2_hash : NULL))
-			return 0;
-		o.snum = tb->port;
-		ts_read_state(true, tb, &o.fr, &o.frp);
-	} else {
-		const struct inet_connection_sock *icsk = (const void *)sk;
-
-		tb = BPF_CORE_READ(icsk, icsk_bind_hash);
-		if (!tb)
-			return 0;
-		o.sole_owner = ts_bucket_single_owner(false, tb);
-		if (!o.sole_owner &&
-		    !release_may_show(false, bpf_core_field_exists(icsk->icsk_bind2_hash)
-						     ? BPF_CORE_READ(icsk, icsk_bind2_hash) : NULL))
-			return 0;
-		o.snum = BPF_CORE_READ(tb, port);
-		ts_read_state(false, tb, &o.fr, &o.frp);
+	} else if (!release_snapshot(false, &o, &r, BPF_CORE_READ(icsk, icsk_bind_hash),
+				     bpf_core_field_exists(icsk->icsk_bind2_hash)
+					     ? BPF_CORE_READ(icsk, icsk_bind2_hash) : NULL)) {
+		return 0;
 	}
 	o.started = bpf_jiffies64();
 	o.sk = addr_of(sk);
-	o.tb = addr_of(tb);
 	o.func = TS_FN_PUT_PORT;
 	o.path = TS_PATH_RELEASE;
-	*slot = o;
+	slot->op = o;
+	slot->rel = r;
 	return 0;
+}
+
+/* The socket's bucket, freed by the release while the destroy probe stayed silent: 5.10 - 6.12
+ * inline inet_bind_bucket_destroy() into __inet_put_port (same file). From what entry saw. */
+static __always_inline void released_bucket(struct slot *st, const struct slot *s)
+{
+	struct ts_event *e = event_begin(st, TS_EV_BUCKET_DESTROY, TS_FN_PUT_PORT, s->op.netns);
+
+	if (!e)
+		return;
+	e->bucket = bucket_id(s->op.tb);
+	e->port = s->op.snum;
+	e->l3mdev = s->rel.l3mdev;
+	e->path = TS_PATH_RELEASE;
+	e->before_fastreuse = s->op.fr;
+	e->before_fastreuseport = s->op.frp;
+	e->flags = TS_F_BEFORE;
+	event_end(st, e);
+}
+
+/* The same for its bhash2 bucket: 6.1 and 6.12 inline inet_bind2_bucket_destroy() there too. */
+static __always_inline void released_bucket2(struct slot *st, const struct slot *s)
+{
+	struct ts_event *e = event_begin(st, TS_EV_BUCKET2_DESTROY, TS_FN_PUT_PORT, s->op.netns);
+
+	if (!e)
+		return;
+	e->bucket = bucket_id(s->rel.tb2);
+	e->port = s->op.snum;
+	e->l3mdev = s->rel.l3mdev;
+	e->path = TS_PATH_RELEASE;
+	e->addr_family = s->rel.tb2_family;
+	__builtin_memcpy(e->addr, s->rel.tb2_addr, sizeof(e->addr));
+	e->flags = TS_F_ADDR;
+	event_end(st, e);
 }
 
 static __always_inline int put_port_exit(const struct sock *sk)
 {
 	struct slot *s = my_slot(tid_of()), *st;
 	struct op *o = live_op(s);
-	struct inet_bind_bucket *tb;
+	bool gone, gone2, may_move;
 	__s8 fr, frp;
 
 	if (!o || o->func != TS_FN_PUT_PORT || !own_op(o, sk))
 		return 0;
-	tb = (struct inet_bind_bucket *)o->tb;
-	st = stage_begin(s, 1, true);
-	if (!o->destroyed && o->sole_owner) {
-		/* The last owner left, so __inet_put_port freed the bucket, but the destroy probe
-		 * did not fire: 5.10 - 6.12 inline inet_bind_bucket_destroy() there (same file).
-		 * Report it here, from what entry saw; tb itself is freed memory now. */
-		struct ts_event *e;
+	/* the last owner left, so the buckets were freed; their probes did not say so */
+	gone = !o->destroyed && o->sole_owner;
+	gone2 = s->rel.tb2 && !s->rel.destroyed2;
+	/* 6.18 moves a bucket back to -1 when its last bind()-owned socket leaves */
+	may_move = !o->destroyed && !o->sole_owner && ts_release_moves_state();
+	st = stage_begin(s, gone + gone2 + may_move, true);
+	if (gone2 && ts_bucket2_freed_first())
+		released_bucket2(st, s);
+	if (gone)
+		released_bucket(st, s);
+	if (gone2 && !ts_bucket2_freed_first())
+		released_bucket2(st, s);
+	if (may_move) {
+		struct inet_bind_bucket *tb = (struct inet_bind_bucket *)o->tb;
 
-		if ((e = event_begin(st, TS_EV_BUCKET_DESTROY, TS_FN_PUT_PORT, o->netns))) {
-			e->bucket = bucket_id(o->tb);
-			e->port = o->snum;
-			e->path = TS_PATH_RELEASE;
-			e->before_fastreuse = o->fr;
-			e->before_fastreuseport = o->frp;
-			e->flags = TS_F_BEFORE;
-			event_end(st, e);
-		}
-	} else if (!o->destroyed && ts_release_moves_state()) {
-		/* 6.18 moves a bucket back to -1 when its last bind()-owned socket leaves */
 		ts_read_state(false, tb, &fr, &frp);
 		if (fr != o->fr || frp != o->frp)
 			emit_state(st, false, tb, o->netns, TS_FN_PUT_PORT, TS_PATH_RELEASE, o->fr, o->frp,
@@ -1043,41 +1129,28 @@ int BPF_KRETPROBE(kretprobe__inet_put_port)
 
 /* ---- bhash2 (6.1+): the (port, address) buckets ---- */
 
-static __always_inline void fill_bucket2(bool direct, struct ts_event *e,
-					 const struct inet_bind2_bucket *tb2)
-{
-	set_bucket_id(e, tb2);
-	e->port = TS_READ(direct, tb2, port);
-	e->l3mdev = TS_READ(direct, tb2, l3mdev);
-	e->addr_family = ts_bucket2_family(direct, tb2);
-	if (direct)
-		__builtin_memcpy(e->addr, &tb2->v6_rcv_saddr, sizeof(e->addr));
-	else
-		bpf_core_read(e->addr, sizeof(e->addr), &tb2->v6_rcv_saddr);
-	e->flags |= TS_F_ADDR;
-	if (bpf_core_field_exists(tb2->fastreuse)) {
-		e->after_fastreuse = TS_READ(direct, tb2, fastreuse);
-		e->after_fastreuseport = TS_READ(direct, tb2, fastreuseport);
-		e->flags |= TS_F_AFTER;
-	}
-}
-
 static __always_inline int bucket2_create_exit(bool direct, struct inet_bind2_bucket *tb2)
 {
 	struct slot *s, *st;
 	struct ts_event *e;
+	struct op *o;
 	__u32 netns;
 
-	if (!tb2 || !wanted_task())
+	if (!tb2)
+		return 0;
+	s = my_slot(tid_of());
+	o = live_op(s);
+	if (o)
+		o->created2 = 1;
+	if (!wanted_task())
 		return 0;
 	netns = netns_of_bucket2(direct, tb2);
 	if (!wanted_netns(netns))
 		return 0;
-	s = my_slot(tid_of());
 	st = stage_begin(s, 1, false);
 	if ((e = event_begin(st, TS_EV_BUCKET2_CREATE, TS_FN_BIND2_BUCKET_CREATE, netns))) {
 		fill_bucket2(direct, e, tb2);
-		e->path = path_of(live_op(s));
+		e->path = path_of(o);
 		event_end(st, e);
 	}
 	stage_end(st);
@@ -1110,14 +1183,20 @@ static __always_inline int bucket2_destroy_entry(bool direct, struct inet_bind2_
 {
 	struct slot *s, *st;
 	struct ts_event *e;
+	struct op *o;
 	__u32 netns;
 
-	if (!tb2 || !ts_bucket2_empty(direct, tb2) || !wanted_task())
+	if (!tb2 || !ts_bucket2_empty(direct, tb2))
+		return 0;
+	s = my_slot(tid_of());
+	o = live_op(s);
+	if (o && o->func == TS_FN_PUT_PORT && s->rel.tb2 == addr_of(tb2))
+		s->rel.destroyed2 = 1;
+	if (!wanted_task())
 		return 0;
 	netns = netns_of_bucket2(direct, tb2);
 	if (!wanted_netns(netns))
 		return 0;
-	s = my_slot(tid_of());
 	st = stage_begin(s, 1, false);
 	if ((e = event_begin(st, TS_EV_BUCKET2_DESTROY, TS_FN_BIND2_BUCKET_DESTROY, netns))) {
 		fill_bucket2(direct, e, tb2);
@@ -1127,7 +1206,7 @@ static __always_inline int bucket2_destroy_entry(bool direct, struct inet_bind2_
 			e->after_fastreuse = e->after_fastreuseport = 0;
 			e->flags = (e->flags & ~TS_F_AFTER) | TS_F_BEFORE;
 		}
-		e->path = path_of(live_op(s));
+		e->path = path_of(o);
 		event_end(st, e);
 	}
 	stage_end(st);

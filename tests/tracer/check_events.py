@@ -251,6 +251,15 @@ def connect_creates(q, src, ctx):
         check(c["function"] == "__inet_hash_connect" and st(c) == (-1, -1), "%s: create %s" % (name, c))
     check(st(a) == (-1, -1) and a["bucket"] == c["bucket"], "%s: alloc %s" % (name, a))
     check("requested_port" not in a, "%s: an unbound socket had a port: %s" % (name, a))
+    # bhash2 (6.1+): the (port, source address) bucket connect() hashes the socket into. 6.12
+    # and 7.2 call inet_bind2_bucket_create(); 6.1 inlines it into __inet_hash_connect, where
+    # the tracer reports it at the exit (the only owner, no create seen)
+    made2 = [e for e in s["events"] if e["kind"] == "bucket2_create" and e.get("path") == "connect"]
+    if kernel_at_least(ctx.split("/")[0], 6, 1):
+        check(len(made2) == 1 and made2[0]["port"] == PORT and made2[0].get("addr"),
+              "%s: want one bhash2 bucket made by connect(): %s" % (name, made2))
+    else:
+        check(not made2, "%s: bhash2 event before 6.1: %s" % (name, made2))
     return a
 
 def connect_uses(q, src, ctx, held, state, bound):
@@ -403,6 +412,18 @@ def check_v6only(q, ctx, release):
     # s2's failed bind() never owned it: nothing is destroyed when s2 later closes with s3 on it
     check(not find(step(q, "s2.close()"), "bucket_destroy"),
           "%s s2.close(): s3 still holds the bucket: %s" % (name, kinds(step(q, "s2.close()"))))
+    # bhash2 (6.1+): each close frees the (port, address) bucket its socket alone held: [::]
+    # for s1 and s3, 0.0.0.0 for s2 (s3 keeps the port's bucket). 7.2 shows it at
+    # inet_bind2_bucket_destroy; 6.1 and 6.12 inline that into __inet_put_port, and the tracer
+    # reports it at inet_put_port's exit.
+    for src, addr in (("s1.close()", "::"), ("s2.close()", "0.0.0.0"), ("s3.close()", "::")):
+        freed = [e for e in step(q, src)["events"] if e["kind"] == "bucket2_destroy"]
+        if not kernel_at_least(release, 6, 1):
+            check(not freed, "%s %s: bhash2 event before 6.1: %s" % (name, src, freed))
+            continue
+        check(len(freed) == 1 and freed[0].get("addr") == addr and freed[0]["path"] == "release"
+              and freed[0]["port"] == PORT,
+              "%s %s: want one bhash2 destroy of %s:%d: %s" % (name, src, addr, PORT, freed))
 
 def signature(d):
     out = []

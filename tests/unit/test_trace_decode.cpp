@@ -1,4 +1,5 @@
 // Raw BPF records -> report::Event.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 
@@ -101,10 +102,22 @@ TEST(TraceDecode, Bucket2AddressForms) {
     e.addr_family = AF_INET;
     std::memset(e.addr, 0, 16);
   }
+  // every octet value in every position, against inet_ntop
+  for (unsigned v = 0; v < 256; ++v) {
+    const unsigned char q[4] = {static_cast<unsigned char>(v), static_cast<unsigned char>(255 - v),
+                                static_cast<unsigned char>(v * 7), static_cast<unsigned char>(v / 2)};
+    char ref[INET_ADDRSTRLEN];
+    ASSERT_TRUE(inet_ntop(AF_INET, q, ref, sizeof(ref)));
+    std::memcpy(e.addr, q, 4);
+    EXPECT_EQ(decode_event(&e, sizeof(e))->addr, ref);
+  }
   e.addr_family = AF_INET6;
   std::memset(e.addr, 0, 16);
   e.addr[15] = 1;
   EXPECT_EQ(decode_event(&e, sizeof(e))->addr, "::1");
+  // eight full groups, the longest text inet_ntop makes of an address the kernel can hold
+  std::memset(e.addr, 0xff, 16);
+  EXPECT_EQ(decode_event(&e, sizeof(e))->addr, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
 }
 
 TEST(TraceDecode, RejectsShortAndUnknownRecords) {

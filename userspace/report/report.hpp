@@ -79,7 +79,7 @@ struct Event {
   std::optional<BucketState> after;
   std::optional<int> requested_port;  // bind_alloc: the port asked for (0 = any)
   std::optional<int> result;          // return value of the function (0 ok, -errno)
-  std::string addr;                   // bhash2 events: the bucket's local address
+  Name addr;                          // bhash2 events: the bucket's local address (45 characters at most)
 };
 
 struct CallResult {

@@ -1034,35 +1034,41 @@ static __always_inline int put_port_entry(bool direct, struct sock *sk)
 	return 0;
 }
 
-/* The socket's bucket, freed by the release while the destroy probe stayed silent: 5.10 - 6.12
- * inline inet_bind_bucket_destroy() into __inet_put_port (same file). From what entry saw. */
+/* A bucket the release freed while its destroy probe stayed silent (inlined: 5.10 - 6.12 fold
+ * inet_bind_bucket_destroy(), 6.1 and 6.12 inet_bind2_bucket_destroy() into __inet_put_port),
+ * begun from what the entry saw: `addr` (tb or tb2) is freed memory now. */
+static __always_inline struct ts_event *released_begin(struct slot *st, const struct slot *s,
+						       __u8 kind, __u64 addr)
+{
+	struct ts_event *e = event_begin(st, kind, TS_FN_PUT_PORT, s->op.netns);
+
+	if (e) {
+		e->bucket = bucket_id(addr);
+		e->port = s->op.snum;
+		e->l3mdev = s->rel.l3mdev;
+		e->path = TS_PATH_RELEASE;
+	}
+	return e;
+}
+
 static __always_inline void released_bucket(struct slot *st, const struct slot *s)
 {
-	struct ts_event *e = event_begin(st, TS_EV_BUCKET_DESTROY, TS_FN_PUT_PORT, s->op.netns);
+	struct ts_event *e = released_begin(st, s, TS_EV_BUCKET_DESTROY, s->op.tb);
 
 	if (!e)
 		return;
-	e->bucket = bucket_id(s->op.tb);
-	e->port = s->op.snum;
-	e->l3mdev = s->rel.l3mdev;
-	e->path = TS_PATH_RELEASE;
 	e->before_fastreuse = s->op.fr;
 	e->before_fastreuseport = s->op.frp;
 	e->flags = TS_F_BEFORE;
 	event_end(st, e);
 }
 
-/* The same for its bhash2 bucket: 6.1 and 6.12 inline inet_bind2_bucket_destroy() there too. */
 static __always_inline void released_bucket2(struct slot *st, const struct slot *s)
 {
-	struct ts_event *e = event_begin(st, TS_EV_BUCKET2_DESTROY, TS_FN_PUT_PORT, s->op.netns);
+	struct ts_event *e = released_begin(st, s, TS_EV_BUCKET2_DESTROY, s->rel.tb2);
 
 	if (!e)
 		return;
-	e->bucket = bucket_id(s->rel.tb2);
-	e->port = s->op.snum;
-	e->l3mdev = s->rel.l3mdev;
-	e->path = TS_PATH_RELEASE;
 	e->addr_family = s->rel.tb2_family;
 	__builtin_memcpy(e->addr, s->rel.tb2_addr, sizeof(e->addr));
 	e->flags = TS_F_ADDR;

@@ -91,10 +91,10 @@ struct ts_sock_bucket {
 
 /* The value of the one-entry per-CPU `counters` array: one lookup does a record's accounting. */
 struct ts_counters {
-	__u64 lost;    /* ring buffer reservations that failed */
-	__u64 events;  /* records submitted */
+	__u64 lost;    /* events the ring buffer had no room for */
+	__u64 events;  /* events submitted (a record may hold several) */
 	__u64 busy;    /* operations not followed: their thread's slot held by another live one */
-	__u64 records; /* records written since the last forced wakeup (the reader's wakeup rule) */
+	__u64 records; /* events written since the last forced wakeup (the reader's wakeup rule) */
 };
 
 #endif

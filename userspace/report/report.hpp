@@ -47,7 +47,7 @@ struct TraceInfo {
   std::string notice;         // one line for the user when mode is none or degraded
   std::vector<Probe> probes;
   std::uint64_t events = 0;
-  std::uint64_t lost = 0;     // ring buffer reservations that failed
+  std::uint64_t lost = 0;     // events the ring buffer had no room for
   // Program runs the kernel skipped (bpf_prog_info.recursion_misses): a tracing program
   // preempted on a CPU is not run again there until it finishes, so its events are missing.
   std::uint64_t missed = 0;

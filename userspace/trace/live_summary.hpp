@@ -16,7 +16,7 @@ namespace tristate::trace {
 struct LiveSummary {
   std::uint64_t events = 0;            // events received and decoded
   std::uint64_t kernel_events = 0;     // events the BPF side submitted (its counter)
-  std::uint64_t lost = 0;              // ring-buffer reservations that failed
+  std::uint64_t lost = 0;              // events the ring buffer had no room for
   std::uint64_t missed = 0;            // probe runs the kernel skipped (recursion protection)
   std::uint64_t undecodable = 0;
   double seconds = 0;

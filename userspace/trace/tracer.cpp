@@ -70,8 +70,9 @@ std::string configure_live(tristate_bpf* skel, const Options& o) {
   ro->filter_port_hi = o.port_hi;
   ro->filter_failed_only = o.failed_only;
   if (o.wakeup_bytes) {
-    // Each CPU wakes the reader after its share: at most wakeup_bytes pending in all. A record
-    // takes its size plus the ring's 8-byte header.
+    // Each CPU wakes the reader after its share: at most wakeup_bytes pending in all. The BPF
+    // side counts events; each takes at most its size plus the ring's 8-byte header (less in
+    // an operation's record, which holds several behind one header).
     const int ncpu = std::max(1, libbpf_num_possible_cpus());
     const std::uint32_t per_cpu = o.wakeup_bytes / static_cast<std::uint32_t>(ncpu);
     ro->wakeup_every = std::max<std::uint32_t>(1, per_cpu / (sizeof(ts_event) + 8));

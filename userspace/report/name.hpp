@@ -1,8 +1,8 @@
-// A short name held inside the object: an event's kind, path, kernel function and comm.
-// The tracer's reader fills four per traced event, and with std::string each assignment went
-// through its general replace (~80 instructions, callgrind); a Name is a fixed copy of its
-// bytes. Every name tristate records is far below the capacity (kernel function names here
-// are up to 25 characters, a comm 15).
+// A short name held inside the object: an event's kind, path, kernel function, comm and
+// bhash2 address. The tracer's reader fills four or five per traced event, and with
+// std::string each assignment went through its general replace (~80 instructions,
+// callgrind); a Name is a fixed copy of its bytes. Every name tristate records is below the
+// capacity (kernel function names here are up to 25 characters, a comm 15, an address 45).
 #pragma once
 
 #include <algorithm>

@@ -71,7 +71,7 @@ constexpr Octets kOctets;
 
 // Dotted quad without inet_ntop, which formats through sprintf: ~1,500 instructions a call,
 // more than the rest of an event's decoding; from the table, not by division (callgrind,
-// decode_event_into in a loop: ~100 -> ~40 instructions an address).
+// decode_event_into in a loop: ~100 -> ~56 instructions an address).
 void format_ipv4(const unsigned char* a, report::Name& out) {
   char buf[16];
   char* p = buf;

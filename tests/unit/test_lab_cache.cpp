@@ -1,6 +1,7 @@
 // Cache layout, manifests, corruption detection, initramfs content hashing (rootless).
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <unistd.h>
@@ -180,6 +181,37 @@ TEST(LabInitramfs, CachedByContent) {
   auto listing = run_tool({"sh", "-c", "zcat \"$1\" | cpio -t --quiet", "sh", a.string()});
   for (auto want : {"init", "bin/busybox", "usr/bin/true", "quizzes/q.quiz", "lib64/ld-linux-x86-64.so.2"})
     EXPECT_NE(listing.out.find(std::string(want) + "\n"), std::string::npos) << want << "\n" << listing.out;
+}
+
+// One image per distinct set of shipped files: without a bound the cache grew by an image per
+// build of a shipped binary (~150 images, 700 MB in a day of work).
+TEST(LabCache, TrimInitramfsKeepsTheMostRecentlyUsed) {
+  TempDir t;
+  Cache c(t.path);
+  const auto now = fs::file_time_type::clock::now();
+  for (int i = 0; i < 6; ++i) {
+    const fs::path img = c.initramfs_dir() / ("img" + std::to_string(i) + ".cpio.gz");
+    write(img, std::string(100, 'x'));
+    write(c.initramfs_dir() / ("img" + std::to_string(i) + ".lock"), "");
+    // img0 used 6 hours ago ... img5 1 hour ago; img1 used just now
+    fs::last_write_time(img, i == 1 ? now : now - std::chrono::hours(6 - i));
+  }
+  write(c.initramfs_dir() / "notes.txt", "not an image");
+  EXPECT_EQ(c.trim_initramfs(10, std::chrono::minutes(30)), 0u);  // under the bound: nothing
+  // keep 2: img1 (just used) and img5 stay; img4, img3, img2, img0 go with their locks
+  EXPECT_EQ(c.trim_initramfs(2, std::chrono::minutes(30)), 400u);
+  for (int i = 0; i < 6; ++i) {
+    const bool kept = i == 1 || i == 5;
+    EXPECT_EQ(fs::exists(c.initramfs_dir() / ("img" + std::to_string(i) + ".cpio.gz")), kept) << i;
+    EXPECT_EQ(fs::exists(c.initramfs_dir() / ("img" + std::to_string(i) + ".lock")), kept) << i;
+  }
+  EXPECT_TRUE(fs::exists(c.initramfs_dir() / "notes.txt"));
+  // an image used within min_age stays even past the bound: a guest may be about to boot it
+  EXPECT_EQ(c.trim_initramfs(0, std::chrono::hours(2)), 0u);
+  EXPECT_TRUE(fs::exists(c.initramfs_dir() / "img1.cpio.gz"));
+  EXPECT_TRUE(fs::exists(c.initramfs_dir() / "img5.cpio.gz"));
+  EXPECT_EQ(c.trim_initramfs(0, std::chrono::minutes(30)), 100u);  // img5, an hour old, goes
+  EXPECT_TRUE(fs::exists(c.initramfs_dir() / "img1.cpio.gz"));
 }
 
 TEST(LabInitramfs, LddListsLoaderAndLibc) {

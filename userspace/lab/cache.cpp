@@ -150,6 +150,34 @@ std::uint64_t Cache::prune() const {
   return bytes;
 }
 
+std::uint64_t Cache::trim_initramfs(std::size_t keep, std::chrono::seconds min_age) const {
+  struct Image {
+    fs::path path;
+    fs::file_time_type used;
+  };
+  std::vector<Image> images;
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(initramfs_dir(), ec); !ec && it != fs::end(it); it.increment(ec)) {
+    const fs::path& p = it->path();
+    if (p.filename().string().ends_with(".cpio.gz") && it->is_regular_file(ec)) {
+      auto t = fs::last_write_time(p, ec);
+      if (!ec) images.push_back({p, t});
+    }
+  }
+  if (images.size() <= keep) return 0;
+  std::sort(images.begin(), images.end(), [](const Image& a, const Image& b) { return a.used > b.used; });
+  const auto young = fs::file_time_type::clock::now() - min_age;
+  std::uint64_t freed = 0;
+  for (std::size_t i = keep; i < images.size(); ++i) {
+    if (images[i].used >= young) continue;
+    const auto size = fs::file_size(images[i].path, ec);
+    if (fs::remove(images[i].path, ec) && !ec) freed += size;
+    // <hash>.cpio.gz -> <hash>.lock
+    fs::remove(images[i].path.parent_path() / (images[i].path.stem().stem().string() + ".lock"), ec);
+  }
+  return freed;
+}
+
 FileLock::FileLock(const fs::path& path) {
   fs::create_directories(path.parent_path());
   fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);

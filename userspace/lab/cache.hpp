@@ -3,10 +3,12 @@
 //   <root>/apt/<series>.lock                            flock while apt runs for that series
 //   <root>/kernels/<package>/{vmlinuz,manifest.json}    one extracted kernel per package
 //   <root>/kernels/<package>/vmlinux.pvh[.none]         its uncompressed ELF (boot_image.hpp)
-//   <root>/initramfs/<sha256>.cpio.gz                   initramfs images by content hash
+//   <root>/initramfs/<sha256>.cpio.gz                   initramfs images by content hash, the
+//                                                       most recently used kept (trim_initramfs)
 // <root> is $XDG_CACHE_HOME/tristate, else $HOME/.cache/tristate.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -68,6 +70,12 @@ class Cache {
   Kernel install(const std::filesystem::path& entry_dir, KernelManifest m) const;
   // Removes everything under the root; returns the bytes freed.
   std::uint64_t prune() const;
+  // Bounds the initramfs images (one per distinct set of files shipped, so one per build of
+  // the binaries shipped: a day of work left ~150 images, 700 MB). Keeps the `keep` most
+  // recently used (build_initramfs refreshes an image's mtime on each use) and any used less
+  // than `min_age` ago, which a guest may be about to boot; removes the rest with their lock
+  // files. Returns the bytes freed.
+  std::uint64_t trim_initramfs(std::size_t keep, std::chrono::seconds min_age) const;
   // Total bytes under a directory (0 when it does not exist).
   static std::uint64_t disk_usage(const std::filesystem::path& dir);
 

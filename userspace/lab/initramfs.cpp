@@ -1,5 +1,6 @@
 #include "lab/initramfs.hpp"
 
+#include <chrono>
 #include <fstream>
 #include <map>
 #include <set>
@@ -16,6 +17,8 @@ namespace tristate::lab {
 namespace {
 
 constexpr const char* kBusybox = "/bin/busybox";
+// Images kept beyond the last hour's (~4.5 MB each): a test run ships a handful of binary sets.
+constexpr std::size_t kInitramfsKept = 32;
 
 void say(const Progress& p, const std::string& s) {
   if (p) p(s);
@@ -159,10 +162,16 @@ fs::path build_initramfs(const InitramfsSpec& spec, const Cache& cache, const Pr
   h.update(spec.init);
   std::string hash = h.hex();
   fs::path out = cache.initramfs_dir() / (hash.substr(0, 32) + ".cpio.gz");
-  if (fs::exists(out)) return out;
+  // A used image is a recent one: cache trimming keeps the most recently used.
+  auto reuse = [&out] {
+    std::error_code ec;
+    fs::last_write_time(out, fs::file_time_type::clock::now(), ec);
+    return out;
+  };
+  if (fs::exists(out)) return reuse();
 
   FileLock lock(cache.initramfs_dir() / (hash.substr(0, 32) + ".lock"));
-  if (fs::exists(out)) return out;
+  if (fs::exists(out)) return reuse();
   say(progress, "building initramfs (" + std::to_string(content.size()) + " files)");
   fs::path stage = cache.initramfs_dir() / (".stage-" + hash.substr(0, 16) + "-" + std::to_string(getpid()));
   fs::remove_all(stage);
@@ -190,6 +199,9 @@ fs::path build_initramfs(const InitramfsSpec& spec, const Cache& cache, const Pr
     throw std::runtime_error("packing the initramfs failed (cpio | gzip): " + r.err);
   }
   fs::rename(tmp, out);
+  // Each new build of a shipped binary is a new image: keep the cache bounded. An hour covers
+  // any guest started from an older image (its qemu has read the file by then).
+  cache.trim_initramfs(kInitramfsKept, std::chrono::hours(1));
   return out;
 }
 

@@ -59,7 +59,8 @@ __u32 netns_fast_n;
 /* The socket operation running on a thread: set at entry of inet_csk_get_port,
  * __inet_hash_connect and inet_put_port, ended (func = 0) at their exit. Inner probes use it to
  * say who caused an event, and __inet_hash_connect's exit to see the state it wrote into a
- * bucket after inet_bind_bucket_create() returned (create always initialises 0/0). */
+ * bucket after inet_bind_bucket_create() returned (create always initialises 0/0) and whether
+ * the creations it infers were seen already. */
 struct op {
 	__u64 sk;
 	__u64 tb;          /* release: the bucket the socket was on */

@@ -97,7 +97,7 @@ class Tracer {
   std::vector<std::unique_ptr<bpf_link, LinkDeleter>> links_;
   std::unique_ptr<ring_buffer, RingDeleter> ring_;
   // The current batch is batch_[0, batch_len_). Events past it are kept from earlier batches
-  // to be decoded into: the address string keeps its capacity (no allocation per event).
+  // to be decoded into (an Event holds no heap storage: nothing is allocated per event).
   std::vector<report::Event> batch_;
   std::size_t batch_len_ = 0;
   std::uint64_t undecodable_ = 0;

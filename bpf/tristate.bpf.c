@@ -639,27 +639,26 @@ static __always_inline int hash_connect_entry(bool direct, struct sock *sk)
  * Read here, after the call unlocked the bucket: a bind() of another thread onto it in
  * between would show through (its own update event says so). The probes inside the lock
  * (inet_bind_hash) never fired from connect() on a lab kernel, and cost every bind(). */
-static __always_inline void connect_made_bucket(struct slot *st, struct op *o, const struct sock *sk)
+static __always_inline void connect_made_bucket(struct slot *st, struct op *o, bool direct,
+						const struct inet_bind_bucket *tb)
 {
-	const struct inet_bind_bucket *tb;
 	struct ts_event *c;
 	__u8 kind = TS_EV_BUCKET_CREATE;
 	__s8 fr, frp;
 
-	tb = BPF_CORE_READ((const struct inet_connection_sock *)sk, icsk_bind_hash);
 	if (!tb)
 		return;
-	ts_read_state(false, tb, &fr, &frp);
+	ts_read_state(direct, tb, &fr, &frp);
 	if (o->created_tb == addr_of(tb)) {
 		if (o->created_fr == fr && o->created_frp == frp)
 			return;
 		kind = TS_EV_BUCKET_STATE;
-	} else if (o->created_tb || !ts_bucket_single_owner(false, tb)) {
+	} else if (o->created_tb || !ts_bucket_single_owner(direct, tb)) {
 		return;
 	}
 	if (!(c = event_begin(st, kind, TS_FN_INET_HASH_CONNECT, o->netns)))
 		return;
-	fill_bucket(false, c, tb);
+	fill_bucket(direct, c, tb);
 	c->path = TS_PATH_CONNECT;
 	c->flags = TS_F_AFTER;
 	c->after_fastreuse = fr;
@@ -675,23 +674,41 @@ static __always_inline void connect_made_bucket(struct slot *st, struct op *o, c
 /* The same for its bhash2 bucket (6.1+): one only this socket holds, while no
  * inet_bind2_bucket_create() was seen during the call, was made by it inlined (6.1; 6.12 and
  * 7.2 call it). */
-static __always_inline void connect_made_bucket2(struct slot *st, const struct op *o,
-						 const struct sock *sk)
+static __always_inline void connect_made_bucket2(struct slot *st, const struct op *o, bool direct,
+						 const struct inet_bind2_bucket *tb2)
 {
-	const struct inet_connection_sock *icsk = (const void *)sk;
-	const struct inet_bind2_bucket *tb2;
 	struct ts_event *c;
 
-	if (!bpf_core_field_exists(icsk->icsk_bind2_hash) || o->created2)
-		return;
-	tb2 = BPF_CORE_READ(icsk, icsk_bind2_hash);
-	if (!tb2 || !ts_bucket2_last_owner(false, tb2))
+	if (!tb2 || o->created2 || !ts_bucket2_last_owner(direct, tb2))
 		return;
 	if (!(c = event_begin(st, TS_EV_BUCKET2_CREATE, TS_FN_INET_HASH_CONNECT, o->netns)))
 		return;
-	fill_bucket2(false, c, tb2);
+	fill_bucket2(direct, c, tb2);
 	c->path = TS_PATH_CONNECT;
 	event_end(st, c);
+}
+
+/* Both, from the socket's buckets (tb2: NULL before 6.1). The fexit's struct sock reaches them
+ * by direct reads only through bpf_skc_to_tcp_sock(), as in fill_alloc(): through
+ * bpf_probe_read_kernel(), the fifteen reads made this the dearest program in a connect() loop
+ * (2,300 instructions a call, bench/trace_bench --profile --loop connect). */
+static __always_inline void connect_made_buckets(struct slot *st, struct op *o, bool direct,
+						 const struct sock *sk)
+{
+	const struct inet_connection_sock *icsk = (const void *)sk;
+	struct tcp_sock *tp;
+
+	if (direct && (tp = bpf_skc_to_tcp_sock((void *)sk))) {
+		connect_made_bucket(st, o, true, tp->inet_conn.icsk_bind_hash);
+		connect_made_bucket2(st, o, true,
+				     bpf_core_field_exists(tp->inet_conn.icsk_bind2_hash)
+					     ? tp->inet_conn.icsk_bind2_hash : NULL);
+		return;
+	}
+	connect_made_bucket(st, o, false, BPF_CORE_READ(icsk, icsk_bind_hash));
+	connect_made_bucket2(st, o, false,
+			     bpf_core_field_exists(icsk->icsk_bind2_hash)
+				     ? BPF_CORE_READ(icsk, icsk_bind2_hash) : NULL);
 }
 
 /* sk: as for get_port_exit() */
@@ -706,10 +723,8 @@ static __always_inline int hash_connect_exit(bool direct, const struct sock *sk,
 	if (!direct)
 		sk = (const struct sock *)o->sk;
 	st = stage_begin(s, 1 + 2 * (ret == 0 && !o->snum), true);
-	if (ret == 0 && !o->snum) {
-		connect_made_bucket(st, o, sk);
-		connect_made_bucket2(st, o, sk);
-	}
+	if (ret == 0 && !o->snum)
+		connect_made_buckets(st, o, direct, sk);
 	if ((e = event_begin(st, TS_EV_CONNECT_ALLOC, TS_FN_INET_HASH_CONNECT, o->netns))) {
 		e->path = TS_PATH_CONNECT;
 		e->result = (__s32)ret;

@@ -32,11 +32,18 @@ inline std::string loadavg() {
   return a + " " + b + " " + c;
 }
 
-// bind(127.0.0.1:0) + connect() + accept() + close() both ends on loopback, against a
-// listener of its own on `port`, for `seconds`: connections per second. bind() is explicit so
-// that bindsnoop has something to see; tristate sees bind and connect. Exits 2 when the
-// kernel refuses a step (nothing to measure).
-inline double connection_loop(double seconds, std::uint16_t port) {
+// What the client does before connect().
+enum class Loop {
+  bind_connect,  // bind(127.0.0.1:0) first: bindsnoop has something to see; tristate sees bind and connect
+  connect,       // nothing: connect() picks the port, as a proxy's upstream connections do
+};
+
+inline const char* loop_name(Loop l) { return l == Loop::connect ? "connect+close" : "bind+connect+close"; }
+
+// [bind() +] connect() + accept() + close() both ends on loopback, against a listener of its
+// own on `port`, for `seconds`: connections per second. Exits 2 when the kernel refuses a step
+// (nothing to measure).
+inline double connection_loop(double seconds, std::uint16_t port, Loop loop = Loop::bind_connect) {
   using Clock = std::chrono::steady_clock;
   int l = socket(AF_INET, SOCK_STREAM, 0);
   int one = 1;
@@ -59,7 +66,7 @@ inline double connection_loop(double seconds, std::uint16_t port) {
     for (int i = 0; i < 32; ++i, ++n) {
       int c = socket(AF_INET, SOCK_STREAM, 0);
       setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-      if (bind(c, reinterpret_cast<sockaddr*>(&any), sizeof(any)) ||
+      if ((loop == Loop::bind_connect && bind(c, reinterpret_cast<sockaddr*>(&any), sizeof(any))) ||
           connect(c, reinterpret_cast<sockaddr*>(&srv), sizeof(srv))) {
         std::perror("client");
         std::exit(2);

@@ -1,9 +1,10 @@
-// Tracer overhead: a bind()/connect()/close() loop on loopback in a private network namespace,
-// measured in one run without tracer, with tristate in fentry and in kprobe mode, and with
-// bcc's libbpf-tools bindsnoop (kprobe on inet_bind) when its path is given, and two floors:
-// empty programs on tristate's functions, and the same writing one ring-buffer record each.
-// The loop binds explicitly (port 0) so that bindsnoop has something to see; tristate sees
-// bind and connect.
+// Tracer overhead: a connection loop on loopback in a private network namespace, measured in
+// one run without tracer, with tristate in fentry and in kprobe mode, and with bcc's
+// libbpf-tools bindsnoop (kprobe on inet_bind) when its path is given, and two floors: empty
+// programs on tristate's functions, and the same writing one ring-buffer record each.
+// `--loop bind` (default): bind(port 0) + connect() + close(), so that bindsnoop has something
+// to see; tristate sees bind and connect. `--loop connect`: connect() + close() alone, the
+// issue's loop and a proxy's upstream connections; bindsnoop sees nothing there.
 // Needs a traceable kernel: run inside a lab guest, instruction-counted (--icount 0: the
 // guest's clock counts instructions, so rates repeat whatever the host does), e.g.
 //   tristate kernels boot 6.12 --icount 0 --no-self --exe build/bench/trace_bench
@@ -85,9 +86,16 @@ bool split_cpus() { return sysconf(_SC_NPROCESSORS_ONLN) >= 2; }
 // patches kernel text, which throws away translated code; the first fraction of a second
 // after it is re-translation, whichever variant comes next (measured: the untraced loop ran
 // 35% slower right after bindsnoop's exit than right after boot).
-double measure(double seconds) {
-  bench::connection_loop(0.5, 5555);
-  return bench::connection_loop(seconds, 5555);
+// The loop each variant runs, and for how long.
+struct Workload {
+  double seconds = 2;
+  bench::Loop loop = bench::Loop::bind_connect;
+  double run(double s) const { return bench::connection_loop(s, 5555, loop); }
+};
+
+double measure(const Workload& w) {
+  w.run(0.5);
+  return w.run(w.seconds);
 }
 
 // The tracer as `tristate trace` runs it, its ring read by a thread of its own; nullptr (said
@@ -140,12 +148,12 @@ class Reader {
   std::thread thread_;
 };
 
-double with_tracer(bool kprobe, bool watched, double seconds, std::string& mode, std::uint64_t& events,
+double with_tracer(bool kprobe, bool watched, const Workload& w, std::string& mode, std::uint64_t& events,
                    std::uint64_t& lost, std::uint64_t& missed) {
   auto t = start_tracer(kprobe, watched);
   if (!t) return 0;
   Reader reader(*t);
-  const double r = measure(seconds);
+  const double r = measure(w);
   reader.finish();
   events += reader.events;
   auto info = t->info();
@@ -184,11 +192,11 @@ int attach_floor(const char* what, const std::function<int(int)>& load_fexit, st
 // The floor: a do-nothing program on every function and mechanism the tracer plans in
 // fentry mode (same trampolines, empty bodies). What tracing these functions costs here
 // before tristate does any work of its own.
-double with_empty_programs(double seconds, int& attached) {
+double with_empty_programs(const Workload& w, int& attached) {
   std::vector<int> fds;
   const int n = attach_floor("empty programs", [](int id) { return trace::load_tracing_prog(id, BPF_TRACE_FEXIT); }, fds);
   attached = std::max(n, 0);
-  const double r = n < 0 ? 0 : measure(seconds);
+  const double r = n < 0 ? 0 : measure(w);
   for (int fd : fds) close(fd);
   return r;
 }
@@ -224,7 +232,7 @@ int load_record_prog(int btf_id, int ring) {
 // The records floor: the floor's programs, each fexit also writing a record as above, read
 // by a thread that counts them every 10 ms. Any tracer reporting tristate's events through
 // a ring buffer pays at least this; `records` per connection says how many that was.
-double with_record_programs(double seconds, double& records_per_conn) {
+double with_record_programs(const Workload& w, double& records_per_conn) {
   std::vector<int> fds;
   const int ring = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "ts_records", 0, 0, 4 << 20, nullptr);
   if (ring < 0) {
@@ -253,11 +261,11 @@ double with_record_programs(double seconds, double& records_per_conn) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
   });
-  bench::connection_loop(0.5, 5555);  // as measure() does
+  w.run(0.5);  // as measure() does
   // the counts lag the loop by up to one 10 ms read at each end, alike
   const std::uint64_t r0 = records;
   const auto t0 = std::chrono::steady_clock::now();
-  const double r = bench::connection_loop(seconds, 5555);
+  const double r = w.run(w.seconds);
   const double conns = r * std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const std::uint64_t r1 = records;
   stop = true;
@@ -299,17 +307,17 @@ std::optional<Row> prog_stats(int fd) {
 // Where the tracer's time goes: the kernel's own per-program statistics (BPF_STATS_RUN_TIME,
 // 5.8+) over one traced loop. Excludes the trampoline or kprobe around each program, which
 // the empty-programs floor measures.
-int profile(bool kprobe, double seconds) {
+int profile(bool kprobe, const Workload& w) {
   const int stats = bpf_enable_stats(BPF_STATS_RUN_TIME);
   if (stats < 0) {
     std::fprintf(stderr, "profile: BPF_ENABLE_STATS refused (%s)\n", std::strerror(errno));
     return 1;
   }
-  const double base = measure(seconds);
+  const double base = measure(w);
   auto t = start_tracer(kprobe, true);
   if (!t) return 1;
   Reader reader(*t);
-  bench::connection_loop(0.5, 5555);
+  w.run(0.5);
   auto snapshot = [] {
     std::vector<Row> rows;
     for (std::uint32_t id = 0; bpf_prog_get_next_id(id, &id) == 0;) {
@@ -323,13 +331,14 @@ int profile(bool kprobe, double seconds) {
   const auto before = snapshot();
   reader.measuring = true;
   const auto t0 = std::chrono::steady_clock::now();
-  const double rate = bench::connection_loop(seconds, 5555);
+  const double rate = w.run(w.seconds);
   const double conns = rate * std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   reader.measuring = false;
   const auto after = snapshot();
   reader.finish();
   const std::uint64_t reader_ns = reader.measured_cpu_ns, reader_events = reader.measured_events;
-  std::printf("profile (%s): untraced %.0f conn/s = %.0f ns/conn; traced %.0f conn/s = %.0f ns/conn\n", t->info().mode.c_str(), base,
+  std::printf("profile (%s, %s loop): untraced %.0f conn/s = %.0f ns/conn; traced %.0f conn/s = %.0f ns/conn\n",
+              t->info().mode.c_str(), bench::loop_name(w.loop), base,
               1e9 / base, rate, 1e9 / rate);
   std::printf("  %-44s %10s %10s %12s\n", "program", "calls/conn", "ns/call", "ns/conn");
   double total = 0;
@@ -355,12 +364,20 @@ int profile(bool kprobe, double seconds) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  double seconds = 2;
+  Workload w;
   std::string bindsnoop, profile_mode;
   int rounds = 6;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--seconds" && i + 1 < argc) seconds = std::atof(argv[++i]);
+    if (a == "--seconds" && i + 1 < argc) w.seconds = std::atof(argv[++i]);
+    else if (a == "--loop" && i + 1 < argc) {
+      const std::string l = argv[++i];
+      if (l != "bind" && l != "connect") {
+        std::fprintf(stderr, "trace_bench: --loop %s: expected bind or connect\n", l.c_str());
+        return 2;
+      }
+      w.loop = l == "connect" ? bench::Loop::connect : bench::Loop::bind_connect;
+    }
     else if (a == "--bindsnoop" && i + 1 < argc) bindsnoop = argv[++i];
     else if (a == "--profile" || a == "--profile-kprobe") profile_mode = a;
     else if (a == "--rounds" && i + 1 < argc) rounds = std::max(1, std::atoi(argv[++i]));
@@ -370,8 +387,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (split_cpus()) pin_to_cpu(0);
-  if (!profile_mode.empty()) return profile(profile_mode == "--profile-kprobe", seconds);
-  bench::connection_loop(0.5, 5555);  // warm-up
+  if (!profile_mode.empty()) return profile(profile_mode == "--profile-kprobe", w);
+  w.run(0.5);  // warm-up
   // Variants interleaved over rounds and the median kept: a TCG guest's speed drifts.
   std::vector<double> vb, vf, vk, vs, vu, ve, vr;
   double records_per_conn = 0;
@@ -397,22 +414,22 @@ int main(int argc, char** argv) {
                     "): it does not load on this kernel";
       return;
     }
-    vs.push_back(measure(seconds));
+    vs.push_back(measure(w));
     kill(pid, SIGINT);
     waitpid(pid, nullptr, 0);
   };
   const std::vector<std::function<void()>> variants = {
-      [&] { vb.push_back(measure(seconds)); },
-      [&] { vf.push_back(with_tracer(false, true, seconds, mf, ef, lf, mfs)); },
-      [&] { vk.push_back(with_tracer(true, true, seconds, mk, ek, lk, mks)); },
+      [&] { vb.push_back(measure(w)); },
+      [&] { vf.push_back(with_tracer(false, true, w, mf, ef, lf, mfs)); },
+      [&] { vk.push_back(with_tracer(true, true, w, mk, ek, lk, mks)); },
       // the same probes on traffic the namespace filter excludes: what a trace costs the
       // rest of the machine
-      [&] { vu.push_back(with_tracer(false, false, seconds, mu_mode, eu, lu, mu)); },
+      [&] { vu.push_back(with_tracer(false, false, w, mu_mode, eu, lu, mu)); },
       [&] {
         empty_attached = 0;
-        ve.push_back(with_empty_programs(seconds, empty_attached));
+        ve.push_back(with_empty_programs(w, empty_attached));
       },
-      [&] { vr.push_back(with_record_programs(seconds, records_per_conn)); },
+      [&] { vr.push_back(with_record_programs(w, records_per_conn)); },
       run_bindsnoop,
   };
   // Each round starts one variant later: a variant's place in the round (after a detach, or
@@ -428,9 +445,9 @@ int main(int argc, char** argv) {
          empty = median(ve), recorded = median(vr);
   auto pct = [&](double v) { return v > 0 ? 100.0 * (base - v) / base : 0.0; };
   const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-  std::printf("trace_bench: bind+connect+close loop, median of %d rounds x %.1f s per variant, same boot, "
+  std::printf("trace_bench: %s loop, median of %d rounds x %.1f s per variant, same boot, "
               "%ld CPU%s (%s)\n",
-              rounds, seconds, cpus, cpus == 1 ? "" : "s",
+              bench::loop_name(w.loop), rounds, w.seconds, cpus, cpus == 1 ? "" : "s",
               cpus >= 2 ? "loop on CPU 0, readers on CPU 1" : "loop and readers share the CPU");
   std::printf("  no tracer          %10.0f conn/s\n", base);
   std::printf("  tristate %-8s   %10.0f conn/s  cost %5.1f %%  (%llu events, %llu lost, %llu missed)\n", mf.c_str(),

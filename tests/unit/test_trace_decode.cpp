@@ -120,6 +120,26 @@ TEST(TraceDecode, Bucket2AddressForms) {
   EXPECT_EQ(decode_event(&e, sizeof(e))->addr, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
 }
 
+// The reader decodes into Events reused from its previous batch, and an address is copied in
+// whole, zeros included: a shorter address after a longer one keeps nothing of it past its end.
+TEST(TraceDecode, ReusedEventsKeepNoTailOfAnEarlierAddress) {
+  ts_event e = base();
+  e.kind = TS_EV_BUCKET2_CREATE;
+  e.flags = TS_F_ADDR;
+  e.addr_family = AF_INET6;
+  std::memset(e.addr, 0xff, 16);
+  tristate::report::Event ev;
+  ASSERT_TRUE(tristate::trace::decode_event_into(&e, sizeof(e), ev));
+  const unsigned char shorter[][4] = {{1, 2, 3, 4}, {255, 255, 255, 255}, {9, 0, 0, 1}};
+  for (const auto& q : shorter) {
+    e.addr_family = AF_INET;
+    std::memcpy(e.addr, q, 4);
+    ASSERT_TRUE(tristate::trace::decode_event_into(&e, sizeof(e), ev));
+    const tristate::report::Name fresh(ev.addr.view());  // a Name assigned afresh: zeros past its end
+    EXPECT_EQ(std::memcmp(ev.addr.c_str(), fresh.c_str(), tristate::report::Name::kCapacity + 1), 0) << ev.addr;
+  }
+}
+
 TEST(TraceDecode, RejectsShortAndUnknownRecords) {
   ts_event e = base();
   e.kind = TS_EV_BUCKET_CREATE;

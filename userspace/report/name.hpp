@@ -35,6 +35,14 @@ class Name {
     len_ = static_cast<std::uint8_t>(v.size());
   }
 
+  // From text already laid out as a Name holds it: `len` characters, then zeros to the end of
+  // `padded`. One fixed copy, where assign() copies and zero-fills by length (the tracer's
+  // reader formats each bhash2 address this way).
+  void assign_padded(const char (&padded)[kCapacity + 1], std::size_t len) {
+    std::copy(padded, padded + sizeof(buf_), buf_);
+    len_ = static_cast<std::uint8_t>(std::min(len, kCapacity));
+  }
+
   constexpr std::string_view view() const { return {buf_, len_}; }
   constexpr operator std::string_view() const { return view(); }
   std::string str() const { return std::string(view()); }

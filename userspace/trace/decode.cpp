@@ -69,33 +69,40 @@ struct Octets {
 };
 constexpr Octets kOctets;
 
+using Padded = char[report::Name::kCapacity + 1];
+static_assert(INET6_ADDRSTRLEN <= sizeof(Padded));
+
 // Dotted quad without inet_ntop, which formats through sprintf: ~1,500 instructions a call,
-// more than the rest of an event's decoding; from the table, not by division (callgrind,
-// decode_event_into in a loop: ~100 -> ~56 instructions an address).
-void format_ipv4(const unsigned char* a, report::Name& out) {
-  char buf[16];
+// more than the rest of an event's decoding; from the table, not by division, straight into a
+// Name's layout (callgrind, decode_event_into in a loop: ~100 -> ~56 -> ~25 instructions an
+// address). Returns its length.
+std::size_t format_ipv4(const unsigned char* a, Padded& buf) {
   char* p = buf;
   for (int i = 0; i < 4; ++i) {
     const char* t = kOctets.text[a[i]];
-    std::memcpy(p, t, 4);  // the fourth byte is overwritten by '.' or ignored
+    std::memcpy(p, t, 4);  // the fourth byte is overwritten by '.' or by zeros below
     p += t[3];
     *p++ = '.';
   }
-  out.assign(std::string_view(buf, std::size_t(p - buf - 1)));
+  *--p = '\0';
+  std::memset(p, 0, 4);  // what the last octet's copy left past its end
+  return std::size_t(p - buf);
 }
 
 // 6.1-6.7 tell the family; 6.8+ store IPv4 as v4-mapped IPv6.
 void decode_addr(const ts_event& e, report::Name& out) {
   static constexpr unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  Padded buf = {};
+  std::size_t len;
   if (e.addr_family == AF_INET) {
-    format_ipv4(e.addr, out);
+    len = format_ipv4(e.addr, buf);
   } else if (e.addr_family == 0 && std::memcmp(e.addr, kMapped, 12) == 0) {
-    format_ipv4(e.addr + 12, out);
+    len = format_ipv4(e.addr + 12, buf);
   } else {
-    char buf[INET6_ADDRSTRLEN] = {};
     inet_ntop(AF_INET6, e.addr, buf, sizeof(buf));
-    out.assign(buf);
+    len = strnlen(buf, sizeof(buf));
   }
+  out.assign_padded(buf, len);
 }
 
 }  // namespace

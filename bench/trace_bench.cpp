@@ -381,6 +381,13 @@ int main(int argc, char** argv) {
     else if (a == "--bindsnoop" && i + 1 < argc) bindsnoop = argv[++i];
     else if (a == "--profile" || a == "--profile-kprobe") profile_mode = a;
     else if (a == "--rounds" && i + 1 < argc) rounds = std::max(1, std::atoi(argv[++i]));
+    else {
+      std::fprintf(stderr,
+                   "trace_bench: unknown argument %s (or its value missing)\nusage: trace_bench [--loop bind|connect] "
+                   "[--seconds S] [--rounds N] [--bindsnoop PATH] [--profile | --profile-kprobe]\n",
+                   a.c_str());
+      return 2;
+    }
   }
   if (unshare(CLONE_NEWNET) != 0 || !lo_up()) {
     std::perror("private network namespace");

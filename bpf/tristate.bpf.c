@@ -1151,10 +1151,54 @@ int BPF_KRETPROBE(kretprobe__inet_put_port)
 
 /* ---- bhash2 (6.1+): the (port, address) buckets ---- */
 
-static __always_inline int bucket2_create_exit(bool direct, struct inet_bind2_bucket *tb2)
+/* An accepted socket taking its port: __inet_inherit_port(listener, child) runs in softirq,
+ * under the bucket locks, on no operation of the thread it interrupted. Per CPU, from its entry
+ * to its exit: the child, its namespace, and whether inet_bind2_bucket_create() was seen for it
+ * (6.1 inlines that call, 6.12 and 7.2 make it). child 0: none in progress. */
+struct inherit {
+	__u64 child;
+	__u32 netns;
+	__u8 created2;
+	__u8 pad[3];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct inherit);
+} inherits SEC(".maps");
+
+static __always_inline struct inherit *inherit_here(void)
 {
-	struct slot *s, *st;
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&inherits, &zero);
+}
+
+/* A new bhash2 bucket: the event, in whatever context it was made (o: the thread's operation,
+ * if any; func: where it was seen). */
+static __always_inline void emit_bucket2_create(bool direct, struct slot *s, const struct op *o,
+						__u8 func, const struct inet_bind2_bucket *tb2,
+						__u32 netns)
+{
+	struct slot *st = stage_begin(s, 1, false);
 	struct ts_event *e;
+
+	if ((e = event_begin(st, TS_EV_BUCKET2_CREATE, func, netns))) {
+		fill_bucket2(direct, e, tb2);
+		e->path = path_of(o);
+		event_end(st, e);
+	}
+	stage_end(st);
+}
+
+/* sk: the socket the bucket is for (fexit); a kretprobe has none (NULL). */
+static __always_inline int bucket2_create_exit(bool direct, struct inet_bind2_bucket *tb2,
+					       const struct sock *sk)
+{
+	struct inherit *in;
+	struct slot *s;
 	struct op *o;
 	__u32 netns;
 
@@ -1162,20 +1206,17 @@ static __always_inline int bucket2_create_exit(bool direct, struct inet_bind2_bu
 		return 0;
 	s = my_slot(tid_of());
 	o = live_op(s);
-	if (o)
+	/* the op's own socket: an accepted one hashed in a softirq during the op is not it */
+	if (o && (!sk || o->sk == addr_of(sk)))
 		o->created2 = 1;
+	if ((in = inherit_here()) && in->child && (!sk || in->child == addr_of(sk)))
+		in->created2 = 1;
 	if (!wanted_task())
 		return 0;
 	netns = netns_of_bucket2(direct, tb2);
 	if (!wanted_netns(netns))
 		return 0;
-	st = stage_begin(s, 1, false);
-	if ((e = event_begin(st, TS_EV_BUCKET2_CREATE, TS_FN_BIND2_BUCKET_CREATE, netns))) {
-		fill_bucket2(direct, e, tb2);
-		e->path = path_of(o);
-		event_end(st, e);
-	}
-	stage_end(st);
+	emit_bucket2_create(direct, s, o, TS_FN_BIND2_BUCKET_CREATE, tb2, netns);
 	return 0;
 }
 
@@ -1184,7 +1225,7 @@ SEC("fexit/inet_bind2_bucket_create")
 int BPF_PROG(fexit__inet_bind2_bucket_create__a6, void *cachep, void *net, void *head,
 	     unsigned short port, int l3mdev, struct sock *sk, struct inet_bind2_bucket *ret)
 {
-	return bucket2_create_exit(true, ret);
+	return bucket2_create_exit(true, ret, sk);
 }
 
 /* 6.8+: (cachep, net, head, tb, sk) */
@@ -1192,13 +1233,13 @@ SEC("fexit/inet_bind2_bucket_create")
 int BPF_PROG(fexit__inet_bind2_bucket_create__a5, void *cachep, void *net, void *head, void *tb,
 	     struct sock *sk, struct inet_bind2_bucket *ret)
 {
-	return bucket2_create_exit(true, ret);
+	return bucket2_create_exit(true, ret, sk);
 }
 
 SEC("kretprobe/inet_bind2_bucket_create")
 int BPF_KRETPROBE(kretprobe__inet_bind2_bucket_create, struct inet_bind2_bucket *ret)
 {
-	return bucket2_create_exit(false, ret);
+	return bucket2_create_exit(false, ret, NULL);
 }
 
 static __always_inline int bucket2_destroy_entry(bool direct, struct inet_bind2_bucket *tb2)
@@ -1246,4 +1287,87 @@ SEC("kprobe/inet_bind2_bucket_destroy")
 int BPF_KPROBE(kprobe__inet_bind2_bucket_destroy, void *cachep, struct inet_bind2_bucket *tb2)
 {
 	return bucket2_destroy_entry(false, tb2);
+}
+
+/* ---- __inet_inherit_port: an accepted socket's bhash2 bucket (6.1+) ---- */
+
+static __always_inline int inherit_entry(bool direct, const struct sock *child)
+{
+	struct inherit *in;
+	__u32 netns;
+
+	if (!bpf_core_field_exists(struct inet_connection_sock, icsk_bind2_hash))
+		return 0;
+	netns = netns_of_sock(direct, child);
+	if (!wanted_netns(netns) || !(in = inherit_here()))
+		return 0;
+	in->child = addr_of(child);
+	in->netns = netns;
+	in->created2 = 0;
+	return 0;
+}
+
+/* A bhash2 bucket only the child holds (and, 6.1 - 6.7, no TIME_WAIT socket on its
+ * deathrow), while no inet_bind2_bucket_create() was seen for the child: made by the call,
+ * inlined (6.1). Reported as that probe would have: same context, same path. */
+static __always_inline void inherited_bucket2(bool direct, const struct inet_bind2_bucket *tb2,
+					      __u32 netns)
+{
+	struct slot *s;
+
+	if (!tb2 || !ts_bucket2_last_owner(direct, tb2) || !wanted_task())
+		return;
+	s = my_slot(tid_of());
+	emit_bucket2_create(direct, s, live_op(s), TS_FN_INHERIT_PORT, tb2, netns);
+}
+
+/* child: fexit's argument (direct); a kretprobe has none (NULL) and takes the entry's. */
+static __always_inline int inherit_exit(bool direct, const struct sock *child, long ret)
+{
+	const struct inet_connection_sock *icsk;
+	struct inherit *in = inherit_here();
+	struct tcp_sock *tp;
+	__u32 netns;
+
+	if (!in || !in->child || (child && in->child != addr_of(child)))
+		return 0;
+	if (!direct)
+		child = (const struct sock *)in->child;
+	netns = in->netns;
+	in->child = 0;
+	if (ret || in->created2)
+		return 0;
+	if (direct && (tp = bpf_skc_to_tcp_sock((void *)child))) {
+		inherited_bucket2(true, bpf_core_field_exists(tp->inet_conn.icsk_bind2_hash)
+					      ? tp->inet_conn.icsk_bind2_hash : NULL, netns);
+		return 0;
+	}
+	icsk = (const void *)child;
+	inherited_bucket2(false, bpf_core_field_exists(icsk->icsk_bind2_hash)
+				       ? BPF_CORE_READ(icsk, icsk_bind2_hash) : NULL, netns);
+	return 0;
+}
+
+SEC("fentry/__inet_inherit_port")
+int BPF_PROG(fentry____inet_inherit_port, const struct sock *sk, struct sock *child)
+{
+	return inherit_entry(true, child);
+}
+
+SEC("fexit/__inet_inherit_port")
+int BPF_PROG(fexit____inet_inherit_port, const struct sock *sk, struct sock *child, int ret)
+{
+	return inherit_exit(true, child, ret);
+}
+
+SEC("kprobe/__inet_inherit_port")
+int BPF_KPROBE(kprobe____inet_inherit_port, const struct sock *sk, struct sock *child)
+{
+	return inherit_entry(false, child);
+}
+
+SEC("kretprobe/__inet_inherit_port")
+int BPF_KRETPROBE(kretprobe____inet_inherit_port, int ret)
+{
+	return inherit_exit(false, NULL, ret);
 }

@@ -30,6 +30,7 @@ enum ts_func {
 	TS_FN_BIND2_BUCKET_CREATE = 7,
 	TS_FN_BIND2_BUCKET_DESTROY = 8,
 	TS_FN_PUT_PORT = 9,
+	TS_FN_INHERIT_PORT = 10,
 };
 
 /* Which socket operation was in progress on this thread (report::Event::path). */

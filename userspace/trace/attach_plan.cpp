@@ -69,6 +69,10 @@ const std::vector<Spec>& specs() {
          return std::nullopt;
        },
        "fentry__inet_bind2_bucket_destroy", "", "kprobe__inet_bind2_bucket_destroy", ""},
+      // an accepted socket's bhash2 bucket, where the kernel inlines inet_bind2_bucket_create
+      // into it (6.1); (listener, child) since 2.6
+      {"__inet_inherit_port", false, {}, "fentry____inet_inherit_port", "fexit____inet_inherit_port",
+       "kprobe____inet_inherit_port", "kretprobe____inet_inherit_port"},
   };
   return s;
 }

@@ -42,10 +42,12 @@ constexpr report::Name kFunctions[] = {"?",
                                        "inet_bind_bucket_destroy",
                                        "inet_bind2_bucket_create",
                                        "inet_bind2_bucket_destroy",
-                                       "inet_put_port"};
+                                       "inet_put_port",
+                                       "__inet_inherit_port"};
 static_assert(kFunctions[TS_FN_INET_CSK_GET_PORT] == "inet_csk_get_port" &&
               kFunctions[TS_FN_BIND_BUCKET_DESTROY] == "inet_bind_bucket_destroy" &&
-              kFunctions[TS_FN_PUT_PORT] == "inet_put_port");
+              kFunctions[TS_FN_PUT_PORT] == "inet_put_port" &&
+              kFunctions[TS_FN_INHERIT_PORT] == "__inet_inherit_port");
 
 // "" for a kind this build does not know (a newer BPF object): the record is refused.
 const report::Name& kind_name(unsigned kind) { return kind < std::size(kKinds) ? kKinds[kind] : kKinds[0]; }

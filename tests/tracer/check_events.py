@@ -293,6 +293,39 @@ def connect_skips(q, src, ctx, state):
     check("(fastreuse %d, fastreuseport %d)" % state in x and "skipped" in x and "EADDRNOTAVAIL" in x,
           "%s: explanation %r" % (name, x))
 
+ACCEPTED = re.compile(r"\.connect\(\('([^']+)', 1234\)\)")
+
+def check_accepted_bhash2(d, ctx):
+    """Every quiz's listener (0.0.0.0:1234) hashes each connection it completes as a socket of
+    its own (__inet_inherit_port, in softirq during the connect() step). On 6.1+ the first for
+    a destination address makes that address's bhash2 bucket: 6.12 and 7.2 call
+    inet_bind2_bucket_create there, 6.1 inlines it and the tracer reports the bucket at
+    __inet_inherit_port's exit. Later connections to the address join the bucket (the earlier
+    socket is never accepted and lives on). The event belongs to the step, but when the guest
+    defers the packets to ksoftirqd (its 2 ms softirq budget goes fast under TCG) it comes
+    from another thread and lands in the quiz's background (timeline.cpp): seen once in
+    fifteen quizzes, on 6.1."""
+    bhash2 = kernel_at_least(d["kernel"], 6, 1)
+    def made(events):  # not the listener's own (bind), nor a step's socket's
+        return [e.get("addr") for e in events if accepted_bhash2(e)]
+    for q in d.get("quizzes", []):
+        seen = []
+        for s in q["steps"]:
+            want = []
+            for c in s["calls"]:
+                m = ACCEPTED.search(c["call"])
+                if m and c["ok"] and m.group(1) not in seen:
+                    seen.append(m.group(1))
+                    want.append(m.group(1))
+            got = made(s["events"])
+            check(set(got) <= set(want if bhash2 else []) and len(got) == len(set(got)),
+                  "%s %s %s: accepted sockets' bhash2 buckets %s, want %s at most"
+                  % (ctx, q["name"], s["source"], got, want))
+        everywhere = sorted(made(q.get("background", [])) + [a for s in q["steps"] for a in made(s["events"])])
+        want = sorted(seen) if bhash2 else []
+        check(everywhere == want, "%s %s: accepted sockets' bhash2 buckets %s, want %s"
+              % (ctx, q["name"], everywhere, want))
+
 # ---- the post's quizzes and fixes ----
 
 def check_post1(q, ctx, release):
@@ -425,11 +458,19 @@ def check_v6only(q, ctx, release):
               and freed[0]["port"] == PORT,
               "%s %s: want one bhash2 destroy of %s:%d: %s" % (name, src, addr, PORT, freed))
 
+def accepted_bhash2(e):
+    return e["kind"] == "bucket2_create" and e["port"] == 1234 and not e.get("path")
+
 def signature(d):
+    """A run's step events, to compare fentry and kprobe runs. Without the accepted sockets'
+    bhash2 buckets: whether ksoftirqd made one (background) or the step's thread did is the
+    guest's timing, not the mechanism's (check_accepted_bhash2 checks them in each run)."""
     out = []
     for q in d["quizzes"]:
         for s in q["steps"]:
             for e in s["events"]:
+                if accepted_bhash2(e):
+                    continue
                 out.append((q["name"], s["index"], e["kind"], e["function"], e.get("path", ""), e["port"],
                             st(e, "before"), st(e), e.get("result"), e.get("requested_port")))
     return out
@@ -463,6 +504,7 @@ def main():
             fn(by_name[name], ctx, d["kernel"])
     if check("v6only-dual-stack" in by_name, "%s: quiz v6only-dual-stack not run" % ctx):
         check_v6only(by_name["v6only-dual-stack"], ctx, d["kernel"])
+    check_accepted_bhash2(d, ctx)
     if "reuseaddr-into-connect-bucket" in by_name:
         check_reuseaddr_into_connect(by_name["reuseaddr-into-connect-bucket"], ctx, d["kernel"])
     if len(sys.argv) > 2:

@@ -1201,15 +1201,18 @@ static __always_inline int bucket2_create_exit(bool direct, struct inet_bind2_bu
 	struct slot *s;
 	struct op *o;
 	__u32 netns;
+	bool own;
 
 	if (!tb2)
 		return 0;
 	s = my_slot(tid_of());
 	o = live_op(s);
 	/* the op's own socket: an accepted one hashed in a softirq during the op is not it */
-	if (o && (!sk || o->sk == addr_of(sk)))
+	own = o && sk && o->sk == addr_of(sk);
+	if (o && (own || !sk))
 		o->created2 = 1;
-	if ((in = inherit_here()) && in->child && (!sk || in->child == addr_of(sk)))
+	/* any other may be a child in __inet_inherit_port (a bind() does not look) */
+	if (!own && (in = inherit_here()) && in->child && (!sk || in->child == addr_of(sk)))
 		in->created2 = 1;
 	if (!wanted_task())
 		return 0;
@@ -1325,10 +1328,11 @@ static __always_inline void inherited_bucket2(bool direct, const struct inet_bin
 static __always_inline int inherit_exit(bool direct, const struct sock *child, long ret)
 {
 	const struct inet_connection_sock *icsk;
-	struct inherit *in = inherit_here();
+	struct inherit *in;
 	struct tcp_sock *tp;
 	__u32 netns;
 
+	in = inherit_here();
 	if (!in || !in->child || (child && in->child != addr_of(child)))
 		return 0;
 	if (!direct)

@@ -80,12 +80,6 @@ void pin_to_cpu(int cpu) {
 // workload's thread; on one CPU they share it.
 bool split_cpus() { return sysconf(_SC_NPROCESSORS_ONLN) >= 2; }
 
-// The loop traced by tristate, read as `tristate trace` reads: its own thread, woken once a
-// quarter of the ring is pending (or every 100 ms), decoding every event.
-// The loop after half a second of the same loop unmeasured. Under TCG every attach or detach
-// patches kernel text, which throws away translated code; the first fraction of a second
-// after it is re-translation, whichever variant comes next (measured: the untraced loop ran
-// 35% slower right after bindsnoop's exit than right after boot).
 // The loop each variant runs, and for how long.
 struct Workload {
   double seconds = 2;
@@ -93,13 +87,18 @@ struct Workload {
   double run(double s) const { return bench::connection_loop(s, 5555, loop); }
 };
 
+// The loop after half a second of the same loop unmeasured. Under TCG every attach or detach
+// patches kernel text, which throws away translated code; the first fraction of a second
+// after it is re-translation, whichever variant comes next (measured: the untraced loop ran
+// 35% slower right after bindsnoop's exit than right after boot).
 double measure(const Workload& w) {
   w.run(0.5);
   return w.run(w.seconds);
 }
 
-// The tracer as `tristate trace` runs it, its ring read by a thread of its own; nullptr (said
-// on stderr) when it cannot start.
+// The tracer as `tristate trace` runs it, its ring read by a thread of its own (Reader below),
+// woken once a quarter of the ring is pending or every 100 ms; nullptr (said on stderr) when
+// it cannot start.
 std::unique_ptr<trace::Tracer> start_tracer(bool kprobe, bool watched) {
   trace::Options o;
   o.force_kprobe = kprobe;

@@ -76,7 +76,7 @@ struct op {
 	__s8 created_frp;
 	__u8 destroyed;    /* the bucket in `tb` was freed during the operation */
 	__u8 sole_owner;   /* release: the socket was `tb`'s only owner at entry */
-	__u8 created2;     /* a bhash2 bucket was created (its probe fired) during the operation */
+	__u8 created2;     /* a bhash2 bucket for the op's socket was created (its probe fired) */
 	__u8 pad;
 };
 

@@ -70,7 +70,7 @@ const std::vector<Spec>& specs() {
        },
        "fentry__inet_bind2_bucket_destroy", "", "kprobe__inet_bind2_bucket_destroy", ""},
       // an accepted socket's bhash2 bucket, where the kernel inlines inet_bind2_bucket_create
-      // into it (6.1); (listener, child) since 2.6
+      // into it (6.1); (listener, child) on every lab kernel
       {"__inet_inherit_port", false, {}, "fentry____inet_inherit_port", "fexit____inet_inherit_port",
        "kprobe____inet_inherit_port", "kretprobe____inet_inherit_port"},
   };

@@ -631,6 +631,28 @@ static __always_inline int hash_connect_entry(bool direct, struct sock *sk)
 	return 0;
 }
 
+/* handler(reads, tb, tb2, ...) with the socket's bhash and bhash2 buckets (tb2 NULL before
+ * 6.1); `reads` is a literal for TS_READ. A fentry/fexit's struct sock does not reach them by a
+ * direct read (the verifier checks the access against struct sock): bpf_skc_to_tcp_sock()
+ * (5.9+) turns a TCP socket into a tcp_sock that does, the reads then loads (through
+ * bpf_probe_read_kernel(), connect()'s checks alone were fifteen helper calls, 2,300
+ * instructions, bench/trace_bench --profile --loop connect). Kprobes, and the protocols that
+ * share these functions (DCCP), read through probe reads. */
+#define TS_SOCK_BUCKETS(direct, sk, handler, ...)                                                 \
+	({                                                                                        \
+		const struct inet_connection_sock *__icsk = (const void *)(sk);                   \
+		struct tcp_sock *__tp;                                                            \
+		((direct) && (__tp = bpf_skc_to_tcp_sock((void *)(sk))))                          \
+			? handler(true, __tp->inet_conn.icsk_bind_hash,                           \
+				  bpf_core_field_exists(__tp->inet_conn.icsk_bind2_hash)          \
+					  ? __tp->inet_conn.icsk_bind2_hash : NULL,               \
+				  ##__VA_ARGS__)                                                  \
+			: handler(false, BPF_CORE_READ(__icsk, icsk_bind_hash),                   \
+				  bpf_core_field_exists(__icsk->icsk_bind2_hash)                  \
+					  ? BPF_CORE_READ(__icsk, icsk_bind2_hash) : NULL,        \
+				  ##__VA_ARGS__);                                                 \
+	})
+
 /* connect() gave an unbound socket a bucket, in the state __inet_hash_connect wrote (-1/-1)
  * after inet_bind_bucket_create() returned 0/0. Reported before the allocation event it explains:
  *  - a bucket whose creation was seen during the call: that write, as a state change;
@@ -688,27 +710,13 @@ static __always_inline void connect_made_bucket2(struct slot *st, const struct o
 	event_end(st, c);
 }
 
-/* Both, from the socket's buckets (tb2: NULL before 6.1). The fexit's struct sock reaches them
- * by direct reads only through bpf_skc_to_tcp_sock(), as in fill_alloc(): through
- * bpf_probe_read_kernel(), the fifteen reads made this the dearest program in a connect() loop
- * (2,300 instructions a call, bench/trace_bench --profile --loop connect). */
-static __always_inline void connect_made_buckets(struct slot *st, struct op *o, bool direct,
-						 const struct sock *sk)
+/* Both (a TS_SOCK_BUCKETS handler). */
+static __always_inline void connect_made_buckets(bool direct, const struct inet_bind_bucket *tb,
+						 const struct inet_bind2_bucket *tb2,
+						 struct slot *st, struct op *o)
 {
-	const struct inet_connection_sock *icsk = (const void *)sk;
-	struct tcp_sock *tp;
-
-	if (direct && (tp = bpf_skc_to_tcp_sock((void *)sk))) {
-		connect_made_bucket(st, o, true, tp->inet_conn.icsk_bind_hash);
-		connect_made_bucket2(st, o, true,
-				     bpf_core_field_exists(tp->inet_conn.icsk_bind2_hash)
-					     ? tp->inet_conn.icsk_bind2_hash : NULL);
-		return;
-	}
-	connect_made_bucket(st, o, false, BPF_CORE_READ(icsk, icsk_bind_hash));
-	connect_made_bucket2(st, o, false,
-			     bpf_core_field_exists(icsk->icsk_bind2_hash)
-				     ? BPF_CORE_READ(icsk, icsk_bind2_hash) : NULL);
+	connect_made_bucket(st, o, direct, tb);
+	connect_made_bucket2(st, o, direct, tb2);
 }
 
 /* sk: as for get_port_exit() */
@@ -724,7 +732,7 @@ static __always_inline int hash_connect_exit(bool direct, const struct sock *sk,
 		sk = (const struct sock *)o->sk;
 	st = stage_begin(s, 1 + 2 * (ret == 0 && !o->snum), true);
 	if (ret == 0 && !o->snum)
-		connect_made_buckets(st, o, direct, sk);
+		TS_SOCK_BUCKETS(direct, sk, connect_made_buckets, st, o);
 	if ((e = event_begin(st, TS_EV_CONNECT_ALLOC, TS_FN_INET_HASH_CONNECT, o->netns))) {
 		e->path = TS_PATH_CONNECT;
 		e->result = (__s32)ret;
@@ -995,10 +1003,10 @@ int BPF_KPROBE(kprobe__inet_bind_bucket_destroy__tb, struct inet_bind_bucket *tb
  * owner, its bhash2 bucket, as its exit will report them freed. false when the release can show
  * nothing, and no op is recorded: the socket shares both buckets (a server's accepted socket,
  * half of its closes) and the kernel does not move a bucket's state on release (before 6.18).
- * tb2: icsk_bind2_hash, NULL before 6.1. */
-static __always_inline bool release_snapshot(bool direct, struct op *o, struct release *r,
-					     const struct inet_bind_bucket *tb,
-					     const struct inet_bind2_bucket *tb2)
+ * A TS_SOCK_BUCKETS handler. */
+static __always_inline bool release_snapshot(bool direct, const struct inet_bind_bucket *tb,
+					     const struct inet_bind2_bucket *tb2, struct op *o,
+					     struct release *r)
 {
 	if (!tb)
 		return false;
@@ -1022,25 +1030,14 @@ static __always_inline bool release_snapshot(bool direct, struct op *o, struct r
 static __always_inline int put_port_entry(bool direct, struct sock *sk)
 {
 	__u32 tid = tid_of();
-	const struct inet_connection_sock *icsk = (const void *)sk;
-	struct tcp_sock *tp;
 	struct op o = {};
 	struct slot *slot;
 	struct release r = {};
 
 	if (!wanted_task() || !(slot = claim_op(direct, tid, sk, &o.netns)))
 		return 0;
-	/* the buckets as fill_alloc() reaches them */
-	if (direct && (tp = bpf_skc_to_tcp_sock(sk))) {
-		if (!release_snapshot(true, &o, &r, tp->inet_conn.icsk_bind_hash,
-				      bpf_core_field_exists(tp->inet_conn.icsk_bind2_hash)
-					      ? tp->inet_conn.icsk_bind2_hash : NULL))
-			return 0;
-	} else if (!release_snapshot(false, &o, &r, BPF_CORE_READ(icsk, icsk_bind_hash),
-				     bpf_core_field_exists(icsk->icsk_bind2_hash)
-					     ? BPF_CORE_READ(icsk, icsk_bind2_hash) : NULL)) {
+	if (!TS_SOCK_BUCKETS(direct, sk, release_snapshot, &o, &r))
 		return 0;
-	}
 	o.started = bpf_jiffies64();
 	o.sk = addr_of(sk);
 	o.func = TS_FN_PUT_PORT;
@@ -1312,9 +1309,10 @@ static __always_inline int inherit_entry(bool direct, const struct sock *child)
 
 /* A bhash2 bucket only the child holds (and, 6.1 - 6.7, no TIME_WAIT socket on its
  * deathrow), while no inet_bind2_bucket_create() was seen for the child: made by the call,
- * inlined (6.1). Reported as that probe would have: same context, same path. */
-static __always_inline void inherited_bucket2(bool direct, const struct inet_bind2_bucket *tb2,
-					      __u32 netns)
+ * inlined (6.1). Reported as that probe would have: same context, same path. A
+ * TS_SOCK_BUCKETS handler (tb unused). */
+static __always_inline void inherited_bucket2(bool direct, const struct inet_bind_bucket *tb,
+					      const struct inet_bind2_bucket *tb2, __u32 netns)
 {
 	struct slot *s;
 
@@ -1327,9 +1325,7 @@ static __always_inline void inherited_bucket2(bool direct, const struct inet_bin
 /* child: fexit's argument (direct); a kretprobe has none (NULL) and takes the entry's. */
 static __always_inline int inherit_exit(bool direct, const struct sock *child, long ret)
 {
-	const struct inet_connection_sock *icsk;
 	struct inherit *in;
-	struct tcp_sock *tp;
 	__u32 netns;
 
 	in = inherit_here();
@@ -1341,14 +1337,7 @@ static __always_inline int inherit_exit(bool direct, const struct sock *child, l
 	in->child = 0;
 	if (ret || in->created2)
 		return 0;
-	if (direct && (tp = bpf_skc_to_tcp_sock((void *)child))) {
-		inherited_bucket2(true, bpf_core_field_exists(tp->inet_conn.icsk_bind2_hash)
-					      ? tp->inet_conn.icsk_bind2_hash : NULL, netns);
-		return 0;
-	}
-	icsk = (const void *)child;
-	inherited_bucket2(false, bpf_core_field_exists(icsk->icsk_bind2_hash)
-				       ? BPF_CORE_READ(icsk, icsk_bind2_hash) : NULL, netns);
+	TS_SOCK_BUCKETS(direct, child, inherited_bucket2, netns);
 	return 0;
 }
 

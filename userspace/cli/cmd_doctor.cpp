@@ -41,7 +41,7 @@ int run(const DoctorOptions& o) {
     j["mode_reason"] = caps.mode_reason;
     j["checks"] = nlohmann::json::array();
     for (const auto& c : caps.checks) j["checks"].push_back({{"name", c.name}, {"ok", c.ok}, {"detail", c.detail}});
-    std::cout << j.dump(2) << "\n";
+    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
     for (const auto& c : caps.checks) {
       if (c.name == "kernel")

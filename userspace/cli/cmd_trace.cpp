@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -158,6 +160,7 @@ int run_trace(const TraceArgs& a, Globals& g) {
   const std::int64_t offset = mono_to_real_ns();
   trace::LiveStats stats;
   bool output_ok = true;
+  std::string output_error;  // why the output failed, taken when it did
   auto emit = [&](std::span<const report::Event> events) {
     for (const auto& e : events) {
       stats.add(e);
@@ -166,7 +169,10 @@ int run_trace(const TraceArgs& a, Globals& g) {
       if (json) *json << render::live_event_json(e) << std::endl;  // flushed per line
     }
     if (text_events) std::cout.flush();
-    if ((text_events && !std::cout) || (json && !*json)) output_ok = false;
+    if (output_ok && ((text_events && !std::cout) || (json && !*json))) {
+      output_ok = false;
+      output_error = std::strerror(errno);
+    }
   };
 
   int exit_code = kExitOk;
@@ -184,8 +190,9 @@ int run_trace(const TraceArgs& a, Globals& g) {
         spdlog::debug("signal {}: stopping", sig);
         if (cmd) cmd->signal(sig);  // the command decides how to end; we wait for it
         stopping = true;
-      } else if (sig == SIGPIPE) {
+      } else if (sig == SIGPIPE && output_ok) {
         output_ok = false;
+        output_error = std::strerror(EPIPE);
       }
     }
     if (!output_ok) stopping = true;
@@ -218,6 +225,14 @@ int run_trace(const TraceArgs& a, Globals& g) {
   if (summary.lost)
     spdlog::warn("{} events were lost (ring buffer full): raise --ringbuf-kb or filter more", summary.lost);
   (void)g;
+  if (!output_ok) {
+    // The events are the product: a trace whose output failed has failed, whatever the
+    // traced command's own status (it was stopped with SIGTERM for that reason).
+    const std::string where = json && json != &std::cout ? a.json_file : "standard output";
+    std::cerr << "tristate: trace: cannot write " << where << ": " << output_error
+              << (cmd ? "; stopped the traced command" : "") << "\n";
+    return kExitError;
+  }
   return exit_code;
 }
 
@@ -258,7 +273,7 @@ int run_state(const StateArgs& a) {
                                             {"l3mdev", b.l3mdev}, {"state", nlohmann::json(b.state)},
                                             {"connect_shares", connect_shares(b.state)},
                                             {"sockets", b.sockets}});
-    std::cout << j.dump(2) << "\n";
+    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return kExitOk;
   }
   std::cout << "how: " << s.method << "\nnot seen: " << s.blind << "\n";
@@ -310,7 +325,17 @@ void add_trace_command(CLI::App& app, Globals& g) {
                    ->expected(1);
   sub->add_flag("-q,--quiet", a->quiet, "No line per event, only the summary");
   sub->add_flag("--no-fentry", a->no_fentry, "Use kprobes even where fentry works");
-  sub->add_option("--duration", a->duration, "Stop after this many seconds");
+  sub->add_option("--duration", a->duration, "Stop after this many seconds")
+      ->check(CLI::Validator(
+          [](std::string& v) -> std::string {
+            // strtod accepts nan, inf and negatives; none of them is a time to stop at.
+            char* end = nullptr;
+            const double d = std::strtod(v.c_str(), &end);
+            if (end == v.c_str() || *end || !std::isfinite(d) || d <= 0)
+              return "--duration takes a finite number of seconds above 0, got '" + v + "'";
+            return {};
+          },
+          "SECONDS>0"));
   sub->add_option("--ready-file", a->ready_file, "Create this file once every probe is attached");
   sub->add_option("--ringbuf-kb", a->ringbuf_kb, "Ring buffer size in KiB (power of two)")->group("");
   sub->add_option("--wakeup-kb", a->wakeup_kb, "Wake the reader before this much is pending (each CPU after its share)")->group("");

@@ -2,41 +2,21 @@
 
 #include <spdlog/spdlog.h>
 
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
 
 #include "compare/matrix_json.hpp"
 #include "render/render_html.hpp"
 #include "render/render_markdown.hpp"
 #include "render/render_matrix_text.hpp"
+#include "util/output_file.hpp"
 
 namespace tristate::cli {
 
 namespace {
 
-// Written to a temporary and renamed, so an interrupted run never leaves half a page.
 bool write_text(const std::string& path, const std::string& text) {
-  if (path == "-") {
-    std::cout << text << std::flush;
-    return true;
-  }
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc | std::ios::binary);
-    if (!(out << text) || !out.flush()) {
-      std::cerr << "tristate: error: cannot write " << tmp << ": " << std::strerror(errno)
-                << "\n";
-      return false;
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::cerr << "tristate: error: cannot write " << path << ": " << ec.message() << "\n";
-    std::filesystem::remove(tmp, ec);
+  if (auto done = util::write_output(path, text); !done) {
+    spdlog::error("{}", done.error().message);
     return false;
   }
   spdlog::debug("wrote {}", path);
@@ -60,7 +40,7 @@ int emit_matrix(const compare::Matrix& m, const MatrixOutputs& outs, const Globa
   if (outs.json != "-" && outs.markdown != "-")
     std::cout << render::render_matrix_text(m, g.color) << std::flush;
   if (!outs.json.empty())
-    ok &= write_text(outs.json, nlohmann::json(m).dump(2) + "\n");
+    ok &= write_text(outs.json, nlohmann::json(m).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
   if (!outs.markdown.empty()) ok &= write_text(outs.markdown, render::render_markdown(m));
   if (!outs.html.empty()) ok &= write_text(outs.html, render::render_html(m));
   if (!ok) return kExitError;

@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "util/output_file.hpp"
 
 namespace fs = std::filesystem;
 using namespace tristate::cli;
@@ -83,6 +84,11 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     // Subcommands report their own errors; this is the last line of defence.
     std::cerr << "tristate: error: " << e.what() << "\n";
+    return kExitError;
+  }
+  // A result that never reached its reader is a failure, whatever the command decided.
+  if (auto out = tristate::util::close_stdout(); !out) {
+    std::cerr << "tristate: error: " << out.error().message << "\n";
     return kExitError;
   }
   return g.exit_code;

@@ -3,14 +3,10 @@
 #include <spdlog/spdlog.h>
 #include <sys/utsname.h>
 
-#include <cstdio>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <iostream>
 
 #include "report/report_json.hpp"
 #include "util/clock.hpp"
+#include "util/output_file.hpp"
 
 namespace tristate::cli {
 
@@ -29,24 +25,12 @@ report::Report new_report(const Globals& g) {
 }
 
 bool write_report(const report::Report& rep, const std::string& path) {
-  const std::string text = nlohmann::json(rep).dump(2) + "\n";
-  if (path == "-") {
-    std::cout << text << std::flush;
-    return true;
-  }
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    if (!(out << text) || !out.flush()) {
-      spdlog::error("cannot write {}: {}", tmp, std::strerror(errno));
-      return false;
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    spdlog::error("cannot write {}: {}", path, ec.message());
-    std::filesystem::remove(tmp, ec);
+  // Invalid UTF-8 (a quiz file's bytes copied into a title or a repr) is replaced, not
+  // thrown at the end of a run after every result is in.
+  const std::string text =
+      nlohmann::json(rep).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  if (auto done = util::write_output(path, text); !done) {
+    spdlog::error("{}", done.error().message);
     return false;
   }
   return true;

@@ -26,7 +26,7 @@ std::string live_event_line(const report::Event& e, std::int64_t mono_to_real_ns
 
 std::string live_event_json(const report::Event& e) {
   nlohmann::json j = e;
-  return j.dump();
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);  // comm is any bytes
 }
 
 namespace {
@@ -52,7 +52,7 @@ nlohmann::json summary_json(const trace::LiveSummary& s) {
 }  // namespace
 
 std::string live_summary_json(const trace::LiveSummary& s) {
-  return nlohmann::json{{"summary", summary_json(s)}}.dump();
+  return nlohmann::json{{"summary", summary_json(s)}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string live_summary_text(const trace::LiveSummary& s) {

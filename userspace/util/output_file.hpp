@@ -1,0 +1,28 @@
+// Writing what a command produces (reports, pages, JSON) to a path the user named, without
+// ever changing anything else on the host.
+//
+// - "-" is standard output.
+// - A path that does not exist, or a regular file, is replaced atomically: the text goes to a
+//   temporary created exclusively (O_CREAT|O_EXCL, a random name, so a planted symlink is never
+//   followed) in the same directory, is fsync'ed, then renamed over the path. An interrupted
+//   run leaves the old file or the new one, never half of one.
+// - Anything else is written in place and never replaced: a device (/dev/null), a FIFO,
+//   /dev/stdout, or a symlink (followed to its target, as `>` in a shell does). As root,
+//   `--json /dev/null` must leave the machine's /dev/null a device.
+// Every write, fsync and close is checked: an error says which path and why.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "util/result.hpp"
+
+namespace tristate::util {
+
+Result<void> write_output(const std::string& path, std::string_view text);
+
+// Flushes and closes standard output, reporting a failed write (a full disk, /dev/full, a
+// closed pipe with SIGPIPE ignored) that buffering hid until now. Call once, at the end.
+Result<void> close_stdout();
+
+}  // namespace tristate::util

@@ -2,6 +2,8 @@
 #include <spdlog/spdlog.h>
 
 #include <iostream>
+#include <map>
+#include <stdexcept>
 #include <memory>
 
 #include "cli/commands.hpp"
@@ -59,7 +61,15 @@ int run(const QuizOptions& o, Globals& g) {
     // Parse everything before running anything (also before booting a guest): a typo in the
     // fifth file must not leave four half-run quizzes behind.
     paths = quiz::resolve_quiz_paths(o.names, g.quiz_dir);
-    for (const auto& path : paths) quizzes.push_back(quiz::load_quiz(path));
+    std::map<std::string, std::string> seen;  // name -> the file that had it first
+    for (const auto& path : paths) {
+      quizzes.push_back(quiz::load_quiz(path));
+      // Reports are compared quiz by quiz, by name: the same name twice would be ambiguous.
+      const auto& q = quizzes.back();
+      if (auto [it, fresh] = seen.emplace(q.name, q.file); !fresh)
+        throw std::invalid_argument("quiz '" + q.name + "' is named twice (" + it->second + ", " +
+                                    q.file + "); a report holds each quiz once");
+    }
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());
     return kExitError;

@@ -1,34 +1,23 @@
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <sstream>
 
 #include "compare/matrix.hpp"
 #include "report/report_json.hpp"
+#include "util/input_file.hpp"
 
 namespace tristate::compare {
 
 namespace fs = std::filesystem;
 
 LabelledReport load_report(const std::string& path) {
-  std::error_code ec;
-  if (!fs::exists(path, ec))
-    throw CompareError(path + ": no such file");
-  if (fs::is_directory(path, ec))
-    throw CompareError(path + ": is a directory, expected a report written with --json");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw CompareError(path + ": cannot open: " + std::strerror(errno));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw CompareError(path + ": read failed: " + std::strerror(errno));
+  auto text = util::read_bounded(path, kMaxReportBytes);
+  if (!text) throw CompareError(text.error().message);
   LabelledReport out;
   out.file = path;
   try {
-    out.report = report::parse_report(text.str(), path);
+    out.report = report::parse_report(text.value(), path);
   } catch (const std::runtime_error& e) {
-    // parse_report already names the file, the byte offset or the schema it found.
+    // parse_report already names the file and the byte offset, JSON path or schema.
     throw CompareError(e.what());
   }
   return out;

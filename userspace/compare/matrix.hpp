@@ -114,6 +114,10 @@ struct Matrix {
 // "file (release)", else the file name; duplicates get " #2", " #3".
 void assign_labels(std::vector<LabelledReport>& inputs);
 
+// The largest report `compare` reads. All 22 shipped quizzes untraced make 167 KB (measured
+// on the host, 2026-12): 64 MiB is hundreds of traced suites; past it a file is not a report.
+inline constexpr std::size_t kMaxReportBytes = 64u << 20;
+
 // Reads and parses a saved report. Throws CompareError: missing/unreadable file, not JSON
 // (with byte offset), another schema major, malformed document.
 LabelledReport load_report(const std::string& path);

@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "report/report_check.hpp"
+
 namespace tristate::report {
 
 using nlohmann::json;
@@ -226,17 +228,20 @@ Report parse_report(const std::string& text, const std::string& what) {
   } catch (const json::parse_error& e) {
     throw std::runtime_error(what + ": not valid JSON (at byte " + std::to_string(e.byte) +
                              "): " + e.what());
+  } catch (const json::exception& e) {  // e.g. a number too large for a double (1e400)
+    throw std::runtime_error(what + ": not valid JSON: " + e.what());
   }
   if (!j.is_object() || !j.contains("schema") || !j["schema"].is_string())
     throw std::runtime_error(what + ": not a tristate report (no \"schema\" string)");
   const auto schema = j["schema"].get<std::string>();
   if (schema.rfind("tristate.report/", 0) != 0 || schema_major(schema) != schema_major(kSchema))
     throw std::runtime_error(what + ": schema " + schema + ", this tristate reads " + kSchema);
+  if (auto problem = check_report(j)) throw std::runtime_error(what + ": " + *problem);
   try {
     return j.get<Report>();
-  } catch (const json::exception& e) {
+  } catch (const json::exception& e) {  // check_report should have caught it first
     throw std::runtime_error(what + ": malformed report: " + e.what());
-  } catch (const std::length_error& e) {  // a name too long for report::Name
+  } catch (const std::length_error& e) {
     throw std::runtime_error(what + ": malformed report: " + e.what());
   }
 }

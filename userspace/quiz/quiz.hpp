@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "util/text.hpp"
+
 namespace tristate::quiz {
 
 struct Loc {
@@ -85,7 +87,7 @@ class ParseError : public std::runtime_error {
  public:
   ParseError(std::string file, Loc loc, const std::string& message)
       : std::runtime_error(file + ":" + std::to_string(loc.line) + ":" +
-                           std::to_string(loc.column) + ": " + message),
+                           std::to_string(loc.column) + ": " + util::shorten_quoted(message)),
         file_(std::move(file)), loc_(loc) {}
   const std::string& file() const { return file_; }
   Loc loc() const { return loc_; }

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# tests/hostile: every case of the "never harm the host" issue, replayed as a hostile user
+# would. Needs root (mknod, namespaces). Prints one line a case and "N passed, M failed".
+set -uo pipefail
+T=$1
+W=$2
+SRC=$3
+rm -rf "$W" && mkdir -p "$W" && cd "$W" || exit 2
+if [[ $(id -u) -ne 0 ]]; then echo "hostile: needs root (mknod, network namespaces)" >&2; exit 2; fi
+pass=0 fail=0
+ok() { echo "ok   $1"; pass=$((pass + 1)); }
+bad() { echo "FAIL $1"; fail=$((fail + 1)); }
+# expect NAME WANT_RC WANT_STDERR_SUBSTRING -- CMD...: runs CMD, checks status and message.
+expect() {
+  local name=$1 rc=$2 msg=$3; shift 4
+  "$@" >out.txt 2>err.txt
+  local got=$?
+  if [[ $got -ne $rc ]]; then bad "$name: exit $got, want $rc ($(head -c 300 err.txt))"; return 1; fi
+  if [[ -n $msg ]] && ! grep -qF -- "$msg" err.txt; then
+    bad "$name: stderr lacks '$msg': $(head -c 300 err.txt)"; return 1
+  fi
+  ok "$name"
+}
+Q=(quiz post-3 --no-trace)
+
+# --- output paths: nothing but a regular file is ever replaced ---
+mknod -m 666 null c 1 3
+expect "--json onto a private /dev/null" 0 "" -- "$T" "${Q[@]}" --json null -q
+[[ -c null ]] && ok "device node is still a device" || bad "device node was replaced: $(ls -l null)"
+expect "--json /dev/null (the real one)" 0 "" -- "$T" "${Q[@]}" --json /dev/null -q
+[[ -c /dev/null ]] && ok "/dev/null is still a device" || bad "/dev/null replaced: $(ls -l /dev/null)"
+echo old > target.json && ln -s target.json link.json
+expect "--json through a symlink" 0 "" -- "$T" "${Q[@]}" --json link.json -q
+[[ -L link.json ]] && ok "symlink kept" || bad "symlink replaced"
+grep -q '"schema"' target.json && ok "symlink target written" || bad "symlink target not written"
+echo victim > victim && ln -s victim out.json.tmp
+expect "planted PATH.tmp symlink" 0 "" -- "$T" "${Q[@]}" --json out.json -q
+[[ $(cat victim) == victim ]] && ok "planted symlink's target untouched" || bad "victim overwritten"
+mkfifo fifo && (cat fifo > fifo.out &) && sleep 0.1
+expect "--json into a FIFO" 0 "" -- "$T" "${Q[@]}" --json fifo -q
+sleep 0.2
+[[ -p fifo ]] && ok "FIFO is still a FIFO" || bad "FIFO replaced"
+grep -q '"schema"' fifo.out && ok "report came through the FIFO" || bad "nothing came through the FIFO"
+expect "--json /dev/stdout" 0 "" -- "$T" "${Q[@]}" --json /dev/stdout -q
+grep -q '"schema"' out.txt && ok "report on /dev/stdout" || bad "no report on /dev/stdout"
+[[ -z $(ls -A | grep -E '\.tmp-') ]] && ok "no temporaries left" || bad "temporaries left: $(ls -A | grep tmp-)"
+expect "--json into a directory" 2 "is a directory" -- "$T" "${Q[@]}" --json "$W" -q
+
+# --- results never lost with exit 0 ---
+expect "quiz > /dev/full" 2 "cannot write standard output" -- bash -c "'$T' ${Q[*]} > /dev/full"
+expect "quiz --json - > /dev/full" 2 "cannot write standard output" -- bash -c "'$T' ${Q[*]} --json - -q > /dev/full"
+expect "quiz --json /dev/full" 2 "cannot write /dev/full: No space left on device" -- "$T" "${Q[@]}" --json /dev/full -q
+expect "doctor > /dev/full" 2 "cannot write standard output" -- bash -c "'$T' doctor > /dev/full"
+expect "kernels list > /dev/full" 2 "cannot write standard output" -- bash -c "'$T' kernels list > /dev/full"
+"$T" "${Q[@]}" --json good.json -q
+expect "compare > /dev/full" 2 "cannot write standard output" -- bash -c "'$T' compare good.json good.json > /dev/full"
+expect "compare --json /dev/full" 2 "cannot write /dev/full" -- "$T" compare good.json good.json --json /dev/full
+{ printf '# title: bad \xff\xfe bytes\n'; grep -v '^# title' "$SRC/quizzes/post-3.quiz"; } > utf8.quiz
+expect "invalid UTF-8 in a title" 0 "" -- "$T" quiz ./utf8.quiz --no-trace --json utf8.json -q
+grep -q '"title": "bad' utf8.json && ok "report written with the bytes replaced" || bad "no report for invalid UTF-8"
+
+# --- bounded, strictly checked input ---
+expect "compare /dev/zero" 2 "/dev/zero: more than 64.0 MiB" -- timeout 60 "$T" compare good.json /dev/zero
+python3 - <<'PY'
+import copy, json
+r = json.load(open("good.json"))
+def w(name, f):
+    d = copy.deepcopy(r); f(d); json.dump(d, open(name, "w"))
+w("port.json", lambda d: d["quizzes"][0]["steps"][0].__setitem__("events", [{"kind": "bucket_create", "function": "x", "port": 99999999}]))
+w("index.json", lambda d: d["quizzes"][0]["steps"][0].__setitem__("index", 1e30))
+w("status.json", lambda d: d["quizzes"][0].__setitem__("status", "weird"))
+w("dup.json", lambda d: d["quizzes"].append(copy.deepcopy(d["quizzes"][0])))
+w("name.json", lambda d: d["quizzes"][0].__setitem__("name", 5))
+open("huge.json", "w").write(json.dumps(r).replace('"duration_ms": ', '"x": 1e400, "duration_ms": ', 1))
+PY
+expect "port 99999999" 2 "port.json: /quizzes/0/steps/0/events/0/port: expected an integer 0..65535, found 99999999" -- "$T" compare good.json port.json
+expect "index 1e30" 2 "index.json: /quizzes/0/steps/0/index: expected an integer" -- "$T" compare good.json index.json
+expect "unknown status" 2 'status.json: /quizzes/0/status: expected one of ok, mismatch, error, found "weird"' -- "$T" compare good.json status.json
+expect "duplicate quiz name" 2 "appears twice" -- "$T" compare good.json dup.json
+expect "wrong type names the field" 2 "name.json: /quizzes/0/name: expected a string, found 5" -- "$T" compare good.json name.json
+expect "1e400" 2 "huge.json: not valid JSON" -- "$T" compare good.json huge.json
+expect "same quiz named twice" 2 "is named twice" -- "$T" quiz post-3 post-3 --no-trace
+for d in -1 0 nan inf; do
+  expect "trace --duration $d" 2 "--duration takes a finite number of seconds above 0" -- "$T" trace --duration "$d"
+done
+python3 -c "print('>>> s = ' + 'x' * 5000000)" > long.quiz
+expect "5 MB token" 2 "more characters" -- "$T" quiz ./long.quiz --no-trace
+[[ $(wc -c < err.txt) -lt 1000 ]] && ok "5 MB token not echoed ($(wc -c < err.txt) bytes of error)" || bad "error is $(wc -c < err.txt) bytes"
+
+echo "hostile: $pass passed, $fail failed"
+echo "$pass passed, $fail failed"
+((fail == 0))

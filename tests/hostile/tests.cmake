@@ -1,0 +1,8 @@
+# Hostile input, replayed through the real binary as root: output paths that are devices,
+# FIFOs, symlinks or planted temporaries; writes to /dev/full; unbounded and malformed reports;
+# nonsense durations. Each case asserts the exit status, the message, and that nothing on the
+# host changed (issue "Never harm the host").
+add_test(NAME hostile.host
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/check_hostile.sh $<TARGET_FILE:tristate>
+                 ${CMAKE_BINARY_DIR}/test-artifacts/hostile ${CMAKE_SOURCE_DIR})
+set_tests_properties(hostile.host PROPERTIES LABELS hostile TIMEOUT 300)

@@ -26,3 +26,11 @@ foreach(series 5.10 6.1 6.12 latest)
   set_tests_properties(guest.post-quizzes.${series} PROPERTIES LABELS guest
                        FIXTURES_REQUIRED lab_kernels TIMEOUT 600)
 endforeach()
+
+# Repeatable guests: three runs of every quiz per kernel compare as identical.
+foreach(series 5.10 6.1 6.12 latest)
+  add_test(NAME guest.determinism.${series}
+           COMMAND ${CMAKE_CURRENT_LIST_DIR}/determinism.sh $<TARGET_FILE:tristate> ${series})
+  set_tests_properties(guest.determinism.${series} PROPERTIES LABELS guest
+                       FIXTURES_REQUIRED lab_kernels TIMEOUT 900)
+endforeach()

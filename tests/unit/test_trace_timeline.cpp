@@ -58,3 +58,56 @@ TEST(TraceTimeline, WindowEdgesAreInclusive) {
   EXPECT_EQ(q.steps[0].events.size(), 2u);
   EXPECT_EQ(q.background.size(), 1u);
 }
+
+namespace {
+
+report::Event accepted(std::uint64_t ts, std::uint32_t tid, const char* function, const char* addr) {
+  auto e = ev(ts, tid, 5, "bucket2_create");
+  e.function = function;
+  e.addr = addr;
+  e.port = 1234;
+  return e;
+}
+
+report::CallResult call(const char* text, bool ok = true) {
+  report::CallResult c;
+  c.call = text;
+  c.ok = ok;
+  return c;
+}
+
+}  // namespace
+
+// ksoftirqd (another thread, possibly after the step ended) completing the handshake of a
+// step's connect(): the accepted socket's bhash2 bucket belongs to that step, as it does when
+// the connecting thread ran the softirq itself.
+TEST(TraceTimeline, AcceptedSocketBucketGoesToTheConnectThatMadeIt) {
+  auto q = two_steps();
+  q.steps[0].calls = {call("s1.connect(('127.9.9.9', 1234))")};
+  q.steps[1].calls = {call("s2.getsockname()")};
+  trace::attribute_events(q, {accepted(250, 99, "__inet_inherit_port", "127.9.9.9"),
+                              accepted(350, 99, "inet_bind2_bucket_create", "127.9.9.9")}, 5);
+  EXPECT_EQ(q.steps[0].events.size(), 2u);
+  EXPECT_TRUE(q.steps[1].events.empty());
+  EXPECT_TRUE(q.background.empty());
+}
+
+TEST(TraceTimeline, AcceptedSocketBucketPrefersTheConnectToItsAddress) {
+  auto q = two_steps();
+  q.steps[0].calls = {call("s1.connect(('127.9.9.9', 1234))")};
+  q.steps[1].calls = {call("s2.connect(('127.8.8.8', 1234))")};
+  trace::attribute_events(q, {accepted(450, 99, "__inet_inherit_port", "127.9.9.9")}, 5);
+  EXPECT_EQ(q.steps[0].events.size(), 1u);
+  EXPECT_TRUE(q.steps[1].events.empty());
+}
+
+TEST(TraceTimeline, OtherBackgroundEventsStayThere) {
+  auto q = two_steps();
+  q.steps[0].calls = {call("s1.connect(('127.9.9.9', 1234))", false)};  // refused: no connection
+  auto bind_made = accepted(250, 99, "inet_bind2_bucket_create", "127.9.9.9");
+  bind_made.path = "bind";  // another thread's bind(): not an accepted connection
+  trace::attribute_events(q, {accepted(250, 99, "__inet_inherit_port", "127.9.9.9"), bind_made,
+                              ev(260, 99, 5, "bucket_destroy")}, 5);
+  EXPECT_TRUE(q.steps[0].events.empty());
+  EXPECT_EQ(q.background.size(), 3u);
+}

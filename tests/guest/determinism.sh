@@ -1,0 +1,22 @@
+#!/bin/bash
+# The same quizzes on the same kernel, three times: the reports must compare as identical
+# (`tristate compare` exit 0; timestamps, ids and thread numbers are not compared). A row that
+# differs here is the lab's, not the kernel's, and `tristate matrix` would show it as a kernel
+# difference. Usage: determinism.sh TRISTATE SERIES
+set -u
+TS=$1
+SERIES=$2
+WORK=$(mktemp -d /tmp/tristate-determinism.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+for i in 1 2 3; do
+  "$TS" quiz --kernel "$SERIES" --json "$WORK/run$i.json" -q
+  rc=$?
+  # 1 = some step differs from its quiz's expectation: a finding, still a report
+  if [ "$rc" -gt 1 ]; then echo "FAIL: run $i on $SERIES exited $rc" >&2; exit 1; fi
+done
+if ! "$TS" compare "$WORK/run1.json" "$WORK/run2.json" "$WORK/run3.json" > "$WORK/compare.txt"; then
+  grep -E '^(≠|  first|    ≠)' "$WORK/compare.txt" | head -40 >&2
+  echo "FAIL: three runs on $SERIES differ" >&2
+  exit 1
+fi
+echo "three runs on $SERIES compare as identical"

@@ -2,9 +2,9 @@
 # tests/hostile: every case of the "never harm the host" issue, replayed as a hostile user
 # would. Needs root (mknod, namespaces). Prints one line a case and "N passed, M failed".
 set -uo pipefail
-T=$1
+T=$(realpath "$1")
 W=$2
-SRC=$3
+SRC=$(realpath "$3")
 rm -rf "$W" && mkdir -p "$W" && cd "$W" || exit 2
 if [[ $(id -u) -ne 0 ]]; then echo "hostile: needs root (mknod, network namespaces)" >&2; exit 2; fi
 pass=0 fail=0
@@ -36,9 +36,11 @@ grep -q '"schema"' target.json && ok "symlink target written" || bad "symlink ta
 echo victim > victim && ln -s victim out.json.tmp
 expect "planted PATH.tmp symlink" 0 "" -- "$T" "${Q[@]}" --json out.json -q
 [[ $(cat victim) == victim ]] && ok "planted symlink's target untouched" || bad "victim overwritten"
-mkfifo fifo && (cat fifo > fifo.out &) && sleep 0.1
+mkfifo fifo
+timeout 120 cat fifo > fifo.out &  # the reader; bounded, so a failed writer leaves nothing behind
+reader=$!
 expect "--json into a FIFO" 0 "" -- "$T" "${Q[@]}" --json fifo -q
-sleep 0.2
+wait "$reader"
 [[ -p fifo ]] && ok "FIFO is still a FIFO" || bad "FIFO replaced"
 grep -q '"schema"' fifo.out && ok "report came through the FIFO" || bad "nothing came through the FIFO"
 expect "--json /dev/stdout" 0 "" -- "$T" "${Q[@]}" --json /dev/stdout -q
@@ -86,6 +88,9 @@ done
 python3 -c "print('>>> s = ' + 'x' * 5000000)" > long.quiz
 expect "5 MB token" 2 "more characters" -- "$T" quiz ./long.quiz --no-trace
 [[ $(wc -c < err.txt) -lt 1000 ]] && ok "5 MB token not echoed ($(wc -c < err.txt) bytes of error)" || bad "error is $(wc -c < err.txt) bytes"
+
+head -c 20000000 /dev/zero | tr '\0' a > huge.quiz
+expect "20 MB quiz file" 2 "huge.quiz: too large (19.1 MiB); the limit is 16.0 MiB" -- "$T" quiz ./huge.quiz --no-trace
 
 echo "hostile: $pass passed, $fail failed"
 echo "$pass passed, $fail failed"

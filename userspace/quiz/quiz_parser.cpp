@@ -2,6 +2,7 @@
 // Everything that is neither is prose and ignored, as doctest ignores it, so a block pasted
 // from the post or a whole Cloudflare quiz_N.py runs unchanged.
 #include "quiz/quiz_parser.hpp"
+#include "util/input_file.hpp"
 
 #include <arpa/inet.h>
 
@@ -897,11 +898,12 @@ Quiz parse_quiz(std::string_view text, const std::string& file) {
 }
 
 Quiz load_quiz(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ParseError(path, Loc{0, 0}, std::string("cannot read: ") + std::strerror(errno));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return parse_quiz(ss.str(), path);
+  // A quiz is a page of text; the bound keeps a wrong path (a log, an image) from being
+  // read whole before the first line is refused.
+  constexpr std::size_t kMaxQuizBytes = 16u << 20;
+  auto text = util::read_bounded(path, kMaxQuizBytes);
+  if (!text) throw std::runtime_error(text.error().message);  // names the path and the size
+  return parse_quiz(text.value(), path);
 }
 
 std::vector<std::string> resolve_quiz_paths(const std::vector<std::string>& names,

@@ -6,3 +6,8 @@ add_test(NAME hostile.host
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/check_hostile.sh $<TARGET_FILE:tristate>
                  ${CMAKE_BINARY_DIR}/test-artifacts/hostile ${CMAKE_SOURCE_DIR})
 set_tests_properties(hostile.host PROPERTIES LABELS hostile TIMEOUT 300)
+
+add_test(NAME hostile.guest.trace-output
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/check_trace_output_guest.sh $<TARGET_FILE:tristate>)
+set_tests_properties(hostile.guest.trace-output PROPERTIES LABELS "hostile;guest"
+                     FIXTURES_REQUIRED lab_kernels TIMEOUT 400)

@@ -182,7 +182,7 @@ int run_trace(const TraceArgs& a, Globals& g) {
     std::cerr << "tristate: trace: " << e.what() << "\n";
     exit_code = 127;
   }
-  bool stopping = false, timed_out = false;
+  bool stopping = false, timed_out = false, stopped_for_output = false;
   while (exit_code == kExitOk) {
     emit(tracer->poll(100));
     while (int sig = signals.take()) {
@@ -201,7 +201,10 @@ int run_trace(const TraceArgs& a, Globals& g) {
         exit_code = *st;
         break;
       }
-      if (stopping && !output_ok) cmd->signal(SIGTERM);
+      if (stopping && !output_ok && !stopped_for_output) {
+        cmd->signal(SIGTERM);
+        stopped_for_output = true;
+      }
     } else if (stopping) {
       break;
     }
@@ -216,6 +219,10 @@ int run_trace(const TraceArgs& a, Globals& g) {
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const auto summary = stats.summary(tracer->info(), tracer->undecodable(), secs);
   if (json) *json << render::live_summary_json(summary) << std::endl;
+  if (json && !*json && output_ok) {  // a trace with no events writes only this line
+    output_ok = false;
+    output_error = std::strerror(errno);
+  }
   summary_out << render::live_summary_text(summary);
   summary_out.flush();
   if (summary.missed)
@@ -230,7 +237,7 @@ int run_trace(const TraceArgs& a, Globals& g) {
     // traced command's own status (it was stopped with SIGTERM for that reason).
     const std::string where = json && json != &std::cout ? a.json_file : "standard output";
     std::cerr << "tristate: trace: cannot write " << where << ": " << output_error
-              << (cmd ? "; stopped the traced command" : "") << "\n";
+              << (stopped_for_output ? "; stopped the traced command" : "") << "\n";
     return kExitError;
   }
   return exit_code;

@@ -23,6 +23,15 @@ struct Capabilities {
   const Check* find(const std::string& name) const;
 };
 
+// Whether kprobes exist at all (a kprobe PMU or tracefs kprobe_events; else the kernel
+// config says why): a look at sysfs, no bpf() call.
+Check probe_kprobes(const std::string& kernel_release);
+
+// EPERM when the kernel refuses BPF tracing programs before it even looks at what they would
+// attach to (a lockdown, a hardened VM, or no CAP_BPF+CAP_PERFMON), else 0. Needs no BTF, so
+// an untraceable kernel is recognised without parsing the kernel's BTF (~30-70 ms).
+int probe_tracing_refused();
+
 // Runs every probe once; cheap enough (a few bpf() calls) to run per `doctor`.
 Capabilities probe_capabilities();
 

@@ -118,7 +118,7 @@ std::vector<Kernel> Cache::list() const {
 
 std::optional<Kernel> Cache::newest_of_series(const std::string& series) const {
   for (auto& k : list())
-    if (k.manifest.series == series && k.manifest.origin != "path")
+    if (k.manifest.series == series && k.manifest.origin != "path" && k.manifest.origin != "version")
       return load(k.vmlinuz.parent_path());
   return std::nullopt;
 }

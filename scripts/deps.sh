@@ -11,6 +11,8 @@ packages=(
   libgtest-dev googletest
   # run: namespaces and the kernel lab (qemu + a busybox initramfs)
   iproute2 qemu-system-x86 busybox-static cpio
+  # lab: SHA-256 of cached kernels and images (lab/sha256.hpp)
+  libssl-dev
   # lab: decompress zstd/xz kernels once so qemu boots their ELF (lab/boot_image.hpp)
   zstd xz-utils
   # tests: schema validation, the post's Python doctests for the benchmark, HTML checks

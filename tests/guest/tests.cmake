@@ -11,7 +11,8 @@ foreach(series 5.10 6.1 6.12 latest)
                        TIMEOUT 400)
 endforeach()
 
-foreach(case panic boot-panic kvm-failure hang missing-package corrupt offline no-qemu bad-spec)
+foreach(case panic boot-panic kvm-failure hang missing-package corrupt offline no-qemu bad-spec
+        available kill-leftovers)
   add_test(NAME guest.lab.${case} COMMAND ${LAB_CASES} $<TARGET_FILE:tristate> ${case})
   set_tests_properties(guest.lab.${case} PROPERTIES LABELS guest FIXTURES_REQUIRED lab_kernels TIMEOUT 600)
 endforeach()
@@ -34,3 +35,8 @@ foreach(series 5.10 6.1 6.12 latest)
   set_tests_properties(guest.determinism.${series} PROPERTIES LABELS guest
                        FIXTURES_REQUIRED lab_kernels TIMEOUT 900)
 endforeach()
+
+# Kernel history (issue 18): a real bisect over three trixie-backports builds (downloads them
+# into the real cache once, ~150 MB).
+add_test(NAME guest.lab.bisect COMMAND ${LAB_CASES} $<TARGET_FILE:tristate> bisect)
+set_tests_properties(guest.lab.bisect PROPERTIES LABELS guest FIXTURES_REQUIRED lab_kernels TIMEOUT 900)

@@ -10,6 +10,7 @@
 #include "lab/catalog.hpp"
 #include "lab/initramfs.hpp"
 #include "lab/process.hpp"
+#include "lab/sealed_file.hpp"
 #include "lab/sha256.hpp"
 #include "lab_test_util.hpp"
 
@@ -181,6 +182,52 @@ TEST(LabInitramfs, CachedByContent) {
   auto listing = run_tool({"sh", "-c", "zcat \"$1\" | cpio -t --quiet", "sh", a.string()});
   for (auto want : {"init", "bin/busybox", "usr/bin/true", "quizzes/q.quiz", "lib64/ld-linux-x86-64.so.2"})
     EXPECT_NE(listing.out.find(std::string(want) + "\n"), std::string::npos) << want << "\n" << listing.out;
+}
+
+// The image's name hashes its inputs, so a damaged image kept its name and was booted on every
+// run ("wrote no report (exit status 127)"); its bytes are now checked against a record.
+TEST(LabInitramfs, DamagedImageIsRebuiltSayingSo) {
+  if (!fs::exists("/bin/busybox") || !have_program("cpio"))
+    GTEST_FAIL() << "busybox-static and cpio are required (apt-get install busybox-static cpio)";
+  TempDir t;
+  Cache c(t.path);
+  InitramfsSpec s;
+  s.executables = {"/bin/true"};
+  s.init = make_init_script({"true"}, "/tmp/result");
+  std::vector<std::string> said;
+  auto note = [&](const std::string& l) { said.push_back(l); };
+  const fs::path img = build_initramfs(s, c, note);
+  ASSERT_TRUE(fs::exists(img.string() + ".sha256"));
+  const auto good = sha256_file(img.string());
+  const auto size = fs::file_size(img);
+
+  // cpio records the staged files' mtimes, so a rebuilt image is whole, not byte-identical
+  auto damaged_then_rebuilt = [&](const std::string& what) {
+    said.clear();
+    const auto damaged = sha256_file(img.string());
+    EXPECT_EQ(build_initramfs(s, c, note), img);
+    EXPECT_NE(sha256_file(img.string()), damaged) << what;
+    EXPECT_EQ(check_seal(img).state, SealState::Intact) << what;
+    EXPECT_EQ(run_tool({"gzip", "-t", img.string()}).status, 0) << what;
+    ASSERT_EQ(said.size(), 2u) << what;  // the damage, then the build
+    EXPECT_NE(said[0].find("cached initramfs " + img.string() + " is damaged"), std::string::npos) << said[0];
+  };
+  {  // same size, one byte changed in the middle
+    std::fstream f(img, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(static_cast<std::streamoff>(size / 2));
+    const char c = static_cast<char>(f.get());
+    f.seekp(static_cast<std::streamoff>(size / 2));
+    f.put(static_cast<char>(c ^ 0x5a));
+  }
+  ASSERT_EQ(fs::file_size(img), size);
+  ASSERT_NE(sha256_file(img.string()), good);
+  damaged_then_rebuilt("same-size damage");
+  fs::resize_file(img, size / 3);
+  damaged_then_rebuilt("truncated");
+
+  said.clear();
+  EXPECT_EQ(build_initramfs(s, c, note), img);  // intact: reused silently
+  EXPECT_TRUE(said.empty());
 }
 
 // One image per distinct set of shipped files: without a bound the cache grew by an image per

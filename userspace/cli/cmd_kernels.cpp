@@ -14,7 +14,9 @@
 #include "lab/catalog.hpp"
 #include "lab/guest.hpp"
 #include "lab/serial_decoder.hpp"
+#include "lab/kernel_history.hpp"
 #include "lab/kernel_spec.hpp"
+#include <nlohmann/json.hpp>
 
 namespace tristate::cli {
 namespace {
@@ -59,6 +61,33 @@ int list(const lab::Cache& cache) {
   return kExitOk;
 }
 
+// Every cloud kernel build of the machine's mirror, oldest first, and whether it is cached.
+int available(const lab::Cache& cache, bool json, bool refresh) {
+  const auto builds = lab::available_builds(cache, progress_printer(), refresh);
+  auto cached = [&](const lab::KernelBuild& b) {
+    return std::filesystem::exists(cache.kernel_dir(b.package) / "manifest.json");
+  };
+  if (json) {
+    nlohmann::json j = nlohmann::json::array();
+    for (auto& b : builds)
+      j.push_back({{"version", b.upstream}, {"series", b.minor}, {"suites", b.suites}, {"package", b.package},
+                   {"package_version", b.version}, {"cached", cached(b)}});
+    std::cout << j.dump(2) << "\n";
+  } else {
+    std::printf("%-10s %-7s %-28s %-6s %s\n", "version", "series", "suite", "cached", "package");
+    for (auto& b : builds) {
+      std::string suites;
+      for (auto& s : b.suites) suites += (suites.empty() ? "" : ",") + s;
+      std::printf("%-10s %-7s %-28s %-6s %s\n", b.upstream.c_str(), b.minor.c_str(), suites.c_str(),
+                  cached(b) ? "yes" : "-", b.package.c_str());
+    }
+    std::printf("%zu builds; --kernel VERSION (e.g. %s) or a minor (newest build of it)\n", builds.size(),
+                builds.empty() ? "6.17.8" : builds.back().upstream.c_str());
+  }
+  std::fflush(stdout);
+  return std::ferror(stdout) ? kExitError : kExitOk;
+}
+
 int fetch(const lab::Cache& cache, const std::vector<std::string>& specs) {
   int rc = kExitOk;
   for (auto& text : specs) {
@@ -66,7 +95,7 @@ int fetch(const lab::Cache& cache, const std::vector<std::string>& specs) {
       auto spec = lab::parse_kernel_spec(text);
       lab::Kernel k;
       if (spec.kind == lab::KernelSpec::Kind::Series) k = lab::fetch_series(spec.value, cache, progress_printer());
-      else if (spec.kind == lab::KernelSpec::Kind::Package)
+      else if (spec.kind == lab::KernelSpec::Kind::Package || spec.kind == lab::KernelSpec::Kind::Version)
         k = lab::resolve_kernel(spec, cache, progress_printer());
       else
         throw std::invalid_argument("`kernels fetch` takes series or package names, not '" + text + "'");
@@ -159,8 +188,13 @@ void add_kernels_command(CLI::App& app, Globals& g) {
   auto* ls = sub->add_subcommand("list", "Known series, cached kernels and the cache path (default)");
   auto specs = std::make_shared<std::vector<std::string>>();
   auto* fe = sub->add_subcommand("fetch", "Download the newest kernel of each SERIES (or a package) now");
-  fe->add_option("series", *specs, "5.10, 6.1, 6.12, latest, or linux-image-…/linux-binary-… packages")
+  fe->add_option("series", *specs, "5.10, 6.1, 6.12, latest, a version (6.17.8) or minor (6.16), or linux-image-…/linux-binary-… packages")
       ->required();
+  auto* av = sub->add_subcommand(
+      "available", "Every cloud kernel build the machine's Debian mirror offers, with suite and series");
+  auto av_json = std::make_shared<bool>(false), av_refresh = std::make_shared<bool>(false);
+  av->add_flag("--json", *av_json, "One JSON array on stdout");
+  av->add_flag("--refresh", *av_refresh, "Update the package lists first (else at most daily)");
   auto* pr = sub->add_subcommand("prune", "Delete the whole cache (kernels, apt lists, initramfs images)");
 
   auto bo = std::make_shared<BootOptions>();
@@ -201,6 +235,9 @@ void add_kernels_command(CLI::App& app, Globals& g) {
     (void)ls;
   });
   ls->callback([run] { run([](const lab::Cache& c) { return list(c); }); });
+  av->callback([run, av_json, av_refresh] {
+    run([av_json, av_refresh](const lab::Cache& c) { return available(c, *av_json, *av_refresh); });
+  });
   fe->callback([run, specs] { run([specs](const lab::Cache& c) { return fetch(c, *specs); }); });
   pr->callback([run] {
     run([](const lab::Cache& c) {

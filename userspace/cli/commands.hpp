@@ -30,5 +30,6 @@ void add_matrix_command(CLI::App& app, Globals& g);   // cmd_matrix.cpp  (issue 
 void add_compare_command(CLI::App& app, Globals& g);  // cmd_compare.cpp (issue 5)
 void add_trace_command(CLI::App& app, Globals& g);    // cmd_trace.cpp   (issue 6)
 void add_state_command(CLI::App& app, Globals& g);    // cmd_trace.cpp   (issue 6)
+void add_bisect_command(CLI::App& app, Globals& g);   // cmd_bisect.cpp  (issue 18)
 
 }  // namespace tristate::cli

@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
 
   for (auto* add : {add_quiz_command, add_matrix_command, add_compare_command,
                     add_trace_command, add_state_command, add_doctor_command,
-                    add_kernels_command})
+                    add_kernels_command, add_bisect_command})
     add(app, g);
 
   app.parse_complete_callback([&] { setup_logging(g.verbose); });

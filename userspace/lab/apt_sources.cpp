@@ -69,6 +69,107 @@ ArchiveUris read_debian_sources(const std::filesystem::path& path) {
   return parse_debian_sources(ss.str(), path.string());
 }
 
+ArchiveUris parse_classic_sources(const std::string& text, const std::string& what) {
+  ArchiveUris r;
+  bool any = false;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::string t = trim(line.substr(0, line.find('#')));
+    if (!t.starts_with("deb ") && !t.starts_with("deb\t")) continue;
+    t = trim(t.substr(3));
+    std::string opts;
+    if (t.starts_with("[")) {
+      const auto close = t.find(']');
+      if (close == std::string::npos) continue;
+      opts = t.substr(1, close - 1);
+      t = trim(t.substr(close + 1));
+    }
+    std::istringstream ws(t);
+    std::string uri, suite;
+    if (!(ws >> uri >> suite)) continue;
+    while (!uri.empty() && uri.back() == '/') uri.pop_back();
+    any = true;
+    const bool security = suite.ends_with("-security") || suite.ends_with("/updates");
+    std::string& slot = security ? r.security : r.main;
+    if (slot.empty()) slot = uri;
+    std::istringstream os(opts);
+    std::string opt;
+    while (os >> opt)
+      if (opt.starts_with("signed-by=") && r.signed_by.empty()) r.signed_by = opt.substr(10);
+  }
+  if (!any || r.main.empty())
+    throw std::runtime_error(what + ": no `deb URI SUITE …` line for the main Debian archive");
+  return r;
+}
+
+namespace {
+
+std::string slurp_file(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+ArchiveUris read_machine_archives() {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path deb822 = debian_sources_path();
+  if (fs::is_regular_file(deb822, ec)) return read_debian_sources(deb822);
+  std::vector<fs::path> classic;
+  if (const char* p = std::getenv("TRISTATE_APT_SOURCES_LIST"); p && *p) {
+    classic.push_back(p);
+  } else {
+    classic.push_back("/etc/apt/sources.list");
+    for (auto it = fs::directory_iterator("/etc/apt/sources.list.d", ec); !ec && it != fs::end(it); it.increment(ec))
+      if (it->path().extension() == ".list") classic.push_back(it->path());
+  }
+  std::string text, where;
+  for (auto& p : classic)
+    if (fs::is_regular_file(p, ec)) {
+      text += slurp_file(p) + "\n";
+      where += (where.empty() ? "" : ", ") + p.string();
+    }
+  if (!text.empty()) {
+    try {
+      return parse_classic_sources(text, where);
+    } catch (const std::exception&) {  // said below with what was looked at
+    }
+  }
+  throw std::runtime_error("this machine has no Debian apt source (looked at " + deb822.string() + ", " +
+                           (where.empty() ? std::string("/etc/apt/sources.list") : where) +
+                           "): lab kernels cannot be downloaded here; boot a kernel image you have "
+                           "with --kernel /path/to/vmlinuz");
+}
+
+const std::vector<SuiteRef>& history_suites() {
+  static const std::vector<SuiteRef> suites = {
+      {Archive::Main, "bullseye"},           {Archive::Security, "bullseye-security"},
+      {Archive::Main, "bookworm"},           {Archive::Security, "bookworm-security"},
+      {Archive::Main, "bookworm-backports"}, {Archive::Main, "trixie"},
+      {Archive::Security, "trixie-security"}, {Archive::Main, "trixie-backports"},
+      {Archive::Main, "forky"},              {Archive::Main, "sid"},
+      {Archive::Main, "experimental"},
+  };
+  return suites;
+}
+
+std::string private_sources_list(const std::vector<SuiteRef>& suites, const ArchiveUris& uris,
+                                 const std::string& title) {
+  std::string out = "# written by tristate for " + title + "\n";
+  for (auto& s : suites) {
+    const std::string& uri = s.archive == Archive::Main ? uris.main : uris.security;
+    if (uri.empty()) continue;  // no security archive named: its suites are not searched
+    out += "deb ";
+    if (!uris.signed_by.empty()) out += "[signed-by=" + uris.signed_by + "] ";
+    out += uri + " " + s.suite + " main\n";
+  }
+  return out;
+}
+
 std::string private_sources_list(const SeriesInfo& series, const ArchiveUris& uris) {
   std::string out = "# written by tristate for kernel series " + series.name + "\n";
   for (auto& s : series.suites) {

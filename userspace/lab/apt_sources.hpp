@@ -26,6 +26,23 @@ std::filesystem::path debian_sources_path();
 ArchiveUris parse_debian_sources(const std::string& text, const std::string& what);
 ArchiveUris read_debian_sources(const std::filesystem::path& path);
 
+// Classic one-line `sources.list` text ("deb [opts] URI SUITE COMPONENT…"): the main archive
+// is the first `deb` line whose suite is not *-security, the security archive the first whose
+// suite is; signed-by from the options. Throws naming `what` when no `deb` line is found.
+ArchiveUris parse_classic_sources(const std::string& text, const std::string& what);
+
+// The machine's archives from whichever apt source it has: the deb822 file
+// (debian_sources_path()), else /etc/apt/sources.list and /etc/apt/sources.list.d/*.list
+// ($TRISTATE_APT_SOURCES_LIST overrides the classic file). Throws, saying to use
+// `--kernel /path/to/vmlinuz`, when the machine has no Debian apt source at all.
+ArchiveUris read_machine_archives();
+
+// The suites `kernels available` looks in (ENVIRONMENT.md), oldest release first; those the
+// mirror lacks are left out after `apt-get update`.
+const std::vector<SuiteRef>& history_suites();
+std::string private_sources_list(const std::vector<SuiteRef>& suites, const ArchiveUris& uris,
+                                 const std::string& title);
+
 // One-line-format sources.list for a series, e.g.
 //   deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] URI bookworm main
 // Throws when the series needs an archive the source file did not name.

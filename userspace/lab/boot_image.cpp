@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "lab/process.hpp"
+#include "lab/sealed_file.hpp"
 
 namespace fs = std::filesystem;
 
@@ -126,7 +127,7 @@ bool is_pvh_elf(std::string_view elf) {
 
 namespace {
 
-fs::path make_boot_image(const Kernel& kernel, std::string* note) {
+fs::path make_boot_image(const Kernel& kernel, std::string* note, const Progress& progress) {
   auto say = [&](const std::string& s) {
     spdlog::debug("{}: {}", kernel.vmlinuz.string(), s);
     if (note) *note = s;
@@ -138,7 +139,9 @@ fs::path make_boot_image(const Kernel& kernel, std::string* note) {
   }
   const fs::path dir = kernel.vmlinuz.parent_path();
   const fs::path elf = dir / "vmlinux.pvh", none = dir / "vmlinux.pvh.none";
-  auto ready = [&] { return is_pvh_elf(MappedFile(elf).view()); };
+  // Intact means as made: same-size damage inside the ELF passes is_pvh_elf and panics the
+  // guest on every boot, so the bytes are checked against the record made with it.
+  auto ready = [&] { return check_seal(elf).state == SealState::Intact && is_pvh_elf(MappedFile(elf).view()); };
   if (fs::exists(none)) {
     say("bzImage (" + std::string(std::istreambuf_iterator<char>(std::ifstream(none).rdbuf()), {}) + ")");
     return kernel.vmlinuz;
@@ -150,7 +153,12 @@ fs::path make_boot_image(const Kernel& kernel, std::string* note) {
   FileLock lock(dir / "vmlinux.pvh.lock");
   if (ready()) return elf;  // another tristate made it meanwhile
   std::error_code ec;
-  fs::remove(elf, ec);  // a damaged one: make it again
+  if (fs::exists(elf, ec)) {
+    const SealCheck seal = check_seal(elf);
+    const std::string why = seal.state == SealState::Intact ? "not a whole PVH ELF" : seal.why;
+    if (progress) progress("cached boot image " + elf.string() + " is damaged (" + why + "): making it again");
+  }
+  remove_sealed(elf);
 
   const MappedFile image(kernel.vmlinuz);
   const auto payload = bzimage_payload(image.view());
@@ -170,7 +178,8 @@ fs::path make_boot_image(const Kernel& kernel, std::string* note) {
     say(std::string("bzImage (no `") + tool + "` to decompress its " + payload->compression + " payload)");
     return kernel.vmlinuz;
   }
-  const fs::path packed = dir / ".payload.tmp", out = dir / ".vmlinux.pvh.tmp";
+  const std::string pid = std::to_string(getpid());  // a killed run's files are swept by PID
+  const fs::path packed = dir / (".payload.tmp-" + pid), out = dir / (".vmlinux.pvh.tmp-" + pid);
   write_file(packed, image.view().substr(payload->offset, payload->length));
   // The kernel build appends the uncompressed size after the stream, which the tools call
   // trailing garbage: their status is ignored and the ELF itself is checked instead.
@@ -183,15 +192,16 @@ fs::path make_boot_image(const Kernel& kernel, std::string* note) {
     return kernel.vmlinuz;
   }
   fs::rename(out, elf);
+  seal_file(elf);
   say("made an uncompressed PVH ELF from the " + payload->compression + " payload");
   return elf;
 }
 
 }  // namespace
 
-fs::path boot_image(const Kernel& kernel, std::string* note) {
+fs::path boot_image(const Kernel& kernel, std::string* note, const Progress& progress) {
   try {
-    return make_boot_image(kernel, note);
+    return make_boot_image(kernel, note, progress);
   } catch (const std::exception& e) {  // a read-only or full cache must not stop the boot
     spdlog::debug("{}: booting the bzImage: {}", kernel.vmlinuz.string(), e.what());
     if (note) *note = std::string("bzImage (") + e.what() + ")";

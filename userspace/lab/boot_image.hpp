@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "lab/cache.hpp"
+#include "lab/catalog.hpp"
 
 namespace tristate::lab {
 
@@ -31,8 +32,10 @@ bool is_pvh_elf(std::string_view elf);
 
 // The file to give qemu's -kernel: <entry>/vmlinux.pvh for a cache entry whose payload is
 // worth decompressing and whose kernel has a PVH entry (made on first use, under the entry's
-// lock, written atomically), else the vmlinuz itself. Never throws for a kernel that cannot
-// be converted: it boots as it is. `note` (if given) says what was done.
-std::filesystem::path boot_image(const Kernel& kernel, std::string* note = nullptr);
+// lock, written atomically, its size and sha256 recorded), else the vmlinuz itself. An ELF
+// that no longer matches its record is made again, said through `progress`. Never throws for
+// a kernel that cannot be converted: it boots as it is. `note` (if given) says what was done.
+std::filesystem::path boot_image(const Kernel& kernel, std::string* note = nullptr,
+                                 const Progress& progress = nullptr);
 
 }  // namespace tristate::lab

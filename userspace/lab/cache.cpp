@@ -118,7 +118,7 @@ std::vector<Kernel> Cache::list() const {
 
 std::optional<Kernel> Cache::newest_of_series(const std::string& series) const {
   for (auto& k : list())
-    if (k.manifest.series == series && k.manifest.origin != "path")
+    if (k.manifest.series == series && k.manifest.origin != "path" && k.manifest.origin != "version")
       return load(k.vmlinuz.parent_path());
   return std::nullopt;
 }
@@ -174,6 +174,7 @@ std::uint64_t Cache::trim_initramfs(std::size_t keep, std::chrono::seconds min_a
     if (fs::remove(images[i].path, ec) && !ec) freed += size;
     // <hash>.cpio.gz -> <hash>.lock
     fs::remove(images[i].path.parent_path() / (images[i].path.stem().stem().string() + ".lock"), ec);
+    fs::remove(images[i].path.string() + ".sha256", ec);
   }
   return freed;
 }

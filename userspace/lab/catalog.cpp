@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "lab/apt_sources.hpp"
+#include "lab/kernel_history.hpp"
+#include "lab/leftovers.hpp"
 #include "lab/process.hpp"
 
 namespace fs = std::filesystem;
@@ -48,7 +50,7 @@ AptDirs prepare_apt(const SeriesInfo& series, const Cache& cache, const Progress
   fs::create_directories(dirs.lists() / "partial");
   fs::create_directories(dirs.cache() / "archives" / "partial");
   auto src = debian_sources_path();
-  std::string list = private_sources_list(series, read_debian_sources(src));
+  std::string list = private_sources_list(series, read_machine_archives());
   {
     std::ofstream out(dirs.sources_list());
     out << list;
@@ -103,11 +105,16 @@ std::string find_vmlinuz(const fs::path& root, std::string& release) {
   return "";
 }
 
+}  // namespace
+
 // Downloads `package` with the private configuration `dirs` and installs it in the cache.
 Kernel download_and_install(const std::string& package, const std::string& series_name,
                             const std::string& origin, const AptDirs& dirs, const Cache& cache,
                             const Progress& progress) {
   require_program("dpkg-deb", "dpkg");
+  for (const auto& l : sweep_leftovers(cache))
+    say(progress, "removed " + l.path.string() + " (" + std::to_string(l.bytes >> 10) +
+                      " KiB), left by a killed run: " + l.why);
   fs::path tmp = cache.kernels_dir() / (".tmp-" + package + "-" + std::to_string(getpid()));
   fs::remove_all(tmp);
   fs::create_directories(tmp);
@@ -147,9 +154,10 @@ Kernel download_and_install(const std::string& package, const std::string& serie
   // tar exits non-zero for the pattern that matched nothing; the result is checked below.
   run_tool({"sh", "-c",
             "dpkg-deb --fsys-tarfile \"$1\" | tar -x -C \"$2\" --wildcards './boot/vmlinuz-*' "
-            "'./usr/lib/modules/*/vmlinuz'",
+            "'./usr/lib/modules/*/vmlinuz' './usr/share/doc/*/changelog.gz'",
             "sh", deb.string(), root.string()});
   std::string release;
+  std::error_code ec;
   std::string vmlinuz = find_vmlinuz(root, release);
   if (vmlinuz.empty())
     throw std::runtime_error(package + " (" + deb.filename().string() +
@@ -158,6 +166,11 @@ Kernel download_and_install(const std::string& package, const std::string& serie
   fs::path entry_tmp = tmp / "entry";
   fs::create_directories(entry_tmp);
   fs::rename(vmlinuz, entry_tmp / "vmlinuz");
+  // The changelog says what changed since another build (`tristate bisect`); from 6.18 the
+  // image's doc directory is a link to linux-base-V's and nothing is extracted here.
+  for (auto& e : fs::directory_iterator(root / "usr" / "share" / "doc", ec))
+    if (fs::is_regular_file(e.path() / "changelog.gz", ec) && !fs::is_symlink(e.path(), ec))
+      fs::rename(e.path() / "changelog.gz", entry_tmp / "changelog.gz", ec);
   fs::remove(deb);
 
   KernelManifest m;
@@ -172,6 +185,8 @@ Kernel download_and_install(const std::string& package, const std::string& serie
   fs::rename(entry_tmp, final_dir);
   return cache.load(final_dir);
 }
+
+namespace {
 
 Kernel fetch_in_series(const std::string& package, const SeriesInfo& s, const std::string& origin,
                        const Cache& cache, const Progress& progress, bool* found) {
@@ -256,6 +271,26 @@ Kernel resolve_kernel(const KernelSpec& spec, const Cache& cache, const Progress
         }
       }
       return fetch_series(spec.value, cache, progress);
+    }
+    case KernelSpec::Kind::Version: {
+      // An exact version already cached needs no package lists.
+      if (minor_of(spec.value) != spec.value)
+        for (auto& k : cache.list())
+          if (k.manifest.origin != "path" && upstream_of(k.manifest.version) == spec.value) {
+            try {
+              return cache.load(k.vmlinuz.parent_path());
+            } catch (const CorruptCacheEntry& e) {
+              say(progress, std::string(e.what()) + " — fetching it again");
+            }
+          }
+      const auto builds = available_builds(cache, progress);
+      if (auto b = find_build(builds, spec.value)) return fetch_build(*b, cache, progress);
+      std::string minors;
+      for (auto& b : builds)
+        if (minors.find(" " + b.minor + ",") == std::string::npos) minors += " " + b.minor + ",";
+      if (!minors.empty()) minors.pop_back();
+      throw std::runtime_error("no Debian cloud kernel build of " + spec.value + " on this machine's mirror;"
+                               " minors there:" + minors + " (`tristate kernels available` lists every build)");
     }
     case KernelSpec::Kind::Package: {
       fs::path dir = cache.kernel_dir(spec.value);

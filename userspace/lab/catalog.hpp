@@ -36,6 +36,13 @@ Kernel fetch_series(const std::string& series, const Cache& cache, const Progres
 Kernel fetch_package(const std::string& package, const std::string& series, const Cache& cache,
                      const Progress& progress);
 
+struct AptDirs;
+// Downloads `package` with the private apt configuration `dirs` (the caller holds its lock)
+// into the cache: vmlinuz, and changelog.gz when the package carries one.
+Kernel download_and_install(const std::string& package, const std::string& series_name,
+                            const std::string& origin, const AptDirs& dirs, const Cache& cache,
+                            const Progress& progress);
+
 // Where the kernel came from, for Report::kernel (release/version are filled by the guest).
 report::KernelInfo kernel_origin(const Kernel& k);
 

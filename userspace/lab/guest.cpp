@@ -81,7 +81,7 @@ GuestResult run_guest(const Kernel& kernel, const GuestRequest& req, const Cache
   }
   if (!accel.why.empty()) say(accel.why);
 
-  const fs::path image = boot_image(kernel);
+  const fs::path image = boot_image(kernel, nullptr, say);
   auto qemu_argv = [&](bool kvm) {
     std::vector<std::string> argv = {"qemu-system-x86_64", "-m", std::to_string(req.memory_mb),
                                      "-smp", std::to_string(req.cpus), "-nographic", "-no-reboot",

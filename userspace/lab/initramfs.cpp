@@ -8,7 +8,9 @@
 #include <stdexcept>
 #include <unistd.h>
 
+#include "lab/leftovers.hpp"
 #include "lab/process.hpp"
+#include "lab/sealed_file.hpp"
 #include "lab/sha256.hpp"
 
 namespace fs = std::filesystem;
@@ -168,10 +170,21 @@ fs::path build_initramfs(const InitramfsSpec& spec, const Cache& cache, const Pr
     fs::last_write_time(out, fs::file_time_type::clock::now(), ec);
     return out;
   };
-  if (fs::exists(out)) return reuse();
+  // The name hashes what went in, not what came out: a truncated or altered image would keep
+  // its name and be booted on every run ("wrote no report (exit status 127)"), so the bytes
+  // are checked against the record made when it was packed.
+  if (check_seal(out).state == SealState::Intact) return reuse();
 
+  for (const auto& l : sweep_leftovers(cache))
+    say(progress, "removed " + l.path.string() + " (" + std::to_string(l.bytes >> 10) +
+                      " KiB), left by a killed run: " + l.why);
   FileLock lock(cache.initramfs_dir() / (hash.substr(0, 32) + ".lock"));
-  if (fs::exists(out)) return reuse();
+  const SealCheck seal = check_seal(out);
+  if (seal.state == SealState::Intact) return reuse();
+  std::error_code exists_ec;
+  if (fs::exists(out, exists_ec))
+    say(progress, "cached initramfs " + out.string() + " is damaged (" + seal.why + "): rebuilding it");
+  remove_sealed(out);
   say(progress, "building initramfs (" + std::to_string(content.size()) + " files)");
   fs::path stage = cache.initramfs_dir() / (".stage-" + hash.substr(0, 16) + "-" + std::to_string(getpid()));
   fs::remove_all(stage);
@@ -199,6 +212,7 @@ fs::path build_initramfs(const InitramfsSpec& spec, const Cache& cache, const Pr
     throw std::runtime_error("packing the initramfs failed (cpio | gzip): " + r.err);
   }
   fs::rename(tmp, out);
+  seal_file(out);
   // Each new build of a shipped binary is a new image: keep the cache bounded. An hour covers
   // any guest started from an older image (its qemu has read the file by then).
   cache.trim_initramfs(kInitramfsKept, std::chrono::hours(1));

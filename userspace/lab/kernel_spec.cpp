@@ -38,13 +38,16 @@ KernelSpec parse_kernel_spec(const std::string& text) {
   if (text == "host" || text.empty()) return {KernelSpec::Kind::Host, "host"};
   if (find_series(text)) return {KernelSpec::Kind::Series, text};
   if (text.find('/') != std::string::npos) return {KernelSpec::Kind::Path, text};
+  static const std::regex version(R"(^[0-9]+\.[0-9]+(\.[0-9]+)?$)");
+  if (std::regex_match(text, version)) return {KernelSpec::Kind::Version, text};
   static const std::regex pkg("^linux-(image|binary)-[0-9][A-Za-z0-9.+~-]*$");
   if (std::regex_match(text, pkg)) return {KernelSpec::Kind::Package, text};
   std::string series;
   for (auto& s : known_series()) series += (series.empty() ? "" : ", ") + s.name;
   throw std::invalid_argument(
       "unknown kernel spec '" + text + "': expected 'host', a series (" + series +
-      "), a Debian package name (e.g. linux-image-6.1.0-28-cloud-amd64), or a path to a "
+      "), a version (6.17.8) or minor (6.16) of a build the mirror has (`tristate kernels "
+      "available`), a Debian package name (e.g. linux-image-6.1.0-28-cloud-amd64), or a path to a "
       "vmlinuz (containing '/', e.g. ./vmlinuz)");
 }
 
@@ -75,11 +78,14 @@ bool version_less(const std::string& a, const std::string& b) {
       i = i2;
       j = j2;
     } else {
-      if (a[i] != b[j]) return a[i] < b[j];
+      // Debian's rule: '~' sorts before anything, the end included (6.12.107-1~deb12u1 < 6.12.107-1)
+      if (a[i] != b[j]) return a[i] == '~' || (b[j] != '~' && a[i] < b[j]);
       ++i;
       ++j;
     }
   }
+  if (i < a.size() && a[i] == '~') return true;
+  if (j < b.size() && b[j] == '~') return false;
   return a.size() - i < b.size() - j;
 }
 

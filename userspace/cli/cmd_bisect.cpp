@@ -1,0 +1,296 @@
+// `tristate bisect QUIZ…`: which Debian kernel build first behaves differently. Runs the
+// quizzes in guests of the builds the mirror offers between --from and --to (lab/kernel_history),
+// searching k-ary with as many guests per round as there are cores (lab/bisect_search), and
+// prints each boundary with the differing steps side by side and the first build's changelog
+// entries since the last one on bind-bucket topics.
+// Exit 0: the ends agree; 1: boundaries found; 2: bad input or an end that did not run.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "cli/commands.hpp"
+#include "lab/bisect_search.hpp"
+#include "lab/changelog.hpp"
+#include "lab/kernel_history.hpp"
+#include "lab/quiz_guest.hpp"
+#include "quiz/quiz_parser.hpp"
+
+namespace tristate::cli {
+namespace {
+
+// What a build's run is compared by. Outcomes first; per-step bucket state joins as `State`
+// once every step carries a state snapshot (the snapshot work in progress elsewhere): add its
+// case to step_signature() and accept it in parse_by().
+enum class BisectBy { Outcome };
+
+struct BisectOptions {
+  std::vector<std::string> names;
+  std::string from, to;
+  std::string by = "outcome";
+  std::string json;
+  int jobs = 0;
+  int guest_timeout_s = 240;
+  bool refresh = false;
+};
+
+BisectBy parse_by(const std::string& by) {
+  if (by == "outcome") return BisectBy::Outcome;
+  if (by == "state")
+    throw std::invalid_argument("--by state needs per-step bucket state snapshots in the Report, which "
+                                "this build does not have yet; use --by outcome");
+  throw std::invalid_argument("--by '" + by + "': expected outcome or state");
+}
+
+// One step's outcome: what it printed or raised, call by call.
+std::string step_signature(const report::Step& s, BisectBy by) {
+  switch (by) {
+    case BisectBy::Outcome: {
+      std::string out = s.actual;
+      for (auto& c : s.calls) out += "|" + (c.ok ? std::string("ok") : c.err_name);
+      return out;
+    }
+  }
+  return "";
+}
+
+std::string report_signature(const report::Report& r, BisectBy by) {
+  std::string sig;
+  for (auto& q : r.quizzes) {
+    sig += "#" + q.name + ":" + q.status + "\n";
+    for (auto& s : q.steps) sig += std::to_string(s.index) + "=" + step_signature(s, by) + "\n";
+  }
+  return sig;
+}
+
+std::string event_text(const report::Event& e) {
+  std::ostringstream o;
+  o << e.kind << " " << e.port;
+  if (!e.addr.empty()) o << " " << e.addr;
+  auto st = [](const report::BucketState& b) { return std::to_string(b.fastreuse) + "/" + std::to_string(b.fastreuseport); };
+  if (e.before && e.after) o << " " << st(*e.before) << "->" << st(*e.after);
+  else if (e.after) o << " -> " << st(*e.after);
+  o << " [" << e.function << "]";
+  return o.str();
+}
+
+std::string outcome_text(const report::Step& s) {
+  for (auto& c : s.calls)
+    if (!c.ok) return c.err_name;
+  return s.actual.empty() ? "ok" : s.actual;
+}
+
+int run(const BisectOptions& o, const Globals& g) {
+  BisectBy by;
+  std::vector<std::string> paths;
+  try {
+    by = parse_by(o.by);
+    paths = quiz::resolve_quiz_paths(o.names, g.quiz_dir);
+    for (const auto& p : paths) quiz::load_quiz(p);  // a bad quiz is said before any download
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return kExitError;
+  }
+  const auto cache = lab::Cache::from_environment();
+  auto progress = [](const std::string& l) { spdlog::info("{}", l); };
+
+  std::vector<lab::KernelBuild> all;
+  try {
+    all = lab::available_builds(cache, progress, o.refresh);
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return kExitError;
+  }
+  // One build per upstream version (the newest Debian revision): rebuilds of one version for
+  // two suites run the same code.
+  std::vector<lab::KernelBuild> builds;
+  for (auto& b : all) {
+    if (!builds.empty() && builds.back().upstream == b.upstream) builds.back() = b;
+    else builds.push_back(b);
+  }
+  auto index_of = [&](const std::string& v, bool first) -> long {
+    if (v.empty()) return first ? 0 : long(builds.size()) - 1;
+    auto b = lab::find_build(builds, v);
+    if (!b) return -1;
+    for (std::size_t i = 0; i < builds.size(); ++i)
+      if (builds[i].package == b->package) return long(i);
+    return -1;
+  };
+  const long lo = index_of(o.from, true), hi = index_of(o.to, false);
+  for (auto [v, i] : {std::pair{o.from, lo}, std::pair{o.to, hi}})
+    if (i < 0) {
+      spdlog::error("no build of {} on this machine's mirror (`tristate kernels available` lists them)", v);
+      return kExitError;
+    }
+  if (lo >= hi) {
+    spdlog::error("--from {} must be an older build than --to {}", builds[lo].upstream, builds[hi].upstream);
+    return kExitError;
+  }
+  const std::vector<lab::KernelBuild> range(builds.begin() + lo, builds.begin() + hi + 1);
+  const int parallel = o.jobs > 0 ? o.jobs : int(std::max(1u, std::thread::hardware_concurrency()));
+  std::size_t log2 = 0;
+  while ((std::size_t(1) << log2) < range.size() - 1) ++log2;
+  spdlog::info("bisecting {} builds, {} … {}, {} guest(s) per round", range.size(), range.front().upstream,
+               range.back().upstream, parallel);
+
+  std::map<std::size_t, report::Report> reports;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto probe = [&](const std::vector<std::size_t>& idx) {
+    std::vector<lab::BuildProbe> out(idx.size());
+    std::vector<lab::GuestJob> jobs;
+    std::vector<std::size_t> slot;
+    for (std::size_t k = 0; k < idx.size(); ++k) {
+      const auto& b = range[idx[k]];
+      try {
+        auto kernel = lab::fetch_build(b, cache, [&](const std::string& l) { spdlog::info("[{}] {}", b.upstream, l); });
+        lab::GuestJob job{kernel, lab::make_quiz_request(g.self_exe, paths, {})};
+        job.request.timeout = std::chrono::seconds(o.guest_timeout_s);
+        job.request.label = b.upstream;
+        jobs.push_back(std::move(job));
+        slot.push_back(k);
+      } catch (const std::exception& e) {
+        out[k] = {std::nullopt, std::string("cannot fetch: ") + e.what()};
+      }
+    }
+    const auto results = lab::run_guests(jobs, cache, parallel);
+    for (std::size_t j = 0; j < results.size(); ++j) {
+      const std::size_t k = slot[j];
+      try {
+        if (!results[j].ok) throw lab::GuestError(results[j].error, results[j].console_tail);
+        auto rep = lab::quiz_report_from(jobs[j].kernel, jobs[j].request, results[j].result);
+        out[k] = {report_signature(rep, by), ""};
+        reports[idx[k]] = std::move(rep);
+      } catch (const lab::GuestError& e) {
+        out[k] = {std::nullopt, e.what()};
+      }
+      spdlog::info("[{}] {}", range[idx[k]].upstream,
+                   out[k].signature ? "ran" : "did not run: " + out[k].error);
+    }
+    return out;
+  };
+  const auto res = lab::bisect_builds(range.size(), std::size_t(parallel), probe);
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  nlohmann::json j = {{"from", range.front().upstream}, {"to", range.back().upstream}, {"by", o.by},
+                      {"builds", range.size()}, {"boots", res.boots()}, {"rounds", res.rounds.size()},
+                      {"log2_builds", log2}, {"wall_s", wall}};
+  for (auto& [i, p] : res.probed)
+    j["probed"].push_back({{"version", range[i].upstream}, {"package", range[i].package}, {"ran", bool(p.signature)},
+                           {"error", p.error}});
+  std::cout << "bisected " << range.size() << " builds (" << range.front().upstream << " … "
+            << range.back().upstream << "): " << res.boots() << " boots in " << res.rounds.size()
+            << " rounds (ceil(log2 " << range.size() - 1 << ") = " << log2 << "), " << int(wall) << " s\n";
+  for (auto& [i, p] : res.probed)
+    if (!p.signature) std::cout << "  skipped " << range[i].upstream << " (" << range[i].package << "): " << p.error << "\n";
+  int rc = kExitOk;
+  if (!res.error.empty()) {
+    std::cout << "cannot bisect: " << res.error << "\n";
+    rc = kExitError;
+  } else if (res.boundaries.empty()) {
+    std::cout << "no change: " << range.front().upstream << " and " << range.back().upstream
+              << " give the same " << o.by << "s (changes that cancel out in between are not looked for)\n";
+  } else {
+    rc = kExitMismatch;
+    if (res.boundaries.size() > 1)
+      std::cout << "the behaviour changes " << res.boundaries.size() << " times in this range:\n";
+  }
+  for (auto& bd : res.boundaries) {
+    const auto& good = range[bd.last_good];
+    const auto& bad = range[bd.first_bad];
+    std::cout << "\nlast like " << range.front().upstream << ": " << good.upstream << " (" << good.package << " "
+              << good.version << ")\nfirst different: " << bad.upstream << " (" << bad.package << " "
+              << bad.version << ")\n";
+    nlohmann::json jb = {{"last_good", good.upstream}, {"first_bad", bad.upstream},
+                         {"last_good_package", good.package}, {"first_bad_package", bad.package}};
+    for (auto u : bd.unbootable_between) {
+      std::cout << "  (the change may also be in " << range[u].upstream << ", which did not run)\n";
+      jb["unbootable_between"].push_back(range[u].upstream);
+    }
+    const auto& ra = reports.at(bd.last_good);
+    const auto& rb = reports.at(bd.first_bad);
+    for (std::size_t q = 0; q < ra.quizzes.size() && q < rb.quizzes.size(); ++q) {
+      const auto& qa = ra.quizzes[q];
+      const auto& qb = rb.quizzes[q];
+      for (std::size_t s = 0; s < qa.steps.size() && s < qb.steps.size(); ++s) {
+        const auto& sa = qa.steps[s];
+        const auto& sb = qb.steps[s];
+        if (step_signature(sa, by) == step_signature(sb, by)) continue;
+        std::cout << "  " << qa.name << " step " << sa.index << " (line " << sa.line << "): " << sa.source << "\n"
+                  << "    " << good.upstream << ": " << outcome_text(sa) << "\n"
+                  << "    " << bad.upstream << ": " << outcome_text(sb) << "\n";
+        const std::size_t rows = std::max(sa.events.size(), sb.events.size());
+        for (std::size_t e = 0; e < rows; ++e) {
+          const std::string a = e < sa.events.size() ? event_text(sa.events[e]) : "";
+          const std::string b = e < sb.events.size() ? event_text(sb.events[e]) : "";
+          std::printf("      %-58s | %s\n", a.c_str(), b.c_str());
+        }
+        std::fflush(stdout);
+        jb["steps"].push_back({{"quiz", qa.name}, {"step", sa.index}, {"source", sa.source},
+                               {"last_good", outcome_text(sa)}, {"first_bad", outcome_text(sb)}});
+      }
+    }
+    std::string why;
+    try {
+      if (auto log = lab::build_changelog(bad, cache, progress, &why)) {
+        const auto lines = lab::changelog_excerpt(lab::read_gzip_file(log->string()), good.upstream);
+        std::cout << "  changelog of " << bad.package << " since " << good.upstream << " (tcp, inet, bind, port, "
+                  << "bhash, hash, reuse): " << lines.size() << " entries\n";
+        const std::size_t shown = std::min<std::size_t>(lines.size(), 25);
+        for (std::size_t k = 0; k < shown; ++k)
+          std::cout << "    " << lines[k].version << ": " << lines[k].text << "\n";
+        if (shown < lines.size()) std::cout << "    … " << lines.size() - shown << " more (--json has them all)\n";
+        for (auto& l : lines) jb["changelog"].push_back({{"version", l.version}, {"text", l.text}});
+      } else {
+        std::cout << "  changelog: " << why << "\n";
+        jb["changelog_missing"] = why;
+      }
+    } catch (const std::exception& e) {
+      std::cout << "  changelog: " << e.what() << "\n";
+      jb["changelog_missing"] = e.what();
+    }
+    j["boundaries"].push_back(jb);
+  }
+  if (!j.contains("boundaries")) j["boundaries"] = nlohmann::json::array();
+  if (!res.error.empty()) j["error"] = res.error;
+  std::cout << std::flush;
+  if (!o.json.empty()) {
+    std::ofstream out(o.json);
+    out << j.dump(2) << "\n";
+    out.flush();
+    if (!out) {
+      spdlog::error("{}: cannot write", o.json);
+      return kExitError;
+    }
+  }
+  if (!std::cout) return kExitError;
+  return rc;
+}
+
+}  // namespace
+
+void add_bisect_command(CLI::App& app, Globals& g) {
+  auto o = std::make_shared<BisectOptions>();
+  auto* sub = app.add_subcommand(
+      "bisect",
+      "Find the first Debian kernel build whose quiz outcomes differ from --from's, among the\n"
+      "builds the machine's mirror offers (`tristate kernels available`). Boots as many guests\n"
+      "per round as there are cores. Exit 0: no change; 1: boundaries found; 2: error.");
+  sub->add_option("quizzes", o->names, "Quiz names or files")->required();
+  sub->add_option("--from", o->from, "Oldest build (version 6.12.95 or minor 6.16); default: the oldest");
+  sub->add_option("--to", o->to, "Newest build; default: the newest");
+  sub->add_option("--by", o->by, "What differs: outcome (state: once steps carry state snapshots)")
+      ->default_val("outcome");
+  sub->add_option("--json", o->json, "Also write the result as JSON to FILE");
+  sub->add_option("-j,--jobs", o->jobs, "Guests per round (default: number of cores)");
+  sub->add_option("--guest-timeout", o->guest_timeout_s, "Seconds per guest, boot included")->default_val(240);
+  sub->add_flag("--refresh", o->refresh, "Update the package lists first (else at most daily)");
+  sub->footer("Example:\n  tristate bisect release-between-connects --from 6.12 --to 7.2");
+  sub->callback([o, &g] { g.exit_code = run(*o, g); });
+}
+
+}  // namespace tristate::cli

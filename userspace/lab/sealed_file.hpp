@@ -1,0 +1,35 @@
+// A cached file the lab boots (vmlinux.pvh, an initramfs image) with its size and sha256
+// recorded beside it in `<file>.sha256` when it was made, so damage that keeps the size (a bad
+// sector, a stray write) is found before qemu boots it, not after a guest panics on every run.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+namespace tristate::lab {
+
+enum class SealState {
+  Intact,    // size and sha256 as recorded
+  Unsealed,  // no record (made before records existed, or its maker was killed)
+  Damaged,   // missing, another size, or another sha256
+};
+
+struct SealCheck {
+  SealState state = SealState::Unsealed;
+  std::string why;  // for Damaged/Unsealed: what differs, one phrase
+};
+
+std::filesystem::path seal_path(const std::filesystem::path& file);
+
+// Records `file`'s size and sha256 (written to a temporary and renamed, so a reader never
+// sees half a record). Throws std::runtime_error naming the path when it cannot.
+void seal_file(const std::filesystem::path& file);
+
+// Compares `file` with its record: the size first (cheap), then the sha256.
+SealCheck check_seal(const std::filesystem::path& file);
+
+// Removes the file and its record (either may be absent).
+void remove_sealed(const std::filesystem::path& file);
+
+}  // namespace tristate::lab

@@ -31,9 +31,10 @@ trace::Check lab_check() {
   }
 }
 
-int run(const DoctorOptions& o) {
+int run(const DoctorOptions& o, const Globals& g) {
   auto caps = trace::probe_capabilities();
   caps.checks.push_back(lab_check());
+  if (g.quiet) return caps.mode == "none" ? kExitMismatch : kExitOk;  // like grep -q
   if (o.json) {
     nlohmann::json j;
     j["kernel_release"] = caps.kernel_release;
@@ -61,7 +62,8 @@ void add_doctor_command(CLI::App& app, Globals& g) {
   auto o = std::make_shared<DoctorOptions>();
   auto* sub = app.add_subcommand("doctor", "What this machine lets tristate trace (BTF, fentry, kprobes, privileges)");
   sub->add_flag("--json", o->json, "Print a JSON object instead of text lines");
-  sub->callback([o, &g] { g.exit_code = run(*o); });
+  add_quiet_flag(*sub, g, "exit 0 when this kernel can be traced, 1 when not");
+  sub->callback([o, &g] { g.exit_code = run(*o, g); });
 }
 
 }  // namespace tristate::cli

@@ -15,6 +15,7 @@
 #include <optional>
 
 #include "cli/commands.hpp"
+#include "cli/option_checks.hpp"
 #include "render/render_live.hpp"
 #include "trace/live_command.hpp"
 #include "trace/live_filter.hpp"
@@ -32,7 +33,6 @@ struct TraceArgs {
   bool failed_only = false;
   std::string json_file;
   bool json = false;
-  bool quiet = false;
   bool no_fentry = false;
   double duration = 0;
   std::string ready_file;
@@ -120,7 +120,7 @@ int run_trace(const TraceArgs& a, Globals& g) {
       json = &json_out;
     }
   }
-  const bool text_events = !a.quiet && json != &std::cout;
+  const bool text_events = !g.quiet && json != &std::cout;
   std::ostream& summary_out = json == &std::cout ? std::cerr : std::cout;
 
   BlockedSignals signals;  // before the child exists, so it cannot slip through
@@ -227,7 +227,7 @@ struct StateArgs {
   bool json = false;
 };
 
-int run_state(const StateArgs& a) {
+int run_state(const StateArgs& a, bool quiet) {
   trace::StateFilter f;
   try {
     for (const auto& n : a.netns) {
@@ -248,6 +248,7 @@ int run_state(const StateArgs& a) {
     std::cerr << "tristate: state: " << snap.error().message << "\n";
     return kExitError;
   }
+  if (quiet) return kExitOk;
   const auto& s = snap.value();
   // connect() shares a port only when both values are -1 (KERNEL-NOTES: the skip test)
   auto connect_shares = [](const report::BucketState& st) { return st.fastreuse < 0 && st.fastreuseport < 0; };
@@ -284,7 +285,8 @@ void add_state_command(CLI::App& app, Globals& g) {
   sub->add_option("--netns", a->netns, "Only this network namespace: inode number or path; repeatable");
   sub->add_option("--port", a->port, "Only this port or range P-Q");
   sub->add_flag("--json", a->json, "Print one JSON object");
-  sub->callback([a, &g] { g.exit_code = run_state(*a); });
+  add_quiet_flag(*sub, g, "only the exit status (0: the snapshot could be taken)");
+  sub->callback([a, &g] { g.exit_code = run_state(*a, g.quiet); });
 }
 
 void add_trace_command(CLI::App& app, Globals& g) {
@@ -308,9 +310,12 @@ void add_trace_command(CLI::App& app, Globals& g) {
   // FILE is mandatory: CLI11 (2.3) loses the `--` of `--json -- CMD` when the value is optional
   auto* json = sub->add_option("--json", a->json_file, "Write JSON Lines (one event per line, flushed) to FILE; '-' is stdout")
                    ->expected(1);
-  sub->add_flag("-q,--quiet", a->quiet, "No line per event, only the summary");
+  add_quiet_flag(*sub, g, "no line per event, only the summary");
   sub->add_flag("--no-fentry", a->no_fentry, "Use kprobes even where fentry works");
-  sub->add_option("--duration", a->duration, "Stop after this many seconds");
+  using namespace std::chrono_literals;
+  sub->add_option("--duration", a->duration, "Stop after this long: 10s, 500ms, 2m (a plain number is seconds)")
+      ->type_name("DURATION")
+      ->transform(duration_in(1s, 1ms, 24h * 365, false));
   sub->add_option("--ready-file", a->ready_file, "Create this file once every probe is attached");
   sub->add_option("--ringbuf-kb", a->ringbuf_kb, "Ring buffer size in KiB (power of two)")->group("");
   sub->add_option("--wakeup-kb", a->wakeup_kb, "Wake the reader before this much is pending (each CPU after its share)")->group("");

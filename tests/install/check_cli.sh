@@ -61,7 +61,18 @@ jsonschema.Draft202012Validator(json.load(open(sys.argv[1]))).validate(json.load
 expect 2 "$t" quiz --list nosuchquiz
 expect 2 "$t" quiz --list -k 6.12;             has err "leave out --kernel"
 
-esc=$'\033['
+# --json FILE (- = stdout) in doctor and state too; bare --json still means stdout there
+expect 0 "$t" doctor --json "$tmp/doctor.json"
+mode=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["mode"])' "$tmp/doctor.json") || fail "doctor --json FILE"
+expect 0 "$t" doctor --json;  python3 -c 'import json,sys; json.load(sys.stdin)' <"$tmp/out" || fail "doctor --json"
+"$t" doctor -q >"$tmp/out" 2>&1; rc=$?
+[[ -s $tmp/out ]] && fail "doctor -q printed"
+[[ $rc -eq $([[ $mode == none ]] && echo 1 || echo 0) ]] || fail "doctor -q exited $rc with trace mode $mode"
+expect 0 "$t" state --json "$tmp/state.json" -P 1-65535
+python3 -c 'import json,sys; assert "buckets" in json.load(open(sys.argv[1]))' "$tmp/state.json" || fail "state --json FILE"
+expect 0 "$t" state -q; [[ ! -s $tmp/out ]] || fail "state -q printed"
+
+esc=$'\033[' 
 expect 0 "$t" --color=always quiz post-3 --no-trace;   hasf out "$esc"
 expect 0 "$t" quiz post-3 --no-trace --color always;   hasf out "$esc"
 expect 0 env NO_COLOR=1 "$t" --color=always quiz post-3 --no-trace; hasf out "$esc"  # the flag wins

@@ -14,3 +14,6 @@ set_tests_properties(install.deb PROPERTIES LABELS "install;host" TIMEOUT 600 RE
 add_test(NAME install.cli_conventions
          COMMAND ${TS_INSTALL_DIR}/check_cli.sh $<TARGET_FILE:tristate>)
 set_tests_properties(install.cli_conventions PROPERTIES LABELS "install;host" TIMEOUT 120)
+add_test(NAME install.flag_vocabulary
+         COMMAND ${TS_INSTALL_DIR}/check_flag_vocabulary.py $<TARGET_FILE:tristate>)
+set_tests_properties(install.flag_vocabulary PROPERTIES LABELS "install;unit" TIMEOUT 60)

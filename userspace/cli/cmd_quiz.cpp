@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <memory>
@@ -14,6 +13,7 @@
 #include "cli/host_run.hpp"
 #include "cli/option_checks.hpp"
 #include "cli/report_io.hpp"
+#include "cli/text_output.hpp"
 #include "quiz/quiz_parser.hpp"
 #include "quiz/quiz_runner.hpp"
 #include "render/render_text.hpp"
@@ -73,17 +73,7 @@ int list(const QuizOptions& o, const Globals& g) {
     for (const auto& q : quizzes)
       j["quizzes"].push_back({{"name", q.name}, {"file", q.file}, {"title", q.title}, {"source", q.source},
                               {"lesson", q.lesson}, {"steps", q.steps.size()}});
-    if (o.json_path == "-") {
-      std::cout << j.dump(2) << "\n" << std::flush;
-      return kExitOk;
-    }
-    std::ofstream out(o.json_path);
-    out << j.dump(2) << "\n";
-    if (!out.flush()) {
-      spdlog::error("{}: cannot write the quiz list", o.json_path);
-      return kExitError;
-    }
-    return kExitOk;
+    return write_output(o.json_path, j.dump(2) + "\n") ? kExitOk : kExitError;
   }
   if (g.quiet) return kExitOk;
   size_t width = 4;

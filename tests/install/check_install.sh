@@ -2,7 +2,8 @@
 # cmake --install into a DESTDIR, then run the installed tristate with the source and build
 # trees hidden under empty tmpfs mounts (a private mount namespace): anything that still
 # pointed back at them would fail. Checks the installed files, --list, a quiz on the host, a
-# quiz inside a 6.12 guest (`kernels boot 6.12 -- tristate quiz post-3`), the man pages
+# quiz inside a 6.12 guest (`kernels boot 6.12 -- tristate quiz post-3`), a matrix over 6.1
+# and 6.12, the man pages
 # against --help, and the completions.
 #   check_install.sh SOURCE_DIR BUILD_DIR WORK_DIR
 set -euo pipefail
@@ -55,6 +56,14 @@ rc=0; tristate kernels boot 6.12 -- tristate quiz post-3 >/tmp/guest.txt 2>/tmp/
 grep -q "trace: fentry" /tmp/guest.txt || { cat /tmp/guest.txt; fail "the guest's quiz was not traced"; }
 grep -q "as expected: 9/9 steps matched" /tmp/guest.txt || { cat /tmp/guest.txt; fail "guest quiz post-3"; }
 echo "guest 6.12: kernels boot 6.12 -- tristate quiz post-3: traced, as expected"
+rc=0; tristate matrix --no-host -k 6.1 -k 6.12 post-3 --json /tmp/matrix.json -q 2>/tmp/matrix.err || rc=$?
+[[ $rc -le 1 ]] || { cat /tmp/matrix.err; fail "matrix --no-host -k 6.1 -k 6.12 exited $rc"; }
+python3 -c '
+import json, sys; d = json.load(open("/tmp/matrix.json"))
+assert [c["label"].split()[0] for c in d["columns"]] == ["6.1", "6.12"], d["columns"]
+assert all(c["traced"] and c["where"] == "guest" for c in d["columns"])
+assert d["rows"] and all(len(r["cells"]) == 2 for r in d["rows"])' || fail "matrix JSON"
+echo "matrix --no-host -k 6.1 -k 6.12 post-3: two traced guest columns"
 python3 "$here_copy/check_help_man.py" "$root/usr/bin/tristate" "$root/usr/share/man/man1" || fail "man pages and --help differ"
 bash "$here_copy/check_completion.sh" "$root" || fail "completions"
 INNER

@@ -6,7 +6,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$here/build}
-"$here/scripts/deps.sh"
+"$here/scripts/deps.sh" test
 dpkg-query -W -f='${Status}' libbpf-tools 2>/dev/null | grep -q "install ok installed" ||
   apt-get install -y -qq libbpf-tools >/dev/null   # bcc's bindsnoop, the peer we compare with
 "$here/scripts/build.sh"

@@ -1,23 +1,35 @@
 #!/usr/bin/env bash
-# Installs what tristate needs to build, test and boot lab guests on Debian 12 (as root).
+# Installs what tristate needs on Debian 12 (as root):
+#   scripts/deps.sh run    build it and run it, the lab included (scripts/run.sh)
+#   scripts/deps.sh test   that plus what only the tests use (scripts/test.sh; the default)
 # Idempotent: packages already present are not asked for again, so a cached machine starts
 # at once and a fresh one gets everything.
 set -euo pipefail
 
-packages=(
+set_name=${1:-test}
+run_packages=(
   # build
   build-essential cmake pkg-config clang llvm
   libbpf-dev bpftool libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev
-  libgtest-dev googletest
+  libgtest-dev googletest  # the build configures the unit tests too
   # run: namespaces and the kernel lab (qemu + a busybox initramfs)
   iproute2 qemu-system-x86 busybox-static cpio
   # lab: SHA-256 of cached kernels and images (lab/sha256.hpp)
   libssl-dev
   # lab: decompress zstd/xz kernels once so qemu boots their ELF (lab/boot_image.hpp)
   zstd xz-utils
-  # tests: schema validation, the post's Python doctests for the benchmark, HTML checks
-  python3 python3-jsonschema chromium
 )
+test_packages=(
+  # schema validation, the post's Python doctests for the benchmark, HTML checks in a browser
+  python3 python3-jsonschema chromium
+  # the install test: checks the generated zsh completion parses (bash is always there)
+  zsh
+)
+case $set_name in
+  run) packages=("${run_packages[@]}") ;;
+  test) packages=("${run_packages[@]}" "${test_packages[@]}") ;;
+  *) echo "deps: unknown package set '$set_name' (run, test)" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do

@@ -5,7 +5,7 @@
 # shown in the report, not a failure); 2 when something could not run.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-"$here/scripts/deps.sh"
+"$here/scripts/deps.sh" run
 "$here/scripts/build.sh"
 bin=${BUILD_DIR:-$here/build}/tristate
 if (($#)); then exec "$bin" "$@"; fi

@@ -3,7 +3,7 @@
 # (unit, host netns, schema, browser, lab guests) through ctest.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-"$here/scripts/deps.sh"
+"$here/scripts/deps.sh" test
 "$here/scripts/build.sh"
 cd "${BUILD_DIR:-$here/build}"
 ctest --output-on-failure -j"${CTEST_JOBS:-2}" "$@"

@@ -95,15 +95,15 @@ netns_n $NETNS_N
 args $*"
 }
 run_filter f_all
-run_filter f_comm -c loada
+run_filter f_comm --comm loada
 run_filter f_pid -p @PIDB@
 run_filter f_port --port 7202
 run_filter f_range --port 7201-7202
 run_filter f_netns --netns @NETNSN@
 run_filter f_cgroup --cgroup /sys/fs/cgroup/lt
 run_filter f_failed --failed-only
-run_filter f_combo -c loadb --port 7202 --failed-only
-run_filter f_combo_none -c loada --port 7202
+run_filter f_combo --comm loadb --port 7202 --failed-only
+run_filter f_combo_none --comm loada --port 7202
 
 # --failed-only after a load: every filtered-out event still takes ring space until the
 # reader moves past it, so 3000 connections (~18,000 discarded records, the ring holds ~2,000)

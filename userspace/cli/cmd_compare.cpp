@@ -23,6 +23,7 @@ void add_compare_command(CLI::App& app, Globals& g) {
   sub->add_option("reports", opt->files, "Two or more report files")->required()->type_name(
       "FILE");
   add_matrix_output_options(*sub, opt->outs);
+  add_quiet_flag(*sub, g, "no table; the files asked for and the exit status");
   sub->callback([opt, &g] {
     if (opt->files.size() < 2) {
       std::cerr << "tristate: error: compare needs at least two report files, got "

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "cli/commands.hpp"
+#include "cli/text_output.hpp"
 #include "lab/accel.hpp"
 #include "lab/process.hpp"
 #include "trace/capabilities.hpp"
@@ -13,7 +14,7 @@ namespace tristate::cli {
 namespace {
 
 struct DoctorOptions {
-  bool json = false;
+  std::string json;  // --json [FILE]: "-" (stdout) when given without a file
 };
 
 // Whether `--kernel` guests can boot here, and under which accelerator: where this machine
@@ -31,17 +32,18 @@ trace::Check lab_check() {
   }
 }
 
-int run(const DoctorOptions& o) {
+int run(const DoctorOptions& o, const Globals& g) {
   auto caps = trace::probe_capabilities();
   caps.checks.push_back(lab_check());
-  if (o.json) {
+  if (g.quiet) return caps.mode == "none" ? kExitMismatch : kExitOk;  // like grep -q
+  if (!o.json.empty()) {
     nlohmann::json j;
     j["kernel_release"] = caps.kernel_release;
     j["mode"] = caps.mode;
     j["mode_reason"] = caps.mode_reason;
     j["checks"] = nlohmann::json::array();
     for (const auto& c : caps.checks) j["checks"].push_back({{"name", c.name}, {"ok", c.ok}, {"detail", c.detail}});
-    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    if (!write_output(o.json, j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n")) return kExitError;
   } else {
     for (const auto& c : caps.checks) {
       if (c.name == "kernel")
@@ -60,8 +62,16 @@ int run(const DoctorOptions& o) {
 void add_doctor_command(CLI::App& app, Globals& g) {
   auto o = std::make_shared<DoctorOptions>();
   auto* sub = app.add_subcommand("doctor", "What this machine lets tristate trace (BTF, fentry, kprobes, privileges)");
-  sub->add_flag("--json", o->json, "Print a JSON object instead of text lines");
-  sub->callback([o, &g] { g.exit_code = run(*o); });
+  // The value is optional (`doctor --json` = stdout, as before FILE existed); no `-- CMD`
+  // follows here, so CLI11's optional values are safe.
+  auto* json = sub->add_option("--json", o->json, "Write a JSON object to FILE (- or no FILE = stdout) instead of text lines")
+                   ->type_name("FILE")
+                   ->expected(0, 1);
+  add_quiet_flag(*sub, g, "exit 0 when this kernel can be traced, 1 when not");
+  sub->callback([o, json, &g] {
+    if (json->count() > 0 && o->json.empty()) o->json = "-";
+    g.exit_code = run(*o, g);
+  });
 }
 
 }  // namespace tristate::cli

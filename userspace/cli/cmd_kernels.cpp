@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "cli/commands.hpp"
+#include "cli/option_checks.hpp"
 #include "lab/cache.hpp"
 #include "lab/catalog.hpp"
 #include "lab/guest.hpp"
@@ -109,6 +110,18 @@ int fetch(const lab::Cache& cache, const std::vector<std::string>& specs) {
   return rc;
 }
 
+// The built-in quizzes as guest files under /usr/share/tristate/quizzes, so that
+// `kernels boot SPEC -- tristate quiz post-3` works as on the host. None when the directory
+// is missing: a command that needs no quiz must still boot.
+std::vector<lab::GuestFile> builtin_quizzes(const std::string& quiz_dir) {
+  std::vector<lab::GuestFile> files;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(quiz_dir, ec))
+    if (e.path().extension() == ".quiz" && e.is_regular_file(ec))
+      files.push_back({e.path().string(), "/usr/share/tristate/quizzes/" + e.path().filename().string()});
+  return files;
+}
+
 struct BootOptions {
   std::string spec;
   std::vector<std::string> argv;
@@ -133,7 +146,11 @@ int boot(const lab::Cache& cache, const BootOptions& o, const Globals& g) {
     req.argv = o.argv;
     if (req.argv.empty()) req.argv = {"uname", "-a"};
     req.result_path = o.result;
-    if (!o.no_self) req.executables.push_back(g.self_exe);
+    if (!o.no_self) {
+      req.executables.push_back(g.self_exe);
+      // The guest's /usr/bin/tristate finds its quizzes where an installed one does.
+      for (const auto& q : builtin_quizzes(g.quiz_dir)) req.files.push_back(q);
+    }
     for (auto& e : o.exes) req.executables.push_back(e);
     for (auto& f : o.files) {
       auto colon = f.find(':');
@@ -184,6 +201,7 @@ void add_kernels_command(CLI::App& app, Globals& g) {
       "Debian kernels for lab guests (--kernel SPEC): list the known series and what is\n"
       "cached, fetch ahead of time, prune the cache.");
   sub->require_subcommand(0, 1);
+  add_quiet_flag(*sub, g, "no download or boot progress");
 
   auto* ls = sub->add_subcommand("list", "Known series, cached kernels and the cache path (default)");
   auto specs = std::make_shared<std::vector<std::string>>();
@@ -212,8 +230,12 @@ void add_kernels_command(CLI::App& app, Globals& g) {
   bt->add_option("--exe", bo->exes, "Extra host executable shipped to /usr/bin with its libraries")->allow_extra_args(false);
   bt->add_option("--result", bo->result, "Guest file sent back and printed on stdout");
   bt->add_option("--init", bo->init_file, "Use this file as /init instead of the generated one");
-  bt->add_option("--timeout", bo->timeout_s, "Seconds before the guest is killed")->default_val(120)
-      ->check(CLI::Range(1, 86400));
+  using namespace std::chrono_literals;
+  bt->add_option("--timeout", bo->timeout_s,
+                 "Time before the guest is killed: 2m, 90s, ... (a plain number is seconds)")
+      ->default_str("120s")
+      ->type_name("DURATION")
+      ->transform(duration_in(1s, 1s, 24h));
   bt->add_option("--cpus", bo->cpus, "Virtual CPUs of the guest")->default_val(1)->check(CLI::Range(1, 64));
   bt->add_option("--icount", bo->icount,
                  "TCG: guest time advances 2^N ns per instruction, for benchmarks whose rates\n"

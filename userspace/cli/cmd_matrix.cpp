@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "cli/commands.hpp"
+#include "cli/option_checks.hpp"
 #include "cli/compare_output.hpp"
 #include "cli/guest_run.hpp"
 #include "cli/host_run.hpp"
@@ -106,12 +107,19 @@ void add_matrix_command(CLI::App& app, Globals& g) {
   sub->add_option("-k,--kernel", o->kernels,
                   "Guest kernels (series, package or vmlinuz); repeat for several")
       ->default_str("5.10 6.1 6.12 latest")
+      ->type_name("SPEC")
+      ->check(kNonEmpty)
       ->allow_extra_args(false);  // one value per -k: `-k 6.1 post-3` keeps post-3 a quiz
   sub->add_flag("--no-host", o->no_host, "Leave out the host kernel's column");
   sub->add_flag("--no-fentry", o->no_fentry, "Force kprobes in the guests' tracer");
   sub->add_option("-j,--jobs", o->jobs, "Guests side by side (default: number of cores)");
-  sub->add_option("--guest-timeout", o->guest_timeout_s, "Seconds per guest, boot included")
-      ->default_val(240);
+  using namespace std::chrono_literals;
+  sub->add_option("--guest-timeout", o->guest_timeout_s,
+                  "Time per guest, boot included: 4m, 90s, ... (a plain number is seconds)")
+      ->default_str("240s")
+      ->type_name("DURATION")
+      ->transform(duration_in(1s, 5s, 1h));
+  add_quiet_flag(*sub, g, "no table; the files asked for and the exit status");
   sub->add_option("--save-reports", o->save_dir,
                   "Also write each column's Report into DIR (for tristate compare)");
   add_matrix_output_options(*sub, o->outs);

@@ -1,15 +1,21 @@
 // `tristate quiz`: parse quizzes, run them (here or in a lab guest), render the Report.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <chrono>
+#include <iomanip>
 #include <iostream>
 #include <map>
 #include <stdexcept>
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
 #include "cli/guest_run.hpp"
 #include "cli/host_run.hpp"
+#include "cli/option_checks.hpp"
 #include "cli/report_io.hpp"
+#include "cli/text_output.hpp"
 #include "quiz/quiz_parser.hpp"
 #include "quiz/quiz_runner.hpp"
 #include "render/render_text.hpp"
@@ -24,11 +30,11 @@ struct QuizOptions {
   std::string kernel = "host";
   bool no_trace = false;
   bool no_fentry = false;
-  bool quiet = false;
+  bool list = false;
   bool background = false;
   bool detach_after_exit = false;
   int timeout_ms = 10000;
-  int guest_timeout_s = 180;
+  int guest_timeout_s = 240;
 };
 
 // Runs the quizzes in a lab guest booted from `o.kernel`; the guest's own Report comes back.
@@ -54,7 +60,34 @@ bool run_in_guest(const QuizOptions& o, const std::vector<std::string>& paths, c
   return true;
 }
 
+// `quiz --list`: the quizzes NAMES (default: every built-in one) would run, without running
+// them; with --json, one JSON document instead of the table.
+int list(const QuizOptions& o, const Globals& g) {
+  std::vector<quiz::Quiz> quizzes;
+  try {
+    for (const auto& path : quiz::resolve_quiz_paths(o.names, g.quiz_dir)) quizzes.push_back(quiz::load_quiz(path));
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return kExitError;
+  }
+  if (!o.json_path.empty()) {
+    nlohmann::json j{{"schema", "tristate-quiz-list/1"}, {"quiz_dir", g.quiz_dir}, {"quizzes", nlohmann::json::array()}};
+    for (const auto& q : quizzes)
+      j["quizzes"].push_back({{"name", q.name}, {"file", q.file}, {"title", q.title}, {"source", q.source},
+                              {"lesson", q.lesson}, {"steps", q.steps.size()}});
+    return write_output(o.json_path, j.dump(2) + "\n") ? kExitOk : kExitError;
+  }
+  if (g.quiet) return kExitOk;
+  size_t width = 4;
+  for (const auto& q : quizzes) width = std::max(width, q.name.size());
+  std::cout << std::left << std::setw(static_cast<int>(width) + 2) << "NAME" << "TITLE\n";
+  for (const auto& q : quizzes) std::cout << std::setw(static_cast<int>(width) + 2) << q.name << q.title << "\n";
+  std::cout << std::flush;
+  return kExitOk;
+}
+
 int run(const QuizOptions& o, Globals& g) {
+  if (o.list) return list(o, g);
   std::vector<std::string> paths;
   std::vector<quiz::Quiz> quizzes;
   try {
@@ -79,7 +112,7 @@ int run(const QuizOptions& o, Globals& g) {
   if (o.kernel == "host") {
     rep = run_quizzes_on_host(quizzes, {o.no_trace, o.no_fentry, o.timeout_ms, o.detach_after_exit}, g);
     // The text report's header carries the notice; without one, say it on stderr.
-    const bool text_shown = o.json_path != "-" && !o.quiet;
+    const bool text_shown = o.json_path != "-" && !g.quiet;
     if (rep.trace.mode == "none" && !o.no_trace && !text_shown)
       spdlog::warn("running untraced: {}", rep.trace.notice);
   } else {
@@ -97,7 +130,7 @@ int run(const QuizOptions& o, Globals& g) {
   render::TextOptions text;
   text.color = g.color;
   text.background = o.background;
-  if (o.json_path != "-" && !o.quiet) std::cout << render::render_text(rep, text) << std::flush;
+  if (o.json_path != "-" && !g.quiet) std::cout << render::render_text(rep, text) << std::flush;
   if (!o.json_path.empty() && !write_report(rep, o.json_path)) return kExitError;
   return exit_status(rep);
 }
@@ -114,33 +147,51 @@ void add_quiz_command(CLI::App& app, Globals& g) {
   sub->add_option("quizzes", o->names,
                   "Quiz names (files in quizzes/, e.g. post-3) or paths to .quiz files; "
                   "default: every built-in quiz");
-  sub->add_option("--json", o->json_path, "Also write the Report as JSON to FILE (- = stdout)");
-  sub->add_option("--kernel", o->kernel,
+  sub->add_option("--json", o->json_path, "Also write the Report as JSON to FILE (- = stdout)")
+      ->type_name("FILE")
+      ->check(kNonEmpty);
+  sub->add_option("-k,--kernel", o->kernel,
                   "Where to run: host, a series (5.10, 6.1, 6.12, latest), a Debian kernel "
                   "package name, or a vmlinuz path")
+      ->type_name("SPEC")
+      ->check(kNonEmpty)
       ->default_val("host");
+  sub->add_flag("-l,--list", o->list,
+                "List the quizzes (default: the built-in ones) with their titles instead of running "
+                "them; with --json FILE, as JSON");
   sub->add_flag("--no-trace", o->no_trace, "Do not load the BPF tracer");
   sub->add_flag("--no-fentry", o->no_fentry, "Force the kprobe/kretprobe fallback");
   sub->add_flag("--background", o->background,
                 "Also print events no step caused (setup listener, timers)");
-  sub->add_flag("-q,--quiet", o->quiet, "No text report (use with --json)");
+  add_quiet_flag(*sub, g, "use with --json");
   // Set by the lab for the command it runs in a guest; hidden: on a host it only delays
   // the detach past exit.
   sub->add_flag("--detach-after-exit", o->detach_after_exit)->group("");
-  sub->add_option("--timeout", o->timeout_ms, "Per-quiz timeout in milliseconds")
-      ->default_val(10000)
-      ->check(CLI::Range(1, 3600 * 1000));
+  using namespace std::chrono_literals;
+  sub->add_option("--timeout", o->timeout_ms,
+                  "Per-quiz timeout: 10s, 500ms, ... (a plain number is milliseconds)")
+      ->default_str("10s")
+      ->type_name("DURATION")
+      ->transform(duration_in(1ms, 1ms, 1h));
   sub->add_option("--guest-timeout", o->guest_timeout_s,
-                  "Seconds a --kernel guest may take, boot included")
-      ->default_val(180)
-      ->check(CLI::Range(5, 3600));
+                  "Time a --kernel guest may take, boot included: 4m, 90s, ... (a plain number is seconds)")
+      ->default_str("240s")
+      ->type_name("DURATION")
+      ->transform(duration_in(1s, 5s, 1h));
   sub->footer(
       "Examples:\n"
       "  tristate quiz                     every built-in quiz on this kernel\n"
       "  tristate quiz post-3 post-3-fixed the post's Quiz 3 and its fix\n"
       "  tristate quiz my.quiz --json -    a quiz of your own, JSON on stdout\n"
       "  tristate quiz post-8 --kernel 6.1 traced, inside a Debian 6.1 guest");
-  sub->callback([o, &g] { g.exit_code = run(*o, g); });
+  sub->callback([o, &g] {
+    if (o->list && o->kernel != "host") {
+      spdlog::error("quiz --list does not run anything: leave out --kernel");
+      g.exit_code = kExitError;
+      return;
+    }
+    g.exit_code = run(*o, g);
+  });
 }
 
 }  // namespace tristate::cli

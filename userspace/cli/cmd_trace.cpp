@@ -17,6 +17,8 @@
 #include <optional>
 
 #include "cli/commands.hpp"
+#include "cli/option_checks.hpp"
+#include "cli/text_output.hpp"
 #include "render/render_live.hpp"
 #include "trace/live_command.hpp"
 #include "trace/live_filter.hpp"
@@ -34,7 +36,6 @@ struct TraceArgs {
   bool failed_only = false;
   std::string json_file;
   bool json = false;
-  bool quiet = false;
   bool no_fentry = false;
   double duration = 0;
   std::string ready_file;
@@ -122,7 +123,7 @@ int run_trace(const TraceArgs& a, Globals& g) {
       json = &json_out;
     }
   }
-  const bool text_events = !a.quiet && json != &std::cout;
+  const bool text_events = !g.quiet && json != &std::cout;
   std::ostream& summary_out = json == &std::cout ? std::cerr : std::cout;
 
   BlockedSignals signals;  // before the child exists, so it cannot slip through
@@ -246,10 +247,10 @@ int run_trace(const TraceArgs& a, Globals& g) {
 struct StateArgs {
   std::vector<std::string> netns;
   std::string port;
-  bool json = false;
+  std::string json;  // --json [FILE]: "-" (stdout) when given without a file
 };
 
-int run_state(const StateArgs& a) {
+int run_state(const StateArgs& a, bool quiet) {
   trace::StateFilter f;
   try {
     for (const auto& n : a.netns) {
@@ -273,16 +274,16 @@ int run_state(const StateArgs& a) {
   const auto& s = snap.value();
   // connect() shares a port only when both values are -1 (KERNEL-NOTES: the skip test)
   auto connect_shares = [](const report::BucketState& st) { return st.fastreuse < 0 && st.fastreuseport < 0; };
-  if (a.json) {
+  if (!a.json.empty()) {
     nlohmann::json j{{"method", s.method}, {"blind", s.blind}, {"buckets", nlohmann::json::array()}};
     for (const auto& b : s.buckets)
       j["buckets"].push_back(nlohmann::json{{"bucket", b.id}, {"netns", b.netns}, {"port", b.port},
                                             {"l3mdev", b.l3mdev}, {"state", nlohmann::json(b.state)},
                                             {"connect_shares", connect_shares(b.state)},
                                             {"sockets", b.sockets}});
-    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
-    return kExitOk;
+    return write_output(a.json, j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n") ? kExitOk : kExitError;
   }
+  if (quiet) return kExitOk;
   std::cout << "how: " << s.method << "\nnot seen: " << s.blind << "\n";
   std::cout << s.buckets.size() << " bhash buckets\n";
   if (!s.buckets.empty())
@@ -304,9 +305,15 @@ void add_state_command(CLI::App& app, Globals& g) {
   auto a = std::make_shared<StateArgs>();
   auto* sub = app.add_subcommand("state", "Snapshot of the bhash buckets TCP sockets are on now, and their tri-state");
   sub->add_option("--netns", a->netns, "Only this network namespace: inode number or path; repeatable");
-  sub->add_option("--port", a->port, "Only this port or range P-Q");
-  sub->add_flag("--json", a->json, "Print one JSON object");
-  sub->callback([a, &g] { g.exit_code = run_state(*a); });
+  sub->add_option("-P,--port", a->port, "Only this port or range P-Q");
+  auto* json = sub->add_option("--json", a->json, "Write one JSON object to FILE (- or no FILE = stdout) instead of the table")
+                   ->type_name("FILE")
+                   ->expected(0, 1);
+  add_quiet_flag(*sub, g, "only the exit status (0: the snapshot could be taken)");
+  sub->callback([a, json, &g] {
+    if (json->count() > 0 && a->json.empty()) a->json = "-";
+    g.exit_code = run_state(*a, g.quiet);
+  });
 }
 
 void add_trace_command(CLI::App& app, Globals& g) {
@@ -318,31 +325,26 @@ void add_trace_command(CLI::App& app, Globals& g) {
       "  tristate trace                           every bucket event of the system\n"
       "  tristate trace --port 8080 --failed-only failed bind()/connect() on port 8080\n"
       "  tristate trace --json events.jsonl -- curl http://127.0.0.1:8080/\n"
-      "Filters run in BPF. With -p/-c/--cgroup/-- CMD, events the kernel takes outside a\n"
+      "Filters run in BPF. With -p/--comm/-c/-- CMD, events the kernel takes outside a\n"
       "socket call of the task (TIME_WAIT buckets freed by a timer) are not shown: they\n"
       "belong to no process.");
   sub->add_option("-p,--pid", a->pid, "Only this process (tgid)");
-  sub->add_option("-c,--comm", a->comm, "Only tasks with this command name (15 characters at most)");
+  // bcc's bindsnoop vocabulary where the two overlap: -c is a cgroup there, -P a port, -x failed
+  sub->add_option("--comm", a->comm, "Only tasks with this command name (15 characters at most)");
   sub->add_option("--netns", a->netns, "Only this network namespace: inode number or path (/proc/PID/ns/net, /run/netns/NAME); repeatable");
-  sub->add_option("--port", a->port, "Only this local port or range P-Q");
-  sub->add_option("--cgroup", a->cgroup, "Only tasks in this cgroup v2 directory");
-  sub->add_flag("--failed-only", a->failed_only, "Only bind()/connect() port allocations that failed");
+  sub->add_option("-P,--port", a->port, "Only this local port or range P-Q");
+  sub->add_option("-c,--cgroup", a->cgroup, "Only tasks in this cgroup v2 directory");
+  sub->add_flag("-x,--failed-only", a->failed_only, "Only bind()/connect() port allocations that failed");
   // FILE is mandatory: CLI11 (2.3) loses the `--` of `--json -- CMD` when the value is optional
   auto* json = sub->add_option("--json", a->json_file, "Write JSON Lines (one event per line, flushed) to FILE; '-' is stdout")
+                   ->type_name("FILE")
                    ->expected(1);
-  sub->add_flag("-q,--quiet", a->quiet, "No line per event, only the summary");
+  add_quiet_flag(*sub, g, "no line per event, only the summary");
   sub->add_flag("--no-fentry", a->no_fentry, "Use kprobes even where fentry works");
-  sub->add_option("--duration", a->duration, "Stop after this many seconds")
-      ->check(CLI::Validator(
-          [](std::string& v) -> std::string {
-            // strtod accepts nan, inf and negatives; none of them is a time to stop at.
-            char* end = nullptr;
-            const double d = std::strtod(v.c_str(), &end);
-            if (end == v.c_str() || *end || !std::isfinite(d) || d <= 0)
-              return "--duration takes a finite number of seconds above 0, got '" + v + "'";
-            return {};
-          },
-          "SECONDS>0"));
+  using namespace std::chrono_literals;
+  sub->add_option("--duration", a->duration, "Stop after this long: 10s, 500ms, 2m (a plain number is seconds)")
+      ->type_name("DURATION")
+      ->transform(duration_in(1s, 1ms, 24h * 365, false));
   sub->add_option("--ready-file", a->ready_file, "Create this file once every probe is attached");
   sub->add_option("--ringbuf-kb", a->ringbuf_kb, "Ring buffer size in KiB (power of two)")->group("");
   sub->add_option("--wakeup-kb", a->wakeup_kb, "Wake the reader before this much is pending (each CPU after its share)")->group("");

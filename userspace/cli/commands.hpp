@@ -16,7 +16,8 @@ inline constexpr int kExitError = 2;      // bad usage, bad input, missing privi
 
 struct Globals {
   int verbose = 0;          // -v: debug, -vv: trace + libbpf debug
-  bool color = false;       // decided once from isatty(stdout) and NO_COLOR
+  bool color = false;       // stdout: decided once from --color, isatty(stdout) and NO_COLOR
+  bool quiet = false;       // -q of whichever command: no report text, warnings and errors only
   std::string quiz_dir;     // where built-in quizzes live
   std::string self_exe;     // /proc/self/exe, shipped into lab guests
   std::vector<std::string> argv;
@@ -31,5 +32,13 @@ void add_compare_command(CLI::App& app, Globals& g);  // cmd_compare.cpp (issue 
 void add_trace_command(CLI::App& app, Globals& g);    // cmd_trace.cpp   (issue 6)
 void add_state_command(CLI::App& app, Globals& g);    // cmd_trace.cpp   (issue 6)
 void add_bisect_command(CLI::App& app, Globals& g);   // cmd_bisect.cpp  (issue 18)
+void add_help_command(CLI::App& app, Globals& g);     // cmd_help.cpp    (issue 17)
+void add_completion_command(CLI::App& app, Globals& g);  // cmd_help.cpp (issue 17)
+void add_man_command(CLI::App& app, Globals& g);      // cmd_help.cpp    (issue 17, hidden)
+
+// `-q, --quiet` with one meaning in every command: no report or progress text (files asked
+// for are still written; warnings, errors and the exit status remain). `what` says what
+// that leaves in this command.
+CLI::Option* add_quiet_flag(CLI::App& sub, Globals& g, const std::string& what = "");
 
 }  // namespace tristate::cli

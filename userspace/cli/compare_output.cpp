@@ -1,4 +1,5 @@
 #include "cli/compare_output.hpp"
+#include "cli/option_checks.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -27,7 +28,8 @@ bool write_text(const std::string& path, const std::string& text) {
 
 void add_matrix_output_options(CLI::App& sub, MatrixOutputs& outs) {
   sub.add_option("--json", outs.json, "Write the matrix as JSON (docs/json.md, \"matrix\")")
-      ->type_name("FILE");
+      ->type_name("FILE")
+      ->check(kNonEmpty);
   sub.add_option("--markdown", outs.markdown, "Write a Markdown report for a bug or a post")
       ->type_name("FILE");
   sub.add_option("--html", outs.html,
@@ -37,7 +39,7 @@ void add_matrix_output_options(CLI::App& sub, MatrixOutputs& outs) {
 
 int emit_matrix(const compare::Matrix& m, const MatrixOutputs& outs, const Globals& g) {
   bool ok = true;
-  if (outs.json != "-" && outs.markdown != "-")
+  if (outs.json != "-" && outs.markdown != "-" && !g.quiet)
     std::cout << render::render_matrix_text(m, g.color) << std::flush;
   if (!outs.json.empty())
     ok &= write_text(outs.json, nlohmann::json(m).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");

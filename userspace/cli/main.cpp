@@ -16,24 +16,62 @@ using namespace tristate::cli;
 
 namespace {
 
-// Built-in quizzes: $TRISTATE_QUIZ_DIR, else next to an installed binary, else the source
-// tree the binary was built from (a developer's build).
+// Built-in quizzes: $TRISTATE_QUIZ_DIR, else share/tristate/quizzes beside the binary's bin/
+// (an installed or packaged tristate, and the guests' /usr/bin/tristate). The source tree
+// only serves a binary still in the build directory it was linked in: a binary that was
+// installed or moved must never depend on where it was built.
 std::string find_quiz_dir(const std::string& self_exe) {
   if (const char* env = std::getenv("TRISTATE_QUIZ_DIR"); env && *env) return env;
   std::error_code ec;
-  const fs::path installed = fs::path(self_exe).parent_path() / "../share/tristate/quizzes";
+  const fs::path exe_dir = fs::path(self_exe).parent_path();
+  const fs::path installed = exe_dir / "../share/tristate/quizzes";
   if (fs::is_directory(installed, ec)) return fs::weakly_canonical(installed, ec).string();
-  return std::string(TRISTATE_SOURCE_DIR) + "/quizzes";
+  if (fs::equivalent(exe_dir, TRISTATE_BINARY_DIR, ec)) return std::string(TRISTATE_SOURCE_DIR) + "/quizzes";
+  return fs::weakly_canonical(installed, ec).string();  // named in the error if quizzes are asked for
 }
 
-void setup_logging(int verbose) {
+enum class ColorWhen { Auto, Always, Never };
+
+// --color wins over NO_COLOR (no-color.org: a per-run flag overrides the variable); `auto`
+// colours a stream only when it is a terminal and NO_COLOR is unset or empty.
+bool use_color(ColorWhen when, int fd) {
+  if (when != ColorWhen::Auto) return when == ColorWhen::Always;
+  const char* no_color = std::getenv("NO_COLOR");
+  return isatty(fd) && !(no_color && *no_color);
+}
+
+void setup_logging(int verbose, bool quiet, bool color) {
   // Diagnostics go to stderr so that stdout stays data (reports, JSON).
-  auto logger = spdlog::stderr_color_mt("tristate");
+  auto logger = spdlog::stderr_color_mt("tristate", color ? spdlog::color_mode::always : spdlog::color_mode::never);
   logger->set_pattern("tristate: %^%l%$: %v");
   spdlog::set_default_logger(logger);
   spdlog::set_level(verbose >= 2 ? spdlog::level::trace
                     : verbose == 1 ? spdlog::level::debug
+                    : quiet        ? spdlog::level::warn
                                    : spdlog::level::info);
+}
+
+std::string command_names(const CLI::App& app) {
+  std::string names;
+  for (const auto* sub : app.get_subcommands([](const CLI::App* s) { return !s->get_group().empty(); }))
+    names += (names.empty() ? "" : ", ") + sub->get_name();
+  return names;
+}
+
+// CLI11 would say "A subcommand is required" or "The following arguments were not expected";
+// say which word was not a command and what the commands are. Global options may come first.
+bool check_command_word(const CLI::App& app, int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--color") ++i;  // its value is the next word
+    if (a.empty() || a[0] == '-') continue;
+    for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+      if (sub->check_name(a)) return true;
+    std::cerr << "tristate: unknown command '" << a << "'; commands: " << command_names(app)
+              << " (tristate help COMMAND)\n";
+    return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -44,12 +82,11 @@ int main(int argc, char** argv) {
   std::error_code ec;
   g.self_exe = fs::read_symlink("/proc/self/exe", ec).string();
   g.quiz_dir = find_quiz_dir(g.self_exe);
-  const char* no_color = std::getenv("NO_COLOR");
-  g.color = isatty(STDOUT_FILENO) && !(no_color && *no_color);
 
   CLI::App app{
-      "tristate: watch the kernel's TCP bind buckets (fastreuse / fastreuseport = -1, 0, +1)\n"
-      "decide whether bind() gets EADDRINUSE and connect() gets EADDRNOTAVAIL.\n\n"
+      "tristate: watch the kernel's TCP bind buckets, whose tri-state (fastreuse /\n"
+      "fastreuseport = -1, 0, +1) decides whether bind() gets EADDRINUSE and connect() gets\n"
+      "EADDRNOTAVAIL.\n\n"
       "Examples:\n"
       "  tristate quiz                       run every built-in quiz on this kernel\n"
       "  tristate quiz post-3 --kernel 6.12  run one quiz, traced, inside a 6.12 guest\n"
@@ -59,17 +96,31 @@ int main(int argc, char** argv) {
       "  tristate doctor                     what this machine lets tristate trace\n"
       "  tristate kernels                    cached guest kernels",
       "tristate"};
-  app.set_version_flag("--version", std::string("tristate ") + TRISTATE_VERSION);
+  app.set_version_flag("-V,--version", std::string("tristate ") + TRISTATE_VERSION);
   app.require_subcommand(1);
   app.fallthrough();
   app.add_flag("-v,--verbose", g.verbose, "More diagnostics on stderr (-vv: libbpf too)");
+  std::string color_word = "auto";
+  app.add_option("--color", color_word,
+                 "Colour on stdout and stderr: auto (a terminal without NO_COLOR), always, never")
+      ->type_name("WHEN")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->default_str("auto");
 
   for (auto* add : {add_quiz_command, add_matrix_command, add_compare_command,
                     add_trace_command, add_state_command, add_doctor_command,
-                    add_kernels_command, add_bisect_command})
+                    add_kernels_command, add_bisect_command, add_help_command,
+                    add_completion_command, add_man_command})
     add(app, g);
 
-  app.parse_complete_callback([&] { setup_logging(g.verbose); });
+  app.parse_complete_callback([&] {
+    const ColorWhen color_when = color_word == "always" ? ColorWhen::Always
+                                 : color_word == "never" ? ColorWhen::Never
+                                                         : ColorWhen::Auto;
+    g.color = use_color(color_when, STDOUT_FILENO);
+    setup_logging(g.verbose, g.quiet, use_color(color_when, STDERR_FILENO));
+  });
+  if (!check_command_word(app, argc, argv)) return kExitError;
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -78,6 +129,14 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
+  } catch (const CLI::RequiredError& e) {
+    if (app.get_subcommands().empty()) {  // no command at all: list them
+      std::cerr << "tristate: a command is required; commands: " << command_names(app)
+                << " (tristate help COMMAND)\n";
+      return kExitError;
+    }
+    app.exit(e);
+    return kExitError;
   } catch (const CLI::ParseError& e) {
     app.exit(e);
     return kExitError;  // bad usage is always 2, whatever CLI11's own code

@@ -335,7 +335,10 @@ TEST(QuizParserErrors, UnknownCall) {
   EXPECT_FAILS_AT(kS1 + ">>> s1.recv(10)\n", 2, 8, "unknown method 'recv', expected one of");
   EXPECT_FAILS_AT(">>> s1 = sock(AF_INET, SOCK_STREAM)\n", 1, 10, "unknown function 'sock'");
   EXPECT_FAILS_AT(kS1 + ">>> s1.close(); s1.close()\n", 2, 15, "one statement");
-  EXPECT_FAILS_AT(kS1 + ">>> for x in (1, 2): pass\n", 2, 5, "'for', which is not defined");
+  EXPECT_FAILS_AT(kS1 + ">>> for x in (1, 2): pass\n", 2, 5, "the Python keyword 'for'");
+  EXPECT_FAILS_AT(kS1 + ">>> def f(): pass\n", 2, 5, "the Python keyword 'def'");
+  EXPECT_FAILS_AT(kS1 + ">>> s1.getsockname()[1] == 0\n", 2, 25, "found '==', expected end of line");
+  EXPECT_FAILS_AT(kS1 + ">>> print(s1)\n", 2, 5, "unknown function 'print'");
   EXPECT_FAILS_AT(kS1 + ">>> a = b = 1\n", 2, 11, "chained assignments are not supported");
   EXPECT_FAILS_AT(kS1 + ">>> (a, b) = (1, 2)\n", 2, 5, "expected a name to assign to");
   EXPECT_FAILS_AT(kS1 + ">>> socket = 1\n", 2, 5, "expected a new name");

@@ -148,7 +148,7 @@ class Lexer {
   }
 
   Token punct(std::size_t begin) const {
-    static constexpr std::string_view kTwo[] = {"<<", ">>"};
+    static constexpr std::string_view kTwo[] = {"<<", ">>", "==", "!=", "<=", ">="};
     for (auto two : kTwo)
       if (line_.substr(begin, 2) == two) return make(Token::Kind::Punct, begin, begin + 2);
     static constexpr std::string_view kOne = "(),.=|&^+-~[]*:";

@@ -86,6 +86,16 @@ constexpr std::string_view kMethodList =
     "getpeername, shutdown, setblocking, close";
 constexpr std::string_view kFunctionList = "socket, pack, disconnect";
 
+// Statements Python has and the language does not: named in the error, never guessed at.
+bool is_python_keyword(std::string_view w) {
+  for (std::string_view k : {"def", "class", "for", "while", "if", "elif", "else", "with", "try",
+                             "except", "finally", "lambda", "return", "del", "assert", "raise",
+                             "global", "nonlocal", "pass", "break", "continue", "yield",
+                             "async", "await"})
+    if (w == k) return true;
+  return false;
+}
+
 std::optional<Op> function_op(std::string_view name) {
   if (name == "socket") return Op::Socket;
   if (name == "pack") return Op::Pack;
@@ -113,6 +123,10 @@ class StatementParser {
       return import(st);
     if (first.kind == Token::Kind::End)
       fail(first, "found end of line, expected a statement");
+    if (first.kind == Token::Kind::Name && is_python_keyword(first.text))
+      fail(first, "found the Python keyword '" + first.text + "', expected a statement the "
+                  "language has: NAME = value, a, b = value, an expression or call, an import "
+                  "(see docs/quiz-format.md)");
     if (has_top_level_assign()) return assignment(st);
     st.kind = Statement::Kind::Expr;
     st.is_tuple = expression_list(st.values);

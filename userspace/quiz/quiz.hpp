@@ -21,7 +21,7 @@ struct Loc {
 // becomes its number, `60001 << 16 | 60000` one Int; `spelled` keeps the source); what
 // depends on a name or a call is evaluated by the runner, as Python evaluates it:
 // - Int, Str, Tuple (`items`): values;
-// - Name (`s` holds it): a name bound by an earlier statement, or `ln`, or `_`;
+// - Name (`s` holds it): a name bound by an earlier statement, or `ln`, `_`, `None`;
 // - Call (`i` indexes Statement::calls): the value the call returns;
 // - Subscript: items {object, index};
 // - BinOp (`s` the operator | ^ & << >> + -): items {lhs, rhs}; Unary (`s` - + ~): items {x}.

@@ -228,7 +228,7 @@ class StatementParser {
       if (t.kind != Token::Kind::Name)
         fail(t, "found " + describe(t) + ", expected a name to assign to (NAME = ... or "
                 "a, b = ...)");
-      if (function_op(t.text) || find_constant(t.text))
+      if (function_op(t.text) || find_constant(t.text) || t.text == "None")
         fail(t, "found '" + t.text + "' as a name to assign to, expected a new name such as s1");
       next();
       st.targets.push_back(t.text);
@@ -326,12 +326,20 @@ class StatementParser {
   // Two literals fold into one Int (so `60001 << 16 | 60000` is checked like a number); an
   // operand that is a name or a call makes a BinOp the runner evaluates.
   Arg combine(Arg a, const Token& op, Arg b) {
+    const bool plus = op.text == "+";  // also joins strings and tuples, as in Python
     for (const Arg* x : {&a, &b})
-      if (x->kind == Arg::Kind::Str || x->kind == Arg::Kind::Tuple)
+      if (!plus && (x->kind == Arg::Kind::Str || x->kind == Arg::Kind::Tuple))
         fail(x->loc.column, "found " + kind_word(*x) + ", expected an integer operand of '" +
                                 op.text + "'");
     Arg out;
     out.loc = a.loc;
+    if (plus && a.kind == b.kind && (a.kind == Arg::Kind::Str || a.kind == Arg::Kind::Tuple)) {
+      out = std::move(a);
+      out.s += b.s;
+      for (auto& item : b.items) out.items.push_back(std::move(item));
+      out.spelled = source(out.loc.column, last_end_);
+      return out;
+    }
     if (a.kind != Arg::Kind::Int || b.kind != Arg::Kind::Int) {
       out.kind = Arg::Kind::BinOp;
       out.s = op.text;
@@ -509,7 +517,8 @@ class StatementParser {
     if (at_punct("("))
       fail(t, "found unknown function '" + t.text + "', expected one of " +
                   std::string(kFunctionList) + " or a method call such as s1.bind(...)");
-    if (!names_.types.count(t.text) && t.text != "_") fail(t, undefined_message(t.text));
+    if (!names_.types.count(t.text) && t.text != "_" && t.text != "None")
+      fail(t, undefined_message(t.text));
     a.kind = Arg::Kind::Name;
     a.s = t.text;
     return a;

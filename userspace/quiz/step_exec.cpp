@@ -70,6 +70,10 @@ bool StepExecutor::eval(const Arg& a, const Statement& st, PyValue& out) {
 }
 
 bool StepExecutor::eval_name(const Arg& a, PyValue& out) {
+  if (a.s == "None") {  // a keyword in Python: the parser lets no statement assign it
+    out = PyValue::none();
+    return true;
+  }
   if (auto it = names_.find(a.s); it != names_.end()) {
     out = it->second;
     return true;

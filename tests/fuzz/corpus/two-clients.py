@@ -41,11 +41,12 @@ Binding first
 
 >>> s = socket(AF_INET, SOCK_STREAM)
 >>> s.setsockopt(SOL_SOCKET, SO_REUSEADDR, pack('i', 1))
->>> s.bind(('127.0.0.1', port))
+>>> # Not port itself: the clients' LAST-ACK sockets may still hold it (seen on a slow guest).
+>>> s.bind(('127.0.0.1', port + 1))
 >>> s.connect(('127.0.0.3', 1234))
 >>> host, _ = s.getsockname()
 >>> host, _
-('127.0.0.1', 60000)
+('127.0.0.1', 60001)
 >>> s.close()
 """
 

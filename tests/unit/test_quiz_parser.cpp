@@ -569,6 +569,10 @@ TEST(QuizParserPython, ExceptionsWithoutErrno) {
   EXPECT_EQ(q.steps[1].expect.err, 0);
   EXPECT_EQ(q.steps[1].expect.text, "ValueError: too many values to unpack (expected 2)");
   EXPECT_EQ(q.steps[2].expect.text, "struct.error: ubyte format requires 0 <= number <= 255");
+  tq::Quiz g = parse(kS1 + ">>> x = 1\n>>> x\nTraceback (most recent call last):\n"
+                     "socket.gaierror: [Errno -9] Address family for hostname not supported\n");
+  EXPECT_EQ(g.steps[2].expect.kind, tq::Expect::Kind::Error);
+  EXPECT_EQ(g.steps[2].expect.err, 0);  // matched as text, not as an errno
 }
 
 TEST(QuizParserPython, StateAssertionsAttachToThePrecedingStatement) {

@@ -397,7 +397,8 @@ class FileParser {
     auto ends = [&](std::string_view tail) {
       return name.size() >= tail.size() && name.substr(name.size() - tail.size()) == tail;
     };
-    if (!(ends("Error") || ends(".error") || ends("Exception")) || name.front() == '.')
+    const bool module_error = ends("error") && name.find('.') != std::string_view::npos;
+    if (!(ends("Error") || module_error || ends("Exception")) || name.front() == '.')
       return std::nullopt;
     std::string_view rest = l.substr(p);
     if (rest.empty()) return 0;
@@ -406,9 +407,10 @@ class FileParser {
     rest.remove_prefix(9);
     int err = 0;
     auto [q, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), err);
-    if (ec != std::errc() || q == rest.data() || *q != ']' || err <= 0 || err > 4095)
+    if (ec != std::errc() || q == rest.data() || *q != ']' || err == 0 || err > 4095)
       return std::nullopt;
-    return err;
+    // socket.gaierror's EAI_* numbers are negative and not errnos: matched as text.
+    return err < 0 ? 0 : err;
   }
 
   Expect error_expectation(const std::vector<std::string_view>& want, int first_line, int col0) {

@@ -86,9 +86,15 @@ bool uses_ipv6(const Quiz& quiz) {
     if (is_ipv6(l.addr)) return true;
   for (const auto& a : quiz.setup.lo_addresses)
     if (is_ipv6(a)) return true;
-  for (const auto& st : quiz.steps)
+  // By spelling, not by the socket() calls' arguments: the family may reach socket() through
+  // a name (`f = AF_INET6`), and waiting for ::1 once too often costs little.
+  for (const auto& st : quiz.steps) {
+    if (st.text.find("AF_INET6") != std::string::npos) return true;
     for (const auto& c : st.calls)
-      if (c.op == Op::Socket && !c.args.empty() && c.args[0].i == AF_INET6) return true;
+      if (c.op == Op::Socket && !c.args.empty() && c.args[0].kind == Arg::Kind::Int &&
+          c.args[0].i == AF_INET6)
+        return true;
+  }
   return false;
 }
 

@@ -31,7 +31,8 @@ endforeach()
 # (their expectations are what Python's doctest gave on the host, tests/host/check_twins.py),
 # traced in each series. 5.10 has no IP_LOCAL_PORT_RANGE (ENOPROTOOPT): pack-port-range is
 # left out there, and its note says what 5.10 does instead.
-set(DOCTEST_QUIZZES doctest-names accept-shutdown nonblocking-connect disconnect python-errors
+set(DOCTEST_QUIZZES doctest-names accept-shutdown nonblocking-connect disconnect
+    disconnect-then-bind python-errors
     ${CMAKE_SOURCE_DIR}/tests/host/twin_fixtures/names-and-lifetimes.quiz
     ${CMAKE_SOURCE_DIR}/tests/host/twin_fixtures/quiz_two_clients.py)
 foreach(series 5.10 6.1 6.12 latest)

@@ -160,7 +160,7 @@ bool StepExecutor::call(const Call& c, const Statement& st, PyValue& out) {
   if (ok) {
     r.value = repr(displayable(out));
   } else {
-    r.err = raised_->err;
+    r.err = std::max(raised_->err, 0);  // gaierror's EAI_* numbers are not errnos
     r.err_name = raised_->cls == os_error_class(raised_->err) && raised_->err > 0
                      ? util::errno_label(raised_->err)
                      : raised_->cls;

@@ -29,6 +29,7 @@ import os
 import socket as _socket_module
 import sys
 from socket import *
+from struct import pack
 
 QUIZ_FILE = {quiz_file!r}
 QUIZ_TEXT = {text!r}
@@ -56,6 +57,37 @@ def write_sysctl(key, value):
         f.write(value)
 
 
+def wait_usable(addr, limit=2.0):
+    # UDP probes, as quiz/netns.cpp's: bind() fails while the address is tentative, connect()
+    # while it has no route; neither touches the TCP bind table.
+    import time
+    deadline = time.monotonic() + limit
+    while True:
+        probe = socket(AF_INET6 if ":" in addr else AF_INET, SOCK_DGRAM)
+        try:
+            probe.bind((addr, 0))
+            probe.connect((addr, 9))
+            return
+        except OSError as e:
+            if time.monotonic() > deadline:
+                sys.exit("setup: %s not usable after %.1f s: %s" % (addr, limit, e))
+            time.sleep(0.0001)
+        finally:
+            probe.close()
+
+
+def disconnect(sock):
+    # connect() with AF_UNSPEC dissolves a connection (the kernel selftests' disconnect());
+    # Python's socket module cannot spell it, so call libc directly. (ctypes is imported
+    # here, not at the top: the benchmark times the twins, and most never disconnect.)
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    unspec = (ctypes.c_ubyte * 16)()  # struct sockaddr, sa_family = AF_UNSPEC = 0
+    if libc.connect(sock.fileno(), unspec, len(unspec)) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))
+
+
 def setup(globs):
     # The post's setup: lo up, a one-port ephemeral range, a listener on *:1234.
     if os.system("ip link set dev lo up") != 0:
@@ -65,6 +97,14 @@ def setup(globs):
         # connect() to the address failed once with ENETUNREACH (docs/design.md).
         if os.system("ip addr add %s dev lo nodad noprefixroute" % addr) != 0:
             sys.exit("setup: ip addr add %s dev lo failed" % addr)
+    # IPv6 addresses become usable asynchronously: wait as the runner does (without it, a
+    # loaded machine saw connect() fail with ENETUNREACH about once in 30 runs).
+    if (any(":" in a for a in ADDRESSES) or any(":" in a for a, _ in LISTENERS)
+            or "AF_INET6" in QUIZ_TEXT):
+        wait_usable("::1")
+        for addr in ADDRESSES:
+            if ":" in addr:
+                wait_usable(addr.split("/")[0])
     write_sysctl("net.ipv4.ip_local_port_range", "%d %d" % PORT_RANGE)
     for key, value in SYSCTLS:
         write_sysctl(key, value)
@@ -78,6 +118,45 @@ def setup(globs):
     return listeners
 
 
+def steps_json(globs, listeners):
+    # One JSON line per example, for step-by-step comparison with `tristate quiz --json`:
+    # the example's line, what doctest got (output, or the exception's last line) and whether
+    # doctest's own checker accepts it. Runs each example the way DocTestRunner does.
+    import io
+    import json
+    import traceback
+    parser = doctest.DocTestParser()
+    checker = doctest.OutputChecker()
+    saved_stdout, saved_hook = sys.stdout, sys.displayhook
+    sys.displayhook = sys.__displayhook__
+    lines = []
+    for ex in parser.get_examples(QUIZ_TEXT):
+        buf = io.StringIO()
+        sys.stdout = buf
+        exc_line = None
+        try:
+            exec(compile(ex.source, QUIZ_FILE, "single"), globs)
+        except KeyboardInterrupt:
+            raise
+        except BaseException:
+            exc_line = traceback.format_exception_only(*sys.exc_info()[:2])[-1]
+        finally:
+            sys.stdout = saved_stdout
+        if exc_line is None:
+            got = buf.getvalue()
+            ok = checker.check_output(ex.want, got, 0)
+        else:
+            got = exc_line
+            ok = ex.exc_msg is not None and checker.check_output(ex.exc_msg, exc_line, 0)
+        lines.append({{"line": ex.lineno + 1, "actual": got.rstrip("\n"), "matched": bool(ok)}})
+    sys.displayhook = saved_hook
+    for ln in listeners:
+        ln.close()
+    for entry in lines:
+        print(json.dumps(entry))
+    return 0
+
+
 def main():
     if not in_private_netns():
         sys.stderr.write("refusing to run in the initial network namespace: "
@@ -87,6 +166,9 @@ def main():
     # Linux constants Python's socket module lacks.
     globs.setdefault("SOL_IPV6", 41)
     globs.setdefault("IP_LOCAL_PORT_RANGE", 51)
+    # The quiz language knows pack (as after `from struct import pack`) and disconnect.
+    globs["pack"] = pack
+    globs["disconnect"] = disconnect
     if WIDE_SETSOCKOPT:
         # (hi << 16) | lo is above INT_MAX for high ports; Python's setsockopt wants a C int,
         # the kernel reads the same 32 bits either way.
@@ -97,6 +179,8 @@ def main():
                 return super().setsockopt(level, option, value, *rest)
         globs["socket"] = socket_
     listeners = setup(globs)
+    if "--steps-json" in sys.argv:
+        return steps_json(globs, listeners)
     parser = doctest.DocTestParser()
     test = parser.get_doctest(QUIZ_TEXT, globs, os.path.basename(QUIZ_FILE), QUIZ_FILE, 0)
     runner = doctest.DocTestRunner(verbose="-v" in sys.argv)
@@ -144,6 +228,20 @@ def parse_header(lines, path):
     return port_range, listeners, addresses, sysctls
 
 
+STATE = re.compile(r"^(\s*>>>\s*#\s*state\b.*?)\s*$")
+
+
+def twin_line(line):
+    if line.strip() in ('"""', "'''"):
+        return ""
+    # `>>> # state s1: -1/-1` is a bucket-state assertion tristate reads; to doctest it is a
+    # comment, and Python cannot check it: say so where a reader of the twin sees it.
+    m = STATE.match(line)
+    if m:
+        return m.group(1) + "  # (tristate state assertion: not checked by Python)"
+    return line
+
+
 def convert(path):
     with open(path) as f:
         text = f.read()
@@ -151,7 +249,7 @@ def convert(path):
     port_range, listeners, addresses, sysctls = parse_header(lines, path)
     # A line that is just """ ends an expectation block in a quiz; doctest on raw text would
     # take it for expected output, so it becomes a blank line (line numbers stay the same).
-    body = "\n".join("" if l.strip() in ('"""', "'''") else l for l in lines)
+    body = "\n".join(twin_line(l) for l in lines)
     wide = bool(re.search(r"IP_LOCAL_PORT_RANGE", body))
     return TEMPLATE.format(quiz_file=path, text=body, port_range=port_range,
                            listeners=listeners, addresses=addresses, sysctls=sysctls, wide=wide)

@@ -31,6 +31,16 @@ void check_loc(const std::vector<std::size_t>& lines, tristate::quiz::Loc loc) {
     __builtin_trap();
 }
 
+// Every expression node has a location in the file, and a call node names a call that exists.
+void check_arg(const std::vector<std::size_t>& lines, const tristate::quiz::Statement& st,
+               const tristate::quiz::Arg& a) {
+  check_loc(lines, a.loc);
+  if (a.kind == tristate::quiz::Arg::Kind::Call &&
+      (a.i < 0 || static_cast<std::size_t>(a.i) >= st.calls.size()))
+    __builtin_trap();
+  for (const auto& item : a.items) check_arg(lines, st, item);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -41,13 +51,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (q.steps.empty()) __builtin_trap();
     for (const auto& st : q.steps) {
       check_loc(lines, st.loc);
-      if (st.calls.empty()) __builtin_trap();
+      const bool import = st.kind == tristate::quiz::Statement::Kind::Import;
+      if (import != st.values.empty()) __builtin_trap();
+      if (st.kind == tristate::quiz::Statement::Kind::Assign && st.targets.empty()) __builtin_trap();
+      for (const auto& v : st.values) check_arg(lines, st, v);
       for (const auto& c : st.calls) {
         check_loc(lines, c.loc);
-        for (const auto& a : c.args) check_loc(lines, a.loc);
+        if (c.receiver) check_arg(lines, st, *c.receiver);
+        for (const auto& a : c.args) check_arg(lines, st, a);
+      }
+      for (const auto& sa : st.state_asserts) {
+        check_loc(lines, sa.loc);
+        for (int v : {sa.fastreuse, sa.fastreuseport})
+          if (v < -1 || v > 1) __builtin_trap();
       }
       if (st.expect.kind == tristate::quiz::Expect::Kind::Error &&
-          (st.expect.err <= 0 || st.expect.err > 4095))
+          (st.expect.err < 0 || st.expect.err > 4095))
         __builtin_trap();
     }
     if (q.setup.port_lo < 1 || q.setup.port_lo > q.setup.port_hi || q.setup.port_hi > 65535)

@@ -74,11 +74,29 @@ inline Expect nothing() { return {}; }
 inline Expect output(std::string text) { return {Expect::Kind::Output, std::move(text), 0}; }
 inline Expect error(int err, std::string line) { return {Expect::Kind::Error, std::move(line), err}; }
 
+// `sN = socket(...)` becomes an assignment to sN; every other call is a method of its `sock`.
 inline Statement stmt(std::vector<Call> calls, Expect expect = {}) {
   Statement s;
   s.is_tuple = calls.size() > 1;
   for (std::size_t k = 0; k < calls.size(); ++k) s.text += (k ? ", " : "") + calls[k].text;
-  s.calls = std::move(calls);
+  for (auto& c : calls) {
+    Arg v;
+    v.kind = Arg::Kind::Call;
+    v.i = static_cast<long long>(s.calls.size());
+    v.spelled = c.text;
+    if (c.op == Op::Socket && !c.sock.empty()) {
+      s.kind = Statement::Kind::Assign;
+      s.targets = {c.sock};
+      c.sock.clear();
+    } else if (c.op != Op::Socket) {
+      Arg r;
+      r.kind = Arg::Kind::Name;
+      r.s = r.spelled = c.sock;
+      c.receiver = r;
+    }
+    s.values.push_back(std::move(v));
+    s.calls.push_back(std::move(c));
+  }
   s.expect = std::move(expect);
   return s;
 }

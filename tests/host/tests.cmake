@@ -6,3 +6,9 @@ target_link_libraries(host_tests PRIVATE ts_quiz GTest::gtest_main)
 target_compile_definitions(host_tests PRIVATE TRISTATE_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
 gtest_discover_tests(host_tests DISCOVERY_MODE PRE_TEST TEST_PREFIX "host."
                      PROPERTIES LABELS host TIMEOUT 120)
+
+# Issue 15: every shipped quiz (and the Python-shaped fixtures) agrees step by step with its
+# Python twin run by doctest's own machinery on the same kernel.
+add_test(NAME host.twins_agree
+  COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/check_twins.py --tristate $<TARGET_FILE:tristate>)
+set_tests_properties(host.twins_agree PROPERTIES LABELS host TIMEOUT 300)

@@ -160,12 +160,14 @@ TEST(QuizParser, SocketStatement) {
   ASSERT_EQ(st.calls.size(), 1u);
   const auto& c = st.calls[0];
   EXPECT_EQ(c.op, tq::Op::Socket);
-  EXPECT_EQ(c.sock, "s2");
+  EXPECT_EQ(st.kind, tq::Statement::Kind::Assign);
+  EXPECT_EQ(st.targets, std::vector<std::string>{"s2"});
+  EXPECT_FALSE(c.receiver.has_value());
   ASSERT_EQ(c.args.size(), 2u);
   EXPECT_EQ(c.args[0].i, 10);
   EXPECT_EQ(c.args[0].spelled, "AF_INET6");
   EXPECT_EQ(c.args[1].i, 1);
-  EXPECT_EQ(c.text, "s2 = socket(AF_INET6, SOCK_STREAM)");
+  EXPECT_EQ(c.text, "socket(AF_INET6, SOCK_STREAM)");  // the call; the step keeps the statement
   EXPECT_FALSE(st.is_tuple);
   EXPECT_EQ(st.loc.line, 2);
   EXPECT_EQ(st.loc.column, 5);
@@ -330,12 +332,25 @@ TEST(QuizParser, HeaderDefaultsAndListenNone) {
 // ---- bad input: exact file:line:column ----
 
 TEST(QuizParserErrors, UnknownCall) {
-  EXPECT_FAILS_AT(kS1 + ">>> s1.accept()\n", 2, 8, "unknown method 'accept'");
-  EXPECT_FAILS_AT(">>> s1 = sock(AF_INET, SOCK_STREAM)\n", 1, 10, "expected socket(");
-  EXPECT_FAILS_AT(">>> socket(AF_INET, SOCK_STREAM)\n", 1, 5, "without a name");
-  EXPECT_FAILS_AT(kS1 + ">>> p1, _ = s1.accept()\n", 2, 7, "expected '.'");
-  EXPECT_FAILS_AT(kS1 + ">>> s1\n", 2, 7, "expected '.'");
+  EXPECT_FAILS_AT(kS1 + ">>> s1.recv(10)\n", 2, 8, "unknown method 'recv', expected one of");
+  EXPECT_FAILS_AT(">>> s1 = sock(AF_INET, SOCK_STREAM)\n", 1, 10, "unknown function 'sock'");
   EXPECT_FAILS_AT(kS1 + ">>> s1.close(); s1.close()\n", 2, 15, "one statement");
+  EXPECT_FAILS_AT(kS1 + ">>> for x in (1, 2): pass\n", 2, 5, "the Python keyword 'for'");
+  EXPECT_FAILS_AT(kS1 + ">>> def f(): pass\n", 2, 5, "the Python keyword 'def'");
+  EXPECT_FAILS_AT(kS1 + ">>> s1.getsockname()[1] == 0\n", 2, 25, "found '==', expected end of line");
+  EXPECT_FAILS_AT(kS1 + ">>> print(s1)\n", 2, 5, "unknown function 'print'");
+  EXPECT_FAILS_AT(kS1 + ">>> a = b = 1\n", 2, 11, "chained assignments are not supported");
+  EXPECT_FAILS_AT(kS1 + ">>> (a, b) = (1, 2)\n", 2, 5, "expected a name to assign to");
+  EXPECT_FAILS_AT(kS1 + ">>> socket = 1\n", 2, 5, "expected a new name");
+  EXPECT_FAILS_AT(kS1 + ">>> import os\n", 2, 12, "expected the module socket or struct");
+  EXPECT_FAILS_AT(kS1 + ">>> from socket import frobnicate\n", 2, 24, "a name the language knows");
+  EXPECT_FAILS_AT(kS1 + ">>> s1.getsockname()[0:1]\n", 2, 23, "slices are not supported");
+  EXPECT_FAILS_AT(kS1 + ">>> s1.getsockname()['a']\n", 2, 22, "expected an integer index");
+  EXPECT_FAILS_AT(kS1 + ">>> 'x'.close()\n", 2, 5, "expected a socket");
+  EXPECT_FAILS_AT(kS1 + ">>> s1.setsockopt(SOL_SOCKET, SO_LINGER, pack('ii' 1))\n", 2, 52,
+                  "expected ',' or ')'");
+  EXPECT_FAILS_AT(kS1 + ">>> pack('<f', 1)\n", 2, 12, "format code 'f'");
+  EXPECT_FAILS_AT(kS1 + ">>> disconnect(5)\n", 2, 16, "expected a socket");
 }
 
 TEST(QuizParserErrors, WrongArgumentCount) {
@@ -360,7 +375,7 @@ TEST(QuizParserErrors, WrongArgumentType) {
   EXPECT_FAILS_AT(kS1 + ">>> s1.setsockopt(SOL_SOCKET, SO_REUSEADDR, 'yes')\n", 2, 45,
                   "expected an option value");
   EXPECT_FAILS_AT(kS1 + ">>> s1.setsockopt(SOL_SOCKET, SO_REUSEADDR, FOO)\n", 2, 45,
-                  "unknown name 'FOO'");
+                  "'FOO', which is not defined");
   EXPECT_FAILS_AT(">>> s1 = socket(AF_INET, 2)\n", 1, 26, "expected SOCK_STREAM");
   EXPECT_FAILS_AT(">>> s1 = socket(17, SOCK_STREAM)\n", 1, 17, "expected AF_INET or AF_INET6");
   EXPECT_FAILS_AT(kS1 + ">>> s1.listen('x')\n", 2, 15, "expected a backlog");
@@ -379,14 +394,15 @@ TEST(QuizParserErrors, UnterminatedTupleAndString) {
 }
 
 TEST(QuizParserErrors, UndefinedSocket) {
-  EXPECT_FAILS_AT(">>> s1.close()\n", 1, 5, "no sockets are defined yet");
+  EXPECT_FAILS_AT(">>> s1.close()\n", 1, 5, "no names are defined yet");
   Failure f = fail_of(kS1 + ">>> s2 = socket(AF_INET, SOCK_STREAM)\n>>> s1.getsockname(), "
                             "s3.getpeername()\n");
   EXPECT_EQ(f.line, 3);
   EXPECT_EQ(f.column, 23);
-  EXPECT_NE(f.what.find("'s3', which is not defined; sockets defined so far: s1, s2"),
+  EXPECT_NE(f.what.find("'s3', which is not defined; names defined so far: s1, s2"),
             std::string::npos) << f.what;
-  EXPECT_FAILS_AT(kS1 + ">>> ln.accept()\n", 2, 5, "listener is not available");
+  // A name is defined by the assignment before it, not by one later in the file.
+  EXPECT_FAILS_AT(">>> port + 1\n>>> port = 1\n", 1, 5, "'port', which is not defined");
 }
 
 TEST(QuizParserErrors, BadAddress) {
@@ -454,11 +470,143 @@ TEST(QuizParserErrors, ExpectationShapes) {
                   "without a traceback header");
   EXPECT_FAILS_AT(kS1 + ">>> s1.close()\nTraceback (most recent call last):\n  ...\n", 3, 1,
                   "without an exception line");
-  EXPECT_FAILS_AT(kS1 + ">>> s1.close()\nTraceback (most recent call last):\nOSError: oops\n", 4,
+  EXPECT_FAILS_AT(kS1 + ">>> s1.close()\nTraceback (most recent call last):\noops\n", 4,
                   1, "expected an exception line");
   EXPECT_FAILS_AT(kS1 + ">>> s1.close()\nTraceback (most recent call last):\n"
                         "OSError: [Errno 9] x\nmore\n", 5, 1, "more output after");
   EXPECT_FAILS_AT(kS1 + ">>>\n(1, 2)\n", 3, 1, "bare '>>>'");
   EXPECT_FAILS_AT(kS1 + ">>>s1.close()\n", 2, 4, "expected a space");
   EXPECT_FAILS_AT("just prose\n", 1, 1, "expected at least one");
+}
+
+// ---- the Python real doctests use (issue 15) ----
+
+TEST(QuizParserPython, CommentExamplesImportsAndBareNames) {
+  tq::Quiz q = parse(">>> # Bind to 127.0.0.1:0. Block the port\n"
+                     ">>> from socket import *\n"
+                     ">>> from struct import pack\n"
+                     ">>> import struct\n"
+                     ">>> s1 = socket(AF_INET, SOCK_STREAM)\n"
+                     ">>> s1\n"
+                     ">>> # just a comment\n"
+                     ">>>\n"
+                     ">>> ln\n");
+  ASSERT_EQ(q.steps.size(), 6u);  // comments and a bare >>> are not statements
+  EXPECT_EQ(q.steps[0].kind, tq::Statement::Kind::Import);
+  EXPECT_EQ(q.steps[2].kind, tq::Statement::Kind::Import);
+  EXPECT_EQ(q.steps[4].kind, tq::Statement::Kind::Expr);
+  ASSERT_EQ(q.steps[4].values.size(), 1u);
+  EXPECT_EQ(q.steps[4].values[0].kind, tq::Arg::Kind::Name);
+  EXPECT_EQ(q.steps[5].values[0].s, "ln");
+  EXPECT_TRUE(q.steps[4].calls.empty());
+}
+
+TEST(QuizParserPython, AssignmentsUnpackingAndSubscripts) {
+  tq::Quiz q = parse(kS1 +
+                     ">>> p1, _ = ln.accept()\n"
+                     ">>> host, port = s1.getsockname()\n"
+                     ">>> port = ln.getsockname()[1]\n"
+                     ">>> s1.bind((host, port + 1))\n"
+                     ">>> s1.getsockname()[-1]\n"
+                     ">>> addr = ('127.0.0.1', 1234)\n"
+                     ">>> s1.connect(addr)\n"
+                     ">>> x, = (1,)\n");
+  const auto& acc = q.steps[1];
+  EXPECT_EQ(acc.kind, tq::Statement::Kind::Assign);
+  EXPECT_TRUE(acc.unpack);
+  EXPECT_EQ(acc.targets, (std::vector<std::string>{"p1", "_"}));
+  ASSERT_EQ(acc.calls.size(), 1u);
+  EXPECT_EQ(acc.calls[0].op, tq::Op::Accept);
+  EXPECT_EQ(acc.calls[0].sock, "ln");
+  const auto& sub = q.steps[3];
+  EXPECT_FALSE(sub.unpack);
+  ASSERT_EQ(sub.values[0].kind, tq::Arg::Kind::Subscript);
+  EXPECT_EQ(sub.values[0].items[1].i, 1);
+  EXPECT_EQ(sub.values[0].items[0].kind, tq::Arg::Kind::Call);
+  const auto& bind = q.steps[4].calls[0];
+  EXPECT_EQ(bind.args[0].items[0].kind, tq::Arg::Kind::Name);
+  EXPECT_EQ(bind.args[0].items[1].kind, tq::Arg::Kind::BinOp);
+  EXPECT_EQ(bind.args[0].items[1].spelled, "port + 1");
+  EXPECT_EQ(q.steps[5].values[0].items[1].i, -1);
+  EXPECT_EQ(q.steps[7].calls[0].args[0].kind, tq::Arg::Kind::Name);
+  EXPECT_TRUE(q.steps[8].unpack);
+  EXPECT_EQ(q.steps[8].targets.size(), 1u);
+}
+
+TEST(QuizParserPython, NewMethodsFunctionsAndInnerCallsFirst) {
+  auto st = one("s1.setsockopt(SOL_IP, IP_LOCAL_PORT_RANGE, pack('<HH', 60000, 60001))");
+  ASSERT_EQ(st.calls.size(), 2u);
+  EXPECT_EQ(st.calls[0].op, tq::Op::Pack);  // the argument's call runs first, as in Python
+  EXPECT_EQ(st.calls[1].op, tq::Op::Setsockopt);
+  EXPECT_EQ(st.calls[1].args[2].kind, tq::Arg::Kind::Call);
+  EXPECT_EQ(one("s1.connect_ex(('127.0.0.1', 1234))").calls[0].op, tq::Op::ConnectEx);
+  EXPECT_EQ(one("s1.setblocking(False)").calls[0].op, tq::Op::Setblocking);
+  EXPECT_EQ(one("s1.shutdown(SHUT_RDWR)").calls[0].args[0].i, 2);
+  EXPECT_EQ(one("s1.getsockopt(SOL_SOCKET, SO_REUSEADDR)").calls[0].op, tq::Op::Getsockopt);
+  EXPECT_EQ(one("disconnect(s1)").calls[0].op, tq::Op::Disconnect);
+  EXPECT_EQ(one("struct.pack('I', 1)", kS1 + ">>> import struct\n").calls[0].op, tq::Op::Pack);
+  EXPECT_FAILS_AT(kS1 + ">>> struct.pack('I', 1)\n", 2, 5, "'struct', which is not defined");
+  EXPECT_FAILS_AT(kS1 + ">>> import socket\n", 2, 12, "expected 'from socket import *'");
+  EXPECT_FAILS_AT(kS1 + ">>> import struct\n>>> struct.unpack('I', 1)\n", 3, 12,
+                  "expected struct.pack(...)");
+  // A literal address is still checked against the family the socket was made with ...
+  EXPECT_FAILS_AT(">>> s1 = socket(AF_INET6, SOCK_STREAM)\n>>> c, a = s1.accept()\n"
+                  ">>> c.bind(('127.0.0.1', 0))\n", 3, 13, "'::ffff:127.0.0.1'");
+  // ... and left to the runner (as Python) where the family comes from a name.
+  EXPECT_NO_THROW(parse(">>> f = AF_INET6\n>>> s = socket(f, SOCK_STREAM)\n"
+                        ">>> s.bind(('127.0.0.1', 0))\n"));
+}
+
+TEST(QuizParserPython, ExceptionsWithoutErrno) {
+  tq::Quiz q = parse(kS1 + ">>> a, b = (1, 2, 3)\n"
+                           "Traceback (most recent call last):\n"
+                           "  ...\n"
+                           "ValueError: too many values to unpack (expected 2)\n"
+                           ">>> pack('B', 256)\n"
+                           "Traceback (most recent call last):\n"
+                           "struct.error: ubyte format requires 0 <= number <= 255\n");
+  EXPECT_EQ(q.steps[1].expect.kind, tq::Expect::Kind::Error);
+  EXPECT_EQ(q.steps[1].expect.err, 0);
+  EXPECT_EQ(q.steps[1].expect.text, "ValueError: too many values to unpack (expected 2)");
+  EXPECT_EQ(q.steps[2].expect.text, "struct.error: ubyte format requires 0 <= number <= 255");
+  tq::Quiz g = parse(kS1 + ">>> x = 1\n>>> x\nTraceback (most recent call last):\n"
+                     "socket.gaierror: [Errno -9] Address family for hostname not supported\n");
+  EXPECT_EQ(g.steps[2].expect.kind, tq::Expect::Kind::Error);
+  EXPECT_EQ(g.steps[2].expect.err, 0);  // matched as text, not as an errno
+}
+
+TEST(QuizParserPython, StateAssertionsAttachToThePrecedingStatement) {
+  tq::Quiz q = parse(kS1 + ">>> s1.bind(('127.0.0.1', 0))\n"
+                           ">>> # state s1: 0/0\n"
+                           ">>>   #  state s1:-1/1 bhash2 0/-1\n"
+                           ">>> # stateful comments are prose\n"
+                           ">>> s1.close()\n");
+  ASSERT_EQ(q.steps.size(), 3u);
+  const auto& sa = q.steps[1].state_asserts;
+  ASSERT_EQ(sa.size(), 2u);
+  EXPECT_EQ(sa[0].sock, "s1");
+  EXPECT_EQ(sa[0].fastreuse, 0);
+  EXPECT_EQ(sa[0].fastreuseport, 0);
+  EXPECT_FALSE(sa[0].bhash2.has_value());
+  EXPECT_EQ(sa[0].text, "state s1: 0/0");
+  EXPECT_EQ(sa[0].loc.line, 3);
+  EXPECT_EQ(sa[0].loc.column, 7);
+  EXPECT_EQ(sa[1].fastreuse, -1);
+  EXPECT_EQ(sa[1].fastreuseport, 1);
+  ASSERT_TRUE(sa[1].bhash2.has_value());
+  EXPECT_EQ(*sa[1].bhash2, std::make_pair(0, -1));
+  EXPECT_TRUE(q.steps[2].state_asserts.empty());
+}
+
+TEST(QuizParserPythonErrors, MalformedStateAssertions) {
+  const std::string pre = kS1 + ">>> s1.bind(('127.0.0.1', 0))\n";
+  EXPECT_FAILS_AT(">>> # state s1: 0/0\n" + kS1, 1, 5, "before any statement");
+  EXPECT_FAILS_AT(pre + ">>> # state s1 0/0\n", 3, 15, "expected ':'");
+  EXPECT_FAILS_AT(pre + ">>> # state s1: 2/0\n", 3, 17, "expected -1, 0 or 1");
+  EXPECT_FAILS_AT(pre + ">>> # state s1: 0-1\n", 3, 18, "expected '/'");
+  EXPECT_FAILS_AT(pre + ">>> # state s1: 0/0 bhash 0/0\n", 3, 21, "expected 'bhash2'");
+  EXPECT_FAILS_AT(pre + ">>> # state s1: 0/0 bhash2 0/\n", 3, 30, "expected -1, 0 or 1");
+  EXPECT_FAILS_AT(pre + ">>> # state s1: 0/0 bhash2 0/0 x\n", 3, 32, "expected end of line");
+  EXPECT_FAILS_AT(pre + ">>> # state : 0/0\n", 3, 13, "name of a socket");
+  EXPECT_FAILS_AT(pre + ">>> # a comment\n(1, 2)\n", 4, 1, "after a comment-only example");
 }

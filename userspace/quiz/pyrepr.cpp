@@ -37,6 +37,61 @@ PyValue PyValue::raw(std::string text) {
   return p;
 }
 
+PyValue PyValue::bytes(std::string v) {
+  PyValue p;
+  p.kind = Kind::Bytes;
+  p.s = std::move(v);
+  return p;
+}
+
+PyValue PyValue::socket(long long handle) {
+  PyValue p;
+  p.kind = Kind::Socket;
+  p.i = handle;
+  return p;
+}
+
+std::string_view PyValue::type_name() const {
+  switch (kind) {
+    case Kind::None: return "NoneType";
+    case Kind::Int: return "int";
+    case Kind::Str: return "str";
+    case Kind::Bytes: return "bytes";
+    case Kind::Tuple: return "tuple";
+    case Kind::Socket:
+    case Kind::Raw: return "socket";
+  }
+  return "object";
+}
+
+std::string py_bytes_repr(std::string_view b) {
+  const bool has_single = b.find('\'') != std::string_view::npos;
+  const bool has_double = b.find('"') != std::string_view::npos;
+  const char quote = (has_single && !has_double) ? '"' : '\'';
+  std::string out = "b";
+  out += quote;
+  for (unsigned char c : b) {
+    if (c == static_cast<unsigned char>(quote) || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c < 0x20 || c >= 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  out += quote;
+  return out;
+}
+
 std::string py_str_repr(std::string_view s) {
   const bool has_single = s.find('\'') != std::string_view::npos;
   const bool has_double = s.find('"') != std::string_view::npos;
@@ -76,6 +131,10 @@ std::string repr(const PyValue& v) {
       return py_str_repr(v.s);
     case PyValue::Kind::Raw:
       return v.s;
+    case PyValue::Kind::Bytes:
+      return py_bytes_repr(v.s);
+    case PyValue::Kind::Socket:
+      return "<socket.socket>";
     case PyValue::Kind::Tuple: {
       std::string out = "(";
       for (std::size_t k = 0; k < v.items.size(); ++k) {

@@ -15,10 +15,10 @@ namespace tristate::quiz {
 
 // A Python value as the quiz subset produces it.
 struct PyValue {
-  enum class Kind { None, Int, Str, Tuple, Raw };
+  enum class Kind { None, Int, Str, Bytes, Tuple, Socket, Raw };
   Kind kind = Kind::None;
-  long long i = 0;
-  std::string s;  // Str: the string; Raw: text printed verbatim (a socket object's repr)
+  long long i = 0;  // Int: the value; Socket: the runner's handle for the socket object
+  std::string s;    // Str: the string; Bytes: the bytes; Raw: text printed verbatim
   std::vector<PyValue> items;
 
   static PyValue none() { return {}; }
@@ -26,10 +26,18 @@ struct PyValue {
   static PyValue str(std::string v);
   static PyValue tuple(std::vector<PyValue> v);
   static PyValue raw(std::string text);
+  static PyValue bytes(std::string v);
+  static PyValue socket(long long handle);
+
+  // Python's type name, as error messages spell it: int, str, bytes, tuple, socket, NoneType.
+  std::string_view type_name() const;
 };
 
-// repr(v): None, 60000, '127.0.0.1', (('127.1.1.1', 60000), ('127.9.9.9', 1234)), (x,).
+// repr(v): None, 60000, b'\x01', (a socket needs the runner: "<socket.socket>" here), '127.0.0.1', (('127.1.1.1', 60000), ('127.9.9.9', 1234)), (x,).
 std::string repr(const PyValue& v);
+
+// repr() of a bytes object: b'\x01\x00'.
+std::string py_bytes_repr(std::string_view b);
 
 // repr() of a str: single quotes unless the text holds ' and no ", escapes like CPython.
 std::string py_str_repr(std::string_view s);

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "util/text.hpp"
@@ -18,24 +19,38 @@ struct Loc {
   int column = 0;  // 1-based
 };
 
-// A literal argument: an integer (a named constant such as SO_REUSEADDR is resolved to its
-// number; `spelled` keeps the name for display), a string, or a tuple such as an address.
+// An expression. Literals are folded while parsing (a named constant such as SO_REUSEADDR
+// becomes its number, `60001 << 16 | 60000` one Int; `spelled` keeps the source); what
+// depends on a name or a call is evaluated by the runner, as Python evaluates it:
+// - Int, Str, Tuple (`items`): values;
+// - Name (`s` holds it): a name bound by an earlier statement, or `ln`, `_`, `None`;
+// - Call (`i` indexes Statement::calls): the value the call returns;
+// - Subscript: items {object, index};
+// - BinOp (`s` the operator | ^ & << >> + -): items {lhs, rhs}; Unary (`s` - + ~): items {x}.
 struct Arg {
-  enum class Kind { Int, Str, Tuple };
+  enum class Kind { Int, Str, Tuple, Name, Call, Subscript, BinOp, Unary };
   Kind kind = Kind::Int;
   long long i = 0;
   std::string s;
   std::vector<Arg> items;
-  std::string spelled;  // source text of the argument
+  std::string spelled;  // source text of the expression
   Loc loc;
+
+  bool is_literal() const { return kind == Kind::Int || kind == Kind::Str || kind == Kind::Tuple; }
 };
 
-enum class Op { Socket, Setsockopt, Bind, Connect, Listen, Getsockname, Getpeername, Close };
+enum class Op {
+  Socket, Setsockopt, Bind, Connect, Listen, Getsockname, Getpeername, Close,
+  Accept, Shutdown, Getsockopt, Setblocking, ConnectEx,  // socket methods
+  Pack, Disconnect                                        // functions: pack(FMT, ...), disconnect(s)
+};
 
-// One call. `s1 = socket(AF_INET, SOCK_STREAM)` is {Op::Socket, sock "s1", args {family, type}}.
+// One call. `socket(AF_INET, SOCK_STREAM)` is {Op::Socket, no receiver, args {family, type}};
+// `s1.bind(a)` is {Op::Bind, receiver Name s1, sock "s1", args {a}}.
 struct Call {
   Op op = Op::Socket;
-  std::string sock;
+  std::optional<Arg> receiver;  // methods only: what the method is called on
+  std::string sock;             // the receiver's name when it is a plain name
   std::vector<Arg> args;
   std::string text;  // source text of this call
   Loc loc;
@@ -45,17 +60,41 @@ struct Call {
 struct Expect {
   enum class Kind { Nothing, Output, Error };
   Kind kind = Kind::Nothing;
-  std::string text;  // Output: expected repr; Error: the whole "OSError: [Errno 99] …" line
-  int err = 0;       // Error: the errno to match
+  std::string text;  // Output: expected repr; Error: the exception line ("OSError: [Errno 99] …",
+                     // "ValueError: too many values to unpack (expected 2)")
+  int err = 0;       // Error: the errno to match; 0 = match the exception line itself
 };
 
-// A `>>>` statement: one call, or a tuple of calls (`s.getsockname(), s.getpeername()`).
+// `>>> # state s1: -1/-1 bhash2 0/0`: the bhash bucket of the port socket s1 is bound to
+// should have fastreuse/fastreuseport -1/-1 (and its bhash2 bucket 0/0) after the preceding
+// statement. A comment to Python's doctest; parsed here, checked by the bucket snapshots.
+struct StateAssert {
+  std::string sock;
+  int fastreuse = 0;
+  int fastreuseport = 0;
+  std::optional<std::pair<int, int>> bhash2;
+  Loc loc;
+  std::string text;  // "state s1: -1/-1 bhash2 0/0"
+};
+
+// A `>>>` statement.
+// - Expr: `values` evaluated and printed as doctest does (several values are a tuple:
+//   `s.getsockname(), s.getpeername()`; a trailing comma makes a 1-tuple);
+// - Assign: `targets = values`; with `unpack`, the value is unpacked into the targets
+//   (`a, _ = ln.accept()`); `_` is an ordinary name;
+// - Import: `from socket import *`, `from struct import pack`: nothing to run.
 struct Statement {
+  enum class Kind { Expr, Assign, Import };
+  Kind kind = Kind::Expr;
   std::string text;
   Loc loc;
-  std::vector<Call> calls;
+  std::vector<std::string> targets;
+  bool unpack = false;
+  std::vector<Arg> values;
   bool is_tuple = false;
+  std::vector<Call> calls;  // every call, in the order Python makes them (inner calls first)
   Expect expect;
+  std::vector<StateAssert> state_asserts;  // comment lines after this statement
 };
 
 struct Listener {

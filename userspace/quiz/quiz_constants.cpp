@@ -13,6 +13,7 @@ using K = Constant::Kind;
 constexpr std::array kConstants{
     Constant{"AF_INET", 2, K::Family},
     Constant{"AF_INET6", 10, K::Family},
+    Constant{"AF_UNSPEC", 0, K::Value},  // not a socket() family here: disconnect(s) uses it
     Constant{"SOCK_STREAM", 1, K::SockType},
     Constant{"IPPROTO_TCP", 6, K::Protocol},
     Constant{"SOL_SOCKET", 1, K::Level},
@@ -22,10 +23,17 @@ constexpr std::array kConstants{
     Constant{"IPPROTO_IPV6", 41, K::Level},
     Constant{"SO_REUSEADDR", 2, K::Option, 1},
     Constant{"SO_REUSEPORT", 15, K::Option, 1},
+    Constant{"SO_TYPE", 3, K::Option, 1},
+    Constant{"SO_ERROR", 4, K::Option, 1},
+    Constant{"SO_KEEPALIVE", 9, K::Option, 1},
+    Constant{"SO_LINGER", 13, K::Option, 1},
     Constant{"IP_BIND_ADDRESS_NO_PORT", 24, K::Option, 0},
     Constant{"IP_LOCAL_PORT_RANGE", 51, K::Option, 0},
     Constant{"IPV6_V6ONLY", 26, K::Option, 41},
     Constant{"SOMAXCONN", 4096, K::Value},
+    Constant{"SHUT_RD", 0, K::Value},
+    Constant{"SHUT_WR", 1, K::Value},
+    Constant{"SHUT_RDWR", 2, K::Value},
     Constant{"True", 1, K::Value},
     Constant{"False", 0, K::Value},
 };

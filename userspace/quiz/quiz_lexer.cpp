@@ -148,10 +148,10 @@ class Lexer {
   }
 
   Token punct(std::size_t begin) const {
-    static constexpr std::string_view kTwo[] = {"<<", ">>"};
+    static constexpr std::string_view kTwo[] = {"<<", ">>", "==", "!=", "<=", ">="};
     for (auto two : kTwo)
       if (line_.substr(begin, 2) == two) return make(Token::Kind::Punct, begin, begin + 2);
-    static constexpr std::string_view kOne = "(),.=|&^+-~";
+    static constexpr std::string_view kOne = "(),.=|&^+-~[]*:";
     char c = line_[begin];
     if (kOne.find(c) != std::string_view::npos) return make(Token::Kind::Punct, begin, begin + 1);
     if (c == ';')
@@ -161,7 +161,7 @@ class Lexer {
     std::string shown = std::isprint(u) ? std::string("'") + c + "'"
                                         : std::string("byte 0x") + kHex[u >> 4] + kHex[u & 15];
     fail(begin, "found " + shown +
-                    ", expected a name, a number, a string, or one of ( ) , . = | & ^ << >> + - ~");
+                    ", expected a name, a number, a string, or one of ( ) [ ] , . = | & ^ << >> + - ~");
   }
 
   std::string_view line_;

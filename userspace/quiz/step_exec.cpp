@@ -1,131 +1,18 @@
+// Statements and expressions: names, subscripts, operators, unpacking, display, and the
+// closing of sockets nothing refers to any more. The calls themselves are in step_calls.cpp.
 #include "quiz/step_exec.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
+#include <limits>
+#include <set>
 
 #include "util/clock.hpp"
 #include "util/errno_names.hpp"
 
 namespace tristate::quiz {
-namespace {
-
-std::string_view verb(Op op) {
-  switch (op) {
-    case Op::Socket: return "socket";
-    case Op::Setsockopt: return "setsockopt";
-    case Op::Bind: return "bind";
-    case Op::Connect: return "connect";
-    case Op::Listen: return "listen";
-    case Op::Getsockname: return "getsockname";
-    case Op::Getpeername: return "getpeername";
-    case Op::Close: return "close";
-  }
-  return "?";
-}
-
-std::string_view py_type_name(const Arg& a) {
-  switch (a.kind) {
-    case Arg::Kind::Int: return "int";
-    case Arg::Kind::Str: return "str";
-    case Arg::Kind::Tuple: return "tuple";
-  }
-  return "object";
-}
-
-struct SockAddr {
-  sockaddr_storage ss{};
-  socklen_t len = 0;
-  const sockaddr* get() const { return reinterpret_cast<const sockaddr*>(&ss); }
-};
-
-// A Python exception that is not an OSError with an errno (TypeError, gaierror, ...).
-struct PyException {
-  std::string line;  // "TypeError: ..."
-  std::string cls;   // "TypeError"
-  int err = 0;       // gaierror's EAI_* number, else 0
-};
-
-PyException py_exc(std::string cls, const std::string& msg) {
-  return {cls + ": " + msg, cls, 0};
-}
-
-// Host string -> address bytes, the way CPython's setipaddr() resolves the literals quizzes
-// use: "" is the wildcard, numeric literals of the socket's family, "localhost". Anything else
-// would need a resolver, which the sandbox does not consult.
-std::optional<PyException> resolve_host(const std::string& host, int family, void* out) {
-  if (family == AF_INET) {
-    auto* a = static_cast<in_addr*>(out);
-    if (host.empty()) { a->s_addr = htonl(INADDR_ANY); return std::nullopt; }
-    if (host == "<broadcast>") { a->s_addr = htonl(INADDR_BROADCAST); return std::nullopt; }
-    if (host == "localhost") { a->s_addr = htonl(INADDR_LOOPBACK); return std::nullopt; }
-    if (inet_pton(AF_INET, host.c_str(), a) == 1) return std::nullopt;
-  } else {
-    auto* a = static_cast<in6_addr*>(out);
-    std::string h = host.substr(0, host.find('%'));
-    if (h.empty()) { *a = in6addr_any; return std::nullopt; }
-    if (h == "localhost") { *a = in6addr_loopback; return std::nullopt; }
-    if (inet_pton(AF_INET6, h.c_str(), a) == 1) return std::nullopt;
-  }
-  unsigned char probe[16];
-  const int other = family == AF_INET ? AF_INET6 : AF_INET;
-  std::string h = host.substr(0, host.find('%'));
-  if (inet_pton(other, h.c_str(), probe) == 1)
-    return PyException{"socket.gaierror: [Errno -9] Address family for hostname not supported",
-                       "socket.gaierror", -9};
-  return PyException{"socket.gaierror: [Errno -2] Name or service not known", "socket.gaierror",
-                     -2};
-}
-
-std::optional<PyException> to_sockaddr(const Arg& a, int family, Op op, SockAddr& out) {
-  const std::string fam = family == AF_INET ? "AF_INET" : "AF_INET6";
-  if (a.kind != Arg::Kind::Tuple)
-    return py_exc("TypeError", fam + " address must be tuple, not " + std::string(py_type_name(a)));
-  if (family == AF_INET && a.items.size() != 2)
-    return py_exc("TypeError", "AF_INET address must be a pair (host, port)");
-  if (family == AF_INET6 && (a.items.size() < 2 || a.items.size() > 4))
-    return py_exc("TypeError",
-                  "AF_INET6 address must be a tuple (host, port[, flowinfo[, scopeid]])");
-  const Arg& host = a.items[0];
-  if (host.kind != Arg::Kind::Str)
-    return py_exc("TypeError",
-                  "str, bytes or bytearray expected, not " + std::string(py_type_name(host)));
-  for (std::size_t k = 1; k < a.items.size(); ++k)
-    if (a.items[k].kind != Arg::Kind::Int)
-      return py_exc("TypeError", "'" + std::string(py_type_name(a.items[k])) +
-                                     "' object cannot be interpreted as an integer");
-  const long long port = a.items[1].i;
-  if (port < 0 || port > 65535)
-    return py_exc("OverflowError", std::string(verb(op)) + "(): port must be 0-65535.");
-  if (family == AF_INET) {
-    auto* sin = reinterpret_cast<sockaddr_in*>(&out.ss);
-    sin->sin_family = AF_INET;
-    sin->sin_port = htons(static_cast<uint16_t>(port));
-    if (auto e = resolve_host(host.s, family, &sin->sin_addr)) return e;
-    out.len = sizeof(sockaddr_in);
-  } else {
-    auto* sin6 = reinterpret_cast<sockaddr_in6*>(&out.ss);
-    sin6->sin6_family = AF_INET6;
-    sin6->sin6_port = htons(static_cast<uint16_t>(port));
-    if (a.items.size() > 2) {
-      const long long flow = a.items[2].i;
-      if (flow < 0 || flow > 0xfffff)
-        return py_exc("OverflowError", std::string(verb(op)) + "(): flowinfo must be 0-1048575.");
-      sin6->sin6_flowinfo = htonl(static_cast<uint32_t>(flow));
-    }
-    if (a.items.size() > 3) sin6->sin6_scope_id = static_cast<uint32_t>(a.items[3].i);
-    if (auto e = resolve_host(host.s, family, &sin6->sin6_addr)) return e;
-    out.len = sizeof(sockaddr_in6);
-  }
-  return std::nullopt;
-}
-
-}  // namespace
 
 std::uint64_t monotonic_ns() {
   timespec ts{};
@@ -134,129 +21,236 @@ std::uint64_t monotonic_ns() {
          static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
-StepExecutor::Outcome StepExecutor::exec_socket(const Call& call) {
-  Outcome o;
-  const long long family = call.args.size() > 0 ? call.args[0].i : AF_INET;
-  const long long type = call.args.size() > 1 ? call.args[1].i : static_cast<long long>(SOCK_STREAM);
-  const long long proto = call.args.size() > 2 ? call.args[2].i : 0;
-  // CPython always adds SOCK_CLOEXEC; the flag changes nothing a quiz can observe.
-  int fd = ::socket(static_cast<int>(family), static_cast<int>(type) | SOCK_CLOEXEC,
-                    static_cast<int>(proto));
-  if (fd < 0) {
-    o.raised = true;
-    o.err = errno;
-    return o;
+StepExecutor::StepExecutor(UniqueFd listener) {
+  if (!listener) {
+    names_["ln"] = PyValue::none();
+    return;
   }
-  if (!call.sock.empty()) {
-    // Rebinding a name drops the only reference to the old socket object, so CPython closes
-    // it right away; the erase + insert does the same.
-    Sock s;
-    s.fd = UniqueFd(fd);
-    s.family = static_cast<int>(family);
-    socks_.insert_or_assign(call.sock, std::move(s));
-    return o;  // an assignment prints nothing
-  }
-  // A bare `socket(...)` expression: doctest prints the object's repr (Python 3.11 spelling),
-  // then the object is garbage and gets closed.
-  UniqueFd owned(fd);
-  std::string text = "<socket.socket fd=" + std::to_string(fd) + ", family=" +
-                     std::to_string(family) + ", type=" + std::to_string(type) +
-                     ", proto=" + std::to_string(proto);
+  Sock s;
   sockaddr_storage ss{};
   socklen_t len = sizeof ss;
-  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) == 0)
-    text += ", laddr=" + repr(sockaddr_to_py(reinterpret_cast<sockaddr*>(&ss), len));
-  text += ">";
-  o.value = PyValue::raw(text);
-  return o;
+  s.family = ::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&ss), &len) == 0
+                 ? ss.ss_family
+                 : AF_INET;
+  s.fd = std::move(listener);
+  s.pinned = true;
+  const long long handle = next_handle_++;
+  socks_.emplace(handle, std::move(s));
+  names_["ln"] = PyValue::socket(handle);
 }
 
-StepExecutor::Outcome StepExecutor::exec(const Call& call) {
-  if (call.op == Op::Socket) return exec_socket(call);
-  Outcome o;
-  auto it = socks_.find(call.sock);
-  if (it == socks_.end()) {
-    o.raised = true;
-    o.exception = "NameError: name '" + call.sock + "' is not defined";
-    o.result.err_name = "NameError";
-    return o;
+bool StepExecutor::raise(std::string cls, const std::string& msg, int err) {
+  raised_ = Raised{cls + ": " + msg, std::move(cls), err};
+  return false;
+}
+
+bool StepExecutor::raise_errno(int err) {
+  raised_ = Raised{os_error_line(err), std::string(os_error_class(err)), err};
+  return false;
+}
+
+bool StepExecutor::eval(const Arg& a, const Statement& st, PyValue& out) {
+  switch (a.kind) {
+    case Arg::Kind::Int: out = PyValue::integer(a.i); return true;
+    case Arg::Kind::Str: out = PyValue::str(a.s); return true;
+    case Arg::Kind::Tuple: {
+      std::vector<PyValue> items(a.items.size());
+      for (std::size_t k = 0; k < a.items.size(); ++k)
+        if (!eval(a.items[k], st, items[k])) return false;
+      out = PyValue::tuple(std::move(items));
+      return true;
+    }
+    case Arg::Kind::Name: return eval_name(a, out);
+    case Arg::Kind::Call: return call(st.calls.at(static_cast<std::size_t>(a.i)), st, out);
+    case Arg::Kind::Subscript: return eval_subscript(a, st, out);
+    case Arg::Kind::BinOp: return eval_binop(a, st, out);
+    case Arg::Kind::Unary: return eval_unary(a, st, out);
   }
-  Sock& s = it->second;
-  const int fd = s.fd.get();  // -1 once closed: the syscall then fails with EBADF, as in CPython
-  auto raise_errno = [&](int err) {
-    o.raised = true;
-    o.err = err;
-  };
-  auto raise_exc = [&](const PyException& e) {
-    o.raised = true;
-    o.err = e.err;  // socket.gaierror is an OSError whose errno is the EAI_* number
-    o.exception = e.line;
-    o.result.err = e.err;
-    o.result.err_name = e.cls;
-  };
-  switch (call.op) {
-    case Op::Socket:
+  return raise("SystemError", "unknown expression");
+}
+
+bool StepExecutor::eval_name(const Arg& a, PyValue& out) {
+  if (a.s == "None") {  // a keyword in Python: the parser lets no statement assign it
+    out = PyValue::none();
+    return true;
+  }
+  if (auto it = names_.find(a.s); it != names_.end()) {
+    out = it->second;
+    return true;
+  }
+  // `_` falls back to builtins._, which doctest's display hook sets to the last value shown.
+  if (a.s == "_" && last_display_.kind != PyValue::Kind::None) {
+    out = last_display_;
+    return true;
+  }
+  // Only reached when the statement that bound the name raised before binding it.
+  return raise("NameError", "name '" + a.s + "' is not defined");
+}
+
+bool StepExecutor::eval_subscript(const Arg& a, const Statement& st, PyValue& out) {
+  PyValue object, index;
+  if (!eval(a.items[0], st, object) || !eval(a.items[1], st, index)) return false;
+  const std::string type(object.type_name());
+  const bool seq = object.kind == PyValue::Kind::Tuple || object.kind == PyValue::Kind::Str ||
+                   object.kind == PyValue::Kind::Bytes;
+  if (!seq) return raise("TypeError", "'" + type + "' object is not subscriptable");
+  if (index.kind != PyValue::Kind::Int) {
+    const std::string it(index.type_name());
+    if (object.kind == PyValue::Kind::Str)
+      return raise("TypeError", "string indices must be integers, not '" + it + "'");
+    return raise("TypeError", type + " indices must be integers or slices, not " + it);
+  }
+  const long long n = object.kind == PyValue::Kind::Tuple
+                          ? static_cast<long long>(object.items.size())
+                          : static_cast<long long>(object.s.size());
+  long long k = index.i < 0 ? index.i + n : index.i;
+  if (k < 0 || k >= n) {
+    const char* what = object.kind == PyValue::Kind::Tuple ? "tuple index out of range"
+                       : object.kind == PyValue::Kind::Str ? "string index out of range"
+                                                           : "index out of range";
+    return raise("IndexError", what);
+  }
+  const auto u = static_cast<std::size_t>(k);
+  if (object.kind == PyValue::Kind::Tuple) out = object.items[u];
+  else if (object.kind == PyValue::Kind::Str) out = PyValue::str(object.s.substr(u, 1));
+  else out = PyValue::integer(static_cast<unsigned char>(object.s[u]));
+  return true;
+}
+
+bool StepExecutor::eval_binop(const Arg& a, const Statement& st, PyValue& out) {
+  PyValue x, y;
+  if (!eval(a.items[0], st, x) || !eval(a.items[1], st, y)) return false;
+  const std::string& op = a.s;
+  if (op == "+" && x.kind == y.kind && x.kind != PyValue::Kind::Int &&
+      (x.kind == PyValue::Kind::Str || x.kind == PyValue::Kind::Bytes ||
+       x.kind == PyValue::Kind::Tuple)) {
+    out = x;
+    out.s += y.s;
+    out.items.insert(out.items.end(), y.items.begin(), y.items.end());
+    return true;
+  }
+  if (x.kind != PyValue::Kind::Int || y.kind != PyValue::Kind::Int) {
+    if (op == "+" && (x.kind == PyValue::Kind::Str || x.kind == PyValue::Kind::Tuple))
+      return raise("TypeError", "can only concatenate " + std::string(x.type_name()) +
+                                    " (not \"" + std::string(y.type_name()) + "\") to " +
+                                    std::string(x.type_name()));
+    return raise("TypeError", "unsupported operand type(s) for " + op + ": '" +
+                                  std::string(x.type_name()) + "' and '" +
+                                  std::string(y.type_name()) + "'");
+  }
+  const __int128 p = x.i, q = y.i;
+  __int128 r = 0;
+  if (op == "|") r = p | q;
+  else if (op == "^") r = p ^ q;
+  else if (op == "&") r = p & q;
+  else if (op == "+") r = p + q;
+  else if (op == "-") r = p - q;
+  else {
+    if (q < 0) return raise("ValueError", "negative shift count");
+    if (op == ">>") r = q > 63 ? (p < 0 ? -1 : 0) : p >> static_cast<int>(q);
+    else if (p != 0 && q > 62) return raise("OverflowError", "int beyond the 64 bits tristate holds");
+    else r = p << static_cast<int>(q);
+  }
+  if (r > std::numeric_limits<long long>::max() || r < std::numeric_limits<long long>::min())
+    return raise("OverflowError", "int beyond the 64 bits tristate holds");
+  out = PyValue::integer(static_cast<long long>(r));
+  return true;
+}
+
+bool StepExecutor::eval_unary(const Arg& a, const Statement& st, PyValue& out) {
+  PyValue x;
+  if (!eval(a.items[0], st, x)) return false;
+  if (x.kind != PyValue::Kind::Int)
+    return raise("TypeError", "bad operand type for unary " + a.s + ": '" +
+                                  std::string(x.type_name()) + "'");
+  if (a.s == "-" && x.i == std::numeric_limits<long long>::min())
+    return raise("OverflowError", "int beyond the 64 bits tristate holds");
+  out = PyValue::integer(a.s == "-" ? -x.i : a.s == "~" ? ~x.i : x.i);
+  return true;
+}
+
+// `a, b = value` unpacks any iterable the language has (tuple, str, bytes), as Python does.
+bool StepExecutor::assign(const Statement& st, PyValue value) {
+  if (!st.unpack) {
+    names_[st.targets[0]] = std::move(value);
+    return true;
+  }
+  std::vector<PyValue> items;
+  switch (value.kind) {
+    case PyValue::Kind::Tuple: items = std::move(value.items); break;
+    case PyValue::Kind::Str:
+      for (char c : value.s) items.push_back(PyValue::str(std::string(1, c)));
       break;
-    case Op::Setsockopt: {
-      if (call.args.size() != 3) {
-        raise_exc(py_exc("TypeError", "setsockopt() takes 3 arguments"));
-        break;
-      }
-      if (call.args[2].kind != Arg::Kind::Int) {
-        raise_exc(py_exc("TypeError", "a bytes-like object is required, not '" +
-                                          std::string(py_type_name(call.args[2])) + "'"));
-        break;
-      }
-      const int value = static_cast<int>(call.args[2].i);
-      if (::setsockopt(fd, static_cast<int>(call.args[0].i), static_cast<int>(call.args[1].i),
-                       &value, sizeof value) != 0)
-        raise_errno(errno);
+    case PyValue::Kind::Bytes:
+      for (char c : value.s) items.push_back(PyValue::integer(static_cast<unsigned char>(c)));
       break;
-    }
-    case Op::Bind:
-    case Op::Connect: {
-      if (call.args.size() != 1) {
-        raise_exc(py_exc("TypeError", std::string(verb(call.op)) +
-                                          "() takes exactly one argument (" +
-                                          std::to_string(call.args.size()) + " given)"));
-        break;
-      }
-      SockAddr addr;
-      if (auto e = to_sockaddr(call.args[0], s.family, call.op, addr)) {
-        raise_exc(*e);
-        break;
-      }
-      const int rc = call.op == Op::Bind ? ::bind(fd, addr.get(), addr.len)
-                                         : ::connect(fd, addr.get(), addr.len);
-      if (rc != 0) raise_errno(errno);
-      break;
-    }
-    case Op::Listen: {
-      // CPython: listen() without an argument uses min(SOMAXCONN, 128); negative becomes 0.
-      long long backlog = call.args.empty() ? std::min(SOMAXCONN, 128) : call.args[0].i;
-      if (backlog < 0) backlog = 0;
-      if (::listen(fd, static_cast<int>(backlog)) != 0) raise_errno(errno);
-      break;
-    }
-    case Op::Getsockname:
-    case Op::Getpeername: {
-      sockaddr_storage ss{};
-      socklen_t len = sizeof ss;
-      const int rc = call.op == Op::Getsockname
-                         ? ::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len)
+    default:
+      return raise("TypeError", "cannot unpack non-iterable " + std::string(value.type_name()) +
+                                    " object");
+  }
+  const std::size_t want = st.targets.size();
+  if (items.size() > want)
+    return raise("ValueError", "too many values to unpack (expected " + std::to_string(want) + ")");
+  if (items.size() < want)
+    return raise("ValueError", "not enough values to unpack (expected " + std::to_string(want) +
+                                   ", got " + std::to_string(items.size()) + ")");
+  for (std::size_t k = 0; k < want; ++k) names_[st.targets[k]] = std::move(items[k]);
+  return true;
+}
+
+// Runs the statement; `shown` is what doctest's display hook prints (None: nothing).
+bool StepExecutor::execute(const Statement& st, PyValue& shown) {
+  if (st.kind == Statement::Kind::Import) return true;
+  std::vector<PyValue> values(st.values.size());
+  for (std::size_t k = 0; k < st.values.size(); ++k)
+    if (!eval(st.values[k], st, values[k])) return false;
+  PyValue value = st.is_tuple ? PyValue::tuple(std::move(values)) : std::move(values.at(0));
+  if (st.kind == Statement::Kind::Assign) return assign(st, std::move(value));
+  if (value.kind != PyValue::Kind::None) {
+    shown = value;
+    last_display_ = std::move(value);
+  }
+  return true;
+}
+
+PyValue StepExecutor::displayable(const PyValue& v) const {
+  if (v.kind == PyValue::Kind::Socket) return PyValue::raw(socket_repr(v.i));
+  if (v.kind != PyValue::Kind::Tuple) return v;
+  std::vector<PyValue> items;
+  for (const auto& item : v.items) items.push_back(displayable(item));
+  return PyValue::tuple(std::move(items));
+}
+
+// Python 3.11's socket.__repr__: fd, family, type, proto, then laddr/raddr when known.
+std::string StepExecutor::socket_repr(long long handle) const {
+  const Sock& s = socks_.at(handle);
+  const int fd = s.fd.get();
+  std::string text = std::string("<socket.socket ") + (fd < 0 ? "[closed] " : "") +
+                     "fd=" + std::to_string(fd) + ", family=" + std::to_string(s.family) +
+                     ", type=" + std::to_string(s.type) + ", proto=" + std::to_string(s.proto);
+  for (bool local : {true, false}) {
+    if (fd < 0) break;
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    const int rc = local ? ::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len)
                          : ::getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len);
-      if (rc != 0)
-        raise_errno(errno);
-      else
-        o.value = sockaddr_to_py(reinterpret_cast<sockaddr*>(&ss), len);
-      break;
-    }
-    case Op::Close:
-      // CPython's close() on an already closed socket is a no-op, not an error.
-      s.fd.reset();
-      break;
+    if (rc == 0)
+      text += std::string(local ? ", laddr=" : ", raddr=") +
+              repr(sockaddr_to_py(reinterpret_cast<sockaddr*>(&ss), len));
   }
-  return o;
+  return text + ">";
+}
+
+void StepExecutor::collect() {
+  std::set<long long> live;
+  auto mark = [&](auto&& self, const PyValue& v) -> void {
+    if (v.kind == PyValue::Kind::Socket) live.insert(v.i);
+    for (const auto& item : v.items) self(self, item);
+  };
+  for (const auto& [name, v] : names_) mark(mark, v);
+  mark(mark, last_display_);
+  for (auto it = socks_.begin(); it != socks_.end();)
+    it = (it->second.pinned || live.count(it->first)) ? std::next(it) : socks_.erase(it);
 }
 
 report::Step StepExecutor::run(const Statement& statement, int index) {
@@ -268,39 +262,23 @@ report::Step StepExecutor::run(const Statement& statement, int index) {
   step.tid = static_cast<std::uint32_t>(::gettid());
   step.wall_time = util::iso_utc_now();
 
-  Printed printed;
-  std::vector<PyValue> values;
+  raised_.reset();
+  calls_ = &step.calls;
+  PyValue shown;
   step.t_start_ns = monotonic_ns();
-  for (const auto& call : statement.calls) {
-    Outcome o = exec(call);
-    o.result.call = call.text;
-    if (o.raised) {
-      o.result.ok = false;
-      if (o.exception.empty()) {
-        o.result.err = o.err;
-        o.result.err_name = util::errno_label(o.err);
-        o.exception = os_error_line(o.err);
-      }
-      step.calls.push_back(o.result);
-      printed.raised = true;
-      printed.err = o.err;
-      printed.text = o.exception;
-      break;  // the rest of a tuple never runs: Python has already raised
-    }
-    o.result.ok = true;
-    o.result.value = repr(o.value);
-    step.calls.push_back(o.result);
-    values.push_back(std::move(o.value));
-  }
+  const bool ok = execute(statement, shown);
   step.t_end_ns = monotonic_ns();
+  calls_ = nullptr;
 
-  if (!printed.raised) {
-    if (statement.is_tuple) {
-      printed.text = repr(PyValue::tuple(std::move(values)));
-    } else if (!values.empty() && values.back().kind != PyValue::Kind::None) {
-      printed.text = repr(values.back());
-    }
+  Printed printed;
+  if (!ok && raised_) {
+    printed.raised = true;
+    printed.err = raised_->err;
+    printed.text = raised_->line;
+  } else if (shown.kind != PyValue::Kind::None) {
+    printed.text = repr(displayable(shown));
   }
+  collect();  // after the display: a socket shown by a bare expression lives on in `_`
   step.actual = printed.text;
   step.matched = doctest_matches(statement.expect, printed);
   return step;

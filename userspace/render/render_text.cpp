@@ -138,7 +138,7 @@ std::string render_quiz(const report::Quiz& q, const TextOptions& opt) {
     for (const auto& e : q.background) o << p.dim("      . " + describe_event(e)) << "\n";
   for (const auto& s : q.steps) {
     std::string result;
-    if (!s.calls.empty() && !s.calls.back().ok)
+    if (!s.calls.empty() && !s.calls.back().ok && s.calls.back().err > 0)
       result = util::errno_label(s.calls.back().err);
     else
       result = s.actual.empty() ? "ok" : s.actual;
@@ -157,6 +157,8 @@ std::string render_quiz(const report::Quiz& q, const TextOptions& opt) {
       for (const auto& e : s.events) o << "         " << p.cyan(describe_event(e)) << "\n";
     if (!s.explanation.empty()) o << wrap_paragraph("why: " + s.explanation, "         ", 100);
     if (!s.note.empty()) o << wrap_paragraph("note: " + s.note, "         ", 100);
+    for (const auto& sa : s.state_asserts)
+      if (!sa.checked) o << "         " << p.dim(sa.text + "  (not checked)") << "\n";
   }
   if (q.status == "error") o << "  " << p.red("error: " + q.error) << "\n";
   const int bad = q.mismatches();

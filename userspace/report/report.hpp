@@ -14,7 +14,7 @@ namespace tristate::report {
 
 // Bump the minor for additive changes, the major when a reader of the old one would misread.
 // History in docs/report.schema.json ("$comment") and docs/json.md.
-inline constexpr const char* kSchema = "tristate.report/1";
+inline constexpr const char* kSchema = "tristate.report/1.1";
 
 // Where the kernel a run happened on came from.
 struct KernelInfo {
@@ -90,6 +90,14 @@ struct CallResult {
   std::string err_name;    // "EADDRNOTAVAIL"
 };
 
+// A bucket-state assertion written in the quiz (`>>> # state s1: -1/-1`), carried so that a
+// reader sees it; `checked` stays false until something compares it with the kernel.
+struct StateCheck {
+  std::string text;  // "state s1: -1/-1 bhash2 0/0"
+  int line = 0;      // of the assertion in the quiz file
+  bool checked = false;
+};
+
 struct Step {
   int index = 0;
   int line = 0;               // line of the `>>>` in the quiz file
@@ -105,6 +113,7 @@ struct Step {
   std::vector<Event> events;  // bucket events this step caused (tracer)
   std::string explanation;    // why the step failed, derived from the events
   std::string note;           // e.g. "differs from the post: …"
+  std::vector<StateCheck> state_asserts;  // the quiz's `# state` lines after this step
 };
 
 struct Quiz {

@@ -87,6 +87,15 @@ void from_json(const json& j, Event& v) {
   get_opt(j, "addr", v.addr);
 }
 
+void to_json(json& j, const StateCheck& v) {
+  j = json{{"text", v.text}, {"line", v.line}, {"checked", v.checked}};
+}
+void from_json(const json& j, StateCheck& v) {
+  j.at("text").get_to(v.text);
+  get_opt(j, "line", v.line);
+  get_opt(j, "checked", v.checked);
+}
+
 void to_json(json& j, const CallResult& v) {
   j = json{{"call", v.call}, {"ok", v.ok}, {"value", v.value}};
   if (!v.ok) {
@@ -111,6 +120,7 @@ void to_json(json& j, const Step& v) {
            {"wall_time", v.wall_time},   {"events", v.events}};
   put_nonempty(j, "explanation", v.explanation);
   put_nonempty(j, "note", v.note);
+  put_nonempty(j, "state_asserts", v.state_asserts);
 }
 void from_json(const json& j, Step& v) {
   j.at("index").get_to(v.index);
@@ -127,6 +137,7 @@ void from_json(const json& j, Step& v) {
   get_opt(j, "events", v.events);
   get_opt(j, "explanation", v.explanation);
   get_opt(j, "note", v.note);
+  get_opt(j, "state_asserts", v.state_asserts);
 }
 
 void to_json(json& j, const Sysctls& v) {

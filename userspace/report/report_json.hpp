@@ -14,6 +14,8 @@ void to_json(nlohmann::json& j, const BucketState& v);
 void from_json(const nlohmann::json& j, BucketState& v);
 void to_json(nlohmann::json& j, const Event& v);
 void from_json(const nlohmann::json& j, Event& v);
+void to_json(nlohmann::json& j, const StateCheck& v);
+void from_json(const nlohmann::json& j, StateCheck& v);
 void to_json(nlohmann::json& j, const CallResult& v);
 void from_json(const nlohmann::json& j, CallResult& v);
 void to_json(nlohmann::json& j, const Step& v);

@@ -184,7 +184,9 @@ std::string explain_step(const report::Quiz& quiz, std::size_t index) {
   if (index >= quiz.steps.size()) return "";
   const auto& step = quiz.steps[index];
   for (const auto& call : step.calls) {
-    if (call.ok) continue;
+    // errno 0 or below: a Python exception (TypeError, gaierror) raised before any syscall,
+    // so the kernel's events have nothing to say about it.
+    if (call.ok || call.err <= 0) continue;
     switch (op_of(call.call)) {
       case Op::Connect: return explain_connect(quiz, index, call);
       case Op::Bind: return explain_bind(quiz, index, call, false);

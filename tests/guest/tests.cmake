@@ -12,7 +12,7 @@ foreach(series 5.10 6.1 6.12 latest)
 endforeach()
 
 foreach(case panic boot-panic kvm-failure hang missing-package corrupt offline no-qemu bad-spec
-        available kill-leftovers)
+        available kill-leftovers prune)
   add_test(NAME guest.lab.${case} COMMAND ${LAB_CASES} $<TARGET_FILE:tristate> ${case})
   set_tests_properties(guest.lab.${case} PROPERTIES LABELS guest FIXTURES_REQUIRED lab_kernels TIMEOUT 600)
 endforeach()

@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/download_meter.hpp"
 
 namespace fs = std::filesystem;
 using namespace tristate::cli;
@@ -56,7 +57,8 @@ int main(int argc, char** argv) {
       "  tristate matrix                     the quizzes on 5.10, 6.1, 6.12 and latest\n"
       "  tristate compare a.json b.json      diff two saved reports\n"
       "  tristate doctor                     what this machine lets tristate trace\n"
-      "  tristate kernels                    cached guest kernels",
+      "  tristate kernels                    cached guest kernels\n"
+      "  tristate bisect QUIZ --from 6.12    the first Debian build that behaves differently",
       "tristate"};
   app.set_version_flag("--version", std::string("tristate ") + TRISTATE_VERSION);
   app.require_subcommand(1);
@@ -68,7 +70,10 @@ int main(int argc, char** argv) {
                     add_kernels_command, add_bisect_command})
     add(app, g);
 
-  app.parse_complete_callback([&] { setup_logging(g.verbose); });
+  app.parse_complete_callback([&] {
+    setup_logging(g.verbose);
+    install_download_meter();
+  });
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -125,8 +125,9 @@ ToolResult download_metered(const std::vector<std::string>& apt_argv, const fs::
       if (got == 0) break;
       if (got > 0) r.err.append(buf, static_cast<std::size_t>(got));
     }
-    std::uint64_t done = Cache::disk_usage(dir);
-    meter()(package, total ? std::min(done, total) : done, total);
+    // done == total is the end, said once after apt-get exits
+    const std::uint64_t done = Cache::disk_usage(dir);
+    meter()(package, total ? std::min(done, total - 1) : done, total);
   }
   r.status = child.wait();
   if (r.status == 0) meter()(package, total ? total : Cache::disk_usage(dir), total ? total : Cache::disk_usage(dir));

@@ -327,3 +327,21 @@ TEST(LabCache, EvictsLeastRecentlyUsedKernels) {
   EXPECT_FALSE(fs::exists(c.kernel_dir(pkgs[2])));
   EXPECT_LE(Cache::disk_usage(t.path), 250000u);
 }
+
+// A build fetched by version carries its minor as series; `--kernel 6.12` must still mean the
+// series' own newest (bookworm-security), not a newer-named trixie build fetched for a bisect
+// (seen: 6.12.118+deb13 taken for series 6.12 broke the offline and boot tests).
+TEST(LabCache, SeriesIgnoresBuildsFetchedByVersion) {
+  TempDir t;
+  Cache c(t.path);
+  fake_kernel(c, "linux-image-6.12.118+deb12-cloud-amd64", "6.12");
+  write(c.kernel_dir("linux-image-6.12.118+deb13-cloud-amd64") / "vmlinuz", "k");
+  KernelManifest m;
+  m.series = "6.12";
+  m.origin = "version";
+  m.package = "linux-image-6.12.118+deb13-cloud-amd64";
+  c.install(c.kernel_dir(m.package), m);
+  auto k = c.newest_of_series("6.12");
+  ASSERT_TRUE(k);
+  EXPECT_EQ(k->manifest.package, "linux-image-6.12.118+deb12-cloud-amd64");
+}

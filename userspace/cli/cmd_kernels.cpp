@@ -40,7 +40,7 @@ int list(const lab::Cache& cache) {
   for (auto& s : lab::known_series()) {
     std::string what = "-";
     for (auto& k : cached)
-      if (k.manifest.series == s.name && k.manifest.origin != "path") {
+      if (k.manifest.series == s.name && lab::serves_series(k.manifest)) {
         what = k.manifest.package + " " + k.manifest.version + " (" + k.manifest.release + ", " +
                human_size(k.manifest.size) + ")";
         break;

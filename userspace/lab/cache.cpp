@@ -28,6 +28,8 @@ std::string utc_now_iso8601() {
   return buf;
 }
 
+bool serves_series(const KernelManifest& m) { return m.origin == "series" || m.origin == "package"; }
+
 std::string manifest_to_json(const KernelManifest& m) {
   nlohmann::json j = {{"origin", m.origin},   {"series", m.series},   {"package", m.package},
                       {"version", m.version}, {"release", m.release}, {"size", m.size},
@@ -190,7 +192,7 @@ std::vector<Kernel> Cache::list() const {
 
 std::optional<Kernel> Cache::newest_of_series(const std::string& series) const {
   for (auto& k : list())
-    if (k.manifest.series == series && k.manifest.origin != "path" && k.manifest.origin != "version")
+    if (k.manifest.series == series && serves_series(k.manifest))
       return load(k.vmlinuz.parent_path());
   return std::nullopt;
 }

@@ -18,7 +18,7 @@
 namespace tristate::lab {
 
 struct KernelManifest {
-  std::string origin = "series";  // series | package | path
+  std::string origin = "series";  // series | package | version | path
   std::string series;             // "6.1" ("" when unknown)
   std::string package;            // Debian package the vmlinuz came from
   std::string version;            // Debian package version, e.g. 6.1.158-1
@@ -27,6 +27,11 @@ struct KernelManifest {
   std::string sha256;             // of vmlinuz
   std::string fetched;            // ISO 8601 UTC
 };
+
+// True for an entry a series spec (`--kernel 6.12`) may use: fetched as that series or by
+// package name. A build fetched by version (`--kernel 6.12.95`, bisect) carries its minor as
+// series too, but the series means its own suites' newest (kernel_spec.hpp), not any build.
+bool serves_series(const KernelManifest& m);
 
 std::string manifest_to_json(const KernelManifest& m);
 // Throws std::runtime_error naming `what` on bad JSON or missing fields.

@@ -108,9 +108,11 @@ std::uint64_t package_size(const AptDirs& dirs, const std::string& package) {
   return 0;
 }
 
-// `apt-get download` in `dir`, its bytes reported to the meter while it runs.
-ToolResult download_metered(const std::vector<std::string>& apt_argv, const fs::path& dir, const std::string& package,
-                            std::uint64_t total) {
+// `apt-get download` in `dir`, its bytes reported to the meter while it runs. apt fetches
+// into its own archives/partial directory and moves the file into `dir` when complete, so
+// both are counted.
+ToolResult download_metered(const std::vector<std::string>& apt_argv, const fs::path& dir, const fs::path& partial,
+                            const std::string& package, std::uint64_t total) {
   if (!meter()) return run_tool(apt_argv, dir.string());
   std::vector<std::string> argv = {"sh", "-c", "cd \"$1\" && shift && exec \"$@\"", "sh", dir.string()};
   argv.insert(argv.end(), apt_argv.begin(), apt_argv.end());
@@ -119,14 +121,14 @@ ToolResult download_metered(const std::vector<std::string>& apt_argv, const fs::
   char buf[4096];
   for (;;) {
     pollfd p{child.output_fd(), POLLIN, 0};
-    const int n = ::poll(&p, 1, 500);
+    const int n = ::poll(&p, 1, 200);
     if (n > 0) {
       const ssize_t got = ::read(child.output_fd(), buf, sizeof buf);
       if (got == 0) break;
       if (got > 0) r.err.append(buf, static_cast<std::size_t>(got));
     }
     // done == total is the end, said once after apt-get exits
-    const std::uint64_t done = Cache::disk_usage(dir);
+    const std::uint64_t done = Cache::disk_usage(dir) + Cache::disk_usage(partial);
     meter()(package, total ? std::min(done, total - 1) : done, total);
   }
   r.status = child.wait();
@@ -178,7 +180,8 @@ Kernel download_and_install(const std::string& package, const std::string& serie
   auto opts = apt_options(dirs);
   argv.insert(argv.end(), opts.begin(), opts.end());
   argv.insert(argv.end(), {"download", package});
-  auto r = download_metered(argv, tmp, package, meter() ? package_size(dirs, package) : 0);
+  auto r = download_metered(argv, tmp, dirs.cache() / "archives" / "partial", package,
+                            meter() ? package_size(dirs, package) : 0);
   if (r.status != 0) {
     if (r.err.find("Unable to locate package") != std::string::npos ||
         r.err.find("Can't select") != std::string::npos)

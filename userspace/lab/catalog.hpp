@@ -22,7 +22,7 @@ namespace tristate::lab {
 // One human line per stage ("downloading linux-image-… (bookworm-security)", "extracting …").
 using Progress = std::function<void(const std::string&)>;
 
-// Bytes of a kernel package downloaded so far (called about twice a second while apt-get runs,
+// Bytes of a kernel package downloaded so far (called about five times a second while apt-get runs,
 // and once at the end with done == total); total is 0 when the archive did not say. The CLI
 // draws a meter on a terminal and prints one line per kernel elsewhere. Process-wide, set once
 // by the command before it resolves kernels; unset: nothing is measured.

@@ -267,6 +267,18 @@ PY
     expect_err "TRISTATE_CACHE_MAX='lots' is not a size"
     ;;
 
+  history)  # matrix --history: a column per minor from 5.10 on, and where each row first changes
+    run "$TS" matrix --history release-between-connects
+    expect_rc 1
+    for m in 5.10 6.1 6.12 6.16 6.17 6.18 7.2; do
+      echo "$OUT" | grep -q "^  $m [0-9]" || fail "no column for $m: $OUT"
+    done
+    # measured 2026-12-06 (bisect case): the change is Debian's 6.17.8 stable backport
+    echo "$OUT" | grep -qF "release-between-connects step 10 (s4.connect(('127.8.8.8', 1234))): 6.16 " ||
+      fail "first change of step 10 not listed: $(echo "$OUT" | tail -5)"
+    echo "$OUT" | grep -F "step 10 (s4.connect" | grep -qF -- "-> 6.17 " || fail "step 10 does not change at 6.17"
+    ;;
+
   kill-leftovers)  # SIGKILL at random points of an initramfs build and of a fetch: the next
     # run removes what the killed one staged (and says so), and no staging file stays
     KV=$(ls "$REAL_CACHE"/kernels/linux-image-6.1.*/vmlinuz | head -1)

@@ -32,3 +32,6 @@ endforeach()
 # into the real cache once, ~150 MB).
 add_test(NAME guest.lab.bisect COMMAND ${LAB_CASES} $<TARGET_FILE:tristate> bisect)
 set_tests_properties(guest.lab.bisect PROPERTIES LABELS guest FIXTURES_REQUIRED lab_kernels TIMEOUT 900)
+# matrix --history: eleven guests, one per minor (downloads the newest build of each once).
+add_test(NAME guest.lab.history COMMAND ${LAB_CASES} $<TARGET_FILE:tristate> history)
+set_tests_properties(guest.lab.history PROPERTIES LABELS guest FIXTURES_REQUIRED lab_kernels TIMEOUT 1200)

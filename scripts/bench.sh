@@ -2,7 +2,8 @@
 # Every benchmark, each printing its figures and its ratio against a baseline measured in the
 # same run. Run on a quiet machine: TCG guests and namespace creation are CPU-bound, and
 # the load average is printed next to the figures for that reason.
-#   scripts/bench.sh [quiz|compare|lab|matrix|trace|live ...]   (default: all)
+#   scripts/bench.sh [quiz|compare|lab|matrix|trace|live|bisect ...]   (default: all but bisect,
+#   whose first run downloads ~30 kernels' worth of builds it probes)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$here/build}
@@ -18,6 +19,7 @@ for b in "${which[@]}"; do
   case $b in
     quiz) "$build/bench/quiz_bench" -n 3 ;;
     compare) "$build/bench/compare_bench" ;;
+    bisect) "$here/bench/bisect_bench.sh" "$build/tristate" ;;
     lab) "$build/tristate" kernels fetch 5.10 6.1 6.12 latest >/dev/null
          "$build/bench/lab_bench" "$build/tristate" "$here/quizzes" 3 ;;
     matrix) "$build/tristate" kernels fetch 5.10 6.1 6.12 latest >/dev/null

@@ -245,35 +245,82 @@ PY
     assert_no_qemu "$REAL_CACHE"
     ;;
 
-  kill-leftovers)  # SIGKILL at random points of an initramfs build and a fetch: the next run
-    # removes what the killed one staged, and the cache ends with no staging file
+  prune)  # selective removal by version or minor, --keep N by last use; no question off a terminal
+    private_cache 6.1 6.12
+    V61=$(cached_field 6.1 0)
+    run env XDG_CACHE_HOME="$WORK/xdg" "$TS" kernels prune 6.1 < /dev/null
+    expect_rc 0
+    echo "$OUT" | grep -qF "removed $V61" || fail "prune 6.1: $OUT"
+    [ ! -e "$WORK/xdg/tristate/kernels/$V61" ] || fail "prune 6.1 left $V61"
+    [ -n "$(ls "$WORK/xdg/tristate/kernels")" ] || fail "prune 6.1 removed 6.12 too"
+    run env XDG_CACHE_HOME="$WORK/xdg" "$TS" kernels prune 9.9 < /dev/null
+    expect_rc 2
+    expect_err "no cached kernel matches '9.9'"
+    run env XDG_CACHE_HOME="$WORK/xdg" "$TS" kernels prune --keep 0 < /dev/null
+    expect_rc 0
+    [ -z "$(ls "$WORK/xdg/tristate/kernels")" ] || fail "--keep 0 kept: $(ls "$WORK/xdg/tristate/kernels")"
+    run env XDG_CACHE_HOME="$WORK/xdg" "$TS" kernels prune < /dev/null  # not a terminal: no question
+    expect_rc 0
+    [ ! -e "$WORK/xdg/tristate" ] || fail "whole-cache prune left $WORK/xdg/tristate"
+    run env XDG_CACHE_HOME="$WORK/xdg" TRISTATE_CACHE_MAX=lots "$TS" kernels list
+    expect_rc 2
+    expect_err "TRISTATE_CACHE_MAX='lots' is not a size"
+    ;;
+
+  history)  # matrix --history: a column per minor from 5.10 on, and where each row first changes
+    run "$TS" matrix --history release-between-connects
+    expect_rc 1
+    for m in 5.10 6.1 6.12 6.16 6.17 6.18 7.2; do
+      echo "$OUT" | grep -q "^  $m [0-9]" || fail "no column for $m: $OUT"
+    done
+    # measured 2026-12-06 (bisect case): the change is Debian's 6.17.8 stable backport
+    echo "$OUT" | grep -qF "release-between-connects step 10 (s4.connect(('127.8.8.8', 1234))): 6.16 " ||
+      fail "first change of step 10 not listed: $(echo "$OUT" | tail -5)"
+    echo "$OUT" | grep -F "step 10 (s4.connect" | grep -qF -- "-> 6.17 " || fail "step 10 does not change at 6.17"
+    ;;
+
+  kill-leftovers)  # SIGKILL at random points of an initramfs build and of a fetch: the next
+    # run removes what the killed one staged (and says so), and no staging file stays
     KV=$(ls "$REAL_CACHE"/kernels/linux-image-6.1.*/vmlinuz | head -1)
     [ -n "$KV" ] || fail "no cached 6.1 kernel"
     cp "$KV" "$WORK/vmlinuz"
-    for delay in 0.3 0.8 1.5 2.5; do
+    # kill_at SECONDS CMD...: runs CMD in its own process group and SIGKILLs the whole group
+    # (tristate and its cpio, gzip, apt-get, qemu) after SECONDS
+    kill_at() {
+      local d=$1; shift
+      setsid "$@" >/dev/null 2>&1 &
+      local p=$!
+      sleep "$d"
+      kill -9 -- "-$p" 2>/dev/null
+      wait "$p" 2>/dev/null
+    }
+    staged() { find "$WORK/xdg/tristate" \( -name '.stage-*' -o -name '*.tmp-*' \) 2>/dev/null; }
+    CAUGHT=0
+    for i in 1 2 3 4 5 6; do
       rm -rf "$WORK/xdg/tristate/initramfs"
-      # its own process group: the kill takes tristate and its tools (cpio, gzip, qemu) at once
-      setsid env XDG_CACHE_HOME="$WORK/xdg" "$TS" kernels boot "$WORK/vmlinuz" --timeout 60 -- true >/dev/null 2>&1 &
-      P=$!
-      sleep "$delay"
-      kill -9 -- "-$P" 2>/dev/null
-      wait "$P" 2>/dev/null
+      kill_at "0.$((RANDOM % 9 + 1))" env XDG_CACHE_HOME="$WORK/xdg" "$TS" kernels boot "$WORK/vmlinuz" --timeout 60 -- true
+      LEFT=$(staged)
       run env XDG_CACHE_HOME="$WORK/xdg" "$TS" kernels boot "$WORK/vmlinuz" --timeout 120 -- true
       expect_rc 0
-      LEFT=$(find "$WORK/xdg/tristate" -name '.stage-*' -o -name '*.tmp-*')
-      [ -z "$LEFT" ] || fail "after a kill at ${delay}s, left: $LEFT"
+      [ -z "$(staged)" ] || fail "after a killed initramfs build, left: $(staged)"
+      if [ -n "$LEFT" ]; then
+        CAUGHT=$((CAUGHT + 1))
+        expect_err "left by a killed run: pid"
+      fi
     done
-    for delay in 1 3; do
-      setsid env XDG_CACHE_HOME="$WORK/xdg" "$TS" kernels fetch 5.10 >/dev/null 2>&1 &
-      P=$!
-      sleep "$delay"
-      kill -9 -- "-$P" 2>/dev/null
-      wait "$P" 2>/dev/null
+    [ "$CAUGHT" -gt 0 ] || fail "no kill landed inside an initramfs build (6 tries): the test proved nothing"
+    echo "initramfs: $CAUGHT of 6 kills left staging files, all removed by the next run"
+    CAUGHT=0
+    for d in 2 4 6 8 10; do
+      kill_at "$d" env XDG_CACHE_HOME="$WORK/xdg" "$TS" kernels fetch 5.10
+      if [ -n "$(find "$WORK/xdg/tristate/kernels" -maxdepth 1 -name '.tmp-*' 2>/dev/null)" ]; then CAUGHT=1; break; fi
+      rm -rf "$WORK/xdg/tristate/kernels"  # finished before the kill: try later in the download
     done
+    [ "$CAUGHT" = 1 ] || fail "no kill landed inside a download (2 to 10 s)"
     run env XDG_CACHE_HOME="$WORK/xdg" "$TS" kernels fetch 5.10
     expect_rc 0
-    LEFT=$(find "$WORK/xdg/tristate/kernels" -maxdepth 2 -name '.tmp-*')
-    [ -z "$LEFT" ] || fail "after killed fetches, left: $LEFT"
+    expect_err "left by a killed run: pid"
+    [ -z "$(staged)" ] || fail "after a killed fetch, left: $(staged)"
     assert_no_qemu "$WORK"
     ;;
 

@@ -12,7 +12,7 @@ foreach(series 5.10 6.1 6.12 latest)
 endforeach()
 
 foreach(case panic boot-panic kvm-failure hang missing-package corrupt offline no-qemu bad-spec
-        available kill-leftovers)
+        available kill-leftovers prune)
   add_test(NAME guest.lab.${case} COMMAND ${LAB_CASES} $<TARGET_FILE:tristate> ${case})
   set_tests_properties(guest.lab.${case} PROPERTIES LABELS guest FIXTURES_REQUIRED lab_kernels TIMEOUT 600)
 endforeach()
@@ -60,3 +60,6 @@ foreach(series 5.10 6.1 6.12 latest)
   set_tests_properties(guest.doctest-quizzes.${series} PROPERTIES LABELS guest
                        FIXTURES_REQUIRED lab_kernels TIMEOUT 600)
 endforeach()
+# matrix --history: eleven guests, one per minor (downloads the newest build of each once).
+add_test(NAME guest.lab.history COMMAND ${LAB_CASES} $<TARGET_FILE:tristate> history)
+set_tests_properties(guest.lab.history PROPERTIES LABELS guest FIXTURES_REQUIRED lab_kernels TIMEOUT 1200)

@@ -272,3 +272,76 @@ TEST(LabInitramfs, LddListsLoaderAndLibc) {
   EXPECT_TRUE(loader);
   EXPECT_TRUE(ldd_libraries("/bin/busybox").empty());  // static
 }
+
+TEST(LabCache, SizesForTheBound) {
+  EXPECT_EQ(parse_size("4G"), 4ull << 30);
+  EXPECT_EQ(parse_size("500M"), 500ull << 20);
+  EXPECT_EQ(parse_size("1.5GiB"), 3ull << 29);
+  EXPECT_EQ(parse_size("123"), 123u);
+  EXPECT_FALSE(parse_size("lots"));
+  EXPECT_FALSE(parse_size("-1G"));
+  EXPECT_FALSE(parse_size("4X"));
+  setenv("XDG_CACHE_HOME", "/x", 1);
+  setenv("TRISTATE_CACHE_MAX", "2G", 1);
+  EXPECT_EQ(Cache::from_environment().max_bytes(), 2ull << 30);
+  setenv("TRISTATE_CACHE_MAX", "big", 1);
+  EXPECT_THROW(Cache::from_environment(), std::runtime_error);
+  unsetenv("TRISTATE_CACHE_MAX");
+  EXPECT_EQ(Cache::from_environment().max_bytes(), kDefaultCacheMax);
+  unsetenv("XDG_CACHE_HOME");
+}
+
+// The bound removes the least recently used kernels (load() marks a use), never the one just
+// fetched nor one used in the last minutes.
+TEST(LabCache, EvictsLeastRecentlyUsedKernels) {
+  TempDir t;
+  Cache c(t.path);
+  const auto now = fs::file_time_type::clock::now();
+  std::vector<std::string> pkgs;
+  for (int i = 0; i < 5; ++i) {
+    const std::string pkg = "linux-image-6.17." + std::to_string(i) + "+deb13-cloud-amd64";
+    write(c.kernel_dir(pkg) / "vmlinuz", std::string(100000, char('a' + i)));
+    KernelManifest m;
+    m.series = "6.17";
+    m.package = pkg;
+    m.origin = "version";
+    c.install(c.kernel_dir(pkg), m);
+    // used 5 h ago (i = 0) ... 1 h ago (i = 4)
+    fs::last_write_time(c.kernel_dir(pkg) / "manifest.json", now - std::chrono::hours(5 - i));
+    pkgs.push_back(pkg);
+  }
+  c.load(c.kernel_dir(pkgs[1]));  // used now: the most recent, and too recent to evict
+  const auto order = c.by_last_use();
+  ASSERT_EQ(order.size(), 5u);
+  EXPECT_EQ(order[0].manifest.package, pkgs[1]);
+  EXPECT_EQ(order[4].manifest.package, pkgs[0]);
+  c.set_max_bytes(1u << 30);
+  EXPECT_TRUE(c.evict().empty());  // under the bound
+  c.set_max_bytes(250000);         // room for two entries
+  const auto gone = c.evict(pkgs[0]);
+  std::vector<std::string> names;
+  for (auto& e : gone) names.push_back(e.package);
+  EXPECT_EQ(names, (std::vector<std::string>{pkgs[2], pkgs[3], pkgs[4]}));  // oldest first; 0 kept, 1 recent
+  EXPECT_TRUE(fs::exists(c.kernel_dir(pkgs[0])));
+  EXPECT_TRUE(fs::exists(c.kernel_dir(pkgs[1])));
+  EXPECT_FALSE(fs::exists(c.kernel_dir(pkgs[2])));
+  EXPECT_LE(Cache::disk_usage(t.path), 250000u);
+}
+
+// A build fetched by version carries its minor as series; `--kernel 6.12` must still mean the
+// series' own newest (bookworm-security), not a newer-named trixie build fetched for a bisect
+// (seen: 6.12.118+deb13 taken for series 6.12 broke the offline and boot tests).
+TEST(LabCache, SeriesIgnoresBuildsFetchedByVersion) {
+  TempDir t;
+  Cache c(t.path);
+  fake_kernel(c, "linux-image-6.12.118+deb12-cloud-amd64", "6.12");
+  write(c.kernel_dir("linux-image-6.12.118+deb13-cloud-amd64") / "vmlinuz", "k");
+  KernelManifest m;
+  m.series = "6.12";
+  m.origin = "version";
+  m.package = "linux-image-6.12.118+deb13-cloud-amd64";
+  c.install(c.kernel_dir(m.package), m);
+  auto k = c.newest_of_series("6.12");
+  ASSERT_TRUE(k);
+  EXPECT_EQ(k->manifest.package, "linux-image-6.12.118+deb12-cloud-amd64");
+}

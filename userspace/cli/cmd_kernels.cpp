@@ -18,6 +18,7 @@
 #include "lab/kernel_history.hpp"
 #include "lab/kernel_spec.hpp"
 #include <nlohmann/json.hpp>
+#include <unistd.h>
 
 namespace tristate::cli {
 namespace {
@@ -40,7 +41,7 @@ int list(const lab::Cache& cache) {
   for (auto& s : lab::known_series()) {
     std::string what = "-";
     for (auto& k : cached)
-      if (k.manifest.series == s.name && k.manifest.origin != "path") {
+      if (k.manifest.series == s.name && lab::serves_series(k.manifest)) {
         what = k.manifest.package + " " + k.manifest.version + " (" + k.manifest.release + ", " +
                human_size(k.manifest.size) + ")";
         break;
@@ -87,6 +88,62 @@ int available(const lab::Cache& cache, bool json, bool refresh) {
   }
   std::fflush(stdout);
   return std::ferror(stdout) ? kExitError : kExitOk;
+}
+
+struct PruneOptions {
+  std::vector<std::string> what;  // packages, versions (6.17.8) or minors (6.16)
+  int keep = -1;                  // keep the N most recently used kernels
+  bool yes = false;
+};
+
+// On a terminal a whole-cache prune asks first; elsewhere (scripts, CI) it asks nothing.
+bool confirm(const std::string& question) {
+  if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO)) return true;
+  std::cerr << question << " [y/N] " << std::flush;
+  std::string answer;
+  std::getline(std::cin, answer);
+  return answer == "y" || answer == "Y" || answer == "yes";
+}
+
+int prune(const lab::Cache& cache, const PruneOptions& o) {
+  if (o.what.empty() && o.keep < 0) {
+    const auto bytes = lab::Cache::disk_usage(cache.root());
+    if (!o.yes && !confirm("remove " + cache.root().string() + " (" + human_size(bytes) + ": kernels, apt lists, initramfs images)?")) {
+      std::cout << "nothing removed\n";
+      return kExitOk;
+    }
+    cache.prune();
+    std::cout << "removed " << cache.root().string() << " (" << human_size(bytes) << ")\n";
+    return kExitOk;
+  }
+  const auto kernels = cache.by_last_use();
+  std::vector<lab::Kernel> doomed;
+  int rc = kExitOk;
+  if (o.keep >= 0)
+    for (std::size_t i = std::size_t(o.keep); i < kernels.size(); ++i) doomed.push_back(kernels[i]);
+  for (auto& w : o.what) {
+    bool hit = false;
+    for (auto& k : kernels) {
+      const std::string up = lab::upstream_of(k.manifest.version);
+      if (k.manifest.package == w || up == w || (lab::minor_of(up) == w && !up.empty())) {
+        hit = true;
+        if (std::none_of(doomed.begin(), doomed.end(), [&](auto& d) { return d.vmlinuz == k.vmlinuz; }))
+          doomed.push_back(k);
+      }
+    }
+    if (!hit) {
+      spdlog::error("no cached kernel matches '{}' (`tristate kernels list` shows them)", w);
+      rc = kExitError;
+    }
+  }
+  std::uint64_t freed = 0;
+  for (auto& k : doomed) {
+    const auto e = cache.remove_kernel(k);
+    freed += e.bytes;
+    std::cout << "removed " << e.package << " (" << human_size(e.bytes) << ")\n";
+  }
+  std::cout << doomed.size() << " kernels removed, " << human_size(freed) << " freed\n";
+  return rc;
 }
 
 int fetch(const lab::Cache& cache, const std::vector<std::string>& specs) {
@@ -213,7 +270,15 @@ void add_kernels_command(CLI::App& app, Globals& g) {
   auto av_json = std::make_shared<bool>(false), av_refresh = std::make_shared<bool>(false);
   av->add_flag("--json", *av_json, "One JSON array on stdout");
   av->add_flag("--refresh", *av_refresh, "Update the package lists first (else at most daily)");
-  auto* pr = sub->add_subcommand("prune", "Delete the whole cache (kernels, apt lists, initramfs images)");
+  auto* pr = sub->add_subcommand(
+      "prune",
+      "Remove cached kernels: those named (package, version 6.17.8 or minor 6.16), all but the\n"
+      "--keep N most recently used, or with neither the whole cache (kernels, apt lists,\n"
+      "initramfs images; asks first on a terminal, never elsewhere)");
+  auto po = std::make_shared<PruneOptions>();
+  pr->add_option("what", po->what, "Packages, versions or minors to remove");
+  pr->add_option("--keep", po->keep, "Keep the N most recently used kernels, remove the rest")->check(CLI::Range(0, 100000));
+  pr->add_flag("-y,--yes", po->yes, "Do not ask on a terminal");
 
   auto bo = std::make_shared<BootOptions>();
   auto* bt = sub->add_subcommand(
@@ -244,9 +309,20 @@ void add_kernels_command(CLI::App& app, Globals& g) {
   bt->add_flag("--console", bo->console, "Echo the guest console on stderr");
   bt->add_flag("--no-self", bo->no_self, "Do not ship the running tristate");
 
-  auto run = [&g](auto fn) {
+  auto cache_max = std::make_shared<std::string>();
+  for (auto* c : {fe, bt})
+    c->add_option("--cache-max", *cache_max,
+                  "Cache size bound (e.g. 4G, 500M; default 4G or $TRISTATE_CACHE_MAX): least recently\n"
+                  "used kernels are removed after a download to stay under it");
+  auto run = [&g, cache_max](auto fn) {
     try {
-      g.exit_code = fn(lab::Cache::from_environment());
+      auto cache = lab::Cache::from_environment();
+      if (!cache_max->empty()) {
+        auto b = lab::parse_size(*cache_max);
+        if (!b) throw std::invalid_argument("--cache-max '" + *cache_max + "' is not a size (e.g. 4G, 500M)");
+        cache.set_max_bytes(*b);
+      }
+      g.exit_code = fn(cache);
     } catch (const std::exception& e) {
       spdlog::error("{}", e.what());
       g.exit_code = kExitError;
@@ -261,13 +337,7 @@ void add_kernels_command(CLI::App& app, Globals& g) {
     run([av_json, av_refresh](const lab::Cache& c) { return available(c, *av_json, *av_refresh); });
   });
   fe->callback([run, specs] { run([specs](const lab::Cache& c) { return fetch(c, *specs); }); });
-  pr->callback([run] {
-    run([](const lab::Cache& c) {
-      auto bytes = c.prune();
-      std::cout << "removed " << c.root().string() << " (" << human_size(bytes) << ")\n";
-      return kExitOk;
-    });
-  });
+  pr->callback([run, po] { run([po](const lab::Cache& c) { return prune(c, *po); }); });
   bt->callback([run, bo, &g] { run([bo, &g](const lab::Cache& c) { return boot(c, *bo, g); }); });
 }
 

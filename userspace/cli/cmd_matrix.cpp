@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
+#include <iostream>
 #include <memory>
 
 #include "cli/commands.hpp"
@@ -12,6 +13,7 @@
 #include "cli/host_run.hpp"
 #include "cli/report_io.hpp"
 #include "compare/matrix.hpp"
+#include "lab/kernel_history.hpp"
 #include "quiz/quiz_parser.hpp"
 
 namespace tristate::cli {
@@ -26,8 +28,54 @@ struct MatrixOptions {
   int jobs = 0;
   int guest_timeout_s = 240;
   std::string save_dir;  // each column's Report, for a later `tristate compare`
+  bool history = false;  // the newest build of every minor the mirror has, from 5.10 on
   MatrixOutputs outs;
 };
+
+// --history: one column per minor (5.10, 6.1, 6.12, 6.16 … newest), each its newest build.
+std::vector<std::string> history_minors() {
+  auto cache = lab::Cache::from_environment();
+  std::vector<std::string> minors;
+  for (auto& b : lab::available_builds(cache, [](const std::string& l) { spdlog::info("{}", l); }))
+    if (b.upstream.find('~') == std::string::npos && !lab::upstream_less(b.minor, "5.10") &&
+        (minors.empty() || minors.back() != b.minor))
+      minors.push_back(b.minor);
+  return minors;
+}
+
+// What a step did, to find where in the column order a row first changes.
+std::string step_outcome(const report::Step& s) {
+  std::string out = s.actual;
+  for (auto& c : s.calls) out += "|" + (c.ok ? std::string("ok") : c.err_name);
+  return out;
+}
+
+// For each step whose outcome is not the same in every column: the first column (in version
+// order) that differs from the oldest one. Stdout, after the matrix.
+void print_first_changes(const std::vector<compare::LabelledReport>& cols) {
+  if (cols.size() < 2) return;
+  std::cout << "\nfirst column where each row changes (oldest kernel first):\n";
+  int rows = 0;
+  const auto& base = cols.front().report;
+  for (std::size_t q = 0; q < base.quizzes.size(); ++q)
+    for (std::size_t s = 0; s < base.quizzes[q].steps.size(); ++s) {
+      const auto& b = base.quizzes[q].steps[s];
+      for (std::size_t c = 1; c < cols.size(); ++c) {
+        const auto& r = cols[c].report;
+        if (q >= r.quizzes.size() || s >= r.quizzes[q].steps.size() ||
+            r.quizzes[q].name != base.quizzes[q].name)
+          continue;
+        const auto& o = r.quizzes[q].steps[s];
+        if (step_outcome(o) == step_outcome(b)) continue;
+        std::cout << "  " << base.quizzes[q].name << " step " << b.index << " (" << b.source << "): "
+                  << cols[c - 1].label << " -> " << cols[c].label << "\n";
+        ++rows;
+        break;
+      }
+    }
+  if (rows == 0) std::cout << "  none: every row is the same on every kernel\n";
+  std::cout << std::flush;
+}
 
 void save(const report::Report& rep, const std::string& dir, const std::string& label) {
   std::error_code ec;
@@ -48,16 +96,27 @@ int run(const MatrixOptions& o, const Globals& g) {
 
   std::vector<compare::LabelledReport> columns;
   bool failed = false;
-  if (!o.no_host) {
+  MatrixOptions ho = o;
+  if (o.history) {
+    try {
+      ho.kernels = history_minors();
+    } catch (const std::exception& e) {
+      spdlog::error("{}", e.what());
+      return kExitError;
+    }
+    spdlog::info("history: {} minors, newest build of each", ho.kernels.size());
+  }
+  const MatrixOptions& o2 = ho;
+  if (!o.no_host && !o.history) {
     auto rep = run_quizzes_on_host(quizzes, {false, o.no_fentry, 10000}, g);
     if (rep.trace.mode == "none") spdlog::info("[host] untraced: {}", rep.trace.notice);
     const std::string label = "host " + rep.kernel.release;
     if (!o.save_dir.empty()) save(rep, o.save_dir, "host");
     columns.push_back({label, "", std::move(rep)});
   }
-  if (!o.kernels.empty()) {
+  if (!o2.kernels.empty()) {
     GuestQuizRun run;
-    run.kernels = o.kernels;
+    run.kernels = o2.kernels;
     run.quiz_paths = paths;
     run.jobs = o.jobs;
     run.timeout_s = o.guest_timeout_s;
@@ -87,6 +146,8 @@ int run(const MatrixOptions& o, const Globals& g) {
   }
   try {
     const int status = emit_matrix(compare::compare(columns), o.outs, g);
+    // not into a JSON or Markdown document that stdout carries instead of the table
+    if (o.history && o.outs.json != "-" && o.outs.markdown != "-") print_first_changes(columns);
     return failed ? kExitError : status;
   } catch (const compare::CompareError& e) {
     spdlog::error("{}", e.what());
@@ -111,6 +172,9 @@ void add_matrix_command(CLI::App& app, Globals& g) {
       ->check(kNonEmpty)
       ->allow_extra_args(false);  // one value per -k: `-k 6.1 post-3` keeps post-3 a quiz
   sub->add_flag("--no-host", o->no_host, "Leave out the host kernel's column");
+  sub->add_flag("--history", o->history,
+                "One column per kernel minor the mirror has, from 5.10 on (newest build of each),\n"
+                "no host column; after the table, the first column where each row changes");
   sub->add_flag("--no-fentry", o->no_fentry, "Force kprobes in the guests' tracer");
   sub->add_option("-j,--jobs", o->jobs, "Guests side by side (default: number of cores)");
   using namespace std::chrono_literals;

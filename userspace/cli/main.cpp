@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/download_meter.hpp"
 #include "util/output_file.hpp"
 
 namespace fs = std::filesystem;
@@ -94,7 +95,8 @@ int main(int argc, char** argv) {
       "  tristate matrix                     the quizzes on 5.10, 6.1, 6.12 and latest\n"
       "  tristate compare a.json b.json      diff two saved reports\n"
       "  tristate doctor                     what this machine lets tristate trace\n"
-      "  tristate kernels                    cached guest kernels",
+      "  tristate kernels                    cached guest kernels\n"
+      "  tristate bisect QUIZ --from 6.12    the first Debian build that behaves differently",
       "tristate"};
   app.set_version_flag("-V,--version", std::string("tristate ") + TRISTATE_VERSION);
   app.require_subcommand(1);
@@ -119,6 +121,7 @@ int main(int argc, char** argv) {
                                                          : ColorWhen::Auto;
     g.color = use_color(color_when, STDOUT_FILENO);
     setup_logging(g.verbose, g.quiet, use_color(color_when, STDERR_FILENO));
+    install_download_meter();
   });
   if (!check_command_word(app, argc, argv)) return kExitError;
   try {

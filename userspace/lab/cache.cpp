@@ -28,6 +28,8 @@ std::string utc_now_iso8601() {
   return buf;
 }
 
+bool serves_series(const KernelManifest& m) { return m.origin == "series" || m.origin == "package"; }
+
 std::string manifest_to_json(const KernelManifest& m) {
   nlohmann::json j = {{"origin", m.origin},   {"series", m.series},   {"package", m.package},
                       {"version", m.version}, {"release", m.release}, {"size", m.size},
@@ -58,12 +60,82 @@ KernelManifest manifest_from_json(const std::string& text, const std::string& wh
   return m;
 }
 
+std::optional<std::uint64_t> parse_size(const std::string& text) {
+  std::size_t used = 0;
+  double v = 0;
+  try {
+    v = std::stod(text, &used);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  std::string unit = text.substr(used);
+  if (!unit.empty() && (unit.back() == 'B' || unit.back() == 'b')) unit.pop_back();
+  if (unit.size() == 2 && (unit[1] == 'i' || unit[1] == 'I')) unit.pop_back();
+  double mult = 1;
+  if (unit.empty()) mult = 1;
+  else if (unit == "K" || unit == "k") mult = 1024.0;
+  else if (unit == "M" || unit == "m") mult = 1024.0 * 1024;
+  else if (unit == "G" || unit == "g") mult = 1024.0 * 1024 * 1024;
+  else if (unit == "T" || unit == "t") mult = 1024.0 * 1024 * 1024 * 1024;
+  else return std::nullopt;
+  if (!(v >= 0) || v * mult > 1e18) return std::nullopt;
+  return static_cast<std::uint64_t>(v * mult);
+}
+
 Cache Cache::from_environment() {
-  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return Cache(fs::path(x) / "tristate");
-  const char* home = std::getenv("HOME");
-  if (!home || !*home)
-    throw std::runtime_error("cannot place the kernel cache: neither XDG_CACHE_HOME nor HOME is set");
-  return Cache(fs::path(home) / ".cache" / "tristate");
+  fs::path root;
+  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) {
+    root = fs::path(x) / "tristate";
+  } else {
+    const char* home = std::getenv("HOME");
+    if (!home || !*home)
+      throw std::runtime_error("cannot place the kernel cache: neither XDG_CACHE_HOME nor HOME is set");
+    root = fs::path(home) / ".cache" / "tristate";
+  }
+  Cache c(root);
+  if (const char* m = std::getenv("TRISTATE_CACHE_MAX"); m && *m) {
+    auto b = parse_size(m);
+    if (!b) throw std::runtime_error(std::string("TRISTATE_CACHE_MAX='") + m + "' is not a size (e.g. 4G, 500M)");
+    c.set_max_bytes(*b);
+  }
+  return c;
+}
+
+std::vector<Kernel> Cache::by_last_use() const {
+  auto all = list();
+  std::vector<std::pair<fs::file_time_type, Kernel>> t;
+  std::error_code ec;
+  for (auto& k : all) t.push_back({fs::last_write_time(k.vmlinuz.parent_path() / "manifest.json", ec), k});
+  std::stable_sort(t.begin(), t.end(), [](auto& a, auto& b) { return a.first > b.first; });
+  std::vector<Kernel> out;
+  for (auto& [_, k] : t) out.push_back(k);
+  return out;
+}
+
+Evicted Cache::remove_kernel(const Kernel& k) const {
+  const fs::path dir = k.vmlinuz.parent_path();
+  Evicted e{k.manifest.package, disk_usage(dir)};
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  if (ec) throw std::runtime_error("cannot remove " + dir.string() + ": " + ec.message());
+  return e;
+}
+
+std::vector<Evicted> Cache::evict(const std::string& keep) const {
+  std::vector<Evicted> out;
+  std::uint64_t used = disk_usage(root_);
+  if (used <= max_bytes_) return out;
+  auto kernels = by_last_use();
+  const auto recent = fs::file_time_type::clock::now() - std::chrono::minutes(10);
+  std::error_code ec;
+  for (auto it = kernels.rbegin(); it != kernels.rend() && used > max_bytes_; ++it) {
+    if (it->manifest.package == keep) continue;
+    if (fs::last_write_time(it->vmlinuz.parent_path() / "manifest.json", ec) > recent) continue;
+    auto e = remove_kernel(*it);
+    used = used > e.bytes ? used - e.bytes : 0;
+    out.push_back(e);
+  }
+  return out;
 }
 
 Kernel Cache::load(const fs::path& dir) const {
@@ -91,6 +163,8 @@ Kernel Cache::load(const fs::path& dir) const {
   if (sha != m.sha256)
     throw CorruptCacheEntry("corrupt kernel cache entry: " + vmlinuz.string() + " sha256 " + sha +
                             " does not match the manifest's " + m.sha256 + fix);
+  // the manifest's mtime is the entry's last use: the size bound evicts the least recent
+  fs::last_write_time(mpath, fs::file_time_type::clock::now(), ec);
   return {vmlinuz, m};
 }
 
@@ -118,7 +192,7 @@ std::vector<Kernel> Cache::list() const {
 
 std::optional<Kernel> Cache::newest_of_series(const std::string& series) const {
   for (auto& k : list())
-    if (k.manifest.series == series && k.manifest.origin != "path" && k.manifest.origin != "version")
+    if (k.manifest.series == series && serves_series(k.manifest))
       return load(k.vmlinuz.parent_path());
   return std::nullopt;
 }

@@ -18,7 +18,7 @@
 namespace tristate::lab {
 
 struct KernelManifest {
-  std::string origin = "series";  // series | package | path
+  std::string origin = "series";  // series | package | version | path
   std::string series;             // "6.1" ("" when unknown)
   std::string package;            // Debian package the vmlinuz came from
   std::string version;            // Debian package version, e.g. 6.1.158-1
@@ -27,6 +27,11 @@ struct KernelManifest {
   std::string sha256;             // of vmlinuz
   std::string fetched;            // ISO 8601 UTC
 };
+
+// True for an entry a series spec (`--kernel 6.12`) may use: fetched as that series or by
+// package name. A build fetched by version (`--kernel 6.12.95`, bisect) carries its minor as
+// series too, but the series means its own suites' newest (kernel_spec.hpp), not any build.
+bool serves_series(const KernelManifest& m);
 
 std::string manifest_to_json(const KernelManifest& m);
 // Throws std::runtime_error naming `what` on bad JSON or missing fields.
@@ -44,9 +49,21 @@ struct CorruptCacheEntry : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A kernel entry removed to keep the cache bounded, or by `kernels prune`.
+struct Evicted {
+  std::string package;
+  std::uint64_t bytes = 0;
+};
+
+inline constexpr std::uint64_t kDefaultCacheMax = 4ull << 30;  // 4 GiB
+
+// "4G", "500M", "123456" (bytes), "1.5G"; nullopt when not a size.
+std::optional<std::uint64_t> parse_size(const std::string& text);
+
 class Cache {
  public:
-  // Root from the environment ($XDG_CACHE_HOME, $HOME).
+  // Root from the environment ($XDG_CACHE_HOME, $HOME); size bound from $TRISTATE_CACHE_MAX
+  // (default 4 GiB). Throws naming the variable when its value is not a size.
   static Cache from_environment();
   explicit Cache(std::filesystem::path root) : root_(std::move(root)) {}
 
@@ -79,8 +96,20 @@ class Cache {
   // Total bytes under a directory (0 when it does not exist).
   static std::uint64_t disk_usage(const std::filesystem::path& dir);
 
+  std::uint64_t max_bytes() const { return max_bytes_; }
+  void set_max_bytes(std::uint64_t b) { max_bytes_ = b; }
+  // Kernel entries by last use (load() refreshes the manifest's mtime), most recent first.
+  std::vector<Kernel> by_last_use() const;
+  // While the cache holds more than max_bytes(), removes the least recently used kernel
+  // entries, never `keep` (the one just fetched) nor one used in the last 10 minutes (a
+  // guest of this run may be about to boot it). Returns what it removed.
+  std::vector<Evicted> evict(const std::string& keep = "") const;
+  // Removes one kernel entry (vmlinuz, vmlinux.pvh, changelog, manifest).
+  Evicted remove_kernel(const Kernel& k) const;
+
  private:
   std::filesystem::path root_;
+  std::uint64_t max_bytes_ = kDefaultCacheMax;
 };
 
 // Holds an exclusive flock on a file (created if needed) for the object's lifetime, so two

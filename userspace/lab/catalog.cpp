@@ -1,5 +1,8 @@
 #include "lab/catalog.hpp"
 
+#include <poll.h>
+
+#include <chrono>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -87,6 +90,52 @@ std::vector<std::string> search_packages(const AptDirs& dirs, const std::string&
   return names;
 }
 
+DownloadMeter& meter() {
+  static DownloadMeter m;
+  return m;
+}
+
+std::uint64_t package_size(const AptDirs& dirs, const std::string& package) {
+  std::vector<std::string> argv = {"apt-cache"};
+  auto opts = apt_options(dirs);
+  argv.insert(argv.end(), opts.begin(), opts.end());
+  argv.insert(argv.end(), {"show", "--no-all-versions", package});
+  const auto r = run_tool(argv);
+  std::istringstream in(r.out);
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("Size: ", 0) == 0) return std::strtoull(line.c_str() + 6, nullptr, 10);
+  return 0;
+}
+
+// `apt-get download` in `dir`, its bytes reported to the meter while it runs. apt fetches
+// into its own archives/partial directory and moves the file into `dir` when complete, so
+// both are counted.
+ToolResult download_metered(const std::vector<std::string>& apt_argv, const fs::path& dir, const fs::path& partial,
+                            const std::string& package, std::uint64_t total) {
+  if (!meter()) return run_tool(apt_argv, dir.string());
+  std::vector<std::string> argv = {"sh", "-c", "cd \"$1\" && shift && exec \"$@\"", "sh", dir.string()};
+  argv.insert(argv.end(), apt_argv.begin(), apt_argv.end());
+  Child child = Child::spawn(argv);
+  ToolResult r;
+  char buf[4096];
+  for (;;) {
+    pollfd p{child.output_fd(), POLLIN, 0};
+    const int n = ::poll(&p, 1, 200);
+    if (n > 0) {
+      const ssize_t got = ::read(child.output_fd(), buf, sizeof buf);
+      if (got == 0) break;
+      if (got > 0) r.err.append(buf, static_cast<std::size_t>(got));
+    }
+    // done == total is the end, said once after apt-get exits
+    const std::uint64_t done = Cache::disk_usage(dir) + Cache::disk_usage(partial);
+    meter()(package, total ? std::min(done, total - 1) : done, total);
+  }
+  r.status = child.wait();
+  if (r.status == 0) meter()(package, total ? total : Cache::disk_usage(dir), total ? total : Cache::disk_usage(dir));
+  return r;
+}
+
 std::string find_vmlinuz(const fs::path& root, std::string& release) {
   std::error_code ec;
   for (auto& e : fs::directory_iterator(root / "boot", ec)) {
@@ -131,7 +180,8 @@ Kernel download_and_install(const std::string& package, const std::string& serie
   auto opts = apt_options(dirs);
   argv.insert(argv.end(), opts.begin(), opts.end());
   argv.insert(argv.end(), {"download", package});
-  auto r = run_tool(argv, tmp.string());
+  auto r = download_metered(argv, tmp, dirs.cache() / "archives" / "partial", package,
+                            meter() ? package_size(dirs, package) : 0);
   if (r.status != 0) {
     if (r.err.find("Unable to locate package") != std::string::npos ||
         r.err.find("Can't select") != std::string::npos)
@@ -183,7 +233,11 @@ Kernel download_and_install(const std::string& package, const std::string& serie
   fs::path final_dir = cache.kernel_dir(package);
   fs::remove_all(final_dir);
   fs::rename(entry_tmp, final_dir);
-  return cache.load(final_dir);
+  Kernel k = cache.load(final_dir);
+  for (const auto& e : cache.evict(package))
+    say(progress, "removed " + e.package + " (" + std::to_string(e.bytes >> 20) + " MiB, least recently used) to keep the cache under " +
+                      std::to_string(cache.max_bytes() >> 20) + " MiB");
+  return k;
 }
 
 namespace {
@@ -202,6 +256,8 @@ Kernel fetch_in_series(const std::string& package, const SeriesInfo& s, const st
 }
 
 }  // namespace
+
+void set_download_meter(DownloadMeter m) { meter() = std::move(m); }
 
 Kernel fetch_series(const std::string& series, const Cache& cache, const Progress& progress) {
   const SeriesInfo* s = find_series(series);

@@ -9,6 +9,7 @@
 // and the .deb is deleted.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -20,6 +21,13 @@ namespace tristate::lab {
 
 // One human line per stage ("downloading linux-image-… (bookworm-security)", "extracting …").
 using Progress = std::function<void(const std::string&)>;
+
+// Bytes of a kernel package downloaded so far (called about five times a second while apt-get runs,
+// and once at the end with done == total); total is 0 when the archive did not say. The CLI
+// draws a meter on a terminal and prints one line per kernel elsewhere. Process-wide, set once
+// by the command before it resolves kernels; unset: nothing is measured.
+using DownloadMeter = std::function<void(const std::string& package, std::uint64_t done, std::uint64_t total)>;
+void set_download_meter(DownloadMeter meter);
 
 // A kernel for a non-host spec. Series: the newest cached kernel of the series, fetched
 // when none is cached. Package: the cached entry, fetched when absent. Path: the file as is.

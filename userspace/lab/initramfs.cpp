@@ -173,11 +173,13 @@ fs::path build_initramfs(const InitramfsSpec& spec, const Cache& cache, const Pr
   // The name hashes what went in, not what came out: a truncated or altered image would keep
   // its name and be booted on every run ("wrote no report (exit status 127)"), so the bytes
   // are checked against the record made when it was packed.
-  if (check_seal(out).state == SealState::Intact) return reuse();
-
+  // Every run, not only when building: a run killed after its image was in place still
+  // leaves its stage (a listing of two small directories).
   for (const auto& l : sweep_leftovers(cache))
     say(progress, "removed " + l.path.string() + " (" + std::to_string(l.bytes >> 10) +
                       " KiB), left by a killed run: " + l.why);
+  if (check_seal(out).state == SealState::Intact) return reuse();
+
   FileLock lock(cache.initramfs_dir() / (hash.substr(0, 32) + ".lock"));
   const SealCheck seal = check_seal(out);
   if (seal.state == SealState::Intact) return reuse();

@@ -257,8 +257,8 @@ std::optional<fs::path> build_changelog(const KernelBuild& build, const Cache& c
     std::ofstream(marker) << "no usr/share/doc/*/changelog.gz in " << build.package << "\n";
   }
   if (why)
-    *why = build.package + " carries no changelog (from 6.18 its doc directory points to linux-base-" +
-           build.package.substr(build.package.find('-', 6) + 1) + ", which this mirror does not offer)";
+    *why = build.package + " carries no usr/share/doc/*/changelog.gz (from 6.18 Debian ships it in "
+           "linux-base-V, which this mirror does not offer)";
   return std::nullopt;
 }
 

@@ -159,12 +159,13 @@ int run_trace(const TraceArgs& a, Globals& g) {
   const std::int64_t offset = mono_to_real_ns();
   trace::LiveStats stats;
   bool output_ok = true;
+  if (text_events) std::cout << render::live_header_line() << "\n" << std::flush;
   auto emit = [&](std::span<const report::Event> events) {
     for (const auto& e : events) {
       stats.add(e);
       if (!output_ok) continue;
       if (text_events) std::cout << render::live_event_line(e, offset) << "\n";
-      if (json) *json << render::live_event_json(e) << std::endl;  // flushed per line
+      if (json) *json << render::live_event_json(e, offset) << std::endl;  // flushed per line
     }
     if (text_events) std::cout.flush();
     if ((text_events && !std::cout) || (json && !*json)) output_ok = false;

@@ -191,11 +191,17 @@ TEST(LiveText, EventLineHasTimeCommPidNetnsPortAndDescription) {
   e.ts_ns = 1'000'000'000ULL;  // + offset below = 1970-01-01 00:00:03.000250
   e.pid = 10;
   e.tid = 11;
-  const auto line = render::live_event_line(e, 2'000'250'000LL);
+  const auto line = render::live_event_line(e, render::LiveClock{2'000'250'000LL, std::nullopt});
   EXPECT_EQ(line.rfind("00:00:03.000250 x[10/11]               4026531840 60000  bhash 60000 created", 0), 0u) << line;
   EXPECT_NE(line.find("[__inet_hash_connect]"), std::string::npos) << line;
   // each column starts where the header's does
-  const auto header = render::live_header_line();
+  const auto header = render::live_header_line(render::LiveClock{});
+  EXPECT_EQ(header.rfind("TIME(UTC) ", 0), 0u) << header;
+  // -t: seconds since the start, in the same columns
+  const auto rel = render::live_event_line(e, render::LiveClock{2'000'250'000LL, 250'000'000ULL});
+  EXPECT_EQ(rel.rfind("       0.750000 x[10/11] ", 0), 0u) << rel;
+  EXPECT_EQ(render::live_header_line(render::LiveClock{0, 1}).rfind("TIME(s) ", 0), 0u);
+  EXPECT_EQ(rel.substr(15), line.substr(15));
   for (const char* col : {"COMM", "NETNS", "PORT", "EVENT"}) {
     const auto at = header.find(col);
     ASSERT_NE(at, std::string::npos) << col;

@@ -30,19 +30,25 @@ std::string wall_clock(const report::Event& e, std::int64_t mono_to_real_ns, boo
 
 }  // namespace
 
-std::string live_header_line() {
+std::string live_header_line(const LiveClock& clock) {
   std::ostringstream o;
-  o << std::left << std::setw(15) << "TIME(UTC)" << " " << std::setw(kTaskWidth) << "COMM[PID/TID]" << " "
+  o << std::left << std::setw(15) << (clock.start_ns ? "TIME(s)" : "TIME(UTC)") << " " << std::setw(kTaskWidth) << "COMM[PID/TID]" << " "
     << std::setw(kNetnsWidth) << "NETNS" << " " << std::setw(kPortWidth) << "PORT" << "  EVENT";
   return o.str();
 }
 
-std::string live_event_line(const report::Event& e, std::int64_t mono_to_real_ns) {
+std::string live_event_line(const report::Event& e, const LiveClock& clock) {
   std::string task = e.comm + "[" + std::to_string(e.pid);
   if (e.tid != e.pid) task += "/" + std::to_string(e.tid);
   task += "]";
   std::ostringstream o;
-  o << wall_clock(e, mono_to_real_ns, false) << " " << std::left << std::setw(kTaskWidth) << task << " "
+  if (clock.start_ns) {
+    const double secs = e.ts_ns >= *clock.start_ns ? static_cast<double>(e.ts_ns - *clock.start_ns) / 1e9 : 0.0;
+    o << std::right << std::fixed << std::setprecision(6) << std::setw(15) << secs;
+  } else {
+    o << wall_clock(e, clock.mono_to_real_ns, false);
+  }
+  o << " " << std::left << std::setw(kTaskWidth) << task << " "
     << std::setw(kNetnsWidth) << e.netns << " " << std::setw(kPortWidth) << e.port << "  " << describe_event(e);
   return o.str();
 }

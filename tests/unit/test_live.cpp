@@ -149,6 +149,7 @@ TEST(LiveSummary, EmptyTraceIsAZeroSummary) {
   auto text = render::live_summary_text(sum);
   EXPECT_EQ(text.rfind("summary: 0 events", 0), 0u) << text;
   auto j = nlohmann::json::parse(render::live_summary_json(sum));
+  EXPECT_EQ(j.at("type"), "summary");
   EXPECT_EQ(j.at("summary").at("events"), 0);
   EXPECT_EQ(j.at("summary").at("lost"), 0);
   EXPECT_TRUE(j.at("summary").at("ports").empty());
@@ -161,9 +162,12 @@ TEST(LiveJsonLines, EventLineIsTheReportEventSchemaOnOneLine) {
   e.after = report::BucketState{-1, 0};
   e.netns = 4026531840u;
   e.path = "connect";
-  const auto line = render::live_event_json(e);
+  e.ts_ns = 1'000'000'000ULL;
+  const auto line = render::live_event_json(e, 2'000'250'000LL);
   EXPECT_EQ(line.find('\n'), std::string::npos);
   auto j = nlohmann::json::parse(line);
+  EXPECT_EQ(j.at("type"), "event");
+  EXPECT_EQ(j.at("time"), "1970-01-01T00:00:03.000250Z");
   report::Event back = j.get<report::Event>();
   EXPECT_EQ(back.kind, e.kind);
   EXPECT_EQ(back.comm, e.comm);
@@ -171,8 +175,10 @@ TEST(LiveJsonLines, EventLineIsTheReportEventSchemaOnOneLine) {
   EXPECT_EQ(back.netns, 4026531840u);
   ASSERT_TRUE(back.after.has_value());
   EXPECT_EQ(back.after->fastreuse, -1);
-  // the same object the quiz report embeds for an event
+  // the same object the quiz report embeds for an event, plus type and wall-clock time
   nlohmann::json same = e;
+  same["type"] = "event";
+  same["time"] = "1970-01-01T00:00:03.000250Z";
   EXPECT_EQ(j, same);
 }
 
@@ -185,9 +191,23 @@ TEST(LiveText, EventLineHasTimeCommPidNetnsPortAndDescription) {
   e.ts_ns = 1'000'000'000ULL;  // + offset below = 1970-01-01 00:00:03.000250
   e.pid = 10;
   e.tid = 11;
-  const auto line = render::live_event_line(e, 2'000'250'000LL);
-  EXPECT_EQ(line.rfind("00:00:03.000250 x[10/11] netns 4026531840 port 60000  bhash 60000 created", 0), 0u) << line;
+  const auto line = render::live_event_line(e, render::LiveClock{2'000'250'000LL, std::nullopt});
+  EXPECT_EQ(line.rfind("00:00:03.000250 x[10/11]               4026531840 60000  bhash 60000 created", 0), 0u) << line;
   EXPECT_NE(line.find("[__inet_hash_connect]"), std::string::npos) << line;
+  // each column starts where the header's does
+  const auto header = render::live_header_line(render::LiveClock{});
+  EXPECT_EQ(header.rfind("TIME(UTC) ", 0), 0u) << header;
+  // -t: seconds since the start, in the same columns
+  const auto rel = render::live_event_line(e, render::LiveClock{2'000'250'000LL, 250'000'000ULL});
+  EXPECT_EQ(rel.rfind("       0.750000 x[10/11] ", 0), 0u) << rel;
+  EXPECT_EQ(render::live_header_line(render::LiveClock{0, 1}).rfind("TIME(s) ", 0), 0u);
+  EXPECT_EQ(rel.substr(15), line.substr(15));
+  for (const char* col : {"COMM", "NETNS", "PORT", "EVENT"}) {
+    const auto at = header.find(col);
+    ASSERT_NE(at, std::string::npos) << col;
+    EXPECT_NE(line[at], ' ') << col << " at " << at << ": " << line;
+    EXPECT_EQ(line[at - 1], ' ') << col << ": " << line;
+  }
 }
 
 TEST(LiveState, GroupsSocketsByBucketAndKeepsOnlyTheRequestedNamespacesAndPorts) {

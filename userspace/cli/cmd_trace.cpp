@@ -34,6 +34,7 @@ struct TraceArgs {
   std::string pid, comm, port, cgroup;
   std::vector<std::string> netns;
   bool failed_only = false;
+  bool relative_time = false;  // -t: seconds since the start instead of the wall clock
   std::string json_file;
   bool json = false;
   bool no_fentry = false;
@@ -89,7 +90,7 @@ int run_trace(const TraceArgs& a, Globals& g) {
     if (!a.pid.empty()) topt.tgid = trace::parse_pid(a.pid);
     topt.comm = a.comm;
     if (a.comm.size() > 15)
-      throw std::invalid_argument("-c '" + a.comm + "': the kernel keeps only 15 characters of a command name");
+      throw std::invalid_argument("--comm '" + a.comm + "': the kernel keeps only 15 characters of a command name");
     if (!a.port.empty()) {
       auto r = trace::parse_port_range(a.port);
       topt.port_lo = r.lo;
@@ -162,12 +163,19 @@ int run_trace(const TraceArgs& a, Globals& g) {
   trace::LiveStats stats;
   bool output_ok = true;
   std::string output_error;  // why the output failed, taken when it did
+  render::LiveClock clock{offset, std::nullopt};
+  if (a.relative_time) {
+    timespec now{};
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    clock.start_ns = static_cast<std::uint64_t>(now.tv_sec) * 1000000000ULL + static_cast<std::uint64_t>(now.tv_nsec);
+  }
+  if (text_events) std::cout << render::live_header_line(clock) << "\n" << std::flush;
   auto emit = [&](std::span<const report::Event> events) {
     for (const auto& e : events) {
       stats.add(e);
       if (!output_ok) continue;
-      if (text_events) std::cout << render::live_event_line(e, offset) << "\n";
-      if (json) *json << render::live_event_json(e) << std::endl;  // flushed per line
+      if (text_events) std::cout << render::live_event_line(e, clock) << "\n";
+      if (json) *json << render::live_event_json(e, offset) << std::endl;  // flushed per line
     }
     if (text_events) std::cout.flush();
     if (output_ok && ((text_events && !std::cout) || (json && !*json))) {
@@ -335,6 +343,8 @@ void add_trace_command(CLI::App& app, Globals& g) {
   sub->add_option("-P,--port", a->port, "Only this local port or range P-Q");
   sub->add_option("-c,--cgroup", a->cgroup, "Only tasks in this cgroup v2 directory");
   sub->add_flag("-x,--failed-only", a->failed_only, "Only bind()/connect() port allocations that failed");
+  sub->add_flag("-t,--timestamp", a->relative_time,
+                "Time column in seconds since the trace started (default: wall-clock time, UTC)");
   // FILE is mandatory: CLI11 (2.3) loses the `--` of `--json -- CMD` when the value is optional
   auto* json = sub->add_option("--json", a->json_file, "Write JSON Lines (one event per line, flushed) to FILE; '-' is stdout")
                    ->type_name("FILE")

@@ -17,7 +17,9 @@ constexpr EnvVar kEnvironment[] = {
      "of the tristate binary (/usr/share/tristate/quizzes for /usr/bin/tristate)."},
     {"XDG_CACHE_HOME", "The lab's kernel cache is $XDG_CACHE_HOME/tristate (default ~/.cache/tristate)."},
     {"TRISTATE_ACCEL", "tcg, kvm or auto (default): how qemu runs lab guests."},
-    {"TRISTATE_DEBIAN_SOURCES", "An apt deb822 sources file to read the Debian mirrors from, instead of the machine's."},
+    {"TRISTATE_DEBIAN_SOURCES",
+     "The deb822 apt sources file the lab reads the Debian mirrors from (default "
+     "/etc/apt/sources.list.d/debian.sources); the machine's apt sources are never modified."},
     {"NO_COLOR", "When set and not empty, no colour unless --color=always."},
 };
 

@@ -11,21 +11,52 @@
 
 namespace tristate::render {
 
-std::string live_event_line(const report::Event& e, std::int64_t mono_to_real_ns) {
+namespace {
+
+// Column widths: time, task (comm[pid/tid]), netns inode, port.
+constexpr int kTaskWidth = 22, kNetnsWidth = 10, kPortWidth = 5;
+
+// `date_too`: "1970-01-01T00:00:03.000250Z"; else "00:00:03.000250".
+std::string wall_clock(const report::Event& e, std::int64_t mono_to_real_ns, bool date_too) {
   const std::int64_t real = static_cast<std::int64_t>(e.ts_ns) + mono_to_real_ns;
   const std::time_t secs = static_cast<std::time_t>(real / 1000000000);
   std::tm tm{};
   gmtime_r(&secs, &tm);
   std::ostringstream o;
-  o << std::put_time(&tm, "%H:%M:%S") << "." << std::setw(6) << std::setfill('0')
-    << (real % 1000000000) / 1000 << std::setfill(' ') << " " << e.comm << "[" << e.pid;
-  if (e.tid != e.pid) o << "/" << e.tid;
-  o << "] netns " << e.netns << " port " << e.port << "  " << describe_event(e);
+  o << std::put_time(&tm, date_too ? "%Y-%m-%dT%H:%M:%S" : "%H:%M:%S") << "." << std::setw(6)
+    << std::setfill('0') << (real % 1000000000) / 1000 << (date_too ? "Z" : "");
   return o.str();
 }
 
-std::string live_event_json(const report::Event& e) {
+}  // namespace
+
+std::string live_header_line(const LiveClock& clock) {
+  std::ostringstream o;
+  o << std::left << std::setw(15) << (clock.start_ns ? "TIME(s)" : "TIME(UTC)") << " " << std::setw(kTaskWidth) << "COMM[PID/TID]" << " "
+    << std::setw(kNetnsWidth) << "NETNS" << " " << std::setw(kPortWidth) << "PORT" << "  EVENT";
+  return o.str();
+}
+
+std::string live_event_line(const report::Event& e, const LiveClock& clock) {
+  std::string task = e.comm + "[" + std::to_string(e.pid);
+  if (e.tid != e.pid) task += "/" + std::to_string(e.tid);
+  task += "]";
+  std::ostringstream o;
+  if (clock.start_ns) {
+    const double secs = e.ts_ns >= *clock.start_ns ? static_cast<double>(e.ts_ns - *clock.start_ns) / 1e9 : 0.0;
+    o << std::right << std::fixed << std::setprecision(6) << std::setw(15) << secs;
+  } else {
+    o << wall_clock(e, clock.mono_to_real_ns, false);
+  }
+  o << " " << std::left << std::setw(kTaskWidth) << task << " "
+    << std::setw(kNetnsWidth) << e.netns << " " << std::setw(kPortWidth) << e.port << "  " << describe_event(e);
+  return o.str();
+}
+
+std::string live_event_json(const report::Event& e, std::int64_t mono_to_real_ns) {
   nlohmann::json j = e;
+  j["type"] = "event";
+  j["time"] = wall_clock(e, mono_to_real_ns, true);
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);  // comm is any bytes
 }
 
@@ -52,7 +83,7 @@ nlohmann::json summary_json(const trace::LiveSummary& s) {
 }  // namespace
 
 std::string live_summary_json(const trace::LiveSummary& s) {
-  return nlohmann::json{{"summary", summary_json(s)}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return nlohmann::json{{"type", "summary"}, {"summary", summary_json(s)}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string live_summary_text(const trace::LiveSummary& s) {

@@ -358,7 +358,7 @@ TEST(CompareLoad, RefusesAnotherSchemaMajor) {
     FAIL() << "expected CompareError";
   } catch (const CompareError& e) {
     EXPECT_EQ(std::string(e.what()),
-              p + ": schema tristate.report/2, this tristate reads tristate.report/1");
+              p + ": schema tristate.report/2, this tristate reads tristate.report/1.1");
   }
 }
 

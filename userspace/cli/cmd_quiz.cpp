@@ -22,6 +22,7 @@ struct QuizOptions {
   std::string kernel = "host";
   bool no_trace = false;
   bool no_fentry = false;
+  bool no_state = false;
   bool quiet = false;
   bool background = false;
   bool detach_after_exit = false;
@@ -39,6 +40,7 @@ bool run_in_guest(const QuizOptions& o, const std::vector<std::string>& paths, c
   run.quiz_flags = {"--timeout", std::to_string(o.timeout_ms)};
   if (o.no_trace) run.quiz_flags.push_back("--no-trace");
   if (o.no_fentry) run.quiz_flags.push_back("--no-fentry");
+  if (o.no_state) run.quiz_flags.push_back("--no-state");
   auto outcomes = run_quizzes_in_guests(run, g);
   auto& out = outcomes.at(0);
   if (!out.ok) {
@@ -67,11 +69,12 @@ int run(const QuizOptions& o, Globals& g) {
 
   report::Report rep = new_report(g);
   if (o.kernel == "host") {
-    rep = run_quizzes_on_host(quizzes, {o.no_trace, o.no_fentry, o.timeout_ms, o.detach_after_exit}, g);
+    rep = run_quizzes_on_host(quizzes, {o.no_trace, o.no_fentry, o.timeout_ms, o.detach_after_exit, o.no_state}, g);
     // The text report's header carries the notice; without one, say it on stderr.
     const bool text_shown = o.json_path != "-" && !o.quiet;
     if (rep.trace.mode == "none" && !o.no_trace && !text_shown)
       spdlog::warn("running untraced: {}", rep.trace.notice);
+    if (rep.state.method == "none" && !o.no_state && !text_shown) spdlog::warn("{}", rep.state.notice);
   } else {
     try {
       if (!run_in_guest(o, paths, g, rep)) return kExitError;
@@ -111,6 +114,8 @@ void add_quiz_command(CLI::App& app, Globals& g) {
       ->default_val("host");
   sub->add_flag("--no-trace", o->no_trace, "Do not load the BPF tracer");
   sub->add_flag("--no-fentry", o->no_fentry, "Force the kprobe/kretprobe fallback");
+  sub->add_flag("--no-state", o->no_state,
+                "Do not read the bind buckets after each step (BPF iterators)");
   sub->add_flag("--background", o->background,
                 "Also print events no step caused (setup listener, timers)");
   sub->add_flag("-q,--quiet", o->quiet, "No text report (use with --json)");

@@ -22,6 +22,7 @@
 #include "quiz/netns.hpp"
 #include "quiz/step_exec.hpp"
 #include "quiz/unique_fd.hpp"
+#include "report/report_json.hpp"
 #include "util/errno_names.hpp"
 
 namespace tristate::quiz {
@@ -41,6 +42,12 @@ json encode_step(const report::Step& s) {
           {"calls", calls},         {"expected", s.expected}, {"actual", s.actual},
           {"matched", s.matched},   {"tid", s.tid},           {"t_start_ns", s.t_start_ns},
           {"t_end_ns", s.t_end_ns}, {"wall_time", s.wall_time}};
+}
+
+json encode_step_with_state(const report::Step& s) {
+  json j = encode_step(s);
+  if (s.state) j["state"] = *s.state;
+  return j;
 }
 
 report::Step decode_step(const json& j) {
@@ -64,6 +71,7 @@ report::Step decode_step(const json& j) {
   j.at("t_start_ns").get_to(s.t_start_ns);
   j.at("t_end_ns").get_to(s.t_end_ns);
   j.at("wall_time").get_to(s.wall_time);
+  if (j.contains("state")) s.state = j.at("state").get<report::StepState>();
   return s;
 }
 
@@ -130,7 +138,7 @@ std::vector<UniqueFd> make_listeners(const Setup& setup) {
 }
 
 [[noreturn]] void child_main(const Quiz& quiz, pid_t parent, std::uint64_t host_inode, int out,
-                             int go) {
+                             int go, StepProbe* probe) {
   // Never outlive the parent: a killed runner must not leave a namespace behind.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() != parent) ::_exit(6);
@@ -143,6 +151,7 @@ std::vector<UniqueFd> make_listeners(const Setup& setup) {
     do n = ::read(go, &byte, 1); while (n < 0 && errno == EINTR);
     if (n != 1) ::_exit(4);  // the parent gave up (observer refused): do nothing at all
 
+    if (probe) probe->child_started();
     ns.set_lo_up();
     for (const auto& a : quiz.setup.lo_addresses) ns.add_lo_address(a);
     if (uses_ipv6(quiz)) {
@@ -162,8 +171,23 @@ std::vector<UniqueFd> make_listeners(const Setup& setup) {
                     {"ip_autobind_reuse", ns.read_sysctl("net.ipv4.ip_autobind_reuse")}});
 
     StepExecutor exec;
+    SocketNames names;
+    std::vector<std::string> listener_names;
+    for (std::size_t i = 0; i < listeners.size(); ++i) {
+      listener_names.push_back(listeners.size() == 1 ? "ln" : "ln" + std::to_string(i + 1));
+      names.listener_port.emplace(quiz.setup.listeners[i].port, listener_names.back());
+    }
     int index = 0;
-    for (const auto& st : quiz.steps) send_line(out, {{"type", "step"}, {"step", encode_step(exec.run(st, ++index))}});
+    for (const auto& st : quiz.steps) {
+      report::Step step = exec.run(st, ++index);
+      if (probe) {
+        names.by_fd = exec.fd_names();
+        for (std::size_t i = 0; i < listeners.size(); ++i)
+          names.by_fd[listeners[i].get()] = listener_names[i];
+        step.state = probe->after_step(names);
+      }
+      send_line(out, {{"type", "step"}, {"step", encode_step_with_state(step)}});
+    }
     send_line(out, {{"type", "done"}});
   } catch (const std::exception& e) {
     send_line(out, {{"type", "error"}, {"error", e.what()}});
@@ -289,7 +313,7 @@ report::Quiz run_quiz(const Quiz& quiz, const RunOptions& options) {
     if (pid == 0) {
       up_r.release();  // never closed in the child: _exit() drops everything at once
       down_w.release();
-      child_main(quiz, parent, host_inode, up_w.get(), down_r.get());
+      child_main(quiz, parent, host_inode, up_w.get(), down_r.get(), options.step_probe);
     }
     Child child(pid);
     up_w.reset();

@@ -127,6 +127,13 @@ std::optional<PyException> to_sockaddr(const Arg& a, int family, Op op, SockAddr
 
 }  // namespace
 
+std::map<int, std::string> StepExecutor::fd_names() const {
+  std::map<int, std::string> out;
+  for (const auto& [name, sock] : socks_)
+    if (sock.fd) out[sock.fd.get()] = name;
+  return out;
+}
+
 std::uint64_t monotonic_ns() {
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);

@@ -80,6 +80,13 @@ void differences(std::string& out, const Matrix& m) {
                esc(compare::cell_outcome(r.cells[c])) + "</code>";
       out += "</p>\n";
     }
+    if (r.snapshot_differs) {
+      out += "<p>Bucket state read after the step:";
+      for (std::size_t c = 0; c < m.columns.size(); ++c)
+        out += std::string(c ? ";" : "") + " " + esc(m.columns[c].label) + " → <code>" +
+               esc(r.cells[c].snapshot.empty() ? std::string("not read") : r.cells[c].snapshot) + "</code>";
+      out += "</p>\n";
+    }
     if (!r.divergence) {
       bool untraced = false;
       for (const auto& c : m.columns) untraced |= !c.traced;

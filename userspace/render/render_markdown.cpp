@@ -46,6 +46,13 @@ void divergence(std::string& out, const Matrix& m, const Row& r) {
       out += (c ? "; " : " ") + m.columns[c].label + " → " + r.cells[c].state;
     out += ".\n\n";
   }
+  if (r.snapshot_differs) {
+    out += "Bucket state read after the step:";
+    for (std::size_t c = 0; c < m.columns.size(); ++c)
+      out += (c ? "; " : " ") + m.columns[c].label + " → " +
+             (r.cells[c].snapshot.empty() ? std::string("not read") : code(r.cells[c].snapshot));
+    out += ".\n\n";
+  }
   if (!r.divergence) {
     bool any_untraced = false;
     for (const auto& c : m.columns) any_untraced |= !c.traced;

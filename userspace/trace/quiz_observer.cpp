@@ -1,6 +1,11 @@
 #include "trace/quiz_observer.hpp"
 
+#include <algorithm>
+#include <cstdlib>
+#include <string>
+
 #include "trace/explain.hpp"
+#include "trace/state_crosscheck.hpp"
 #include "trace/timeline.hpp"
 
 namespace tristate::trace {
@@ -18,7 +23,13 @@ void QuizTracer::quiz_done(report::Quiz& quiz) {
   auto batch = tracer_.drain();
   std::vector<report::Event> events(batch.begin(), batch.end());
   tracer_.unwatch_netns(netns_);
+  // Test-only: lose the first event of this kind, to prove the state cross-check notices.
+  if (const char* kind = std::getenv("TRISTATE_TEST_DROP_EVENT"))
+    if (auto it = std::find_if(events.begin(), events.end(), [&](const report::Event& e) { return e.kind == std::string(kind); });
+        it != events.end())
+      events.erase(it);
   attribute_events(quiz, std::move(events), netns_);
+  crosscheck_state(quiz);
   explain_quiz(quiz);
   netns_ = 0;
 }

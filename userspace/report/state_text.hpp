@@ -1,0 +1,17 @@
+// The compact one-line form of a step's bucket state, shared by the text report, the matrix's
+// cells and the explainer: "1234 0/0 ln ln.child · 60000 -1/-1 s1 · unbound s3".
+#pragma once
+
+#include <string>
+
+#include "report/report.hpp"
+
+namespace tristate::report {
+
+std::string pair_text(const BucketState& s);  // "-1/0", "+1/0"
+
+// Buckets in port order, each with its pair and its sockets' names; a socket on a bhash2
+// bucket with its own pair (6.18+) shows it when it differs: "s1[bhash2 0/0]".
+std::string state_line(const StepState& st);
+
+}  // namespace tristate::report

@@ -12,11 +12,12 @@ dpkg-query -W -f='${Status}' libbpf-tools 2>/dev/null | grep -q "install ok inst
 "$here/scripts/build.sh"
 # 6.1: the newest lab kernel on which Debian 12's bindsnoop (libbpf-tools) still loads
 kernel=${BENCH_KERNEL:-6.1}
-which=("$@"); ((${#which[@]})) || which=(quiz compare lab matrix trace live)
+which=("$@"); ((${#which[@]})) || which=(quiz state compare lab matrix trace live)
 for b in "${which[@]}"; do
   echo "=== $b  (load: $(cut -d' ' -f1-3 /proc/loadavg))"
   case $b in
     quiz) "$build/bench/quiz_bench" -n 3 ;;
+    state) "$build/bench/state_bench" -n 5 ;;
     compare) "$build/bench/compare_bench" ;;
     lab) "$build/tristate" kernels fetch 5.10 6.1 6.12 latest >/dev/null
          "$build/bench/lab_bench" "$build/tristate" "$here/quizzes" 3 ;;

@@ -23,11 +23,14 @@ void QuizTracer::quiz_done(report::Quiz& quiz) {
   auto batch = tracer_.drain();
   std::vector<report::Event> events(batch.begin(), batch.end());
   tracer_.unwatch_netns(netns_);
-  // Test-only: lose the first event of this kind, to prove the state cross-check notices.
-  if (const char* kind = std::getenv("TRISTATE_TEST_DROP_EVENT"))
-    if (auto it = std::find_if(events.begin(), events.end(), [&](const report::Event& e) { return e.kind == std::string(kind); });
-        it != events.end())
-      events.erase(it);
+  // Test-only (TRISTATE_TEST_DROP_EVENTS=kind,kind): lose every event of these kinds, to prove
+  // that the state cross-check notices a tracer that misses events.
+  if (const char* kinds = std::getenv("TRISTATE_TEST_DROP_EVENTS")) {
+    const std::string list = std::string(",") + kinds + ",";
+    std::erase_if(events, [&](const report::Event& e) {
+      return list.find("," + std::string(e.kind.view()) + ",") != std::string::npos;
+    });
+  }
   attribute_events(quiz, std::move(events), netns_);
   crosscheck_state(quiz);
   explain_quiz(quiz);

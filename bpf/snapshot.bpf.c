@@ -18,6 +18,21 @@
 
 #include "snapshot.h"
 
+/* Written by userspace before each read (StepSnapshotter::after_step). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ts_snap_ports);
+} snapshot_ports SEC(".maps");
+
+/* <= 6.7: sockets (TIME_WAIT ones too, tw_bind_node) hang on tb->owners; 6.8 replaced it by
+ * tb->bhash2, a list of tb2 that hold them (same as core_fixes.bpf.h, kept apart so that this
+ * object stays small). */
+struct inet_bind_bucket___owners {
+	struct hlist_head owners;
+} __attribute__((preserve_access_index));
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 const volatile __u64 id_salt = 0;        /* per-run key: ids, not kernel addresses */
@@ -30,6 +45,7 @@ const volatile bool reader_only = true;  /* task_file: only the reading process'
 #define TS_S_IFMT 00170000
 #define TS_S_IFSOCK 0140000
 #define TS_TCP_TIME_WAIT 6
+#define TS_TCP_LISTEN 10
 #define TS_TCP_NEW_SYN_RECV 12
 
 /* 6.1 - 6.7 kept no tw_tb2; (6.8, "tcp: Link bhash2 to bhash" series, added it). */
@@ -131,10 +147,102 @@ static __always_inline int task_socket(struct bpf_iter__task_file *ctx, struct t
 	if (!read_sock(&r, &sk->__sk_common))
 		return 0;
 	r.source = TS_SNAP_TASK_FILE;
+	if (r.sk_state == TS_TCP_LISTEN)
+		r.backlog = BPF_CORE_READ(sk, sk_ack_backlog);
 	r.pid = task->tgid;
 	r.fd = ctx->fd;
 	bpf_probe_read_kernel_str(r.comm, sizeof(r.comm), task->comm);
 	bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
+	return 0;
+}
+
+/* The state of the first socket on tb (TIME_WAIT, FIN_WAIT…), 0 when none is found. Kernel
+ * lists are walked through probe reads: hlist nodes are turned into their containers by
+ * offsets (CO-RE), never dereferenced directly. */
+static __always_inline __u8 first_owner_state(const struct inet_bind_bucket *tb)
+{
+	const struct inet_bind_bucket___owners *old = (const void *)tb;
+	const struct hlist_node *first;
+	const struct inet_bind2_bucket *tb2;
+
+	if (bpf_core_field_exists(old->owners)) {
+		first = BPF_CORE_READ(old, owners.first);
+	} else {
+		first = BPF_CORE_READ(tb, bhash2.first);
+		if (!first)
+			return 0;
+		tb2 = (const void *)((const char *)first - bpf_core_field_offset(struct inet_bind2_bucket, bhash_node));
+		first = BPF_CORE_READ(tb2, owners.first);
+	}
+	if (!first)
+		return 0;
+	return BPF_CORE_READ((const struct sock_common *)((const char *)first -
+							  bpf_core_field_offset(struct sock_common, skc_bind_node)),
+			     skc_state);
+}
+
+/* The bhash bucket of `port` in `net`, as inet_bhashfn() finds it: chain
+ * (port + net->hash_mix) & (bhash_size - 1) of the hash table every namespace shares. */
+static __always_inline void lookup_port(struct bpf_iter__task_file *ctx, const struct net *net,
+					const struct inet_hashinfo *h, __u16 port)
+{
+	const struct inet_bind_hashbucket *head;
+	const struct inet_bind_bucket *tb;
+	const struct hlist_node *node;
+	__u32 size = BPF_CORE_READ(h, bhash_size);
+	__u32 idx;
+	int i;
+
+	if (!size)
+		return;
+	idx = (port + BPF_CORE_READ(net, hash_mix)) & (size - 1);
+	head = (const void *)((const char *)BPF_CORE_READ(h, bhash) +
+			      (__u64)idx * bpf_core_type_size(struct inet_bind_hashbucket));
+	node = BPF_CORE_READ(head, chain.first);
+	for (i = 0; i < 8 && node; i++) {
+		tb = (const void *)((const char *)node - bpf_core_field_offset(struct inet_bind_bucket, node));
+		if (BPF_CORE_READ(tb, ib_net.net) == net && BPF_CORE_READ(tb, port) == port) {
+			struct ts_snap_sock r = {};
+
+			SET_ID(r.bucket, tb);
+			r.source = TS_SNAP_BUCKET;
+			r.fd = -1;
+			r.port = port;
+			r.netns = BPF_CORE_READ(net, ns.inum);
+			r.l3mdev = BPF_CORE_READ(tb, l3mdev);
+			r.fastreuse = BPF_CORE_READ(tb, fastreuse);
+			r.fastreuseport = BPF_CORE_READ(tb, fastreuseport);
+			r.sk_state = first_owner_state(tb);
+			bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
+		}
+		node = BPF_CORE_READ(node, next);
+	}
+}
+
+/* The end of the walk (the iterator's stop call: no task, no file): the buckets of the ports
+ * userspace asked for, in the reading thread's namespace. */
+static __always_inline int lookup_ports(struct bpf_iter__task_file *ctx)
+{
+	const struct task_struct *cur = (const void *)bpf_get_current_task();
+	const struct net *net = BPF_CORE_READ(cur, nsproxy, net_ns);
+	const struct inet_hashinfo *h;
+	struct ts_snap_ports *ports;
+	__u32 zero = 0;
+	int i;
+
+	ports = bpf_map_lookup_elem(&snapshot_ports, &zero);
+	if (!ports || !net)
+		return 0;
+	/* 6.1+ reach the shared tables through the namespace (per-netns ehash); 5.10's death row
+	 * held the same pointer */
+	h = BPF_CORE_READ(net, ipv4.tcp_death_row.hashinfo);
+	if (!h)
+		return 0;
+	for (i = 0; i < TS_SNAP_PORTS; i++) {
+		if (i >= ports->n)
+			break;
+		lookup_port(ctx, net, h, ports->port[i]);
+	}
 	return 0;
 }
 
@@ -157,6 +265,8 @@ int iter__task_sockets(struct bpf_iter__task_file *ctx)
 	struct task_struct *task = mine(ctx);
 	struct file *file = ctx->file;
 
+	if (!ctx->file)
+		return lookup_ports(ctx);
 	if (!task || !file)
 		return 0;
 	return task_socket(ctx, task, bpf_sock_from_file(file));
@@ -171,6 +281,8 @@ int iter__task_sockets_old(struct bpf_iter__task_file *ctx)
 	struct task_struct *task = mine(ctx);
 	struct file *file = ctx->file;
 
+	if (!ctx->file)
+		return lookup_ports(ctx);
 	if (!task || !file)
 		return 0;
 	if ((BPF_CORE_READ(file, f_inode, i_mode) & TS_S_IFMT) != TS_S_IFSOCK)

@@ -12,6 +12,16 @@
 enum ts_snap_source {
 	TS_SNAP_TASK_FILE = 1, /* a file of the reading process (iter/task_file) */
 	TS_SNAP_TCP = 2,       /* the reading thread's namespace's TCP hash tables (iter/tcp) */
+	TS_SNAP_BUCKET = 3,    /* a bhash bucket looked up by port (snapshot_ports), in the reader's
+				* namespace; sk_state: its first owner's */
+};
+
+/* Ports whose bhash bucket the task_file program also looks up, at the end of its walk: ports
+ * the quiz's sockets held before, which a TIME_WAIT or closing socket may still hold. */
+#define TS_SNAP_PORTS 16
+struct ts_snap_ports {
+	__u32 n;
+	__u16 port[TS_SNAP_PORTS];
 };
 
 /* ts_snap_sock.flags */
@@ -39,7 +49,7 @@ struct ts_snap_sock {
 	__u8 pad0;
 	__u8 addr[16];    /* the socket's local (bound) address */
 	char comm[16];    /* task_file: the process's command */
-	__u8 pad1[4];
+	__u32 backlog;    /* task_file, a listener: connections in its accept queue (sk_ack_backlog) */
 };
 
 #endif

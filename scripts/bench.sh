@@ -17,7 +17,9 @@ for b in "${which[@]}"; do
   echo "=== $b  (load: $(cut -d' ' -f1-3 /proc/loadavg))"
   case $b in
     quiz) "$build/bench/quiz_bench" -n 3 ;;
-    state) "$build/bench/state_bench" -n 5 ;;
+    state) "$build/bench/state_bench" -n 5
+           "$build/tristate" kernels fetch 6.12 >/dev/null
+           "$here/bench/state_guest_bench.sh" "$build/tristate" 6.12 3 ;;
     compare) "$build/bench/compare_bench" ;;
     lab) "$build/tristate" kernels fetch 5.10 6.1 6.12 latest >/dev/null
          "$build/bench/lab_bench" "$build/tristate" "$here/quizzes" 3 ;;

@@ -376,3 +376,46 @@ TEST(MatrixState, UntracedColumnsDifferInStateOnly) {
   EXPECT_EQ(row.cells[1].state, "after: 60000 -1/-1 s1");
   EXPECT_EQ(m.differing_rows(), 1u);
 }
+
+TEST(MatrixState, WhoHoldsABucketIsNotADifference) {
+  auto make = [](const std::string& release, const char* holder) {
+    compare::LabelledReport in;
+    in.report.kernel.release = release;
+    in.report.trace.mode = "none";
+    report::Quiz q;
+    q.name = "q";
+    report::Step st;
+    st.index = 1;
+    st.source = "s1.close()";
+    st.state = one_sock({0, 0});
+    st.state->sockets[0].name = holder;  // FIN_WAIT or already TIME_WAIT: timing
+    q.steps = {st};
+    in.report.quizzes = {q};
+    in.label = release;
+    return in;
+  };
+  const auto m = compare::compare({make("a", "closing"), make("b", "time-wait")});
+  ASSERT_EQ(m.rows.size(), 1u);
+  EXPECT_FALSE(m.rows[0].snapshot_differs);
+  EXPECT_EQ(m.rows[0].cells[1].snapshot, "60000 0/0 time-wait");
+}
+
+TEST(StateSnapshot, ABucketOnlyATimeWaitSocketHoldsIsNamedAfterIt) {
+  auto tw = rec(TS_SNAP_BUCKET, 0, -1, 60000, 0, 0, 6);
+  auto again = rec(TS_SNAP_BUCKET, 0, -1, 1234, 0, 0, 10);  // the listener's: held by ln already
+  const std::vector<ts_snap_sock> recs = {rec(TS_SNAP_TASK_FILE, 1, 3, 1234, 0, 0, 10), tw, again};
+  const auto st = build(recs, quiz_names());
+  EXPECT_EQ(report::state_line(st), "1234 0/0 ln · 60000 0/0 time-wait");
+  auto closing = tw;
+  closing.sk_state = 4;  // FIN_WAIT1
+  EXPECT_EQ(report::state_line(build({closing}, quiz_names())), "60000 0/0 closing");
+}
+
+TEST(StateSnapshot, WithoutTheTablesAListenersQueueIsCounted) {
+  auto ln = rec(TS_SNAP_TASK_FILE, 1, 3, 1234, 0, 0, 10, "0.0.0.0");
+  ln.backlog = 2;
+  EXPECT_EQ(report::state_line(build({ln}, quiz_names())), "1234 0/0 ln ln.child ln.child");
+  // with the tables, the children come from iter/tcp and are not counted twice
+  const auto tcp = rec(TS_SNAP_TCP, 9, -1, 7, 0, 0, 1);
+  EXPECT_EQ(report::state_line(build({ln, tcp}, quiz_names())), "7 0/0 ? · 1234 0/0 ln");
+}

@@ -268,7 +268,8 @@ int run_state(const StateArgs& a) {
     std::cout << j.dump(2) << "\n";
     return kExitOk;
   }
-  std::cout << "how: " << s.method << "\nnot seen: " << s.blind << "\n";
+  // notes on stderr, the table on stdout (pipes into sort/awk stay clean)
+  std::cerr << "how: " << s.method << "\nnot seen: " << s.blind << "\n";
   std::cout << s.buckets.size() << " bhash buckets\n";
   if (!s.buckets.empty())
     std::cout << "netns        port   fastreuse/port  connect() shares  sockets\n";

@@ -179,13 +179,16 @@ void add_quiz_rows(Matrix& m, const std::string& name, const QuizInputs& qi) {
   std::map<std::pair<int, std::string>, std::vector<const Step*>> by_key;
   std::unordered_map<const Step*, std::string> state_of;  // walked in each report's own order
   std::unordered_map<const Step*, bool> snapshot_changed;  // vs the column's previous step
+  std::unordered_map<const Step*, std::string> snapshot_key;  // what columns are compared on
   for (std::size_t c = 0; c < ncol; ++c) {
     BucketTracker tracker;
     std::string previous_snapshot = "no bucket";  // before step 1 (listeners aside)
+    for (const Step& s : qi.per_column[c]->steps)
+      if (s.state && s.state->taken) snapshot_key[&s] = report::state_key(*s.state);
     for (const Step& s : qi.per_column[c]->steps) {
       state_of[&s] = tracker.step_state(s.events);
       if (s.state && s.state->taken) {
-        const std::string now = report::state_line(*s.state);
+        const std::string now = report::state_key(*s.state);
         snapshot_changed[&s] = now != previous_snapshot;
         previous_snapshot = now;
       }
@@ -235,20 +238,22 @@ void add_quiz_rows(Matrix& m, const std::string& name, const QuizInputs& qi) {
     const auto compared = compare_events(row, steps, m.columns);
 
     std::vector<bool> read(ncol);  // columns whose state after the step was read
+    std::vector<std::string> keys(ncol);
     std::size_t first_read = ncol;
     for (std::size_t c = 0; c < ncol; ++c) {
       read[c] = !row.cells[c].snapshot.empty();
+      if (read[c]) keys[c] = snapshot_key[steps[c]];
       if (read[c] && first_read == ncol) first_read = c;
     }
     for (std::size_t c = 0; c < ncol; ++c)
-      row.snapshot_differs |= read[c] && row.cells[c].snapshot != row.cells[first_read].snapshot;
+      row.snapshot_differs |= read[c] && keys[c] != keys[first_read];
 
     if (row.outcome_differs) {
       std::vector<bool> all(ncol, true);
       flag_minority(row.cells, all, outcome_key);
     }
     if (row.snapshot_differs)
-      flag_minority(row.cells, read, [&](std::size_t i) { return row.cells[i].snapshot; });
+      flag_minority(row.cells, read, [&](std::size_t i) { return keys[i]; });
     if (row.state_differs || row.events_differ) {
       std::vector<bool> traced(ncol);
       for (std::size_t c = 0; c < ncol; ++c) traced[c] = m.columns[c].traced && steps[c];

@@ -44,4 +44,19 @@ std::string state_line(const StepState& st) {
   return out.empty() ? "no bucket" : out;
 }
 
+std::string state_key(const StepState& st) {
+  if (!st.taken) return "";
+  std::map<std::uint16_t, std::string> by_port;
+  for (const auto& s : st.sockets) {
+    if (!s.port) continue;
+    auto& text = by_port[s.port];
+    if (text.empty()) text = pair_text(s.state);
+    if (s.state2 && !(*s.state2 == s.state))
+      text += " " + (s.name.empty() ? "?" : s.name) + "[bhash2 " + pair_text(*s.state2) + "]";
+  }
+  std::string out;
+  for (const auto& [port, text] : by_port) out += (out.empty() ? "" : " · ") + std::to_string(port) + " " + text;
+  return out.empty() ? "no bucket" : out;
+}
+
 }  // namespace tristate::report

@@ -14,4 +14,9 @@ std::string pair_text(const BucketState& s);  // "-1/0", "+1/0"
 // bucket with its own pair (6.18+) shows it when it differs: "s1[bhash2 0/0]".
 std::string state_line(const StepState& st);
 
+// What two kernels' snapshots are compared on: each bucket's port and pair, and bhash2 pairs
+// that differ from their bucket's — not which socket holds a bucket (whether a closed client
+// is still FIN_WAIT or already TIME_WAIT when the snapshot runs is timing, not the kernel).
+std::string state_key(const StepState& st);
+
 }  // namespace tristate::report

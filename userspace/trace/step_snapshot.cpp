@@ -74,14 +74,28 @@ report::StepState build_step_state(const void* records, std::size_t bytes, const
   std::vector<ts_snap_sock> recs(bytes / sizeof(ts_snap_sock));
   if (!recs.empty()) std::memcpy(recs.data(), records, recs.size() * sizeof(ts_snap_sock));
   std::set<std::uint64_t> held;  // sockets a file of the process holds: iter/tcp shows them again
+  std::set<std::uint64_t> held_buckets;
   std::set<int> seen_fds;
+  const bool with_tcp = std::any_of(recs.begin(), recs.end(), [](const ts_snap_sock& r) { return r.source == TS_SNAP_TCP; });
   for (const auto& r : recs) {
     if (r.source != TS_SNAP_TASK_FILE) continue;
     held.insert(r.sock);
+    if (r.bucket) held_buckets.insert(r.bucket);
     seen_fds.insert(r.fd);
     auto s = sock_of(r);
     if (auto n = names.by_fd.find(r.fd); n != names.by_fd.end()) s.name = n->second;
     else s.name = "fd " + std::to_string(r.fd);
+    if (!with_tcp && r.sk_state == kListen)
+      for (__u32 i = 0; i < r.backlog && i < 64; ++i) {
+        report::SockState child = sock_of(r);
+        child.name = s.name + ".child";  // in the accept queue: on the listener's bucket
+        child.fd = -1;
+        child.tcp_state = "ESTABLISHED";
+        child.local.clear();  // not read without the TCP tables
+        child.bhash2 = false;
+        child.state2.reset();
+        st.sockets.push_back(std::move(child));
+      }
     st.sockets.push_back(std::move(s));
   }
   for (const auto& r : recs) {
@@ -92,6 +106,21 @@ report::StepState build_step_state(const void* records, std::size_t bytes, const
       s.name = "closing";  // closed by the quiz, its connection not finished yet
     else if (auto l = names.listener_port.find(r.port); l != names.listener_port.end() && r.sk_state != kListen)
       s.name = l->second + ".child";  // a connection the listener holds, not accept()ed
+    st.sockets.push_back(std::move(s));
+  }
+  for (const auto& r : recs) {
+    if (r.source != TS_SNAP_BUCKET || held_buckets.count(r.bucket) || with_tcp) continue;
+    held_buckets.insert(r.bucket);
+    report::SockState s;
+    s.port = r.port;
+    s.bucket = r.bucket;
+    s.state = {r.fastreuse, r.fastreuseport};
+    s.tcp_state = r.sk_state ? tcp_state_name(r.sk_state) : "";
+    if (r.sk_state == kTimeWait) s.name = "time-wait";
+    else if (r.sk_state == kFinWait1 || r.sk_state == kFinWait2 || r.sk_state == kClosing || r.sk_state == kLastAck)
+      s.name = "closing";
+    else if (auto l = names.listener_port.find(r.port); l != names.listener_port.end())
+      s.name = l->second + ".child";
     st.sockets.push_back(std::move(s));
   }
   for (const auto& [fd, name] : names.by_fd)
@@ -168,6 +197,7 @@ Result<bool> StepSnapshotter::attach() {
 void StepSnapshotter::child_started() {
   // links made in the parent would be shared; each child has its own (pid-bound) ones
   task_link_ = tcp_link_ = nullptr;  // inherited pointers belong to the parent's copy
+  ports_.clear();
   if (auto a = attach(); !a) attach_error_ = a.error().message;
   if (std::getenv("TRISTATE_TEST_SNAPSHOT_FAIL")) fail_next_ = true;
 }
@@ -218,16 +248,31 @@ report::StepState StepSnapshotter::after_step(const quiz::SocketNames& names) {
     st.error = "reading the iterator failed (test: TRISTATE_TEST_SNAPSHOT_FAIL)";
     return st;
   }
-  auto recs = read_records();
+  // iter/tcp walks the kernel's whole TCP hash tables, every namespace's (3.5-4.4 ms a read on
+  // the host, bench/state_bench): a quiz reads only its process's files, and the buckets of
+  // the ports its sockets held before are looked up by port at the end of that walk (a
+  // TIME_WAIT or closing socket may hold one after close()).
+  ts_snap_ports want{};
+  for (std::uint16_t p : ports_)
+    if (want.n < TS_SNAP_PORTS) want.port[want.n++] = p;
+  const __u32 zero = 0;
+  bpf_map__update_elem(skel_->maps.snapshot_ports, &zero, sizeof zero, &want, sizeof want, BPF_ANY);
+  std::vector<char> recs;
+  auto read = read_task_files(recs);
+  if (read) {
+    const auto* r = reinterpret_cast<const ts_snap_sock*>(recs.data());
+    for (std::size_t i = 0; i < recs.size() / sizeof(ts_snap_sock); ++i)
+      if (r[i].bucket && std::find(ports_.begin(), ports_.end(), r[i].port) == ports_.end()) ports_.push_back(r[i].port);
+  }
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);
   const std::uint64_t now = static_cast<std::uint64_t>(ts.tv_sec) * 1000000000ULL + static_cast<std::uint64_t>(ts.tv_nsec);
-  if (!recs) {
-    st.error = recs.error().message;
+  if (!read) {
+    st.error = read.error().message;
     st.t_ns = now;
     return st;
   }
-  st = build_step_state(recs.value().data(), recs.value().size(), names);
+  st = build_step_state(recs.data(), recs.size(), names);
   st.t_ns = now;
   return st;
 }

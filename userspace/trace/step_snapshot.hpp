@@ -29,7 +29,9 @@ enum class TaskScope {
 };
 
 // The iterators' records (struct ts_snap_sock) as the step's state, sockets named with the
-// quiz's names. Pure, for tests.
+// quiz's names. Without iter/tcp's records, a listener's accept queue is shown from its count
+// (sk_ack_backlog) as that many "ln.child", and a bucket looked up by port that no file holds
+// any more is named after its first owner (time-wait, closing, ln.child). Pure.
 report::StepState build_step_state(const void* records, std::size_t bytes, const quiz::SocketNames& names);
 
 // Owns the loaded snapshot object. Loaded once in the parent before quizzes fork; each sandbox
@@ -69,6 +71,7 @@ class StepSnapshotter final : public quiz::StepProbe {
   bpf_link* tcp_link_ = nullptr;
   std::string attach_error_;
   std::vector<char> buf_;
+  std::vector<std::uint16_t> ports_;  // ports this quiz's snapshots saw on a bucket
   bool fail_next_ = false;
 };
 

@@ -144,6 +144,11 @@ static __always_inline int task_socket(struct bpf_iter__task_file *ctx, struct t
 	if (!sk || BPF_CORE_READ(sk, sk_protocol) != TS_IPPROTO_TCP ||
 	    BPF_CORE_READ(sk, sk_type) != TS_SOCK_STREAM)
 		return 0;
+	/* a quiz's sandbox inherits its parent's fds at fork (another namespace's sockets, as
+	 * tests/tracer's noise thread has): a reader sees its own namespace's sockets only */
+	if (reader_only && BPF_CORE_READ(sk, __sk_common.skc_net.net) !=
+			       BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), nsproxy, net_ns))
+		return 0;
 	if (!read_sock(&r, &sk->__sk_common))
 		return 0;
 	r.source = TS_SNAP_TASK_FILE;

@@ -6,3 +6,6 @@ target_link_libraries(host_tests PRIVATE ts_quiz GTest::gtest_main)
 target_compile_definitions(host_tests PRIVATE TRISTATE_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
 gtest_discover_tests(host_tests DISCOVERY_MODE PRE_TEST TEST_PREFIX "host."
                      PROPERTIES LABELS host TIMEOUT 120)
+# Issue 16: bucket state after every step on this kernel (BPF iterators; untraced here).
+add_test(NAME host_state_snapshots COMMAND ${CMAKE_CURRENT_LIST_DIR}/check_state.sh $<TARGET_FILE:tristate>)
+set_tests_properties(host_state_snapshots PROPERTIES LABELS host TIMEOUT 120)

@@ -61,6 +61,8 @@ void table(std::string& out, const Matrix& m) {
              esc(c.actual) + "\"><span class=\"outcome\">" + esc(compare::cell_outcome(c)) +
              "</span>";
       if (!c.state.empty()) out += "<span class=\"state\">" + esc(c.state) + "</span>";
+      if (!c.snapshot.empty() && c.state.rfind("after: ", 0) != 0)
+        out += "<span class=\"state\">after: " + esc(c.snapshot) + "</span>";
       out += "</td>";
     }
     out += "</tr>\n";

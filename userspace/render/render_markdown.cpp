@@ -119,7 +119,10 @@ std::string render_markdown(const Matrix& m) {
     for (const auto& c : r.cells) {
       std::string o = cell_text(compare::cell_outcome(c));
       if (c.differs) o = "**" + o + "**";
-      out += " " + o + (c.state.empty() ? "" : "<br>" + cell_text(c.state)) + " |";
+      out += " " + o + (c.state.empty() ? "" : "<br>" + cell_text(c.state));
+      // traced cells: the state read after the step too (untraced ones show it as their state)
+      if (!c.snapshot.empty() && c.state.rfind("after: ", 0) != 0) out += "<br>after: " + cell_text(c.snapshot);
+      out += " |";
     }
     out += "\n";
   }

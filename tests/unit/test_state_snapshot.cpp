@@ -419,3 +419,27 @@ TEST(StateSnapshot, WithoutTheTablesAListenersQueueIsCounted) {
   const auto tcp = rec(TS_SNAP_TCP, 9, -1, 7, 0, 0, 1);
   EXPECT_EQ(report::state_line(build({ln, tcp}, quiz_names())), "7 0/0 ? · 1234 0/0 ln");
 }
+
+TEST(MatrixState, Bhash2PairsOnlyBetweenKernelsThatKeepThem) {
+  auto make = [](const std::string& release, std::optional<report::BucketState> s2) {
+    compare::LabelledReport in;
+    in.report.kernel.release = release;
+    in.report.trace.mode = "none";
+    report::Quiz q;
+    q.name = "q";
+    report::Step st;
+    st.index = 1;
+    st.source = "s2.bind(('127.2.2.2', 60000))";
+    st.state = one_sock({0, 0}, s2);
+    q.steps = {st};
+    in.report.quizzes = {q};
+    in.label = release;
+    return in;
+  };
+  // 6.12 has no pair of its own on bhash2: not a difference from 6.18's -1/-1
+  auto m = compare::compare({make("6.12", std::nullopt), make("6.18", report::BucketState{-1, -1})});
+  EXPECT_FALSE(m.rows[0].snapshot_differs);
+  // two kernels that both keep it and disagree
+  m = compare::compare({make("6.18", report::BucketState{0, 0}), make("7.2", report::BucketState{-1, -1})});
+  EXPECT_TRUE(m.rows[0].snapshot_differs);
+}

@@ -180,15 +180,17 @@ void add_quiz_rows(Matrix& m, const std::string& name, const QuizInputs& qi) {
   std::unordered_map<const Step*, std::string> state_of;  // walked in each report's own order
   std::unordered_map<const Step*, bool> snapshot_changed;  // vs the column's previous step
   std::unordered_map<const Step*, std::string> snapshot_key;  // what columns are compared on
+  bool all_bhash2_state = true;  // bhash2 pairs are compared only when every column has them
+  for (const auto& col : m.columns) all_bhash2_state &= col.bhash2_state;
   for (std::size_t c = 0; c < ncol; ++c) {
     BucketTracker tracker;
     std::string previous_snapshot = "no bucket";  // before step 1 (listeners aside)
     for (const Step& s : qi.per_column[c]->steps)
-      if (s.state && s.state->taken) snapshot_key[&s] = report::state_key(*s.state);
+      if (s.state && s.state->taken) snapshot_key[&s] = report::state_key(*s.state, all_bhash2_state);
     for (const Step& s : qi.per_column[c]->steps) {
       state_of[&s] = tracker.step_state(s.events);
       if (s.state && s.state->taken) {
-        const std::string now = report::state_key(*s.state);
+        const std::string now = report::state_key(*s.state, all_bhash2_state);
         snapshot_changed[&s] = now != previous_snapshot;
         previous_snapshot = now;
       }
@@ -323,6 +325,10 @@ Matrix compare(const std::vector<LabelledReport>& inputs) {
     col.where = in.report.where;
     col.trace_mode = in.report.trace.mode;
     col.traced = column_traced(in.report);
+    for (const auto& q : in.report.quizzes)
+      for (const auto& st : q.steps)
+        if (st.state)
+          for (const auto& so : st.state->sockets) col.bhash2_state |= so.state2.has_value();
     col.bhash2 = column_has_bhash2(in.report);
     m.columns.push_back(std::move(col));
   }

@@ -35,6 +35,7 @@ struct Column {
   std::string trace_mode;
   bool traced = false;  // events can be trusted to be complete for this column
   bool bhash2 = false;  // the report holds bucket2_* events (the kernel has bhash2)
+  bool bhash2_state = false;  // its snapshots show bhash2 buckets with their own pair (6.18+)
 };
 
 struct Cell {

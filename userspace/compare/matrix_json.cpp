@@ -20,7 +20,7 @@ void to_json(json& j, const Column& v) {
   j = json{{"label", v.label},     {"file", v.file},
            {"release", v.release}, {"where", v.where},
            {"trace_mode", v.trace_mode}, {"traced", v.traced},
-           {"bhash2", v.bhash2}};
+           {"bhash2", v.bhash2}, {"bhash2_state", v.bhash2_state}};
 }
 
 void to_json(json& j, const Cell& v) {

@@ -44,14 +44,14 @@ std::string state_line(const StepState& st) {
   return out.empty() ? "no bucket" : out;
 }
 
-std::string state_key(const StepState& st) {
+std::string state_key(const StepState& st, bool bhash2) {
   if (!st.taken) return "";
   std::map<std::uint16_t, std::string> by_port;
   for (const auto& s : st.sockets) {
     if (!s.port) continue;
     auto& text = by_port[s.port];
     if (text.empty()) text = pair_text(s.state);
-    if (s.state2 && !(*s.state2 == s.state))
+    if (bhash2 && s.state2 && !(*s.state2 == s.state))
       text += " " + (s.name.empty() ? "?" : s.name) + "[bhash2 " + pair_text(*s.state2) + "]";
   }
   std::string out;

@@ -17,6 +17,8 @@ std::string state_line(const StepState& st);
 // What two kernels' snapshots are compared on: each bucket's port and pair, and bhash2 pairs
 // that differ from their bucket's — not which socket holds a bucket (whether a closed client
 // is still FIN_WAIT or already TIME_WAIT when the snapshot runs is timing, not the kernel).
-std::string state_key(const StepState& st);
+// `bhash2`: include the bhash2 pairs (only between kernels that keep them, 6.18+: an older
+// kernel has no such pair, which is not a different value).
+std::string state_key(const StepState& st, bool bhash2 = true);
 
 }  // namespace tristate::report

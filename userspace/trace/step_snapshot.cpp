@@ -172,7 +172,7 @@ void StepSnapshotter::detach() {
 }
 
 Result<bool> StepSnapshotter::attach() {
-  if (task_link_ && tcp_link_) return true;
+  if (task_link_) return true;
   detach();
   bpf_program* task_prog = method_ == SnapshotMethod::TaskFileAndTcp ? skel_->progs.iter__task_sockets
                                                                      : skel_->progs.iter__task_sockets_old;
@@ -189,8 +189,6 @@ Result<bool> StepSnapshotter::attach() {
   task_link_ = bpf_program__attach_iter(task_prog, &opts);
   if (!task_link_ && opts.link_info) task_link_ = bpf_program__attach_iter(task_prog, nullptr);
   if (!task_link_) return Error{std::string("attaching iter/task_file failed (") + std::strerror(errno) + ")"};
-  tcp_link_ = bpf_program__attach_iter(skel_->progs.iter__tcp_sockets, nullptr);
-  if (!tcp_link_) return Error{std::string("attaching iter/tcp failed (") + std::strerror(errno) + ")"};
   return true;
 }
 
@@ -225,7 +223,9 @@ Result<bool> StepSnapshotter::read_task_files(std::vector<char>& out) {
 }
 
 Result<bool> StepSnapshotter::read_tcp_tables(std::vector<char>& out) {
-  if (auto a = attach(); !a) return a.error();
+  // attached on first use: a quiz never reads the TCP tables (see after_step)
+  if (!tcp_link_) tcp_link_ = bpf_program__attach_iter(skel_->progs.iter__tcp_sockets, nullptr);
+  if (!tcp_link_) return Error{std::string("attaching iter/tcp failed (") + std::strerror(errno) + ")"};
   return read_iterator(tcp_link_, out);
 }
 

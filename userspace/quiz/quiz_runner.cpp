@@ -450,6 +450,8 @@ report::Quiz run_quiz(const Quiz& quiz, const RunOptions& options) {
         }
       } catch (const json::exception& e) {
         fail(std::string("sandbox sent a malformed line: ") + e.what());
+      } catch (const std::exception& e) {  // a step's state that does not decode
+        fail(std::string("sandbox sent a malformed line: ") + e.what());
       }
     }
     (void)go_sent;

@@ -196,6 +196,11 @@ void StepSnapshotter::child_started() {
   // links made in the parent would be shared; each child has its own (pid-bound) ones
   task_link_ = tcp_link_ = nullptr;  // inherited pointers belong to the parent's copy
   ports_.clear();
+  // the parent's map may hold the previous quiz's ports: clear it for this one
+  const __u32 zero = 0;
+  const ts_snap_ports none{};
+  bpf_map__update_elem(skel_->maps.snapshot_ports, &zero, sizeof zero, &none, sizeof none, BPF_ANY);
+  ports_sent_ = 0;
   if (auto a = attach(); !a) attach_error_ = a.error().message;
   if (std::getenv("TRISTATE_TEST_SNAPSHOT_FAIL")) fail_next_ = true;
 }
@@ -256,7 +261,10 @@ report::StepState StepSnapshotter::after_step(const quiz::SocketNames& names) {
   for (std::uint16_t p : ports_)
     if (want.n < TS_SNAP_PORTS) want.port[want.n++] = p;
   const __u32 zero = 0;
-  bpf_map__update_elem(skel_->maps.snapshot_ports, &zero, sizeof zero, &want, sizeof want, BPF_ANY);
+  if (ports_.size() != ports_sent_) {  // a syscall a step otherwise; the map outlives the read
+    bpf_map__update_elem(skel_->maps.snapshot_ports, &zero, sizeof zero, &want, sizeof want, BPF_ANY);
+    ports_sent_ = ports_.size();
+  }
   std::vector<char> recs;
   auto read = read_task_files(recs);
   if (read) {

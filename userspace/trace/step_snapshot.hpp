@@ -72,6 +72,7 @@ class StepSnapshotter final : public quiz::StepProbe {
   std::string attach_error_;
   std::vector<char> buf_;
   std::vector<std::uint16_t> ports_;  // ports this quiz's snapshots saw on a bucket
+  std::size_t ports_sent_ = 0;        // how many of them the map holds
   bool fail_next_ = false;
 };
 

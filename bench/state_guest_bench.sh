@@ -5,7 +5,7 @@
 # bench/trace_bench does: real-time TCG figures moved by 2x between identical runs on a busy
 # host (measured here: 1.0 - 3.6 s for the same suite). Figure: the quizzes' own time (the sum
 # of each quiz's duration, boot excluded), median per variant, and the ratio.
-# usage: bench/state_guest_bench.sh TRISTATE [SERIES=6.12] [ROUNDS=3] [QUIZ_DIR]
+# usage: [QUIZ_FLAGS=--no-trace] bench/state_guest_bench.sh TRISTATE [SERIES=6.12] [ROUNDS=3] [QUIZ_DIR]
 set -euo pipefail
 ts=$1 series=${2:-6.12} rounds=${3:-3}
 quiz_dir=${4:-$(cd "$(dirname "$0")/.." && pwd)/quizzes}
@@ -16,13 +16,13 @@ script="for i in \$(seq $rounds); do
   for v in \$order; do
     flag=''; [ \$v = nostate ] && flag=--no-state
     echo \"=== \$v\" >> /tmp/result
-    tristate quiz \$flag ${names[*]} >> /tmp/result 2>/dev/null
+    tristate quiz \$flag ${QUIZ_FLAGS:-} ${names[*]} >> /tmp/result 2>/dev/null
   done
 done"
 out=$("$ts" kernels boot "$series" --icount 0 --cpus 1 --timeout 1800 "${files[@]}" -- sh -c "$script" || true)
-python3 - "$series" "$rounds" <<PY
+python3 - "$series" "$rounds" "${QUIZ_FLAGS:-traced}" <<PY
 import re, statistics, sys
-series, rounds = sys.argv[1], int(sys.argv[2])
+series, rounds, how = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 runs = {"state": [], "nostate": []}
 cur = None
 for line in """$out""".splitlines():
@@ -36,7 +36,7 @@ w, wo = runs["state"], runs["nostate"]
 if len(w) != rounds or len(wo) != rounds or not all(w) or not all(wo):
     sys.exit(f"state_guest_bench: incomplete output from the guest: {runs}")
 mw, mwo = statistics.median(w), statistics.median(wo)
-print(f"guest {series} (qemu -icount: 1 ns per instruction) suite traced: with state {mw:.0f} ms, "
+print(f"guest {series} (qemu -icount: 1 ns per instruction) suite ({how}): with state {mw:.0f} ms, "
       f"--no-state {mwo:.0f} ms (medians of {rounds}: {w} / {wo}); ratio {mw / mwo:.3f} "
       f"(target <= 1.2): {'met' if mw / mwo <= 1.2 else 'NOT met'}")
 PY

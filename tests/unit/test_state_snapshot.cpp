@@ -308,6 +308,35 @@ TEST(StateCheck, MissingUnboundAndClosedSockets) {
   EXPECT_EQ(r[0].actual, "not bound");
 }
 
+TEST(StateCheck, ADiffMakesTheStepAndTheQuizAMismatch) {
+  struct Statement {
+    std::vector<Assert> state_asserts;
+  };
+  struct Quiz {
+    std::vector<Statement> steps;
+  };
+  Quiz quiz{{Statement{}, Statement{{Assert{"s1", -1, -1, std::nullopt, {3, 5}, "state s1: -1/-1"}}}}};
+  report::Quiz rq;
+  rq.steps.resize(2);
+  rq.steps[1].state = one_sock({0, 0});
+  trace::check_quiz_state(quiz, rq);
+  ASSERT_EQ(rq.steps[1].state_checks.size(), 1u);
+  EXPECT_EQ(rq.steps[1].state_checks[0].outcome, "DIFF");
+  EXPECT_EQ(rq.steps[1].state_checks[0].actual, "0/0");
+  EXPECT_FALSE(rq.steps[1].matched);
+  EXPECT_EQ(rq.status, "mismatch");
+  EXPECT_EQ(rq.mismatches(), 1);
+  // no snapshot: not checked, the quiz stays ok
+  report::Quiz untraced;
+  untraced.steps.resize(2);
+  trace::check_quiz_state(quiz, untraced);
+  EXPECT_EQ(untraced.steps[1].state_checks[0].outcome, "not checked");
+  EXPECT_EQ(untraced.status, "ok");
+  // and it survives the JSON round trip
+  nlohmann::json j = rq.steps[1];
+  EXPECT_EQ(j.get<report::Step>().state_checks[0].outcome, "DIFF");
+}
+
 // ---- the explainer that needs no events ----
 
 TEST(ExplainFromState, ConnectBlockedByABindMadeBucket) {

@@ -166,6 +166,13 @@ std::string render_quiz(const report::Quiz& q, const TextOptions& opt) {
       for (const auto& d : s.state->model_diff)
         o << "         " << p.red("warning: traced model differs from the snapshot: " + d) << "\n";
     }
+    // state assertions: a DIFF is a mismatch like a wrong errno; never "ok" without a snapshot
+    for (const auto& c : s.state_checks) {
+      if (c.outcome == "passed") o << "         " << p.dim("ok   " + c.text) << "\n";
+      else if (c.outcome == "DIFF")
+        o << "         " << p.red("DIFF " + c.text + "  (read: " + c.actual + ", line " + std::to_string(c.line) + ")") << "\n";
+      else o << "         " << p.dim("not checked: " + c.text + " (" + c.why + ")") << "\n";
+    }
     if (!s.explanation.empty()) o << wrap_paragraph("why: " + s.explanation, "         ", 100);
     if (!s.note.empty()) o << wrap_paragraph("note: " + s.note, "         ", 100);
   }

@@ -110,6 +110,17 @@ struct StepState {
                                         // the step differs from the snapshot, one line each
 };
 
+// One state assertion of a statement (`>>> # state s1: -1/-1 [bhash2 -1/-1]`) checked against
+// the snapshot after it (trace/state_check.hpp). A DIFF makes the step a mismatch.
+struct StateCheck {
+  std::string outcome;  // passed | DIFF | not checked (never "passed" without a snapshot)
+  std::string sock;
+  int line = 0, column = 0;
+  std::string text;     // as written
+  std::string actual;   // what was read, "" when not checked
+  std::string why;      // not checked: why
+};
+
 // How the per-step snapshots were taken, or why they were not.
 struct StateInfo {
   std::string method = "none";  // task_file+tcp | task_file(5.10)+tcp | none
@@ -140,6 +151,7 @@ struct Step {
   std::string explanation;    // why the step failed, derived from the events
   std::string note;           // e.g. "differs from the post: …"
   std::optional<StepState> state;  // bind buckets after the step (absent: snapshots off)
+  std::vector<StateCheck> state_checks;  // the statement's state assertions, checked
 };
 
 struct Quiz {

@@ -144,6 +144,21 @@ void from_json(const json& j, StepState& v) {
   get_opt(j, "model_diff", v.model_diff);
 }
 
+void to_json(json& j, const StateCheck& v) {
+  j = json{{"outcome", v.outcome}, {"sock", v.sock}, {"line", v.line}, {"column", v.column}, {"text", v.text}};
+  put_nonempty(j, "actual", v.actual);
+  put_nonempty(j, "why", v.why);
+}
+void from_json(const json& j, StateCheck& v) {
+  j.at("outcome").get_to(v.outcome);
+  j.at("sock").get_to(v.sock);
+  get_opt(j, "line", v.line);
+  get_opt(j, "column", v.column);
+  get_opt(j, "text", v.text);
+  get_opt(j, "actual", v.actual);
+  get_opt(j, "why", v.why);
+}
+
 void to_json(json& j, const StateInfo& v) {
   j = json{{"method", v.method}};
   put_nonempty(j, "notice", v.notice);
@@ -163,6 +178,7 @@ void to_json(json& j, const Step& v) {
   put_nonempty(j, "explanation", v.explanation);
   put_nonempty(j, "note", v.note);
   if (v.state) j["state"] = *v.state;
+  put_nonempty(j, "state_checks", v.state_checks);
 }
 void from_json(const json& j, Step& v) {
   j.at("index").get_to(v.index);
@@ -180,6 +196,7 @@ void from_json(const json& j, Step& v) {
   get_opt(j, "explanation", v.explanation);
   get_opt(j, "note", v.note);
   if (j.contains("state")) v.state = j.at("state").get<StepState>();
+  get_opt(j, "state_checks", v.state_checks);
 }
 
 void to_json(json& j, const Sysctls& v) {

@@ -20,6 +20,8 @@ void to_json(nlohmann::json& j, const SockState& v);
 void from_json(const nlohmann::json& j, SockState& v);
 void to_json(nlohmann::json& j, const StepState& v);
 void from_json(const nlohmann::json& j, StepState& v);
+void to_json(nlohmann::json& j, const StateCheck& v);
+void from_json(const nlohmann::json& j, StateCheck& v);
 void to_json(nlohmann::json& j, const StateInfo& v);
 void from_json(const nlohmann::json& j, StateInfo& v);
 void to_json(nlohmann::json& j, const Step& v);

@@ -113,4 +113,27 @@ inline const char* state_check_outcome_name(StateCheckOutcome o) {
   return "?";
 }
 
+// Records the results under the step; a DIFF makes the step a mismatch (its status and the
+// exit code follow, as for a wrong errno).
+inline void record_state_checks(report::Step& step, const std::vector<StateCheckResult>& results) {
+  for (const auto& r : results) {
+    step.state_checks.push_back({state_check_outcome_name(r.outcome), r.sock, r.line, r.column, r.text,
+                                 r.outcome == StateCheckOutcome::NotChecked ? "" : r.actual, r.why});
+    if (r.outcome == StateCheckOutcome::Diff) step.matched = false;
+  }
+}
+
+// Every statement's assertions (Statement::state_asserts, by step index) against the quiz's
+// report, then its status again. For the command layer, after quiz::run_quiz:
+//   trace::check_quiz_state(quiz, report_quiz);
+template <typename QuizT>
+void check_quiz_state(const QuizT& quiz, report::Quiz& rq) {
+  for (std::size_t i = 0; i < rq.steps.size() && i < quiz.steps.size(); ++i)
+    if (!quiz.steps[i].state_asserts.empty())
+      record_state_checks(rq.steps[i], check_state(quiz.steps[i].state_asserts, rq.steps[i].state));
+  if (rq.status == "ok")
+    for (const auto& s : rq.steps)
+      if (!s.matched) rq.status = "mismatch";
+}
+
 }  // namespace tristate::trace

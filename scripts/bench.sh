@@ -13,11 +13,14 @@ dpkg-query -W -f='${Status}' libbpf-tools 2>/dev/null | grep -q "install ok inst
 "$here/scripts/build.sh"
 # 6.1: the newest lab kernel on which Debian 12's bindsnoop (libbpf-tools) still loads
 kernel=${BENCH_KERNEL:-6.1}
-which=("$@"); ((${#which[@]})) || which=(quiz compare lab matrix trace live)
+which=("$@"); ((${#which[@]})) || which=(quiz state compare lab matrix trace live)
 for b in "${which[@]}"; do
   echo "=== $b  (load: $(cut -d' ' -f1-3 /proc/loadavg))"
   case $b in
     quiz) "$build/bench/quiz_bench" -n 3 ;;
+    state) "$build/bench/state_bench" -n 5
+           "$build/tristate" kernels fetch 6.12 >/dev/null
+           "$here/bench/state_guest_bench.sh" "$build/tristate" 6.12 3 ;;
     compare) "$build/bench/compare_bench" ;;
     bisect) "$here/bench/bisect_bench.sh" "$build/tristate" ;;
     lab) "$build/tristate" kernels fetch 5.10 6.1 6.12 latest >/dev/null

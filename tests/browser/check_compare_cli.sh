@@ -25,7 +25,7 @@ cd "$DIR"
 expect 0 "all agree" a.json same.json
 expect 1 "1 step differs" a.json b.json
 expect 1 "first divergence at event #1" a.json same.json b.json
-expect 2 "schema2.json: schema tristate.report/2, this tristate reads tristate.report/1" a.json schema2.json
+expect 2 "schema2.json: schema tristate.report/2, this tristate reads tristate.report/1.1" a.json schema2.json
 expect 2 "corrupt.json: not valid JSON (at byte" a.json corrupt.json
 expect 2 "nothere.json: no such file" a.json nothere.json
 expect 2 "no quiz in common between a.json (post-1, post-2, post-3) and disjoint.json (other-post-1" a.json disjoint.json

@@ -12,3 +12,7 @@ gtest_discover_tests(host_tests DISCOVERY_MODE PRE_TEST TEST_PREFIX "host."
 add_test(NAME host.twins_agree
   COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/check_twins.py --tristate $<TARGET_FILE:tristate>)
 set_tests_properties(host.twins_agree PROPERTIES LABELS host TIMEOUT 300)
+
+# Issue 16: bucket state after every step on this kernel (BPF iterators; untraced here).
+add_test(NAME host_state_snapshots COMMAND ${CMAKE_CURRENT_LIST_DIR}/check_state.sh $<TARGET_FILE:tristate>)
+set_tests_properties(host_state_snapshots PROPERTIES LABELS host TIMEOUT 120)

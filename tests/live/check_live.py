@@ -244,7 +244,14 @@ def main():
                   f"state: {role} port {port}: snapshot {got}, the trace last reported {seen[-1:]}")
         text = sec["text"]
         check(any(l.startswith("2 bhash buckets") for l in text), f"state: --port 7501-7502 text: {text[:4]}")
-        check(any("not seen:" in l and "only bound" in l for l in text), "state: the text does not say what it cannot see")
+        check(any("not seen:" in l for l in text), "state: the text does not say what it cannot see")
+        # issue 16: owners as ss -tanp shows them, from the per-process iterator
+        check(any("users:((" in l and "live_load" in l for l in text), f"state: no owner line naming live_load: {text[:8]}")
+        for role in want:
+            b = by_port.get(int(hold.get(role, "0")))
+            if b:
+                check(b.get("owners") and all(o["pid"] > 0 for o in b["owners"] if o["tcp_state"] != "TIME_WAIT"),
+                      f"state: {role} bucket owners {b.get('owners')}")
         print(f"state: {len(buckets)} buckets, " + ", ".join(f"{p} {b['state']}" for p, b in sorted(by_port.items())))
     else:
         failures.append("state: section missing")

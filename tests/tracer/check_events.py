@@ -458,6 +458,36 @@ def check_v6only(q, ctx, release):
               and freed[0]["port"] == PORT,
               "%s %s: want one bhash2 destroy of %s:%d: %s" % (name, src, addr, PORT, freed))
 
+def check_state(d, ctx):
+    """Issue 16: a snapshot after every step, and the tracer's model equal to it."""
+    if not check("state_error" not in d, "%s: snapshots refused: %s" % (ctx, d.get("state_error"))):
+        return
+    steps = diffs = 0
+    for q in d["quizzes"]:
+        for s in q["steps"]:
+            st = s.get("state")
+            steps += 1
+            if not check(st and st.get("taken"), "%s %s step %d: no snapshot: %s" % (ctx, q["name"], s["index"], st)):
+                continue
+            for m in st.get("model_diff", []):
+                diffs += 1
+                check(False, "%s %s step %d (%s): model/snapshot mismatch: %s" % (ctx, q["name"], s["index"], s["source"], m))
+    print("%s: state read after %d steps (%s), %d model/snapshot mismatches" % (ctx, steps, d.get("state_method"), diffs))
+
+def check_dropped(d, ctx):
+    """Run with --drop-events bucket_state,bind_alloc: the bind() into release-between-connects'
+    connect()-made bucket (-1/-1 -> 0/0) is then invisible to the tracer's model, and the
+    cross-check must say so at that very step."""
+    q = {q["name"]: q for q in d["quizzes"]}.get("release-between-connects")
+    if not check(q, "%s: release-between-connects not run" % ctx):
+        return
+    s = next((s for s in q["steps"] if s["source"].startswith("s2.bind(")), None)
+    diff = (s or {}).get("state", {}).get("model_diff", [])
+    check("port 60000: traced -1/-1, snapshot 0/0" in diff, "%s: dropped events not caught at s2.bind: %s" % (ctx, diff))
+    earlier = [x for t in q["steps"] if t["index"] < (s or {"index": 0})["index"] for x in t.get("state", {}).get("model_diff", [])]
+    check(not earlier, "%s: mismatches before the dropped events: %s" % (ctx, earlier))
+    print("%s: dropped events caught: %s" % (ctx, diff))
+
 def accepted_bhash2(e):
     return e["kind"] == "bucket2_create" and e["port"] == 1234 and not e.get("path")
 
@@ -476,6 +506,16 @@ def signature(d):
     return out
 
 def main():
+    if sys.argv[1] == "--dropped":
+        d = doc_from(open(sys.argv[2]).read())
+        ctx = "%s/dropped" % d["kernel"]
+        check("error" not in d, "%s: tracer failed: %s" % (ctx, d.get("error")))
+        if "error" not in d:
+            check_dropped(d, ctx)
+        for f in failures:
+            print("FAIL", f)
+        print("%s: %d checks failed" % (ctx, len(failures)))
+        return 1 if failures else 0
     d = doc_from(open(sys.argv[1]).read())
     mode = "kprobe" if d["force_kprobe"] else "fentry"
     ctx = "%s/%s" % (d["kernel"], mode)
@@ -505,6 +545,7 @@ def main():
     if check("v6only-dual-stack" in by_name, "%s: quiz v6only-dual-stack not run" % ctx):
         check_v6only(by_name["v6only-dual-stack"], ctx, d["kernel"])
     check_accepted_bhash2(d, ctx)
+    check_state(d, ctx)
     if "reuseaddr-into-connect-bucket" in by_name:
         check_reuseaddr_into_connect(by_name["reuseaddr-into-connect-bucket"], ctx, d["kernel"])
     if len(sys.argv) > 2:

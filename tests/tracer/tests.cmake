@@ -24,3 +24,10 @@ foreach(spec ${TRACER_KERNELS})
   set_tests_properties(tracer_guest_${kname}_same_events PROPERTIES LABELS guest
                        FIXTURES_REQUIRED "tracer_${kname}_fentry;tracer_${kname}_kprobe")
 endforeach()
+# Issue 16: events dropped on purpose must show as a model/snapshot mismatch (one kernel is
+# enough: the cross-check is userspace; 6.12 has bhash2 and calls its functions).
+add_test(NAME tracer_guest_state_catches_dropped_events
+         COMMAND ${CMAKE_CURRENT_LIST_DIR}/run_guest.sh 6.12 $<TARGET_FILE:trace_quiz> dropped
+                 ${CMAKE_SOURCE_DIR}/quizzes ${_out})
+set_tests_properties(tracer_guest_state_catches_dropped_events PROPERTIES LABELS guest TIMEOUT 600
+                     ENVIRONMENT TRISTATE=$<TARGET_FILE:tristate>)

@@ -26,6 +26,7 @@
 #include "quiz/quiz_runner.hpp"
 #include "report/report_json.hpp"
 #include "trace/quiz_observer.hpp"
+#include "trace/step_snapshot.hpp"
 #include "trace/tracer.hpp"
 
 using namespace tristate;
@@ -117,6 +118,8 @@ int main(int argc, char** argv) {
       spdlog::set_level(spdlog::level::trace);
     else if (a == "--noise")
       with_noise = true;
+    else if (a == "--drop-events" && i + 1 < argc)
+      setenv("TRISTATE_TEST_DROP_EVENTS", argv[++i], 1);  // read by QuizTracer::quiz_done
     else
       files.push_back(a);
   }
@@ -150,10 +153,15 @@ int main(int argc, char** argv) {
           if (split) pin_to_cpu(1);
           noise(stop, noise_ops);
         });
+      // bucket state after every step, cross-checked against the tracer's model (issue 16)
+      auto snapshots = trace::StepSnapshotter::load();
+      if (snapshots) out["state_method"] = trace::snapshot_method_name(snapshots.value()->method());
+      else out["state_error"] = snapshots.error().message;
       out["quizzes"] = nlohmann::json::array();
       for (const auto& f : files) {
         quiz::RunOptions ro;
         ro.observer = &observer;
+        if (snapshots) ro.step_probe = snapshots.value().get();
         report::Quiz q = quiz::run_quiz(quiz::load_quiz(f), ro);
         out["quizzes"].push_back(q);
       }

@@ -25,6 +25,8 @@ struct MatrixOptions {
   std::vector<std::string> kernels{"5.10", "6.1", "6.12", "latest"};
   bool no_host = false;
   bool no_fentry = false;
+  bool no_trace = false;
+  bool no_state = false;
   int jobs = 0;
   int guest_timeout_s = 240;
   std::string save_dir;  // each column's Report, for a later `tristate compare`
@@ -108,7 +110,7 @@ int run(const MatrixOptions& o, const Globals& g) {
   }
   const MatrixOptions& o2 = ho;
   if (!o.no_host && !o.history) {
-    auto rep = run_quizzes_on_host(quizzes, {false, o.no_fentry, 10000}, g);
+    auto rep = run_quizzes_on_host(quizzes, {o.no_trace, o.no_fentry, 10000, false, o.no_state}, g);
     if (rep.trace.mode == "none") spdlog::info("[host] untraced: {}", rep.trace.notice);
     const std::string label = "host " + rep.kernel.release;
     if (!o.save_dir.empty()) save(rep, o.save_dir, "host");
@@ -121,6 +123,8 @@ int run(const MatrixOptions& o, const Globals& g) {
     run.jobs = o.jobs;
     run.timeout_s = o.guest_timeout_s;
     if (o.no_fentry) run.quiz_flags.push_back("--no-fentry");
+    if (o.no_trace) run.quiz_flags.push_back("--no-trace");
+    if (o.no_state) run.quiz_flags.push_back("--no-state");
     std::vector<GuestQuizOutcome> outcomes;
     try {
       outcomes = run_quizzes_in_guests(run, g);
@@ -176,6 +180,9 @@ void add_matrix_command(CLI::App& app, Globals& g) {
                 "One column per kernel minor the mirror has, from 5.10 on (newest build of each),\n"
                 "no host column; after the table, the first column where each row changes");
   sub->add_flag("--no-fentry", o->no_fentry, "Force kprobes in the guests' tracer");
+  sub->add_flag("--no-trace", o->no_trace,
+                "Run every kernel untraced: outcomes and bucket state snapshots only");
+  sub->add_flag("--no-state", o->no_state, "No bucket state snapshots after each step");
   sub->add_option("-j,--jobs", o->jobs, "Guests side by side (default: number of cores)");
   using namespace std::chrono_literals;
   sub->add_option("--guest-timeout", o->guest_timeout_s,

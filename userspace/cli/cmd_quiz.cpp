@@ -31,6 +31,7 @@ struct QuizOptions {
   bool no_trace = false;
   bool no_fentry = false;
   bool list = false;
+  bool no_state = false;
   bool background = false;
   bool detach_after_exit = false;
   int timeout_ms = 10000;
@@ -47,6 +48,7 @@ bool run_in_guest(const QuizOptions& o, const std::vector<std::string>& paths, c
   run.quiz_flags = {"--timeout", std::to_string(o.timeout_ms)};
   if (o.no_trace) run.quiz_flags.push_back("--no-trace");
   if (o.no_fentry) run.quiz_flags.push_back("--no-fentry");
+  if (o.no_state) run.quiz_flags.push_back("--no-state");
   auto outcomes = run_quizzes_in_guests(run, g);
   auto& out = outcomes.at(0);
   if (!out.ok) {
@@ -110,11 +112,12 @@ int run(const QuizOptions& o, Globals& g) {
 
   report::Report rep = new_report(g);
   if (o.kernel == "host") {
-    rep = run_quizzes_on_host(quizzes, {o.no_trace, o.no_fentry, o.timeout_ms, o.detach_after_exit}, g);
+    rep = run_quizzes_on_host(quizzes, {o.no_trace, o.no_fentry, o.timeout_ms, o.detach_after_exit, o.no_state}, g);
     // The text report's header carries the notice; without one, say it on stderr.
     const bool text_shown = o.json_path != "-" && !g.quiet;
     if (rep.trace.mode == "none" && !o.no_trace && !text_shown)
       spdlog::warn("running untraced: {}", rep.trace.notice);
+    if (rep.state.method == "none" && !o.no_state && !text_shown) spdlog::warn("{}", rep.state.notice);
   } else {
     try {
       if (!run_in_guest(o, paths, g, rep)) return kExitError;
@@ -161,6 +164,8 @@ void add_quiz_command(CLI::App& app, Globals& g) {
                 "them; with --json FILE, as JSON");
   sub->add_flag("--no-trace", o->no_trace, "Do not load the BPF tracer");
   sub->add_flag("--no-fentry", o->no_fentry, "Force the kprobe/kretprobe fallback");
+  sub->add_flag("--no-state", o->no_state,
+                "Do not read the bind buckets after each step (BPF iterators)");
   sub->add_flag("--background", o->background,
                 "Also print events no step caused (setup listener, timers)");
   add_quiet_flag(*sub, g, "use with --json");

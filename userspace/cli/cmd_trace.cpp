@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iomanip>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -280,6 +281,12 @@ int run_state(const StateArgs& a, bool quiet) {
     return kExitError;
   }
   const auto& s = snap.value();
+  auto owners_json = [](const trace::StateBucket& b) {
+    auto arr = nlohmann::json::array();
+    for (const auto& o : b.owners)
+      arr.push_back({{"pid", o.pid}, {"comm", o.comm}, {"fd", o.fd}, {"local", o.local}, {"tcp_state", o.tcp_state}});
+    return arr;
+  };
   // connect() shares a port only when both values are -1 (KERNEL-NOTES: the skip test)
   auto connect_shares = [](const report::BucketState& st) { return st.fastreuse < 0 && st.fastreuseport < 0; };
   if (!a.json.empty()) {
@@ -288,11 +295,12 @@ int run_state(const StateArgs& a, bool quiet) {
       j["buckets"].push_back(nlohmann::json{{"bucket", b.id}, {"netns", b.netns}, {"port", b.port},
                                             {"l3mdev", b.l3mdev}, {"state", nlohmann::json(b.state)},
                                             {"connect_shares", connect_shares(b.state)},
-                                            {"sockets", b.sockets}});
+                                            {"sockets", b.sockets}, {"owners", owners_json(b)}});
     return write_output(a.json, j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n") ? kExitOk : kExitError;
   }
   if (quiet) return kExitOk;
-  std::cout << "how: " << s.method << "\nnot seen: " << s.blind << "\n";
+  // notes on stderr, the table on stdout (pipes into sort/awk stay clean)
+  std::cerr << "how: " << s.method << "\nnot seen: " << s.blind << "\n";
   std::cout << s.buckets.size() << " bhash buckets\n";
   if (!s.buckets.empty())
     std::cout << "netns        port   fastreuse/port  connect() shares  sockets\n";
@@ -303,6 +311,12 @@ int run_state(const StateArgs& a, bool quiet) {
     std::snprintf(line, sizeof(line), "%-12llu %-6u %-15s %-17s ", static_cast<unsigned long long>(b.netns),
                   b.port, trace::state_key(b.state).c_str(), connect_shares(b.state) ? "yes" : "no");
     std::cout << line << socks << (b.l3mdev ? " (l3mdev " + std::to_string(b.l3mdev) + ")" : "") << "\n";
+    // as ss -tanp: users:(("comm",pid=N,fd=M)); a socket no file holds has no user
+    for (const auto& o : b.owners) {
+      std::cout << "    " << std::left << std::setw(12) << o.tcp_state << " " << std::setw(24) << o.local << " ";
+      if (o.pid) std::cout << "users:((\"" << o.comm << "\",pid=" << o.pid << ",fd=" << o.fd << "))";
+      std::cout << "\n";
+    }
   }
   return kExitOk;
 }

@@ -6,7 +6,9 @@
 
 #include "cli/report_io.hpp"
 #include "quiz/quiz_runner.hpp"
+#include "trace/explain_state.hpp"
 #include "trace/quiz_observer.hpp"
+#include "trace/step_snapshot.hpp"
 #include "trace/tracer.hpp"
 
 namespace tristate::cli {
@@ -29,14 +31,28 @@ report::Report run_quizzes_on_host(const std::vector<quiz::Quiz>& quizzes,
       rep.trace.notice = made.error().message + "; run the quizzes traced in a guest: --kernel 6.12";
     }
   }
+  std::unique_ptr<trace::StepSnapshotter> snapshots;
+  if (o.no_state) {
+    rep.state.notice = "bucket state snapshots off (--no-state)";
+  } else if (auto loaded = trace::StepSnapshotter::load()) {
+    snapshots = std::move(loaded.value());
+    rep.state.method = trace::snapshot_method_name(snapshots->method());
+  } else {
+    rep.state.notice = loaded.error().message;
+  }
   std::unique_ptr<trace::QuizTracer> observer;
   quiz::RunOptions run_opts;
+  run_opts.step_probe = snapshots.get();
   run_opts.timeout = std::chrono::milliseconds(o.timeout_ms);
   if (tracer) {
     observer = std::make_unique<trace::QuizTracer>(*tracer);
     run_opts.observer = observer.get();
   }
-  for (const auto& q : quizzes) rep.quizzes.push_back(quiz::run_quiz(q, run_opts));
+  for (const auto& q : quizzes) {
+    rep.quizzes.push_back(quiz::run_quiz(q, run_opts));
+    // untraced (or a step no event reached): the snapshots say why a step failed
+    trace::explain_quiz_from_state(rep.quizzes.back());
+  }
   if (tracer) {
     const auto probes = rep.trace.probes;
     rep.trace = tracer->info();

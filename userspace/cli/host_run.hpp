@@ -17,6 +17,7 @@ struct HostRunOptions {
   // A lab guest's run: the machine is discarded once the report is out, so the tracer's
   // detach happens after this process exits instead of before (Tracer::release_after_exit).
   bool detach_after_exit = false;
+  bool no_state = false;  // no bucket state snapshots after each step (the baseline)
 };
 
 report::Report run_quizzes_on_host(const std::vector<quiz::Quiz>& quizzes,

@@ -7,6 +7,8 @@
 #include "compare/bucket_view.hpp"
 #include "compare/matrix.hpp"
 
+#include "report/state_text.hpp"
+
 namespace tristate::compare {
 
 using report::Event;
@@ -176,10 +178,22 @@ void add_quiz_rows(Matrix& m, const std::string& name, const QuizInputs& qi) {
   std::vector<std::pair<int, std::string>> keys;
   std::map<std::pair<int, std::string>, std::vector<const Step*>> by_key;
   std::unordered_map<const Step*, std::string> state_of;  // walked in each report's own order
+  std::unordered_map<const Step*, bool> snapshot_changed;  // vs the column's previous step
+  std::unordered_map<const Step*, std::string> snapshot_key;  // what columns are compared on
+  bool all_bhash2_state = true;  // bhash2 pairs are compared only when every column has them
+  for (const auto& col : m.columns) all_bhash2_state &= col.bhash2_state;
   for (std::size_t c = 0; c < ncol; ++c) {
     BucketTracker tracker;
+    std::string previous_snapshot = "no bucket";  // before step 1 (listeners aside)
+    for (const Step& s : qi.per_column[c]->steps)
+      if (s.state && s.state->taken) snapshot_key[&s] = report::state_key(*s.state, all_bhash2_state);
     for (const Step& s : qi.per_column[c]->steps) {
       state_of[&s] = tracker.step_state(s.events);
+      if (s.state && s.state->taken) {
+        const std::string now = report::state_key(*s.state, all_bhash2_state);
+        snapshot_changed[&s] = now != previous_snapshot;
+        previous_snapshot = now;
+      }
       auto key = std::make_pair(s.index, s.source);
       auto [it, fresh] = by_key.try_emplace(key, std::vector<const Step*>(ncol, nullptr));
       if (fresh) keys.push_back(key);
@@ -209,7 +223,11 @@ void add_quiz_rows(Matrix& m, const std::string& name, const QuizInputs& qi) {
       cell.matched = s->matched;
       cell.actual = s->actual;
       cell.events = s->events.size();
-      cell.state = m.columns[c].traced ? state_of[s] : "untraced";
+      if (s->state && s->state->taken) cell.snapshot = report::state_line(*s->state);
+      cell.state = m.columns[c].traced ? state_of[s]
+                   : cell.snapshot.empty() ? "untraced"
+                                           : "after: " + cell.snapshot;
+      row.state_changed |= snapshot_changed[s];
       row.failed |= cell.outcome != "ok" || !cell.matched;
       row.has_events |= cell.events > 0;
       row.cells.push_back(std::move(cell));
@@ -221,10 +239,23 @@ void add_quiz_rows(Matrix& m, const std::string& name, const QuizInputs& qi) {
     for (std::size_t i = 1; i < ncol; ++i) row.outcome_differs |= outcome_key(i) != outcome_key(0);
     const auto compared = compare_events(row, steps, m.columns);
 
+    std::vector<bool> read(ncol);  // columns whose state after the step was read
+    std::vector<std::string> keys(ncol);
+    std::size_t first_read = ncol;
+    for (std::size_t c = 0; c < ncol; ++c) {
+      read[c] = !row.cells[c].snapshot.empty();
+      if (read[c]) keys[c] = snapshot_key[steps[c]];
+      if (read[c] && first_read == ncol) first_read = c;
+    }
+    for (std::size_t c = 0; c < ncol; ++c)
+      row.snapshot_differs |= read[c] && keys[c] != keys[first_read];
+
     if (row.outcome_differs) {
       std::vector<bool> all(ncol, true);
       flag_minority(row.cells, all, outcome_key);
     }
+    if (row.snapshot_differs)
+      flag_minority(row.cells, read, [&](std::size_t i) { return keys[i]; });
     if (row.state_differs || row.events_differ) {
       std::vector<bool> traced(ncol);
       for (std::size_t c = 0; c < ncol; ++c) traced[c] = m.columns[c].traced && steps[c];
@@ -294,6 +325,10 @@ Matrix compare(const std::vector<LabelledReport>& inputs) {
     col.where = in.report.where;
     col.trace_mode = in.report.trace.mode;
     col.traced = column_traced(in.report);
+    for (const auto& q : in.report.quizzes)
+      for (const auto& st : q.steps)
+        if (st.state)
+          for (const auto& so : st.state->sockets) col.bhash2_state |= so.state2.has_value();
     col.bhash2 = column_has_bhash2(in.report);
     m.columns.push_back(std::move(col));
   }

@@ -35,6 +35,7 @@ struct Column {
   std::string trace_mode;
   bool traced = false;  // events can be trusted to be complete for this column
   bool bhash2 = false;  // the report holds bucket2_* events (the kernel has bhash2)
+  bool bhash2_state = false;  // its snapshots show bhash2 buckets with their own pair (6.18+)
 };
 
 struct Cell {
@@ -44,6 +45,7 @@ struct Cell {
   std::string state;       // bucket state that decided it: "port 60000: 0/0 (bind)",
                            // "no bucket event", "untraced", "" when !present
   std::string actual;      // what the step printed
+  std::string snapshot;    // bucket state read after the step (report::state_line), "" if none
   std::size_t events = 0;  // bucket events attributed to the step
   bool differs = false;    // this cell is not like the others in its row
 };
@@ -71,11 +73,13 @@ struct Row {
   bool outcome_differs = false;  // outcome, expectation or presence differ
   bool state_differs = false;    // the deciding bucket state differs (traced columns only)
   bool events_differ = false;    // the event sequences differ (traced columns only)
+  bool snapshot_differs = false; // the state read after the step differs (traced or not)
   bool has_events = false;
+  bool state_changed = false;    // some column's snapshot differs from its previous step's
   std::optional<Divergence> divergence;
 
-  bool differs() const { return outcome_differs || state_differs || events_differ; }
-  bool matters() const { return failed || differs() || has_events; }
+  bool differs() const { return outcome_differs || state_differs || events_differ || snapshot_differs; }
+  bool matters() const { return failed || differs() || has_events || state_changed; }
 };
 
 // One move of a bind bucket, as drawn in the state diagram.

@@ -20,13 +20,14 @@ void to_json(json& j, const Column& v) {
   j = json{{"label", v.label},     {"file", v.file},
            {"release", v.release}, {"where", v.where},
            {"trace_mode", v.trace_mode}, {"traced", v.traced},
-           {"bhash2", v.bhash2}};
+           {"bhash2", v.bhash2}, {"bhash2_state", v.bhash2_state}};
 }
 
 void to_json(json& j, const Cell& v) {
   j = json{{"present", v.present}, {"outcome", v.outcome}, {"matched", v.matched},
            {"state", v.state},     {"actual", v.actual},   {"events", v.events},
            {"differs", v.differs}};
+  if (!v.snapshot.empty()) j["snapshot"] = v.snapshot;
 }
 
 void to_json(json& j, const Row& v) {
@@ -40,6 +41,8 @@ void to_json(json& j, const Row& v) {
            {"outcome_differs", v.outcome_differs},
            {"state_differs", v.state_differs},
            {"events_differ", v.events_differ},
+           {"snapshot_differs", v.snapshot_differs},
+           {"state_changed", v.state_changed},
            {"cells", v.cells}};
   if (v.divergence) {
     const auto& d = *v.divergence;

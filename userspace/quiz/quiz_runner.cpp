@@ -14,12 +14,14 @@
 #include <unistd.h>
 
 #include <arpa/inet.h>
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <optional>
 
 #include "quiz/netns.hpp"
+#include "quiz/state_check.hpp"
 #include "quiz/step_exec.hpp"
 #include "quiz/unique_fd.hpp"
 #include "util/errno_names.hpp"
@@ -43,6 +45,89 @@ json encode_step(const report::Step& s) {
           {"t_end_ns", s.t_end_ns}, {"wall_time", s.wall_time}};
 }
 
+// A step's bucket state on the wire: fields split by '|', records (the header, then one per
+// socket) by '~', in one JSON string (characters JSON does not escape; no socket name, TCP
+// state or address holds them; the error, which might, comes last in the header and keeps
+// the rest). nlohmann's objects cost 35 us a step for five sockets (bench/state_bench), twice
+// the snapshot itself; this is a few.
+constexpr char kField = '|', kRecord = '~';
+
+std::string encode_state(const report::StepState& st) {
+  std::string out;
+  auto field = [&](const std::string& v) { (out += v) += kField; };
+  auto num = [&](long long v) { field(std::to_string(v)); };
+  num(st.taken);
+  num(static_cast<long long>(st.t_ns));
+  std::string gone;
+  for (const auto& g : st.gone) (gone += g) += ',';
+  field(gone);
+  std::string error = st.error;
+  std::replace(error.begin(), error.end(), kRecord, '-');
+  out += error;
+  for (const auto& so : st.sockets) {
+    out += kRecord;
+    field(so.name);
+    num(so.fd);
+    field(so.tcp_state);
+    field(so.local);
+    num(so.port);
+    field(std::to_string(so.bucket));
+    num(so.state.fastreuse);
+    num(so.state.fastreuseport);
+    num(so.bhash2);
+    num(so.state2.has_value());
+    num(so.state2 ? so.state2->fastreuse : 0);
+    num(so.state2 ? so.state2->fastreuseport : 0);
+  }
+  return out;
+}
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i <= s.size(); ++i)
+    if (i == s.size() || s[i] == sep) {
+      out.push_back(s.substr(start, i - start));
+      start = i + 1;
+    }
+  return out;
+}
+
+report::StepState decode_state(const std::string& text) {
+  report::StepState st;
+  const auto records = split(text, kRecord);
+  const auto head = split(records.at(0), kField);
+  if (head.size() < 4) throw std::runtime_error("bad state header");
+  st.taken = head[0] == "1";
+  st.t_ns = std::stoull(head[1]);
+  for (auto& g : split(head[2], ','))
+    if (!g.empty()) st.gone.push_back(std::move(g));
+  const auto error_at = head[0].size() + head[1].size() + head[2].size() + 3;
+  st.error = records[0].substr(std::min(error_at, records[0].size()));
+  for (std::size_t r = 1; r < records.size(); ++r) {
+    const auto f = split(records[r], kField);
+    if (f.size() < 12) throw std::runtime_error("bad state record");
+    report::SockState so;
+    so.name = f[0];
+    so.fd = std::stoi(f[1]);
+    so.tcp_state = f[2];
+    so.local = f[3];
+    so.port = static_cast<std::uint16_t>(std::stoi(f[4]));
+    so.bucket = std::stoull(f[5]);
+    so.state = {std::stoi(f[6]), std::stoi(f[7])};
+    so.bhash2 = f[8] == "1";
+    if (f[9] == "1") so.state2 = report::BucketState{std::stoi(f[10]), std::stoi(f[11])};
+    st.sockets.push_back(std::move(so));
+  }
+  return st;
+}
+
+json encode_step_with_state(const report::Step& s) {
+  json j = encode_step(s);
+  if (s.state) j["state"] = encode_state(*s.state);
+  return j;
+}
+
 report::Step decode_step(const json& j) {
   report::Step s;
   j.at("index").get_to(s.index);
@@ -64,6 +149,7 @@ report::Step decode_step(const json& j) {
   j.at("t_start_ns").get_to(s.t_start_ns);
   j.at("t_end_ns").get_to(s.t_end_ns);
   j.at("wall_time").get_to(s.wall_time);
+  if (j.contains("state")) s.state = decode_state(j.at("state").get<std::string>());
   return s;
 }
 
@@ -136,7 +222,7 @@ std::vector<UniqueFd> make_listeners(const Setup& setup) {
 }
 
 [[noreturn]] void child_main(const Quiz& quiz, pid_t parent, std::uint64_t host_inode, int out,
-                             int go) {
+                             int go, StepProbe* probe) {
   // Never outlive the parent: a killed runner must not leave a namespace behind.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() != parent) ::_exit(6);
@@ -144,6 +230,7 @@ std::vector<UniqueFd> make_listeners(const Setup& setup) {
   // listeners: move the pipes out of the way and close what else the runner had open (the
   // parent keeps its copies), so sockets get the numbers they get in Python.
   constexpr int kPipeFloor = 512;
+  if (probe) probe->child_started(kPipeFloor);  // its BPF descriptors move up too
   out = ::fcntl(out, F_DUPFD_CLOEXEC, kPipeFloor);
   go = ::fcntl(go, F_DUPFD_CLOEXEC, kPipeFloor);
   if (out < 0 || go < 0) ::_exit(7);
@@ -176,10 +263,26 @@ std::vector<UniqueFd> make_listeners(const Setup& setup) {
                     {"ip_local_reserved_ports", ns.read_sysctl("net.ipv4.ip_local_reserved_ports")},
                     {"ip_autobind_reuse", ns.read_sysctl("net.ipv4.ip_autobind_reuse")}});
 
-    // The first listener is also `ln` to the statements (Cloudflare's quiz_common.py).
+    // The first listener is also `ln` to the statements (Cloudflare's quiz_common.py); the
+    // snapshots name the others ln2, ln3, ... (and their children after them).
+    SocketNames names;
+    std::vector<std::string> listener_names;
+    for (std::size_t i = 0; i < listeners.size(); ++i) {
+      listener_names.push_back(i == 0 ? "ln" : "ln" + std::to_string(i + 1));
+      names.listener_port.emplace(quiz.setup.listeners[i].port, listener_names.back());
+    }
     StepExecutor exec(listeners.empty() ? UniqueFd() : std::move(listeners.front()));
     int index = 0;
-    for (const auto& st : quiz.steps) send_line(out, {{"type", "step"}, {"step", encode_step(exec.run(st, ++index))}});
+    for (const auto& st : quiz.steps) {
+      report::Step step = exec.run(st, ++index);
+      if (probe) {
+        names.by_fd = exec.fd_names();
+        for (std::size_t i = 1; i < listeners.size(); ++i)  // the first is exec's `ln`
+          names.by_fd[listeners[i].get()] = listener_names[i];
+        step.state = probe->after_step(names);
+      }
+      send_line(out, {{"type", "step"}, {"step", encode_step_with_state(step)}});
+    }
     send_line(out, {{"type", "done"}});
   } catch (const std::exception& e) {
     send_line(out, {{"type", "error"}, {"error", e.what()}});
@@ -305,7 +408,7 @@ report::Quiz run_quiz(const Quiz& quiz, const RunOptions& options) {
     if (pid == 0) {
       up_r.release();  // never closed in the child: _exit() drops everything at once
       down_w.release();
-      child_main(quiz, parent, host_inode, up_w.get(), down_r.get());
+      child_main(quiz, parent, host_inode, up_w.get(), down_r.get(), options.step_probe);
     }
     Child child(pid);
     up_w.reset();
@@ -361,9 +464,11 @@ report::Quiz run_quiz(const Quiz& quiz, const RunOptions& options) {
           rq.sysctls.ip_autobind_reuse = msg.at("ip_autobind_reuse");
         } else if (type == "step") {
           rq.steps.push_back(decode_step(msg.at("step")));
+          // The statement's state assertions against the snapshot that came with it: a DIFF
+          // makes the step a mismatch, no snapshot makes them "not checked", never passed.
           if (steps_seen < static_cast<int>(quiz.steps.size()))
-            for (const auto& sa : quiz.steps[static_cast<std::size_t>(steps_seen)].state_asserts)
-              rq.steps.back().state_asserts.push_back({sa.text, sa.loc.line, false});
+            if (const auto& asserts = quiz.steps[static_cast<std::size_t>(steps_seen)].state_asserts; !asserts.empty())
+              record_state_checks(rq.steps.back(), check_state(asserts, rq.steps.back().state));
           ++steps_seen;
         } else if (type == "error") {
           fail(msg.at("error").get<std::string>());
@@ -373,6 +478,8 @@ report::Quiz run_quiz(const Quiz& quiz, const RunOptions& options) {
           fail("sandbox sent an unknown message: " + type);
         }
       } catch (const json::exception& e) {
+        fail(std::string("sandbox sent a malformed line: ") + e.what());
+      } catch (const std::exception& e) {  // a step's state that does not decode
         fail(std::string("sandbox sent a malformed line: ") + e.what());
       }
     }

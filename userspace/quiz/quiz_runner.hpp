@@ -8,6 +8,7 @@
 #include <string>
 
 #include "quiz/quiz.hpp"
+#include "quiz/step_probe.hpp"
 #include "report/report.hpp"
 
 namespace tristate::quiz {
@@ -27,6 +28,7 @@ class Observer {
 struct RunOptions {
   std::chrono::milliseconds timeout{10000};  // whole quiz, then the child is killed
   Observer* observer = nullptr;
+  StepProbe* step_probe = nullptr;  // bucket state after each step (null: none taken)
 };
 
 // Never throws for kernel outcomes (those are results); a sandbox that cannot be made

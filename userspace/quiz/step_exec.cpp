@@ -2,6 +2,8 @@
 // closing of sockets nothing refers to any more. The calls themselves are in step_calls.cpp.
 #include "quiz/step_exec.hpp"
 
+#include <functional>
+
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -13,6 +15,26 @@
 #include "util/errno_names.hpp"
 
 namespace tristate::quiz {
+
+std::map<int, std::string> StepExecutor::fd_names() const {
+  // A socket is named by the first name (in name order) that holds it, a tuple's element as
+  // name[i] (`c = ln.accept()` -> c[0]); one held only by the last displayed value is `_`.
+  std::map<long long, std::string> by_handle;
+  std::function<void(const PyValue&, const std::string&)> visit = [&](const PyValue& v, const std::string& n) {
+    if (v.kind == PyValue::Kind::Socket) by_handle.emplace(v.i, n);
+    if (v.kind == PyValue::Kind::Tuple)
+      for (std::size_t i = 0; i < v.items.size(); ++i) visit(v.items[i], n + "[" + std::to_string(i) + "]");
+  };
+  for (const auto& [name, value] : names_) visit(value, name);
+  visit(last_display_, "_");
+  std::map<int, std::string> out;
+  for (const auto& [handle, sock] : socks_) {
+    if (!sock.fd) continue;
+    auto it = by_handle.find(handle);
+    out[sock.fd.get()] = it != by_handle.end() ? it->second : "socket#" + std::to_string(handle);
+  }
+  return out;
+}
 
 std::uint64_t monotonic_ns() {
   timespec ts{};

@@ -27,6 +27,8 @@ class StepExecutor {
   // Python), what doctest would print, whether that matches, tid and CLOCK_MONOTONIC times
   // around the syscalls. `index` is 1-based.
   report::Step run(const Statement& statement, int index);
+  // The open sockets' fds and names (closed ones left out), for state snapshots.
+  std::map<int, std::string> fd_names() const;
 
  private:
   struct Sock {

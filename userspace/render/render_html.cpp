@@ -61,6 +61,8 @@ void table(std::string& out, const Matrix& m) {
              esc(c.actual) + "\"><span class=\"outcome\">" + esc(compare::cell_outcome(c)) +
              "</span>";
       if (!c.state.empty()) out += "<span class=\"state\">" + esc(c.state) + "</span>";
+      if (!c.snapshot.empty() && c.state.rfind("after: ", 0) != 0)
+        out += "<span class=\"state\">after: " + esc(c.snapshot) + "</span>";
       out += "</td>";
     }
     out += "</tr>\n";
@@ -78,6 +80,13 @@ void differences(std::string& out, const Matrix& m) {
       for (std::size_t c = 0; c < m.columns.size(); ++c)
         out += std::string(c ? ";" : "") + " " + esc(m.columns[c].label) + " → <code>" +
                esc(compare::cell_outcome(r.cells[c])) + "</code>";
+      out += "</p>\n";
+    }
+    if (r.snapshot_differs) {
+      out += "<p>Bucket state read after the step:";
+      for (std::size_t c = 0; c < m.columns.size(); ++c)
+        out += std::string(c ? ";" : "") + " " + esc(m.columns[c].label) + " → <code>" +
+               esc(r.cells[c].snapshot.empty() ? std::string("not read") : r.cells[c].snapshot) + "</code>";
       out += "</p>\n";
     }
     if (!r.divergence) {

@@ -46,6 +46,13 @@ void divergence(std::string& out, const Matrix& m, const Row& r) {
       out += (c ? "; " : " ") + m.columns[c].label + " → " + r.cells[c].state;
     out += ".\n\n";
   }
+  if (r.snapshot_differs) {
+    out += "Bucket state read after the step:";
+    for (std::size_t c = 0; c < m.columns.size(); ++c)
+      out += (c ? "; " : " ") + m.columns[c].label + " → " +
+             (r.cells[c].snapshot.empty() ? std::string("not read") : code(r.cells[c].snapshot));
+    out += ".\n\n";
+  }
   if (!r.divergence) {
     bool any_untraced = false;
     for (const auto& c : m.columns) any_untraced |= !c.traced;
@@ -112,7 +119,10 @@ std::string render_markdown(const Matrix& m) {
     for (const auto& c : r.cells) {
       std::string o = cell_text(compare::cell_outcome(c));
       if (c.differs) o = "**" + o + "**";
-      out += " " + o + (c.state.empty() ? "" : "<br>" + cell_text(c.state)) + " |";
+      out += " " + o + (c.state.empty() ? "" : "<br>" + cell_text(c.state));
+      // traced cells: the state read after the step too (untraced ones show it as their state)
+      if (!c.snapshot.empty() && c.state.rfind("after: ", 0) != 0) out += "<br>after: " + cell_text(c.snapshot);
+      out += " |";
     }
     out += "\n";
   }

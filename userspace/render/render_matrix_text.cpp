@@ -65,6 +65,12 @@ void render_divergence(std::string& out, const Matrix& m, const Row& row, const 
       out += "  " + m.columns[c].label + ": " + row.cells[c].state;
     out += "\n";
   }
+  if (row.snapshot_differs) {
+    out += "  state after the step:";
+    for (std::size_t c = 0; c < m.columns.size(); ++c)
+      out += "  " + m.columns[c].label + ": " + (row.cells[c].snapshot.empty() ? "not read" : row.cells[c].snapshot);
+    out += "\n";
+  }
   if (!row.divergence) {
     std::vector<std::string> untraced;
     for (const auto& c : m.columns)

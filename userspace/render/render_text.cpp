@@ -1,7 +1,10 @@
 #include "render/render_text.hpp"
 
+#include <algorithm>
+
 #include <sstream>
 
+#include "report/state_text.hpp"
 #include "util/errno_names.hpp"
 
 namespace tristate::render {
@@ -121,8 +124,9 @@ std::string render_header(const report::Report& r, const TextOptions& opt) {
   } else {
     o << " (" << r.where << ")";
   }
-  o << "  trace: " << r.trace.mode << "\n";
+  o << "  trace: " << r.trace.mode << "  state: " << r.state.method << "\n";
   if (!r.trace.notice.empty()) o << p.dim("note: " + r.trace.notice) << "\n";
+  if (!r.state.notice.empty()) o << p.dim("note: " + r.state.notice) << "\n";
   return o.str();
 }
 
@@ -147,7 +151,12 @@ std::string render_quiz(const report::Quiz& q, const TextOptions& opt) {
     if (s.matched && !s.expected.empty() && !s.calls.empty() && !s.calls.back().ok)
       o << p.dim("  (as expected)");
     o << "\n";
-    if (!s.matched) {
+    // A step that printed what the quiz expects differs only by a state assertion: its DIFF
+    // line below says what was read.
+    const bool output_differs =
+        !s.matched && !(s.actual == s.expected && std::any_of(s.state_checks.begin(), s.state_checks.end(),
+                                                               [](const report::StateCheck& c) { return c.outcome == "DIFF"; }));
+    if (output_differs) {
       o << "         " << p.red("expected: " + (s.expected.empty() ? "no error, no output"
                                                                   : s.expected))
         << "\n";
@@ -155,10 +164,24 @@ std::string render_quiz(const report::Quiz& q, const TextOptions& opt) {
     }
     if (opt.events)
       for (const auto& e : s.events) o << "         " << p.cyan(describe_event(e)) << "\n";
+    if (s.state) {
+      o << "         " << (s.state->taken ? p.dim("state: " + report::state_line(*s.state))
+                                          : p.red("state: " + report::state_line(*s.state)))
+        << "\n";
+      for (const auto& g : s.state->gone)
+        o << "         " << p.red("state: " + g + " not read: closed between the step and the snapshot") << "\n";
+      for (const auto& d : s.state->model_diff)
+        o << "         " << p.red("warning: traced model differs from the snapshot: " + d) << "\n";
+    }
+    // state assertions: a DIFF is a mismatch like a wrong errno; never "ok" without a snapshot
+    for (const auto& c : s.state_checks) {
+      if (c.outcome == "passed") o << "         " << p.dim("ok   " + c.text) << "\n";
+      else if (c.outcome == "DIFF")
+        o << "         " << p.red("DIFF " + c.text + "  (read: " + c.actual + ", line " + std::to_string(c.line) + ")") << "\n";
+      else o << "         " << p.dim("not checked: " + c.text + " (" + c.why + ")") << "\n";
+    }
     if (!s.explanation.empty()) o << wrap_paragraph("why: " + s.explanation, "         ", 100);
     if (!s.note.empty()) o << wrap_paragraph("note: " + s.note, "         ", 100);
-    for (const auto& sa : s.state_asserts)
-      if (!sa.checked) o << "         " << p.dim(sa.text + "  (not checked)") << "\n";
   }
   if (q.status == "error") o << "  " << p.red("error: " + q.error) << "\n";
   const int bad = q.mismatches();
@@ -185,6 +208,19 @@ std::string render_summary(const report::Report& r, const TextOptions& opt) {
       << (r.trace.missed ? ", " + p.red(std::to_string(r.trace.missed) +
                                         " probe runs missed (events incomplete)")
                          : "");
+  if (r.state.method != "none") {
+    int taken = 0, failed = 0;
+    for (const auto& q : r.quizzes)
+      for (const auto& s : q.steps)
+        if (s.state) (s.state->taken ? taken : failed)++;
+    o << "; state read after " << taken << " steps";
+    if (failed) o << ", " << p.red(std::to_string(failed) + " snapshots failed");
+    if (r.trace.mode != "none") {
+      const int diff = r.state_mismatches();
+      o << ", " << (diff ? p.red(std::to_string(diff) + " model/snapshot mismatches")
+                         : std::string("0 model/snapshot mismatches"));
+    }
+  }
   o << "\n";
   return o.str();
 }

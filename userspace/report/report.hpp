@@ -82,20 +82,57 @@ struct Event {
   Name addr;                          // bhash2 events: the bucket's local address (45 characters at most)
 };
 
+// One TCP socket of the quiz's namespace and the bind buckets it holds after a step, as a BPF
+// iterator read them (trace/step_snapshot). Not events: the kernel's state at that moment.
+struct SockState {
+  std::string name;        // the quiz's name for it (s1, ln); "ln.child" for a connection a
+                           // listener holds but nobody accept()ed; "time-wait"; "" unknown
+  int fd = -1;             // -1: held by no file of the quiz process (TIME_WAIT, accept queue)
+  std::string tcp_state;   // LISTEN, ESTABLISHED, TIME_WAIT, CLOSE (bound or not, no connection) …
+  std::string local;       // "127.0.0.1:60000", "[::1]:60000", "" when not bound
+  std::uint16_t port = 0;  // its bhash bucket's port; 0: on no bucket (not bound)
+  std::uint64_t bucket = 0;   // per-run id of that bucket (not the tracer's ids)
+  BucketState state;          // the bhash bucket's pair
+  bool bhash2 = false;        // on a bhash2 bucket (6.1+)
+  std::optional<BucketState> state2;  // that bhash2 bucket's own pair (6.18+)
+};
+
+// The bind buckets after one step. `taken` false: no snapshot (error says why) — a state
+// assertion is then "not checked", never passed.
+struct StepState {
+  bool taken = false;
+  std::string error;                 // why not taken, one line
+  std::uint64_t t_ns = 0;            // CLOCK_MONOTONIC when the iterators were read
+  std::vector<SockState> sockets;    // sorted by port, then name
+  std::vector<std::string> gone;     // quiz sockets open after the step that the snapshot did
+                                     // not find (closed between step and snapshot)
+  std::vector<std::string> model_diff;  // traced runs: where the tracer's bucket model after
+                                        // the step differs from the snapshot, one line each
+};
+
+// One state assertion of a statement (`>>> # state s1: -1/-1 [bhash2 -1/-1]`) checked against
+// the snapshot after it (quiz/state_check.hpp). A DIFF makes the step a mismatch.
+struct StateCheck {
+  std::string outcome;  // passed | DIFF | not checked (never "passed" without a snapshot)
+  std::string sock;
+  int line = 0, column = 0;
+  std::string text;     // as written
+  std::string actual;   // what was read, "" when not checked
+  std::string why;      // not checked: why
+};
+
+// How the per-step snapshots were taken, or why they were not.
+struct StateInfo {
+  std::string method = "none";  // task_file+tcp | task_file(5.10)+tcp | none
+  std::string notice;           // one line when none or degraded
+};
+
 struct CallResult {
   std::string call;        // e.g. "s2.connect(('127.9.9.9', 1234))"
   bool ok = true;
   std::string value;       // python repr of the return value ("None", "(('127.0.0.1', 60000), …)")
   int err = 0;             // errno when !ok
   std::string err_name;    // "EADDRNOTAVAIL"
-};
-
-// A bucket-state assertion written in the quiz (`>>> # state s1: -1/-1`), carried so that a
-// reader sees it; `checked` stays false until something compares it with the kernel.
-struct StateCheck {
-  std::string text;  // "state s1: -1/-1 bhash2 0/0"
-  int line = 0;      // of the assertion in the quiz file
-  bool checked = false;
 };
 
 struct Step {
@@ -113,7 +150,8 @@ struct Step {
   std::vector<Event> events;  // bucket events this step caused (tracer)
   std::string explanation;    // why the step failed, derived from the events
   std::string note;           // e.g. "differs from the post: …"
-  std::vector<StateCheck> state_asserts;  // the quiz's `# state` lines after this step
+  std::optional<StepState> state;  // bind buckets after the step (absent: snapshots off)
+  std::vector<StateCheck> state_checks;  // the statement's state assertions, checked
 };
 
 struct Quiz {
@@ -131,6 +169,7 @@ struct Quiz {
   double duration_ms = 0;
 
   int mismatches() const;
+  int state_mismatches() const;  // steps whose snapshot and tracer model disagree
 };
 
 struct Report {
@@ -141,9 +180,11 @@ struct Report {
   std::string where = "host";  // host | guest
   KernelInfo kernel;
   TraceInfo trace;
+  StateInfo state;
   std::vector<Quiz> quizzes;
 
   int mismatches() const;
+  int state_mismatches() const;
 };
 
 }  // namespace tristate::report

@@ -169,11 +169,13 @@ void check_step(Checker& c, const json& s, const std::string& p) {
   c.integer(s, p, "t_start_ns", 0, kU64);
   c.integer(s, p, "t_end_ns", 0, kU64);
   c.array(s, p, "events", false, [&](const json& e, const std::string& ep) { check_event(c, e, ep); });
-  c.array(s, p, "state_asserts", false, [&](const json& a, const std::string& ap) {
+  c.array(s, p, "state_checks", false, [&](const json& a, const std::string& ap) {
     if (!c.object(a, ap)) return;
-    c.string(a, ap, "text", true);
+    c.one_of(a, ap, "outcome", {"passed", "DIFF", "not checked"}, true);
+    c.string(a, ap, "sock", true);
     c.integer(a, ap, "line", 0, std::numeric_limits<int>::max());
-    c.boolean(a, ap, "checked");
+    c.integer(a, ap, "column", 0, std::numeric_limits<int>::max());
+    for (const char* k : {"text", "actual", "why"}) c.string(a, ap, k);
   });
 }
 

@@ -40,6 +40,18 @@ int Quiz::mismatches() const {
   return n;
 }
 
+int Quiz::state_mismatches() const {
+  int n = 0;
+  for (const auto& s : steps) n += s.state && !s.state->model_diff.empty() ? 1 : 0;
+  return n;
+}
+
+int Report::state_mismatches() const {
+  int n = 0;
+  for (const auto& q : quizzes) n += q.state_mismatches();
+  return n;
+}
+
 int Report::mismatches() const {
   int n = 0;
   for (const auto& q : quizzes) n += q.mismatches() + (q.status == "error" ? 1 : 0);
@@ -87,15 +99,6 @@ void from_json(const json& j, Event& v) {
   get_opt(j, "addr", v.addr);
 }
 
-void to_json(json& j, const StateCheck& v) {
-  j = json{{"text", v.text}, {"line", v.line}, {"checked", v.checked}};
-}
-void from_json(const json& j, StateCheck& v) {
-  j.at("text").get_to(v.text);
-  get_opt(j, "line", v.line);
-  get_opt(j, "checked", v.checked);
-}
-
 void to_json(json& j, const CallResult& v) {
   j = json{{"call", v.call}, {"ok", v.ok}, {"value", v.value}};
   if (!v.ok) {
@@ -111,6 +114,62 @@ void from_json(const json& j, CallResult& v) {
   get_opt(j, "errno_name", v.err_name);
 }
 
+void to_json(json& j, const SockState& v) {
+  j = json{{"name", v.name}, {"fd", v.fd}, {"tcp_state", v.tcp_state}, {"local", v.local},
+           {"port", v.port}, {"bucket", v.bucket}, {"state", v.state}, {"bhash2", v.bhash2}};
+  if (v.state2) j["state2"] = *v.state2;
+}
+void from_json(const json& j, SockState& v) {
+  j.at("port").get_to(v.port);
+  j.at("state").get_to(v.state);
+  get_opt(j, "name", v.name);
+  get_opt(j, "fd", v.fd);
+  get_opt(j, "tcp_state", v.tcp_state);
+  get_opt(j, "local", v.local);
+  get_opt(j, "bucket", v.bucket);
+  get_opt(j, "bhash2", v.bhash2);
+  if (j.contains("state2")) v.state2 = j.at("state2").get<BucketState>();
+}
+
+void to_json(json& j, const StepState& v) {
+  j = json{{"taken", v.taken}, {"t_ns", v.t_ns}, {"sockets", v.sockets}};
+  put_nonempty(j, "error", v.error);
+  put_nonempty(j, "gone", v.gone);
+  put_nonempty(j, "model_diff", v.model_diff);
+}
+void from_json(const json& j, StepState& v) {
+  j.at("taken").get_to(v.taken);
+  get_opt(j, "t_ns", v.t_ns);
+  get_opt(j, "sockets", v.sockets);
+  get_opt(j, "error", v.error);
+  get_opt(j, "gone", v.gone);
+  get_opt(j, "model_diff", v.model_diff);
+}
+
+void to_json(json& j, const StateCheck& v) {
+  j = json{{"outcome", v.outcome}, {"sock", v.sock}, {"line", v.line}, {"column", v.column}, {"text", v.text}};
+  put_nonempty(j, "actual", v.actual);
+  put_nonempty(j, "why", v.why);
+}
+void from_json(const json& j, StateCheck& v) {
+  j.at("outcome").get_to(v.outcome);
+  j.at("sock").get_to(v.sock);
+  get_opt(j, "line", v.line);
+  get_opt(j, "column", v.column);
+  get_opt(j, "text", v.text);
+  get_opt(j, "actual", v.actual);
+  get_opt(j, "why", v.why);
+}
+
+void to_json(json& j, const StateInfo& v) {
+  j = json{{"method", v.method}};
+  put_nonempty(j, "notice", v.notice);
+}
+void from_json(const json& j, StateInfo& v) {
+  j.at("method").get_to(v.method);
+  get_opt(j, "notice", v.notice);
+}
+
 void to_json(json& j, const Step& v) {
   j = json{{"index", v.index},       {"line", v.line},
            {"source", v.source},     {"calls", v.calls},
@@ -120,7 +179,8 @@ void to_json(json& j, const Step& v) {
            {"wall_time", v.wall_time},   {"events", v.events}};
   put_nonempty(j, "explanation", v.explanation);
   put_nonempty(j, "note", v.note);
-  put_nonempty(j, "state_asserts", v.state_asserts);
+  if (v.state) j["state"] = *v.state;
+  put_nonempty(j, "state_checks", v.state_checks);
 }
 void from_json(const json& j, Step& v) {
   j.at("index").get_to(v.index);
@@ -137,7 +197,8 @@ void from_json(const json& j, Step& v) {
   get_opt(j, "events", v.events);
   get_opt(j, "explanation", v.explanation);
   get_opt(j, "note", v.note);
-  get_opt(j, "state_asserts", v.state_asserts);
+  if (j.contains("state")) v.state = j.at("state").get<StepState>();
+  get_opt(j, "state_checks", v.state_checks);
 }
 
 void to_json(json& j, const Sysctls& v) {
@@ -219,7 +280,8 @@ void to_json(json& j, const Report& v) {
   j = json{{"schema", v.schema},   {"tool_version", v.tool_version},
            {"created", v.created}, {"command", v.command},
            {"where", v.where},     {"kernel", v.kernel},
-           {"trace", v.trace},     {"quizzes", v.quizzes}};
+           {"trace", v.trace},     {"state", v.state},
+           {"quizzes", v.quizzes}};
 }
 void from_json(const json& j, Report& v) {
   j.at("schema").get_to(v.schema);
@@ -230,6 +292,7 @@ void from_json(const json& j, Report& v) {
   get_opt(j, "command", v.command);
   get_opt(j, "where", v.where);
   get_opt(j, "trace", v.trace);
+  get_opt(j, "state", v.state);
 }
 
 Report parse_report(const std::string& text, const std::string& what) {

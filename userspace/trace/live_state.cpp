@@ -14,10 +14,14 @@
 #include <memory>
 #include <thread>
 
-#include "tristate.skel.h"
+#include <arpa/inet.h>
+#include <set>
+
+#include "trace/step_snapshot.hpp"
 #include "trace/tracer.hpp"
 
 extern "C" {
+#include "bpf/snapshot.h"
 #include "bpf/tristate.h"
 }
 
@@ -55,24 +59,58 @@ StateSnapshot group_sockets(const void* records, std::size_t bytes, const StateF
   return snap;
 }
 
+StateSnapshot group_snapshot(const void* records, std::size_t bytes, const StateFilter& f) {
+  std::vector<ts_snap_sock> recs(bytes / sizeof(ts_snap_sock));
+  if (!recs.empty()) std::memcpy(recs.data(), records, recs.size() * sizeof(ts_snap_sock));
+  std::set<std::uint64_t> held;
+  for (const auto& r : recs)
+    if (r.source == TS_SNAP_TASK_FILE) held.insert(r.sock);
+  std::map<std::uint64_t, StateBucket> by_id;
+  std::set<std::uint64_t> counted;  // a socket two processes share (fork) counts once
+  for (const auto& r : recs) {
+    if (!r.bucket || (r.source == TS_SNAP_TCP && held.count(r.sock))) continue;
+    if (!f.netns.empty() && std::find(f.netns.begin(), f.netns.end(), r.netns) == f.netns.end()) continue;
+    if (f.port_hi && (r.port < f.port_lo || r.port > f.port_hi)) continue;
+    auto& b = by_id[r.bucket];
+    b.id = r.bucket;
+    b.netns = r.netns;
+    b.l3mdev = r.l3mdev;
+    b.port = r.port;
+    b.state = {r.fastreuse, r.fastreuseport};
+    if (counted.insert(r.sock).second) ++b.sockets[tcp_state_name(r.sk_state)];
+    StateOwner o;
+    o.pid = r.source == TS_SNAP_TASK_FILE ? r.pid : 0;
+    o.comm = o.pid ? std::string(r.comm, strnlen(r.comm, sizeof r.comm)) : "";
+    o.fd = r.fd;
+    char text[INET6_ADDRSTRLEN] = "";
+    const bool v6 = r.flags & TS_SNAP_F_V6;
+    inet_ntop(v6 ? AF_INET6 : AF_INET, r.addr, text, sizeof text);
+    o.local = (v6 ? "[" + std::string(text) + "]" : std::string(text)) + ":" + std::to_string(r.port);
+    o.tcp_state = tcp_state_name(r.sk_state);
+    b.owners.push_back(std::move(o));
+  }
+  StateSnapshot snap;
+  for (auto& [id, b] : by_id) {
+    std::sort(b.owners.begin(), b.owners.end(), [](const StateOwner& x, const StateOwner& y) {
+      return std::tie(x.pid, x.fd, x.local) < std::tie(y.pid, y.fd, y.local);
+    });
+    snap.buckets.push_back(std::move(b));
+  }
+  std::sort(snap.buckets.begin(), snap.buckets.end(), [](const StateBucket& a, const StateBucket& b) {
+    return std::tie(a.netns, a.port, a.id) < std::tie(b.netns, b.port, b.id);
+  });
+  return snap;
+}
+
 Result<StateSnapshot> take_state_snapshot(const StateFilter& filter) {
-  route_libbpf_logs_to_spdlog();
-  struct SkelDel {
-    void operator()(tristate_bpf* s) const { tristate_bpf__destroy(s); }
-  };
-  struct LinkDel {
-    void operator()(bpf_link* l) const { bpf_link__destroy(l); }
-  };
-  std::unique_ptr<tristate_bpf, SkelDel> skel(tristate_bpf__open());
-  if (!skel) return Error{std::string("opening the BPF object failed: ") + std::strerror(errno)};
-  struct bpf_program* prog;
-  bpf_object__for_each_program(prog, skel->obj) bpf_program__set_autoload(prog, prog == skel->progs.iter__tcp_buckets);
-  if (int err = tristate_bpf__load(skel.get()))
-    return Error{std::string("loading the iter/tcp BPF iterator failed (") + std::strerror(-err) +
-                 "): needs BPF iterators over TCP sockets (5.9+), BTF and CAP_BPF+CAP_PERFMON or root; "
-                 "run it inside a lab guest: tristate kernels boot 6.12 -- tristate state"};
-  std::unique_ptr<bpf_link, LinkDel> link(bpf_program__attach_iter(skel->progs.iter__tcp_buckets, nullptr));
-  if (!link) return Error{std::string("attaching the iter/tcp iterator failed (") + std::strerror(errno) + ")"};
+  auto loaded = StepSnapshotter::load(TaskScope::All);
+  if (!loaded)
+    return Error{loaded.error().message + "; run it inside a lab guest: tristate kernels boot 6.12 -- tristate state"};
+  auto& snapshotter = *loaded.value();
+  std::vector<char> data;
+  // Every process's socket files, in one pass from here: sockets that are only bound (in no
+  // TCP table), and who holds each socket.
+  if (auto r = snapshotter.read_task_files(data); !r) return r.error();
   // Which namespaces to enter, and a file for each.
   std::map<std::uint64_t, std::string> visit;
   const auto known = find_network_namespaces();
@@ -87,14 +125,14 @@ Result<StateSnapshot> take_state_snapshot(const StateFilter& filter) {
                      " has no process and no /run/netns mount to enter it by: give its path instead"};
     }
   }
-  std::vector<char> data;
   std::size_t entered = 0;
   std::string skipped;  // the last reason a namespace could not be entered
   for (const auto& [inode, path] : visit) {
-    // setns() moves only the calling thread: a thread of its own enters, creates the
-    // iterator there and reads it.
+    // iter/tcp walks the namespace of the thread creating the iterator, and setns() moves
+    // only the calling thread: a thread of its own enters, creates the iterator and reads it.
     std::string err;
     bool not_entered = false;
+    std::vector<char> part;
     std::thread([&, path = path] {
       const int ns = open(path.c_str(), O_RDONLY | O_CLOEXEC);
       if (ns < 0 || setns(ns, CLONE_NEWNET) != 0) {
@@ -104,33 +142,27 @@ Result<StateSnapshot> take_state_snapshot(const StateFilter& filter) {
         return;
       }
       close(ns);
-      const int fd = bpf_iter_create(bpf_link__fd(link.get()));
-      if (fd < 0) {
-        err = std::string("creating the iterator failed (") + std::strerror(errno) + ")";
-        return;
-      }
-      char buf[1 << 16];
-      ssize_t n;
-      while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
-        if (n > 0) data.insert(data.end(), buf, buf + n);
-      if (n < 0) err = std::string("reading the iterator failed (") + std::strerror(errno) + ")";
-      close(fd);
+      if (auto r = snapshotter.read_tcp_tables(part); !r) err = r.error().message;
     }).join();
     // a namespace whose last process exited since the scan is gone, not an error
     if (!err.empty() && !(filter.netns.empty() && not_entered)) return Error{err};
-    if (err.empty()) ++entered;
-    else skipped = err;
+    if (err.empty()) {
+      ++entered;
+      data.insert(data.end(), part.begin(), part.end());
+    } else {
+      skipped = err;
+    }
   }
   if (!entered && !skipped.empty()) return Error{skipped + ": needs CAP_SYS_ADMIN (root)"};
-  auto snap = group_sockets(data.data(), data.size(), filter);
-  snap.method = "BPF iterator over the kernel's TCP socket tables (iter/tcp), run inside each of " +
-                std::to_string(visit.size()) +
-                " network namespace(s): each socket's bind bucket (icsk_bind_hash, or tw_tb for TIME_WAIT), "
-                "its port and fastreuse/fastreuseport read now";
-  snap.blind = "a socket that is only bound (bind() without listen() or connect()) is in no table the "
-               "iterator walks: buckets held only by such sockets are not listed";
+  auto snap = group_snapshot(data.data(), data.size(), filter);
+  snap.method = std::string("BPF iterators (") + snapshot_method_name(snapshotter.method()) +
+                "): every process's socket files (iter/task_file: bound-only sockets, and who holds each), "
+                "and the TCP tables (iter/tcp: listeners, connections, TIME_WAIT) of each of " +
+                std::to_string(visit.size()) + " network namespace(s); each socket's bind bucket and "
+                "fastreuse/fastreuseport read now";
+  snap.blind = "a bound-only socket of a process outside this PID namespace";
   if (filter.netns.empty())
-    snap.blind += "; nor are namespaces that no process and no /run/netns mount holds";
+    snap.blind += "; connections and TIME_WAIT sockets of namespaces that no process and no /run/netns mount holds";
   if (entered < visit.size())
     snap.blind += "; " + std::to_string(visit.size() - entered) + " namespace(s) could not be entered (" + skipped + ")";
   return snap;

@@ -12,6 +12,15 @@
 
 namespace tristate::trace {
 
+// Who holds a bucket: one socket, as `ss -tanp` shows it (users:(("comm",pid=,fd=))).
+struct StateOwner {
+  std::uint32_t pid = 0;  // 0: no file holds it (TIME_WAIT, a connection nobody accept()ed)
+  std::string comm;
+  int fd = -1;
+  std::string local;      // "127.0.0.1:60000"
+  std::string tcp_state;  // "LISTEN", "CLOSE" (bound, no connection), …
+};
+
 struct StateBucket {
   std::uint64_t id = 0;
   std::uint64_t netns = 0;
@@ -19,6 +28,7 @@ struct StateBucket {
   std::uint16_t port = 0;
   report::BucketState state;
   std::map<std::string, int> sockets;  // TCP state name ("LISTEN", "TIME_WAIT", …) -> count
+  std::vector<StateOwner> owners;      // one per socket, by pid then fd
 };
 
 struct StateSnapshot {
@@ -35,6 +45,11 @@ struct StateFilter {
 
 // One record per socket as the iterator writes it (struct ts_sock_bucket), grouped. Pure.
 StateSnapshot group_sockets(const void* records, std::size_t bytes, const StateFilter& filter);
+
+// The snapshot iterators' records (struct ts_snap_sock, bpf/snapshot.h: every process's socket
+// files, then each namespace's TCP tables) grouped by bucket with their owners; a socket both
+// iterators saw counts once. Sockets on no bucket are left out. Pure.
+StateSnapshot group_snapshot(const void* records, std::size_t bytes, const StateFilter& filter);
 
 // The iter/tcp iterator sees only the network namespace it is created in (the kernel's
 // seq_file_net: the creating thread's), so the snapshot enters each namespace in turn: the

@@ -1,6 +1,11 @@
 #include "trace/quiz_observer.hpp"
 
+#include <algorithm>
+#include <cstdlib>
+#include <string>
+
 #include "trace/explain.hpp"
+#include "trace/state_crosscheck.hpp"
 #include "trace/timeline.hpp"
 
 namespace tristate::trace {
@@ -18,7 +23,16 @@ void QuizTracer::quiz_done(report::Quiz& quiz) {
   auto batch = tracer_.drain();
   std::vector<report::Event> events(batch.begin(), batch.end());
   tracer_.unwatch_netns(netns_);
+  // Test-only (TRISTATE_TEST_DROP_EVENTS=kind,kind): lose every event of these kinds, to prove
+  // that the state cross-check notices a tracer that misses events.
+  if (const char* kinds = std::getenv("TRISTATE_TEST_DROP_EVENTS")) {
+    const std::string list = std::string(",") + kinds + ",";
+    std::erase_if(events, [&](const report::Event& e) {
+      return list.find("," + std::string(e.kind.view()) + ",") != std::string::npos;
+    });
+  }
   attribute_events(quiz, std::move(events), netns_);
+  crosscheck_state(quiz);
   explain_quiz(quiz);
   netns_ = 0;
 }

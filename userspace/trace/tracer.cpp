@@ -34,17 +34,6 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
-// The salt only keeps kernel addresses out of bucket ids; it needs no cryptographic quality,
-// and a blocking getrandom() in a freshly booted lab guest waited ~1 s for the entropy pool
-// (measured on 6.1 under TCG: the first traced run's start-up went from 0.5 s to 1.5 s).
-std::uint64_t random_salt() {
-  std::uint64_t salt = 0;
-  if (getrandom(&salt, sizeof(salt), GRND_INSECURE) == sizeof(salt)) return salt;  // 5.6+
-  if (getrandom(&salt, sizeof(salt), GRND_NONBLOCK) == sizeof(salt)) return salt;
-  const auto t = std::chrono::steady_clock::now().time_since_epoch().count();
-  return static_cast<std::uint64_t>(t) * 0x9e3779b97f4a7c15ULL ^ static_cast<std::uint64_t>(getpid());
-}
-
 std::string mode_of(const std::vector<report::Probe>& probes) {
   bool fentry = false, kprobe = false;
   for (const auto& p : probes) {
@@ -90,6 +79,18 @@ std::string configure_live(tristate_bpf* skel, const Options& o) {
 }
 
 }  // namespace
+
+// The salt only keeps kernel addresses out of bucket ids; it needs no cryptographic quality,
+// and a blocking getrandom() in a freshly booted lab guest waited ~1 s for the entropy pool
+// (measured on 6.1 under TCG: the first traced run's start-up went from 0.5 s to 1.5 s).
+std::uint64_t random_salt() {
+  std::uint64_t salt = 0;
+  if (getrandom(&salt, sizeof(salt), GRND_INSECURE) == sizeof(salt)) return salt;  // 5.6+
+  if (getrandom(&salt, sizeof(salt), GRND_NONBLOCK) == sizeof(salt)) return salt;
+  const auto t = std::chrono::steady_clock::now().time_since_epoch().count();
+  return static_cast<std::uint64_t>(t) * 0x9e3779b97f4a7c15ULL ^ static_cast<std::uint64_t>(getpid());
+}
+
 
 void Tracer::SkelDeleter::operator()(tristate_bpf* s) const { tristate_bpf__destroy(s); }
 void Tracer::LinkDeleter::operator()(bpf_link* l) const { bpf_link__destroy(l); }

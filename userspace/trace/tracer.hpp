@@ -108,4 +108,7 @@ class Tracer {
 // are expected to fail). Idempotent.
 void route_libbpf_logs_to_spdlog();
 
+// A per-run key that keeps kernel addresses out of the ids BPF programs hand out; never blocks.
+std::uint64_t random_salt();
+
 }  // namespace tristate::trace

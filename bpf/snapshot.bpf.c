@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: BSD-2-Clause OR GPL-2.0-only
+/* Bucket state after a quiz step, on kernels that refuse tracing too: BPF iterators only.
+ * A separate small object from tristate.bpf.c, so that it loads in milliseconds and where the
+ * tracer's programs would be refused (fentry EPERM, no kprobes).
+ *
+ * iter/task_file: the files of one process. The process reading the iterator is the one whose
+ * sockets are wanted (a quiz's sandbox child), so the program keeps files of the reader's own
+ * tgid; 6.1+ also let userspace attach the iterator to that one process (no walk over every
+ * task). Each socket file -> sk -> icsk_bind_hash / icsk_bind2_hash, bound-only sockets
+ * included, which no TCP table holds.
+ * iter/tcp: the TCP hash tables of the namespace the iterator fd is created in: listeners,
+ * connections (accepted children not yet accept()ed included) and TIME_WAIT sockets, which no
+ * file holds. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "snapshot.h"
+
+/* Written by userspace before each read (StepSnapshotter::after_step). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ts_snap_ports);
+} snapshot_ports SEC(".maps");
+
+/* <= 6.7: sockets (TIME_WAIT ones too, tw_bind_node) hang on tb->owners; 6.8 replaced it by
+ * tb->bhash2, a list of tb2 that hold them (same as core_fixes.bpf.h, kept apart so that this
+ * object stays small). */
+struct inet_bind_bucket___owners {
+	struct hlist_head owners;
+} __attribute__((preserve_access_index));
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+const volatile __u64 id_salt = 0;        /* per-run key: ids, not kernel addresses */
+const volatile bool reader_only = true;  /* task_file: only the reading process's files */
+
+#define TS_AF_INET 2
+#define TS_AF_INET6 10
+#define TS_IPPROTO_TCP 6
+#define TS_SOCK_STREAM 1
+#define TS_S_IFMT 00170000
+#define TS_S_IFSOCK 0140000
+#define TS_TCP_TIME_WAIT 6
+#define TS_TCP_LISTEN 10
+#define TS_TCP_NEW_SYN_RECV 12
+
+/* 6.1 - 6.7 kept no tw_tb2; (6.8, "tcp: Link bhash2 to bhash" series, added it). */
+struct inet_timewait_sock___tb2 {
+	struct inet_bind2_bucket *tw_tb2;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u64 id_hash(__u64 x)
+{
+	x ^= id_salt;
+
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return x;
+}
+
+/* dst = the id of the object at p. Arithmetic on a trusted BTF pointer (iter/tcp's socket) is
+ * refused, and a stack slot keeps the pointer's type: the address is copied by
+ * bpf_probe_read_kernel(), which hands back a plain number. */
+#define SET_ID(dst, p)                                                  \
+	do {                                                            \
+		const void *ptr__ = (p);                                \
+		bpf_probe_read_kernel(&(dst), sizeof(dst), &ptr__);     \
+		(dst) = id_hash(dst);                                   \
+	} while (0)
+
+static __always_inline void read_tb2(struct ts_snap_sock *r, const struct inet_bind2_bucket *tb2)
+{
+	if (!tb2)
+		return;
+	SET_ID(r->bucket2, tb2);
+	r->flags |= TS_SNAP_F_TB2;
+	/* 6.18 (commit d57f4b874946): tb2 has its own pair */
+	if (bpf_core_field_exists(tb2->fastreuse)) {
+		r->fastreuse2 = BPF_CORE_READ(tb2, fastreuse);
+		r->fastreuseport2 = BPF_CORE_READ(tb2, fastreuseport);
+		r->flags |= TS_SNAP_F_TB2_STATE;
+	}
+}
+
+/* Fills r from a socket (full or TIME_WAIT) through probe reads. Returns false for sockets
+ * that are not TCP over IPv4/IPv6. */
+static __always_inline bool read_sock(struct ts_snap_sock *r, const struct sock_common *skc)
+{
+	const struct inet_bind_bucket *tb;
+
+	r->family = BPF_CORE_READ(skc, skc_family);
+	if (r->family != TS_AF_INET && r->family != TS_AF_INET6)
+		return false;
+	SET_ID(r->sock, skc);
+	r->sk_state = BPF_CORE_READ(skc, skc_state);
+	r->netns = BPF_CORE_READ(skc, skc_net.net, ns.inum);
+	if (r->family == TS_AF_INET6) {
+		bpf_core_read(r->addr, sizeof(r->addr), &skc->skc_v6_rcv_saddr);
+		r->flags |= TS_SNAP_F_V6;
+	} else {
+		bpf_core_read(r->addr, 4, &skc->skc_rcv_saddr);
+	}
+	r->port = BPF_CORE_READ(skc, skc_num);
+	if (r->sk_state == TS_TCP_TIME_WAIT) {
+		const struct inet_timewait_sock *tw = (const void *)skc;
+		const struct inet_timewait_sock___tb2 *tw2 = (const void *)skc;
+
+		tb = BPF_CORE_READ(tw, tw_tb);
+		if (bpf_core_field_exists(tw2->tw_tb2))
+			read_tb2(r, BPF_CORE_READ(tw2, tw_tb2));
+	} else {
+		const struct inet_connection_sock *icsk = (const void *)skc;
+
+		tb = BPF_CORE_READ(icsk, icsk_bind_hash);
+		if (bpf_core_field_exists(icsk->icsk_bind2_hash))
+			read_tb2(r, BPF_CORE_READ(icsk, icsk_bind2_hash));
+	}
+	if (tb) {
+		SET_ID(r->bucket, tb);
+		r->port = BPF_CORE_READ(tb, port);
+		r->l3mdev = BPF_CORE_READ(tb, l3mdev);
+		r->fastreuse = BPF_CORE_READ(tb, fastreuse);
+		r->fastreuseport = BPF_CORE_READ(tb, fastreuseport);
+	}
+	return true;
+}
+
+static __always_inline int task_socket(struct bpf_iter__task_file *ctx, struct task_struct *task,
+				       const struct socket *sock)
+{
+	struct ts_snap_sock r = {};
+	const struct sock *sk;
+
+	if (!sock)
+		return 0;
+	sk = BPF_CORE_READ(sock, sk);
+	if (!sk || BPF_CORE_READ(sk, sk_protocol) != TS_IPPROTO_TCP ||
+	    BPF_CORE_READ(sk, sk_type) != TS_SOCK_STREAM)
+		return 0;
+	/* a quiz's sandbox inherits its parent's fds at fork (another namespace's sockets, as
+	 * tests/tracer's noise thread has): a reader sees its own namespace's sockets only */
+	if (reader_only && BPF_CORE_READ(sk, __sk_common.skc_net.net) !=
+			       BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), nsproxy, net_ns))
+		return 0;
+	if (!read_sock(&r, &sk->__sk_common))
+		return 0;
+	r.source = TS_SNAP_TASK_FILE;
+	if (r.sk_state == TS_TCP_LISTEN)
+		r.backlog = BPF_CORE_READ(sk, sk_ack_backlog);
+	r.pid = task->tgid;
+	r.fd = ctx->fd;
+	bpf_probe_read_kernel_str(r.comm, sizeof(r.comm), task->comm);
+	bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
+	return 0;
+}
+
+/* The state of the first socket on tb (TIME_WAIT, FIN_WAIT…), 0 when none is found. Kernel
+ * lists are walked through probe reads: hlist nodes are turned into their containers by
+ * offsets (CO-RE), never dereferenced directly. */
+static __always_inline __u8 first_owner_state(const struct inet_bind_bucket *tb)
+{
+	const struct inet_bind_bucket___owners *old = (const void *)tb;
+	const struct hlist_node *first;
+	const struct inet_bind2_bucket *tb2;
+
+	if (bpf_core_field_exists(old->owners)) {
+		first = BPF_CORE_READ(old, owners.first);
+	} else {
+		first = BPF_CORE_READ(tb, bhash2.first);
+		if (!first)
+			return 0;
+		tb2 = (const void *)((const char *)first - bpf_core_field_offset(struct inet_bind2_bucket, bhash_node));
+		first = BPF_CORE_READ(tb2, owners.first);
+	}
+	if (!first)
+		return 0;
+	return BPF_CORE_READ((const struct sock_common *)((const char *)first -
+							  bpf_core_field_offset(struct sock_common, skc_bind_node)),
+			     skc_state);
+}
+
+/* The bhash bucket of `port` in `net`, as inet_bhashfn() finds it: chain
+ * (port + net->hash_mix) & (bhash_size - 1) of the hash table every namespace shares. */
+static __always_inline void lookup_port(struct bpf_iter__task_file *ctx, const struct net *net,
+					const struct inet_hashinfo *h, __u16 port)
+{
+	const struct inet_bind_hashbucket *head;
+	const struct inet_bind_bucket *tb;
+	const struct hlist_node *node;
+	__u32 size = BPF_CORE_READ(h, bhash_size);
+	__u32 idx;
+	int i;
+
+	if (!size)
+		return;
+	idx = (port + BPF_CORE_READ(net, hash_mix)) & (size - 1);
+	head = (const void *)((const char *)BPF_CORE_READ(h, bhash) +
+			      (__u64)idx * bpf_core_type_size(struct inet_bind_hashbucket));
+	node = BPF_CORE_READ(head, chain.first);
+	for (i = 0; i < 8 && node; i++) {
+		tb = (const void *)((const char *)node - bpf_core_field_offset(struct inet_bind_bucket, node));
+		if (BPF_CORE_READ(tb, ib_net.net) == net && BPF_CORE_READ(tb, port) == port) {
+			struct ts_snap_sock r = {};
+
+			SET_ID(r.bucket, tb);
+			r.source = TS_SNAP_BUCKET;
+			r.fd = -1;
+			r.port = port;
+			r.netns = BPF_CORE_READ(net, ns.inum);
+			r.l3mdev = BPF_CORE_READ(tb, l3mdev);
+			r.fastreuse = BPF_CORE_READ(tb, fastreuse);
+			r.fastreuseport = BPF_CORE_READ(tb, fastreuseport);
+			r.sk_state = first_owner_state(tb);
+			bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
+		}
+		node = BPF_CORE_READ(node, next);
+	}
+}
+
+/* The end of the walk (the iterator's stop call: no task, no file): the buckets of the ports
+ * userspace asked for, in the reading thread's namespace. */
+static __always_inline int lookup_ports(struct bpf_iter__task_file *ctx)
+{
+	const struct task_struct *cur = (const void *)bpf_get_current_task();
+	const struct net *net = BPF_CORE_READ(cur, nsproxy, net_ns);
+	const struct inet_hashinfo *h;
+	struct ts_snap_ports *ports;
+	__u32 zero = 0;
+	int i;
+
+	ports = bpf_map_lookup_elem(&snapshot_ports, &zero);
+	if (!ports || !net)
+		return 0;
+	/* 6.1+ reach the shared tables through the namespace (per-netns ehash); 5.10's death row
+	 * held the same pointer */
+	h = BPF_CORE_READ(net, ipv4.tcp_death_row.hashinfo);
+	if (!h)
+		return 0;
+	for (i = 0; i < TS_SNAP_PORTS; i++) {
+		if (i >= ports->n)
+			break;
+		lookup_port(ctx, net, h, ports->port[i]);
+	}
+	return 0;
+}
+
+/* The task when it is the reader's own process (tgid), else NULL. */
+static __always_inline struct task_struct *mine(struct bpf_iter__task_file *ctx)
+{
+	struct task_struct *task = ctx->task;
+
+	if (!task || !ctx->file)
+		return NULL;
+	if (reader_only && task->tgid != (__u32)(bpf_get_current_pid_tgid() >> 32))
+		return NULL;
+	return task;
+}
+
+/* 5.11+: the kernel says whether the file is a socket. */
+SEC("iter/task_file")
+int iter__task_sockets(struct bpf_iter__task_file *ctx)
+{
+	struct task_struct *task = mine(ctx);
+	struct file *file = ctx->file;
+
+	if (!ctx->file)
+		return lookup_ports(ctx);
+	if (!task || !file)
+		return 0;
+	return task_socket(ctx, task, bpf_sock_from_file(file));
+}
+
+/* 5.8 - 5.10 have no bpf_sock_from_file(): a socket file is the one whose inode is S_IFSOCK
+ * (sockfs; a socket's path in the filesystem cannot be opened), and its private_data is the
+ * struct socket, as sock_from_file() itself reads it. */
+SEC("iter/task_file")
+int iter__task_sockets_old(struct bpf_iter__task_file *ctx)
+{
+	struct task_struct *task = mine(ctx);
+	struct file *file = ctx->file;
+
+	if (!ctx->file)
+		return lookup_ports(ctx);
+	if (!task || !file)
+		return 0;
+	if ((BPF_CORE_READ(file, f_inode, i_mode) & TS_S_IFMT) != TS_S_IFSOCK)
+		return 0;
+	return task_socket(ctx, task, BPF_CORE_READ(file, private_data));
+}
+
+SEC("iter/tcp")
+int iter__tcp_sockets(struct bpf_iter__tcp *ctx)
+{
+	struct sock_common *skc = ctx->sk_common;
+	struct ts_snap_sock r = {};
+
+	if (!skc || BPF_CORE_READ(skc, skc_state) == TS_TCP_NEW_SYN_RECV) /* no bucket of its own */
+		return 0;
+	if (!read_sock(&r, skc))
+		return 0;
+	r.source = TS_SNAP_TCP;
+	r.fd = -1;
+	bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
+	return 0;
+}

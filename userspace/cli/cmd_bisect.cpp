@@ -15,6 +15,8 @@
 #include <thread>
 
 #include "cli/commands.hpp"
+#include "cli/option_checks.hpp"
+#include "cli/text_output.hpp"
 #include "lab/bisect_search.hpp"
 #include "lab/changelog.hpp"
 #include "lab/kernel_history.hpp"
@@ -86,6 +88,8 @@ std::string outcome_text(const report::Step& s) {
 }
 
 int run(const BisectOptions& o, const Globals& g) {
+  std::ostringstream discarded;  // -q: the exit status (and --json) only
+  std::ostream& out = g.quiet ? discarded : std::cout;
   BisectBy by;
   std::vector<std::string> paths;
   try {
@@ -182,33 +186,33 @@ int run(const BisectOptions& o, const Globals& g) {
   for (auto& [i, p] : res.probed)
     j["probed"].push_back({{"version", range[i].upstream}, {"package", range[i].package}, {"ran", bool(p.signature)},
                            {"error", p.error}});
-  std::cout << "bisected " << range.size() << " builds (" << range.front().upstream << " … "
+  out << "bisected " << range.size() << " builds (" << range.front().upstream << " … "
             << range.back().upstream << "): " << res.boots() << " boots in " << res.rounds.size()
             << " rounds (ceil(log2 " << range.size() - 1 << ") = " << log2 << "), " << int(wall) << " s\n";
   for (auto& [i, p] : res.probed)
-    if (!p.signature) std::cout << "  skipped " << range[i].upstream << " (" << range[i].package << "): " << p.error << "\n";
+    if (!p.signature) out << "  skipped " << range[i].upstream << " (" << range[i].package << "): " << p.error << "\n";
   int rc = kExitOk;
   if (!res.error.empty()) {
-    std::cout << "cannot bisect: " << res.error << "\n";
+    out << "cannot bisect: " << res.error << "\n";
     rc = kExitError;
   } else if (res.boundaries.empty()) {
-    std::cout << "no change: " << range.front().upstream << " and " << range.back().upstream
+    out << "no change: " << range.front().upstream << " and " << range.back().upstream
               << " give the same " << o.by << "s (changes that cancel out in between are not looked for)\n";
   } else {
     rc = kExitMismatch;
     if (res.boundaries.size() > 1)
-      std::cout << "the behaviour changes " << res.boundaries.size() << " times in this range:\n";
+      out << "the behaviour changes " << res.boundaries.size() << " times in this range:\n";
   }
   for (auto& bd : res.boundaries) {
     const auto& good = range[bd.last_good];
     const auto& bad = range[bd.first_bad];
-    std::cout << "\nlast like " << range.front().upstream << ": " << good.upstream << " (" << good.package << " "
+    out << "\nlast like " << range.front().upstream << ": " << good.upstream << " (" << good.package << " "
               << good.version << ")\nfirst different: " << bad.upstream << " (" << bad.package << " "
               << bad.version << ")\n";
     nlohmann::json jb = {{"last_good", good.upstream}, {"first_bad", bad.upstream},
                          {"last_good_package", good.package}, {"first_bad_package", bad.package}};
     for (auto u : bd.unbootable_between) {
-      std::cout << "  (the change may also be in " << range[u].upstream << ", which did not run)\n";
+      out << "  (the change may also be in " << range[u].upstream << ", which did not run)\n";
       jb["unbootable_between"].push_back(range[u].upstream);
     }
     const auto& ra = reports.at(bd.last_good);
@@ -220,7 +224,7 @@ int run(const BisectOptions& o, const Globals& g) {
         const auto& sa = qa.steps[s];
         const auto& sb = qb.steps[s];
         if (step_signature(sa, by) == step_signature(sb, by)) continue;
-        std::cout << "  " << qa.name << " step " << sa.index << " (line " << sa.line << "): " << sa.source << "\n"
+        out << "  " << qa.name << " step " << sa.index << " (line " << sa.line << "): " << sa.source << "\n"
                   << "    " << good.upstream << ": " << outcome_text(sa) << "\n"
                   << "    " << bad.upstream << ": " << outcome_text(sb) << "\n";
         const std::size_t rows = std::max(sa.events.size(), sb.events.size());
@@ -238,35 +242,28 @@ int run(const BisectOptions& o, const Globals& g) {
     try {
       if (auto log = lab::build_changelog(bad, cache, progress, &why)) {
         const auto lines = lab::changelog_excerpt(lab::read_gzip_file(log->string()), good.upstream);
-        std::cout << "  changelog of " << bad.package << " since " << good.upstream << " (tcp, inet, bind, port, "
+        out << "  changelog of " << bad.package << " since " << good.upstream << " (tcp, inet, bind, port, "
                   << "bhash, hash, reuse): " << lines.size() << " entries\n";
         const std::size_t shown = std::min<std::size_t>(lines.size(), 25);
         for (std::size_t k = 0; k < shown; ++k)
-          std::cout << "    " << lines[k].version << ": " << lines[k].text << "\n";
-        if (shown < lines.size()) std::cout << "    … " << lines.size() - shown << " more (--json has them all)\n";
+          out << "    " << lines[k].version << ": " << lines[k].text << "\n";
+        if (shown < lines.size()) out << "    … " << lines.size() - shown << " more (--json has them all)\n";
         for (auto& l : lines) jb["changelog"].push_back({{"version", l.version}, {"text", l.text}});
       } else {
-        std::cout << "  changelog: " << why << "\n";
+        out << "  changelog: " << why << "\n";
         jb["changelog_missing"] = why;
       }
     } catch (const std::exception& e) {
-      std::cout << "  changelog: " << e.what() << "\n";
+      out << "  changelog: " << e.what() << "\n";
       jb["changelog_missing"] = e.what();
     }
     j["boundaries"].push_back(jb);
   }
   if (!j.contains("boundaries")) j["boundaries"] = nlohmann::json::array();
   if (!res.error.empty()) j["error"] = res.error;
-  std::cout << std::flush;
-  if (!o.json.empty()) {
-    std::ofstream out(o.json);
-    out << j.dump(2) << "\n";
-    out.flush();
-    if (!out) {
-      spdlog::error("{}: cannot write", o.json);
-      return kExitError;
-    }
-  }
+  out << std::flush;
+  if (!o.json.empty() && !write_output(o.json, j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"))
+    return kExitError;
   if (!std::cout) return kExitError;
   return rc;
 }
@@ -285,9 +282,15 @@ void add_bisect_command(CLI::App& app, Globals& g) {
   sub->add_option("--to", o->to, "Newest build; default: the newest");
   sub->add_option("--by", o->by, "What differs: outcome (state: once steps carry state snapshots)")
       ->default_val("outcome");
-  sub->add_option("--json", o->json, "Also write the result as JSON to FILE");
+  add_quiet_flag(*sub, g, "only the exit status and --json");
+  sub->add_option("--json", o->json, "Also write the result as JSON to FILE (- = stdout)")->type_name("FILE");
   sub->add_option("-j,--jobs", o->jobs, "Guests per round (default: number of cores)");
-  sub->add_option("--guest-timeout", o->guest_timeout_s, "Seconds per guest, boot included")->default_val(240);
+  using namespace std::chrono_literals;
+  sub->add_option("--guest-timeout", o->guest_timeout_s,
+                  "Time a guest may take, boot included: 4m, 90s, ... (a plain number is seconds)")
+      ->default_str("240s")
+      ->type_name("DURATION")
+      ->transform(duration_in(1s, 5s, 1h));
   sub->add_flag("--refresh", o->refresh, "Update the package lists first (else at most daily)");
   sub->footer("Example:\n  tristate bisect release-between-connects --from 6.12 --to 7.2");
   sub->callback([o, &g] { g.exit_code = run(*o, g); });

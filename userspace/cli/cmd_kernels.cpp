@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "cli/commands.hpp"
+#include "cli/text_output.hpp"
 #include "cli/option_checks.hpp"
 #include "lab/cache.hpp"
 #include "lab/catalog.hpp"
@@ -64,17 +65,18 @@ int list(const lab::Cache& cache) {
 }
 
 // Every cloud kernel build of the machine's mirror, oldest first, and whether it is cached.
-int available(const lab::Cache& cache, bool json, bool refresh) {
+int available(const lab::Cache& cache, const std::string& json, bool refresh) {
   const auto builds = lab::available_builds(cache, progress_printer(), refresh);
   auto cached = [&](const lab::KernelBuild& b) {
     return std::filesystem::exists(cache.kernel_dir(b.package) / "manifest.json");
   };
-  if (json) {
+  if (!json.empty()) {
     nlohmann::json j = nlohmann::json::array();
     for (auto& b : builds)
       j.push_back({{"version", b.upstream}, {"series", b.minor}, {"suites", b.suites}, {"package", b.package},
                    {"package_version", b.version}, {"cached", cached(b)}});
-    std::cout << j.dump(2) << "\n";
+    return write_output(json, j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n") ? kExitOk
+                                                                                                       : kExitError;
   } else {
     std::printf("%-10s %-7s %-28s %-6s %s\n", "version", "series", "suite", "cached", "package");
     for (auto& b : builds) {
@@ -267,8 +269,12 @@ void add_kernels_command(CLI::App& app, Globals& g) {
       ->required();
   auto* av = sub->add_subcommand(
       "available", "Every cloud kernel build the machine's Debian mirror offers, with suite and series");
-  auto av_json = std::make_shared<bool>(false), av_refresh = std::make_shared<bool>(false);
-  av->add_flag("--json", *av_json, "One JSON array on stdout");
+  auto av_json = std::make_shared<std::string>();
+  auto av_refresh = std::make_shared<bool>(false);
+  // as in doctor and state: `--json` alone is stdout
+  auto* av_json_opt = av->add_option("--json", *av_json, "Write one JSON array to FILE (- or no FILE = stdout)")
+                          ->type_name("FILE")
+                          ->expected(0, 1);
   av->add_flag("--refresh", *av_refresh, "Update the package lists first (else at most daily)");
   auto* pr = sub->add_subcommand(
       "prune",
@@ -333,7 +339,8 @@ void add_kernels_command(CLI::App& app, Globals& g) {
     (void)ls;
   });
   ls->callback([run] { run([](const lab::Cache& c) { return list(c); }); });
-  av->callback([run, av_json, av_refresh] {
+  av->callback([run, av_json, av_json_opt, av_refresh] {
+    if (av_json_opt->count() > 0 && av_json->empty()) *av_json = "-";
     run([av_json, av_refresh](const lab::Cache& c) { return available(c, *av_json, *av_refresh); });
   });
   fe->callback([run, specs] { run([specs](const lab::Cache& c) { return fetch(c, *specs); }); });

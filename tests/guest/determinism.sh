@@ -8,8 +8,18 @@ TS=$1
 SERIES=$2
 WORK=$(mktemp -d /tmp/tristate-determinism.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
+# Every shipped quiz but the exceptions listed for this series (each said, with its reason).
+EXCEPTIONS=$(dirname "$0")/determinism_exceptions.txt
+QUIZZES=()
+while read -r name _; do
+  [ "$name" = NAME ] && continue
+  reason=$(awk -v s="$SERIES" -v q="$name" '$1 == s && $2 == q { $1 = $2 = ""; sub(/^ +/, ""); print }' "$EXCEPTIONS")
+  if [ -n "$reason" ]; then echo "left out on $SERIES: $name: $reason"; continue; fi
+  QUIZZES+=("$name")
+done < <("$TS" quiz --list)
+[ "${#QUIZZES[@]}" -gt 20 ] || { echo "FAIL: quiz --list gave ${#QUIZZES[@]} quizzes" >&2; exit 1; }
 for i in 1 2 3; do
-  "$TS" quiz --kernel "$SERIES" --json "$WORK/run$i.json" -q
+  "$TS" quiz "${QUIZZES[@]}" --kernel "$SERIES" --json "$WORK/run$i.json" -q
   rc=$?
   # 1 = some step differs from its quiz's expectation: a finding, still a report
   if [ "$rc" -gt 1 ]; then echo "FAIL: run $i on $SERIES exited $rc" >&2; exit 1; fi

@@ -381,7 +381,7 @@ TEST(CompareLoad, MissingFile) {
     load_report("/nonexistent/dir/none.json");
     FAIL() << "expected CompareError";
   } catch (const CompareError& e) {
-    EXPECT_STREQ(e.what(), "/nonexistent/dir/none.json: cannot open: No such file or directory");
+    EXPECT_STREQ(e.what(), "/nonexistent/dir/none.json: no such file");
   }
 }
 

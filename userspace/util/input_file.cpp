@@ -25,7 +25,7 @@ std::string human_bytes(std::size_t bytes) {
 
 Result<std::string> read_bounded(const std::string& path, std::size_t max_bytes) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
-  if (!fd) return Error{path + ": cannot open: " + std::strerror(errno)};
+  if (!fd) return Error{path + (errno == ENOENT ? std::string(": no such file") : ": cannot open: " + std::string(std::strerror(errno)))};
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) return Error{path + ": cannot read: " + std::strerror(errno)};
   if (S_ISDIR(st.st_mode)) return Error{path + ": is a directory"};

@@ -253,6 +253,26 @@ PY
     assert_no_orphan_qemu "$REAL_CACHE"
     ;;
 
+  bisect-state)  # --by state finds what --by outcome cannot: reuseaddr-into-connect-bucket's
+    # bucket goes back to -1/-1 when s2 closes on 6.17.8 (measured 2026-12-06: step 10, -1/0 on
+    # 6.16.12), two steps before any outcome differs (s4.connect(), step 12).
+    run "$TS" bisect reuseaddr-into-connect-bucket --by state --from 6.16.12 --to 6.17.8 --json "$WORK/s.json"
+    expect_rc 1
+    echo "$OUT" | head -12
+    python3 - "$WORK/s.json" <<'PY' || fail "bisect --by state result: $(cat "$WORK/s.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["by"] == "state", r
+(b,) = r["boundaries"]
+assert (b["last_good"], b["first_bad"]) == ("6.16.12", "6.17.8"), b
+first = b["steps"][0]
+assert first["step"] == 10 and first["last_good"] == first["first_bad"] == "ok", first
+assert "60000 -1/0" in first["last_good_state"] and "60000 -1/-1" in first["first_bad_state"], first
+assert any(s["step"] == 12 and s["last_good"] == "EADDRNOTAVAIL" for s in b["steps"]), b["steps"]
+PY
+    assert_no_orphan_qemu "$REAL_CACHE"
+    ;;
+
   prune)  # selective removal by version or minor, --keep N by last use; no question off a terminal
     private_cache 6.1 6.12
     V61=$(cached_field 6.1 0)

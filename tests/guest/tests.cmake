@@ -40,6 +40,8 @@ endforeach()
 # into the real cache once, ~150 MB).
 add_test(NAME guest.lab.bisect COMMAND ${LAB_CASES} $<TARGET_FILE:tristate> bisect)
 set_tests_properties(guest.lab.bisect PROPERTIES LABELS guest FIXTURES_REQUIRED lab_kernels TIMEOUT 900)
+add_test(NAME guest.lab.bisect-state COMMAND ${LAB_CASES} $<TARGET_FILE:tristate> bisect-state)
+set_tests_properties(guest.lab.bisect-state PROPERTIES LABELS guest FIXTURES_REQUIRED lab_kernels TIMEOUT 900)
 
 # Issue 15: the doctest-form quizzes and the Python-shaped fixtures, every step as written
 # (their expectations are what Python's doctest gave on the host, tests/host/check_twins.py),

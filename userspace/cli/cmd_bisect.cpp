@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "cli/commands.hpp"
+#include "report/state_text.hpp"
 #include "cli/option_checks.hpp"
 #include "cli/text_output.hpp"
 #include "lab/bisect_search.hpp"
@@ -26,10 +27,9 @@
 namespace tristate::cli {
 namespace {
 
-// What a build's run is compared by. Outcomes first; per-step bucket state joins as `State`
-// once every step carries a state snapshot (the snapshot work in progress elsewhere): add its
-// case to step_signature() and accept it in parse_by().
-enum class BisectBy { Outcome };
+// What a build's run is compared by: each step's outcome, or its outcome and the bucket state
+// read after it (state-only changes, e.g. a bucket left -1/0 instead of -1/-1).
+enum class BisectBy { Outcome, State };
 
 struct BisectOptions {
   std::vector<std::string> names;
@@ -43,9 +43,7 @@ struct BisectOptions {
 
 BisectBy parse_by(const std::string& by) {
   if (by == "outcome") return BisectBy::Outcome;
-  if (by == "state")
-    throw std::invalid_argument("--by state needs per-step bucket state snapshots in the Report, which "
-                                "this build does not have yet; use --by outcome");
+  if (by == "state") return BisectBy::State;
   throw std::invalid_argument("--by '" + by + "': expected outcome or state");
 }
 
@@ -56,6 +54,13 @@ std::string step_signature(const report::Step& s, BisectBy by) {
       std::string out = s.actual;
       for (auto& c : s.calls) out += "|" + (c.ok ? std::string("ok") : c.err_name);
       return out;
+    }
+    case BisectBy::State: {
+      // The matrix's comparison key: ports and pairs, not which socket holds them (timing).
+      // bhash2 pairs are left out: only 6.18+ keeps them, so a range across 6.18 would find
+      // their appearance, not a behaviour. A step whose snapshot failed says so in its key.
+      const std::string state = !s.state ? "none" : s.state->taken ? report::state_key(*s.state, false) : "unread";
+      return step_signature(s, BisectBy::Outcome) + "|state " + state;
     }
   }
   return "";
@@ -224,18 +229,28 @@ int run(const BisectOptions& o, const Globals& g) {
         const auto& sa = qa.steps[s];
         const auto& sb = qb.steps[s];
         if (step_signature(sa, by) == step_signature(sb, by)) continue;
+        auto state_of = [](const report::Step& st) {
+          return !st.state ? std::string("not read") : st.state->taken ? report::state_line(*st.state) : "not read: " + st.state->error;
+        };
+        const bool by_state = by == BisectBy::State;
         out << "  " << qa.name << " step " << sa.index << " (line " << sa.line << "): " << sa.source << "\n"
-                  << "    " << good.upstream << ": " << outcome_text(sa) << "\n"
-                  << "    " << bad.upstream << ": " << outcome_text(sb) << "\n";
+            << "    " << good.upstream << ": " << outcome_text(sa) << (by_state ? "   state: " + state_of(sa) : "") << "\n"
+            << "    " << bad.upstream << ": " << outcome_text(sb) << (by_state ? "   state: " + state_of(sb) : "") << "\n";
         const std::size_t rows = std::max(sa.events.size(), sb.events.size());
         for (std::size_t e = 0; e < rows; ++e) {
           const std::string a = e < sa.events.size() ? event_text(sa.events[e]) : "";
           const std::string b = e < sb.events.size() ? event_text(sb.events[e]) : "";
-          std::printf("      %-58s | %s\n", a.c_str(), b.c_str());
+          char line[512];
+          std::snprintf(line, sizeof line, "      %-58s | %s\n", a.c_str(), b.c_str());
+          out << line;
         }
-        std::fflush(stdout);
-        jb["steps"].push_back({{"quiz", qa.name}, {"step", sa.index}, {"source", sa.source},
-                               {"last_good", outcome_text(sa)}, {"first_bad", outcome_text(sb)}});
+        nlohmann::json js = {{"quiz", qa.name}, {"step", sa.index}, {"source", sa.source},
+                             {"last_good", outcome_text(sa)}, {"first_bad", outcome_text(sb)}};
+        if (by_state) {
+          js["last_good_state"] = state_of(sa);
+          js["first_bad_state"] = state_of(sb);
+        }
+        jb["steps"].push_back(std::move(js));
       }
     }
     std::string why;
@@ -280,7 +295,7 @@ void add_bisect_command(CLI::App& app, Globals& g) {
   sub->add_option("quizzes", o->names, "Quiz names or files")->required();
   sub->add_option("--from", o->from, "Oldest build (version 6.12.95 or minor 6.16); default: the oldest");
   sub->add_option("--to", o->to, "Newest build; default: the newest");
-  sub->add_option("--by", o->by, "What differs: outcome (state: once steps carry state snapshots)")
+  sub->add_option("--by", o->by, "What differs: outcome (each step's result) or state (its result and the bucket state read after it)")
       ->default_val("outcome");
   add_quiet_flag(*sub, g, "only the exit status and --json");
   sub->add_option("--json", o->json, "Also write the result as JSON to FILE (- = stdout)")->type_name("FILE");

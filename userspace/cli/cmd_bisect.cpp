@@ -277,7 +277,7 @@ int run(const BisectOptions& o, const Globals& g) {
   if (!j.contains("boundaries")) j["boundaries"] = nlohmann::json::array();
   if (!res.error.empty()) j["error"] = res.error;
   out << std::flush;
-  if (!o.json.empty() && !write_output(o.json, j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"))
+  if (!o.json.empty() && !write_json(o.json, j))
     return kExitError;
   if (!std::cout) return kExitError;
   return rc;

@@ -43,7 +43,7 @@ int run(const DoctorOptions& o, const Globals& g) {
     j["mode_reason"] = caps.mode_reason;
     j["checks"] = nlohmann::json::array();
     for (const auto& c : caps.checks) j["checks"].push_back({{"name", c.name}, {"ok", c.ok}, {"detail", c.detail}});
-    if (!write_output(o.json, j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n")) return kExitError;
+    if (!write_json(o.json, j)) return kExitError;
   } else {
     for (const auto& c : caps.checks) {
       if (c.name == "kernel")

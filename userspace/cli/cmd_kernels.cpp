@@ -75,8 +75,7 @@ int available(const lab::Cache& cache, const std::string& json, bool refresh) {
     for (auto& b : builds)
       j.push_back({{"version", b.upstream}, {"series", b.minor}, {"suites", b.suites}, {"package", b.package},
                    {"package_version", b.version}, {"cached", cached(b)}});
-    return write_output(json, j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n") ? kExitOk
-                                                                                                       : kExitError;
+    return write_json(json, j) ? kExitOk : kExitError;
   } else {
     std::printf("%-10s %-7s %-28s %-6s %s\n", "version", "series", "suite", "cached", "package");
     for (auto& b : builds) {

@@ -77,7 +77,7 @@ int list(const QuizOptions& o, const Globals& g) {
     for (const auto& q : quizzes)
       j["quizzes"].push_back({{"name", q.name}, {"file", q.file}, {"title", q.title}, {"source", q.source},
                               {"lesson", q.lesson}, {"steps", q.steps.size()}});
-    return write_output(o.json_path, j.dump(2) + "\n") ? kExitOk : kExitError;
+    return write_json(o.json_path, j) ? kExitOk : kExitError;
   }
   if (g.quiet) return kExitOk;
   size_t width = 4;

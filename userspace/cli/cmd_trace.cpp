@@ -296,7 +296,7 @@ int run_state(const StateArgs& a, bool quiet) {
                                             {"l3mdev", b.l3mdev}, {"state", nlohmann::json(b.state)},
                                             {"connect_shares", connect_shares(b.state)},
                                             {"sockets", b.sockets}, {"owners", owners_json(b)}});
-    return write_output(a.json, j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n") ? kExitOk : kExitError;
+    return write_json(a.json, j) ? kExitOk : kExitError;
   }
   if (quiet) return kExitOk;
   // notes on stderr, the table on stdout (pipes into sort/awk stay clean)

@@ -1,7 +1,6 @@
 #include "cli/compare_output.hpp"
 #include "cli/option_checks.hpp"
-
-#include <spdlog/spdlog.h>
+#include "cli/text_output.hpp"
 
 #include <iostream>
 
@@ -9,22 +8,8 @@
 #include "render/render_html.hpp"
 #include "render/render_markdown.hpp"
 #include "render/render_matrix_text.hpp"
-#include "util/output_file.hpp"
 
 namespace tristate::cli {
-
-namespace {
-
-bool write_text(const std::string& path, const std::string& text) {
-  if (auto done = util::write_output(path, text); !done) {
-    spdlog::error("{}", done.error().message);
-    return false;
-  }
-  spdlog::debug("wrote {}", path);
-  return true;
-}
-
-}  // namespace
 
 void add_matrix_output_options(CLI::App& sub, MatrixOutputs& outs) {
   sub.add_option("--json", outs.json, "Write the matrix as JSON (docs/json.md, \"matrix\")")
@@ -42,9 +27,9 @@ int emit_matrix(const compare::Matrix& m, const MatrixOutputs& outs, const Globa
   if (outs.json != "-" && outs.markdown != "-" && !g.quiet)
     std::cout << render::render_matrix_text(m, g.color) << std::flush;
   if (!outs.json.empty())
-    ok &= write_text(outs.json, nlohmann::json(m).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
-  if (!outs.markdown.empty()) ok &= write_text(outs.markdown, render::render_markdown(m));
-  if (!outs.html.empty()) ok &= write_text(outs.html, render::render_html(m));
+    ok &= write_json(outs.json, nlohmann::json(m));
+  if (!outs.markdown.empty()) ok &= write_output(outs.markdown, render::render_markdown(m));
+  if (!outs.html.empty()) ok &= write_output(outs.html, render::render_html(m));
   if (!ok) return kExitError;
   return m.agree() ? kExitOk : kExitMismatch;
 }

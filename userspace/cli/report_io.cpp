@@ -1,12 +1,11 @@
 #include "cli/report_io.hpp"
 
-#include <spdlog/spdlog.h>
 #include <sys/utsname.h>
 
 
 #include "report/report_json.hpp"
 #include "util/clock.hpp"
-#include "util/output_file.hpp"
+#include "cli/text_output.hpp"
 
 namespace tristate::cli {
 
@@ -25,15 +24,7 @@ report::Report new_report(const Globals& g) {
 }
 
 bool write_report(const report::Report& rep, const std::string& path) {
-  // Invalid UTF-8 (a quiz file's bytes copied into a title or a repr) is replaced, not
-  // thrown at the end of a run after every result is in.
-  const std::string text =
-      nlohmann::json(rep).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-  if (auto done = util::write_output(path, text); !done) {
-    spdlog::error("{}", done.error().message);
-    return false;
-  }
-  return true;
+  return write_json(path, nlohmann::json(rep));
 }
 
 int exit_status(const report::Report& rep) {

@@ -7,12 +7,16 @@
 namespace tristate::cli {
 
 bool write_output(const std::string& path, const std::string& text) {
-  // util::write_output never replaces a device, FIFO or symlink, and checks every write.
   if (auto done = util::write_output(path, text); !done) {
     spdlog::error("{}", done.error().message);
     return false;
   }
+  spdlog::debug("wrote {}", path);
   return true;
+}
+
+bool write_json(const std::string& path, const nlohmann::json& doc) {
+  return write_output(path, doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
 }
 
 }  // namespace tristate::cli

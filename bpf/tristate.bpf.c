@@ -505,8 +505,6 @@ static __always_inline void emit_state(struct slot *st, bool direct,
 	event_end(st, e);
 }
 
-#include "state_iter.bpf.h"
-
 /* The socket's port, and its bucket with the bucket's state, into an allocation event; returns
  * the bucket (NULL: none). A struct sock argument does not reach icsk_bind_hash by a direct
  * read (the verifier checks the access against struct sock); bpf_skc_to_tcp_sock() (5.9+)

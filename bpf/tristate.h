@@ -77,19 +77,6 @@ struct ts_event {
 	char comm[16];
 };
 
-/* `tristate state`: one TCP socket and the bhash bucket it is on (bpf/state_iter.bpf.h). */
-struct ts_sock_bucket {
-	__u64 bucket;     /* same id as ts_event.bucket */
-	__u32 netns;
-	__s32 l3mdev;
-	__u16 port;
-	__u16 family;     /* the socket's AF_INET / AF_INET6 */
-	__u8 sk_state;    /* TCP_ESTABLISHED 1 … TCP_LISTEN 10 */
-	__s8 fastreuse;
-	__s8 fastreuseport;
-	__u8 pad[5];
-};
-
 /* The value of the one-entry per-CPU `counters` array: one lookup does a record's accounting. */
 struct ts_counters {
 	__u64 lost;    /* events the ring buffer had no room for */

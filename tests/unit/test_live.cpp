@@ -15,7 +15,7 @@
 #include "trace/live_summary.hpp"
 
 extern "C" {
-#include "bpf/tristate.h"
+#include "bpf/snapshot.h"
 }
 
 using namespace tristate;
@@ -211,9 +211,13 @@ TEST(LiveText, EventLineHasTimeCommPidNetnsPortAndDescription) {
 }
 
 TEST(LiveState, GroupsSocketsByBucketAndKeepsOnlyTheRequestedNamespacesAndPorts) {
-  auto rec = [](std::uint64_t id, std::uint32_t netns, std::uint16_t port, std::uint8_t st, std::int8_t fr,
-                std::int8_t frp) {
-    ts_sock_bucket r{};
+  std::uint64_t next_sock = 100;
+  auto rec = [&](std::uint64_t id, std::uint32_t netns, std::uint16_t port, std::uint8_t st, std::int8_t fr,
+                 std::int8_t frp) {
+    ts_snap_sock r{};
+    r.sock = next_sock++;
+    r.source = TS_SNAP_TCP;
+    r.fd = -1;
     r.bucket = id;
     r.netns = netns;
     r.port = port;
@@ -222,18 +226,18 @@ TEST(LiveState, GroupsSocketsByBucketAndKeepsOnlyTheRequestedNamespacesAndPorts)
     r.fastreuseport = frp;
     return r;
   };
-  const std::vector<ts_sock_bucket> recs = {rec(1, 10, 7501, 10, 0, 0), rec(1, 10, 7501, 1, 0, 0),
-                                            rec(2, 10, 50000, 1, -1, -1), rec(3, 11, 7501, 10, 1, 0)};
+  const std::vector<ts_snap_sock> recs = {rec(1, 10, 7501, 10, 0, 0), rec(1, 10, 7501, 1, 0, 0),
+                                          rec(2, 10, 50000, 1, -1, -1), rec(3, 11, 7501, 10, 1, 0)};
   trace::StateFilter f;
   f.netns = {10};
-  auto s = trace::group_sockets(recs.data(), recs.size() * sizeof(recs[0]), f);
+  auto s = trace::group_snapshot(recs.data(), recs.size() * sizeof(recs[0]), f);
   ASSERT_EQ(s.buckets.size(), 2u);
   EXPECT_EQ(s.buckets[0].port, 7501);
   EXPECT_EQ(s.buckets[0].sockets, (std::map<std::string, int>{{"ESTABLISHED", 1}, {"LISTEN", 1}}));
   EXPECT_EQ(s.buckets[1].state.fastreuse, -1);
   f.port_lo = f.port_hi = 7501;
   f.netns.clear();
-  s = trace::group_sockets(recs.data(), recs.size() * sizeof(recs[0]), f);
+  s = trace::group_snapshot(recs.data(), recs.size() * sizeof(recs[0]), f);
   ASSERT_EQ(s.buckets.size(), 2u);
   EXPECT_EQ(s.buckets[1].netns, 11u);
   EXPECT_EQ(s.buckets[1].state.fastreuse, 1);

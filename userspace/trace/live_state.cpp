@@ -27,36 +27,11 @@ extern "C" {
 
 namespace tristate::trace {
 
-static_assert(sizeof(ts_sock_bucket) == 32, "bpf/tristate.h ts_sock_bucket layout");
-
 const char* tcp_state_name(unsigned s) {
   static const char* names[] = {"?",         "ESTABLISHED", "SYN_SENT", "SYN_RECV",  "FIN_WAIT1",
                                 "FIN_WAIT2", "TIME_WAIT",   "CLOSE",    "CLOSE_WAIT", "LAST_ACK",
                                 "LISTEN",    "CLOSING",     "NEW_SYN_RECV"};
   return s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
-}
-
-StateSnapshot group_sockets(const void* records, std::size_t bytes, const StateFilter& f) {
-  StateSnapshot snap;
-  std::map<std::uint64_t, StateBucket> by_id;
-  const auto* r = static_cast<const ts_sock_bucket*>(records);
-  for (std::size_t i = 0; i < bytes / sizeof(ts_sock_bucket); ++i) {
-    const auto& s = r[i];
-    if (!f.netns.empty() && std::find(f.netns.begin(), f.netns.end(), s.netns) == f.netns.end()) continue;
-    if (f.port_hi && (s.port < f.port_lo || s.port > f.port_hi)) continue;
-    auto& b = by_id[s.bucket];
-    b.id = s.bucket;
-    b.netns = s.netns;
-    b.l3mdev = s.l3mdev;
-    b.port = s.port;
-    b.state = {s.fastreuse, s.fastreuseport};
-    ++b.sockets[tcp_state_name(s.sk_state)];
-  }
-  for (auto& [id, b] : by_id) snap.buckets.push_back(std::move(b));
-  std::sort(snap.buckets.begin(), snap.buckets.end(), [](const StateBucket& a, const StateBucket& b) {
-    return std::tie(a.netns, a.port, a.id) < std::tie(b.netns, b.port, b.id);
-  });
-  return snap;
 }
 
 StateSnapshot group_snapshot(const void* records, std::size_t bytes, const StateFilter& f) {

@@ -1,5 +1,5 @@
-// `tristate state`: the bhash buckets TCP sockets are on right now, with their tri-state,
-// read by the iter/tcp BPF iterator (bpf/state_iter.bpf.h).
+// `tristate state`: the bhash buckets TCP sockets are on right now, with their tri-state and
+// owners, read by the snapshot object's iterators (bpf/snapshot.bpf.c: iter/task_file, iter/tcp).
 #pragma once
 
 #include <cstdint>
@@ -42,9 +42,6 @@ struct StateFilter {
   std::map<std::uint64_t, std::string> netns_paths;  // how to enter a requested one, when given as a path
   std::uint16_t port_lo = 0, port_hi = 0;  // hi 0: all
 };
-
-// One record per socket as the iterator writes it (struct ts_sock_bucket), grouped. Pure.
-StateSnapshot group_sockets(const void* records, std::size_t bytes, const StateFilter& filter);
 
 // The snapshot iterators' records (struct ts_snap_sock, bpf/snapshot.h: every process's socket
 // files, then each namespace's TCP tables) grouped by bucket with their owners; a socket both

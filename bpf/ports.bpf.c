@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: BSD-2-Clause OR GPL-2.0-only
+/* `tristate ports`: which local ports a plain connect() could still get, read by BPF iterators
+ * only (no tracing: works where fentry and kprobes are refused). A small object of its own,
+ * apart from the quiz snapshot's, because it reads different things about many more sockets
+ * (a proxy's 50,000) and must stay compact: one 88-byte record per socket.
+ *
+ * iter/tcp: every socket of the reading thread's namespace's TCP tables, with its bucket and
+ * 4-tuple (what __inet_hash_connect's check_established compares), TIME_WAIT ones included.
+ * iter/task_file: socket files of every process whose bucket blocks connect() (fastreuse or
+ * fastreuseport >= 0): who holds them, how they were bound; bound-only sockets are in no table. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "ports.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+const volatile __u64 id_salt = 0; /* per-run key: ids, not kernel addresses */
+
+#define TS_AF_INET 2
+#define TS_AF_INET6 10
+#define TS_IPPROTO_TCP 6
+#define TS_SOCK_STREAM 1
+#define TS_S_IFMT 00170000
+#define TS_S_IFSOCK 0140000
+#define TS_TCP_FIN_WAIT2 5
+#define TS_TCP_TIME_WAIT 6
+#define TS_TCP_NEW_SYN_RECV 12
+#define TS_SOCK_BINDPORT_LOCK 8
+
+/* 6.13+ ("tcp: check timewait reuse against the TIME_WAIT entry time"): tcp_twsk_unique()
+ * compares tcp_clock_ms() with tw_entry_stamp + tcp_tw_reuse_delay; before, the peer's
+ * timestamp time in seconds (tw_ts_recent_stamp). */
+struct inet_timewait_sock___entry {
+	__u32 tw_entry_stamp;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u64 id_hash(__u64 x)
+{
+	x ^= id_salt;
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return x;
+}
+
+/* as snapshot.bpf.c: pointer arithmetic on a trusted BTF pointer is refused; copy it out */
+#define SET_ID(dst, p)                                              \
+	do {                                                        \
+		const void *ptr__ = (p);                            \
+		bpf_probe_read_kernel(&(dst), sizeof(dst), &ptr__); \
+		(dst) = id_hash(dst);                               \
+	} while (0)
+
+static __always_inline void read_bucket(struct ts_port_sock *r, const struct inet_bind_bucket *tb)
+{
+	if (!tb)
+		return;
+	r->flags |= TS_PORT_F_BUCKET;
+	r->lport = BPF_CORE_READ(tb, port);
+	r->fastreuse = BPF_CORE_READ(tb, fastreuse);
+	r->fastreuseport = BPF_CORE_READ(tb, fastreuseport);
+}
+
+/* Fills r from a full or TIME_WAIT socket; false for what is not TCP over IPv4/IPv6. */
+static __always_inline bool read_sock(struct ts_port_sock *r, const struct sock_common *skc)
+{
+	r->family = BPF_CORE_READ(skc, skc_family);
+	if (r->family != TS_AF_INET && r->family != TS_AF_INET6)
+		return false;
+	SET_ID(r->sock, skc);
+	r->sk_state = BPF_CORE_READ(skc, skc_state);
+	r->netns = BPF_CORE_READ(skc, skc_net.net, ns.inum);
+	r->lport = BPF_CORE_READ(skc, skc_num);
+	r->rport = __builtin_bswap16(BPF_CORE_READ(skc, skc_dport));
+	if (r->family == TS_AF_INET6) {
+		bpf_core_read(r->laddr, 16, &skc->skc_v6_rcv_saddr);
+		bpf_core_read(r->raddr, 16, &skc->skc_v6_daddr);
+		r->flags |= TS_PORT_F_V6;
+	} else {
+		bpf_core_read(r->laddr, 4, &skc->skc_rcv_saddr);
+		bpf_core_read(r->raddr, 4, &skc->skc_daddr);
+	}
+	if (BPF_CORE_READ_BITFIELD_PROBED(skc, skc_reuse))
+		r->flags |= TS_PORT_F_REUSEADDR;
+	if (BPF_CORE_READ_BITFIELD_PROBED(skc, skc_reuseport))
+		r->flags |= TS_PORT_F_REUSEPORT;
+	if (r->sk_state == TS_TCP_TIME_WAIT) {
+		const struct inet_timewait_sock *tw = (const void *)skc;
+		const struct tcp_timewait_sock *tcptw = (const void *)skc;
+		const struct inet_timewait_sock___entry *twe = (const void *)skc;
+
+		read_bucket(r, BPF_CORE_READ(tw, tw_tb));
+		if (BPF_CORE_READ(tcptw, tw_ts_recent_stamp))
+			r->flags |= TS_PORT_F_TW_TS;
+		if (BPF_CORE_READ(tw, tw_substate) == TS_TCP_FIN_WAIT2)
+			r->flags |= TS_PORT_F_TW_FW2;
+		if (bpf_core_field_exists(twe->tw_entry_stamp)) {
+			/* tcp_clock_ms() is ktime_get_ns() / 1e6: the clock bpf_ktime_get_ns() reads */
+			r->tw_age = (__u32)(bpf_ktime_get_ns() / 1000000) - BPF_CORE_READ(twe, tw_entry_stamp);
+			r->flags |= TS_PORT_F_TW_AGE_MS;
+		} else {
+			r->tw_age = (__u32)(bpf_ktime_get_ns() / 1000000000) -
+				    (__u32)BPF_CORE_READ(tcptw, tw_ts_recent_stamp);
+		}
+	} else {
+		const struct inet_connection_sock *icsk = (const void *)skc;
+		const struct sock *sk = (const void *)skc;
+
+		read_bucket(r, BPF_CORE_READ(icsk, icsk_bind_hash));
+		if (BPF_CORE_READ_BITFIELD_PROBED(sk, sk_userlocks) & TS_SOCK_BINDPORT_LOCK)
+			r->flags |= TS_PORT_F_PORT_LOCK;
+	}
+	return true;
+}
+
+static __always_inline int task_socket(struct bpf_iter__task_file *ctx, struct task_struct *task,
+				       const struct socket *sock)
+{
+	struct ts_port_sock r = {};
+	const struct sock *sk;
+
+	if (!sock)
+		return 0;
+	sk = BPF_CORE_READ(sock, sk);
+	if (!sk || BPF_CORE_READ(sk, sk_protocol) != TS_IPPROTO_TCP ||
+	    BPF_CORE_READ(sk, sk_type) != TS_SOCK_STREAM)
+		return 0;
+	if (!read_sock(&r, &sk->__sk_common))
+		return 0;
+	/* a connect()-made bucket (-1/-1) blocks nothing: its holder is not wanted, and a proxy's
+	 * 50,000 connections are in the TCP tables anyway */
+	if (!(r.flags & TS_PORT_F_BUCKET) || (r.fastreuse < 0 && r.fastreuseport < 0))
+		return 0;
+	r.source = TS_PORT_TASK_FILE;
+	r.pid = task->tgid;
+	r.fd = ctx->fd;
+	bpf_probe_read_kernel_str(r.comm, sizeof(r.comm), task->comm);
+	bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
+	return 0;
+}
+
+/* 5.11+: the kernel says whether the file is a socket. */
+SEC("iter/task_file")
+int iter__port_holders(struct bpf_iter__task_file *ctx)
+{
+	/* locals: a second load of ctx->file would be "maybe NULL" again for the verifier */
+	struct task_struct *task = ctx->task;
+	struct file *file = ctx->file;
+
+	if (!task || !file)
+		return 0;
+	return task_socket(ctx, task, bpf_sock_from_file(file));
+}
+
+/* 5.8 - 5.10 have no bpf_sock_from_file(): a socket file is one whose inode is S_IFSOCK, its
+ * private_data the struct socket (what sock_from_file() reads). */
+SEC("iter/task_file")
+int iter__port_holders_old(struct bpf_iter__task_file *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct file *file = ctx->file;
+
+	if (!task || !file)
+		return 0;
+	if ((BPF_CORE_READ(file, f_inode, i_mode) & TS_S_IFMT) != TS_S_IFSOCK)
+		return 0;
+	return task_socket(ctx, task, BPF_CORE_READ(file, private_data));
+}
+
+SEC("iter/tcp")
+int iter__port_sockets(struct bpf_iter__tcp *ctx)
+{
+	struct sock_common *skc = ctx->sk_common;
+	struct ts_port_sock r = {};
+
+	if (!skc || BPF_CORE_READ(skc, skc_state) == TS_TCP_NEW_SYN_RECV) /* no bucket of its own */
+		return 0;
+	if (!read_sock(&r, skc))
+		return 0;
+	r.source = TS_PORT_TCP;
+	r.fd = -1;
+	bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
+	return 0;
+}

@@ -1,0 +1,103 @@
+#include "ports/port_reader.hpp"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstddef>
+#include <cstring>
+#include <string>
+
+#include "ports.skel.h"
+#include "trace/tracer.hpp"
+#include "util/unique_fd.hpp"
+
+extern "C" {
+#include "bpf/ports.h"
+}
+
+namespace tristate::ports {
+
+static_assert(sizeof(ts_port_sock) == 88, "bpf/ports.h ts_port_sock layout");
+static_assert(offsetof(ts_port_sock, laddr) == 8 && offsetof(ts_port_sock, raddr) == 24 &&
+                  offsetof(ts_port_sock, netns) == 40 && offsetof(ts_port_sock, lport) == 56 &&
+                  offsetof(ts_port_sock, source) == 62 && offsetof(ts_port_sock, flags) == 66 &&
+                  offsetof(ts_port_sock, comm) == 68,
+              "bpf/ports.h ts_port_sock offsets");
+
+Result<std::unique_ptr<PortReader>> PortReader::load() {
+  trace::route_libbpf_logs_to_spdlog();
+  const std::uint64_t salt = trace::random_salt();
+  std::string first_error;
+  // 5.10 has no bpf_sock_from_file(): the object holding a program that calls it fails to load
+  // as a whole (unknown helper), so the inode-type variant is a second attempt
+  for (bool legacy : {false, true}) {
+    ports_bpf* skel = ports_bpf__open();
+    if (!skel) return Error{std::string("opening the ports BPF object failed: ") + std::strerror(errno)};
+    skel->rodata->id_salt = salt;
+    bpf_program__set_autoload(skel->progs.iter__port_holders, !legacy);
+    bpf_program__set_autoload(skel->progs.iter__port_holders_old, legacy);
+    if (int err = ports_bpf__load(skel); err != 0) {
+      ports_bpf__destroy(skel);
+      if (first_error.empty()) first_error = std::strerror(-err);
+      continue;
+    }
+    std::unique_ptr<PortReader> r(new PortReader());
+    r->skel_ = skel;
+    r->legacy_ = legacy;
+    return r;
+  }
+  return Error{"loading the BPF iterators iter/task_file and iter/tcp failed (" + first_error +
+               "): `tristate ports` needs BPF iterators (5.8+ for task_file, 5.9+ for tcp), kernel BTF "
+               "(/sys/kernel/btf/vmlinux) and CAP_BPF+CAP_PERFMON+CAP_SYS_ADMIN or root"};
+}
+
+PortReader::~PortReader() {
+  if (task_link_) bpf_link__destroy(task_link_);
+  if (tcp_link_) bpf_link__destroy(tcp_link_);
+  if (skel_) ports_bpf__destroy(skel_);
+}
+
+namespace {
+
+Result<bool> read_iterator(int link_fd, const char* what, std::vector<char>& out) {
+  util::UniqueFd fd(bpf_iter_create(link_fd));
+  if (!fd) return Error{std::string("creating the ") + what + " iterator failed (" + std::strerror(errno) + ")"};
+  // records are 88 bytes: a large read moves a proxy's 50,000 sockets in few syscalls
+  std::size_t at = out.size();
+  for (;;) {
+    out.resize(at + (1 << 16));
+    const ssize_t n = ::read(fd.get(), out.data() + at, 1 << 16);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      out.resize(at);
+      return Error{std::string("reading the ") + what + " iterator failed (" + std::strerror(errno) + ")"};
+    }
+    at += static_cast<std::size_t>(n);
+    if (n == 0) break;
+  }
+  out.resize(at);
+  return true;
+}
+
+}  // namespace
+
+Result<bool> PortReader::read_holders(std::vector<char>& out) {
+  if (!task_link_) {
+    bpf_program* p = legacy_ ? skel_->progs.iter__port_holders_old : skel_->progs.iter__port_holders;
+    task_link_ = bpf_program__attach_iter(p, nullptr);
+    if (!task_link_) return Error{std::string("attaching iter/task_file failed (") + std::strerror(errno) + ")"};
+  }
+  return read_iterator(bpf_link__fd(task_link_), "iter/task_file", out);
+}
+
+Result<bool> PortReader::read_tables(std::vector<char>& out) {
+  if (!tcp_link_) {
+    tcp_link_ = bpf_program__attach_iter(skel_->progs.iter__port_sockets, nullptr);
+    if (!tcp_link_) return Error{std::string("attaching iter/tcp failed (") + std::strerror(errno) + ")"};
+  }
+  return read_iterator(bpf_link__fd(tcp_link_), "iter/tcp", out);
+}
+
+}  // namespace tristate::ports

@@ -1,0 +1,40 @@
+// Owns the loaded `tristate ports` BPF object (bpf/ports.bpf.c) and its iterator links.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "trace/result.hpp"
+
+struct ports_bpf;
+struct bpf_link;
+
+namespace tristate::ports {
+
+using trace::Error;
+using trace::Result;
+
+class PortReader {
+ public:
+  // Fails with one line (mechanism, errno, what is needed) where the iterators are refused.
+  static Result<std::unique_ptr<PortReader>> load();
+  ~PortReader();
+  PortReader(const PortReader&) = delete;
+  PortReader& operator=(const PortReader&) = delete;
+
+  bool legacy() const { return legacy_; }  // 5.8 - 5.10: socket files found by inode type
+
+  // Socket files of every process whose bucket blocks connect(), any namespace. Appends.
+  Result<bool> read_holders(std::vector<char>& out);
+  // Every socket of the calling thread's network namespace's TCP tables. Appends.
+  Result<bool> read_tables(std::vector<char>& out);
+
+ private:
+  PortReader() = default;
+  ports_bpf* skel_ = nullptr;
+  bpf_link* task_link_ = nullptr;
+  bpf_link* tcp_link_ = nullptr;
+  bool legacy_ = false;
+};
+
+}  // namespace tristate::ports

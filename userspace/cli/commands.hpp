@@ -32,6 +32,7 @@ void add_compare_command(CLI::App& app, Globals& g);  // cmd_compare.cpp (issue 
 void add_trace_command(CLI::App& app, Globals& g);    // cmd_trace.cpp   (issue 6)
 void add_state_command(CLI::App& app, Globals& g);    // cmd_trace.cpp   (issue 6)
 void add_bisect_command(CLI::App& app, Globals& g);   // cmd_bisect.cpp  (issue 18)
+void add_ports_command(CLI::App& app, Globals& g);    // cmd_ports.cpp   (issue 19)
 void add_help_command(CLI::App& app, Globals& g);     // cmd_help.cpp    (issue 17)
 void add_completion_command(CLI::App& app, Globals& g);  // cmd_help.cpp (issue 17)
 void add_man_command(CLI::App& app, Globals& g);      // cmd_help.cpp    (issue 17, hidden)

@@ -94,6 +94,7 @@ int main(int argc, char** argv) {
       "  tristate quiz --json run.json       also write the versioned JSON report\n"
       "  tristate matrix                     the quizzes on 5.10, 6.1, 6.12 and latest\n"
       "  tristate compare a.json b.json      diff two saved reports\n"
+      "  tristate ports --to 10.0.0.7:443    why connect() to it gets EADDRNOTAVAIL: ports and holders\n"
       "  tristate doctor                     what this machine lets tristate trace\n"
       "  tristate kernels                    cached guest kernels\n"
       "  tristate bisect QUIZ --from 6.12    the first Debian build that behaves differently",
@@ -110,7 +111,7 @@ int main(int argc, char** argv) {
       ->default_str("auto");
 
   for (auto* add : {add_quiz_command, add_matrix_command, add_compare_command,
-                    add_trace_command, add_state_command, add_doctor_command,
+                    add_trace_command, add_state_command, add_ports_command, add_doctor_command,
                     add_kernels_command, add_bisect_command, add_help_command,
                     add_completion_command, add_man_command})
     add(app, g);

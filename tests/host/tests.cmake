@@ -16,3 +16,9 @@ set_tests_properties(host.twins_agree PROPERTIES LABELS host TIMEOUT 300)
 # Issue 16: bucket state after every step on this kernel (BPF iterators; untraced here).
 add_test(NAME host_state_snapshots COMMAND ${CMAKE_CURRENT_LIST_DIR}/check_state.sh $<TARGET_FILE:tristate>)
 set_tests_properties(host_state_snapshots PROPERTIES LABELS host TIMEOUT 120)
+
+# Issue 19: `tristate ports` on real sockets in a private namespace, counts checked against
+# plain connect()s until EADDRNOTAVAIL; holders per pid; bad input exits 2.
+add_test(NAME host_ports COMMAND /usr/bin/python3 ${CMAKE_CURRENT_LIST_DIR}/check_ports.py
+  $<TARGET_FILE:tristate> ${CMAKE_SOURCE_DIR}/docs/ports.schema.json)
+set_tests_properties(host_ports PROPERTIES LABELS host TIMEOUT 120)

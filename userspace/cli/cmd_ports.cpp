@@ -50,8 +50,11 @@ int run_ports(const PortsArgs& a, bool quiet) {
   sigaddset(&stop, SIGINT);
   sigaddset(&stop, SIGTERM);
   if (a.watch > 0) pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  const auto t_load = std::chrono::steady_clock::now();
   auto reader = ports::PortReader::load();
   if (!reader) return fail(reader.error().message);
+  spdlog::debug("ports: BPF object loaded in {:.1f} ms",
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_load).count());
   auto snap = ports::take_ports(*reader.value(), targets.value(), to ? &*to : nullptr);
   if (!snap) return fail(snap.error().message);
   spdlog::debug("how: {}", snap.value().method);

@@ -83,7 +83,9 @@ Result<bool> read_iterator(int link_fd, const char* what, std::vector<char>& out
 
 }  // namespace
 
-Result<bool> PortReader::read_holders(std::vector<char>& out) {
+Result<bool> PortReader::read_holders(std::uint16_t lo, std::uint16_t hi, std::vector<char>& out) {
+  skel_->data->port_lo = lo;  // .data is mmaped: the next read sees it
+  skel_->data->port_hi = hi;
   if (!task_link_) {
     bpf_program* p = legacy_ ? skel_->progs.iter__port_holders_old : skel_->progs.iter__port_holders;
     task_link_ = bpf_program__attach_iter(p, nullptr);

@@ -1,6 +1,7 @@
 // Owns the loaded `tristate ports` BPF object (bpf/ports.bpf.c) and its iterator links.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -24,8 +25,9 @@ class PortReader {
 
   bool legacy() const { return legacy_; }  // 5.8 - 5.10: socket files found by inode type
 
-  // Socket files of every process whose bucket blocks connect(), any namespace. Appends.
-  Result<bool> read_holders(std::vector<char>& out);
+  // Socket files of every process whose bucket blocks connect() and whose port is in [lo, hi],
+  // any namespace. Appends.
+  Result<bool> read_holders(std::uint16_t lo, std::uint16_t hi, std::vector<char>& out);
   // Every socket of the calling thread's network namespace's TCP tables. Appends.
   Result<bool> read_tables(std::vector<char>& out);
 

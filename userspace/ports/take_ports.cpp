@@ -6,11 +6,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <chrono>
 #include <thread>
+
+#include <spdlog/spdlog.h>
 
 #include "ports/port_count.hpp"
 
@@ -144,14 +148,16 @@ void read_inside(PortReader& reader, const Destination* to, InsideResult& r) {
 }  // namespace
 
 Result<PortsSnapshot> take_ports(PortReader& reader, const std::vector<NetnsTarget>& targets, const Destination* to) {
+  using Clock = std::chrono::steady_clock;
+  auto ms = [](Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); };
+  const auto t0 = Clock::now();
   PortsSnapshot snap;
-  std::vector<char> holders;
-  // every process's socket files, once: the holders of blocking buckets in any namespace
-  if (auto r = reader.read_holders(holders); !r) return r.error();
-  const auto* hold = reinterpret_cast<const ts_port_sock*>(holders.data());
-  const std::size_t nhold = holders.size() / sizeof(ts_port_sock);
-  for (const auto& t : targets) {
-    InsideResult in;
+  // inside each namespace: its settings, its route to `to`, its TCP tables
+  std::vector<InsideResult> inside(targets.size());
+  std::uint16_t lo = 65535, hi = 0;
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    const auto& t = targets[i];
+    auto& in = inside[i];
     if (!t.fd) {
       read_inside(reader, to, in);
     } else {
@@ -165,6 +171,19 @@ Result<PortsSnapshot> take_ports(PortReader& reader, const std::vector<NetnsTarg
       }).join();
     }
     if (!in.error.empty()) return Error{"netns " + t.name + ": " + in.error};
+    lo = std::min(lo, in.settings.range_lo);
+    hi = std::max(hi, in.settings.range_hi);
+  }
+  spdlog::debug("ports: settings and TCP tables of {} namespace(s) read in {:.1f} ms", targets.size(), ms(t0));
+  // every process's socket files, once: the holders of blocking buckets in the ranges
+  std::vector<char> holders;
+  if (auto r = reader.read_holders(lo, hi, holders); !r) return r.error();
+  spdlog::debug("ports: iter/task_file: {} bytes ({:.1f} ms since start)", holders.size(), ms(t0));
+  const auto* hold = reinterpret_cast<const ts_port_sock*>(holders.data());
+  const std::size_t nhold = holders.size() / sizeof(ts_port_sock);
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    const auto& t = targets[i];
+    auto& in = inside[i];
     NetnsPorts np;
     np.name = t.name;
     np.inode = t.inode;
@@ -172,12 +191,13 @@ Result<PortsSnapshot> take_ports(PortReader& reader, const std::vector<NetnsTarg
     // this namespace's table sockets, then the holders whose sockets live in it
     std::vector<ts_port_sock> recs(in.tables.size() / sizeof(ts_port_sock));
     if (!recs.empty()) std::memcpy(recs.data(), in.tables.data(), recs.size() * sizeof(ts_port_sock));
-    for (std::size_t i = 0; i < nhold; ++i)
-      if (hold[i].netns == t.inode) recs.push_back(hold[i]);
+    for (std::size_t k = 0; k < nhold; ++k)
+      if (hold[k].netns == t.inode) recs.push_back(hold[k]);
     count_ports(recs.data(), recs.size(), to, in.source ? &*in.source : nullptr, np);
     if (to && !in.source) np.destination->error = in.route_error;
     snap.namespaces.push_back(std::move(np));
   }
+  spdlog::debug("ports: counted ({:.1f} ms since start)", ms(t0));
   snap.method = std::string("BPF iterators: iter/tcp over each namespace's TCP tables (bucket state, 4-tuples, "
                             "TIME_WAIT) and iter/task_file over every process's socket files (") +
                 (reader.legacy() ? "sockfs inode, 5.10" : "bpf_sock_from_file") +

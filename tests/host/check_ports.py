@@ -41,8 +41,8 @@ def tristate(*args, expect=0):
 
 def snapshot():
     out = "/tmp/check_ports.%d.json" % os.getpid()
-    p = tristate("--to", "%s:%d" % DEST, "--json", out)
-    check(p.returncode == 0, "tristate ports --to --json exits 0")
+    p = tristate("--dest", "%s:%d" % DEST, "--json", out)
+    check(p.returncode == 0, "tristate ports --dest --json exits 0")
     with open(out) as f:
         doc = json.load(f)
     errors = ["%s: %s" % ("/".join(map(str, e.absolute_path)), e.message) for e in VALIDATOR.iter_errors(doc)]
@@ -198,7 +198,7 @@ def main():
     check(d["usable"] == truth, "tcp_tw_reuse 1: usable %d == %d plain connect()s until EADDRNOTAVAIL" % (d["usable"], truth))
 
     # text: the verdict comes first
-    p = tristate("--to", "%s:%d" % DEST)
+    p = tristate("--dest", "%s:%d" % DEST)
     first = p.stdout.splitlines()[0] if p.stdout else ""
     check(first.startswith("connect() to 127.0.0.1:5000 from netns self can use ") and "python3[%d]" % pid_a in first,
           "the verdict first: " + first)
@@ -225,8 +225,8 @@ def main():
                         (["--netns", "/etc/hostname"], "not a namespace file"),
                         (["--netns", str(gone.pid)], "no process %d" % gone.pid),
                         (["--netns", "bogus"], "expected a path"),
-                        (["--to", "notanaddress"], "expected ADDR:PORT"),
-                        (["--to", "127.0.0.1:70000"], "expected ADDR:PORT"),
+                        (["--dest", "notanaddress"], "expected ADDR:PORT"),
+                        (["--dest", "127.0.0.1:70000"], "expected ADDR:PORT"),
                         (["--watch", "soon"], "soon")):
         p = tristate(*args, expect=2)
         check(p.returncode == 2 and words in p.stderr, "%s: exit %d, %s" % (" ".join(args), p.returncode, p.stderr.strip()))

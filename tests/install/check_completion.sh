@@ -19,6 +19,7 @@ complete_words tristate quiz -k 6. | grep -qx 6.12 || fail "bash: -k series"
 complete_words tristate --color a | grep -qx auto || fail "bash: --color values"
 complete_words tristate kernels b | grep -qx boot || fail "bash: kernels nested commands"
 complete_words tristate kernels boot --ti | grep -qx -- --timeout || fail "bash: kernels boot flags"
+complete_words tristate ports --d | grep -qx -- --dest || fail "bash: ports flags"
 if complete_words tristate trace -- cu | grep -q .; then fail "bash: completes after --"; fi
 echo "bash completion: ok"
 command -v zsh >/dev/null || fail "zsh is not installed (scripts/deps.sh test installs it)"

@@ -94,15 +94,15 @@ void add_ports_command(CLI::App& app, Globals& g) {
       "Why connect() gets EADDRNOTAVAIL: which local ports a plain connect() can still get, and who holds the rest\n"
       "Examples:\n"
       "  tristate ports                          the ephemeral range of this network namespace\n"
-      "  tristate ports --to 10.0.0.7:443        how many ports connect() to it can still get\n"
+      "  tristate ports --dest 10.0.0.7:443      how many ports connect() to it can still get\n"
       "  tristate ports --netns all              every namespace a process or /run/netns holds\n"
-      "  tristate ports --to 10.0.0.7:443 --watch 5s   the verdict again every 5 s, and what changed\n"
+      "  tristate ports --dest 10.0.0.7:443 --watch 5s   the verdict again every 5 s, and what changed\n"
       "Ports are free (no bucket), shareable (bucket -1/-1, made by connect()), blocked (a bucket\n"
       "bind() made: fastreuse or fastreuseport 0 or +1) or reserved. Needs BPF iterators only.");
   sub->add_option("--netns", a->netns,
                   "Which network namespace: a path (/run/netns/NAME, /proc/PID/ns/net), a pid, or 'all' "
                   "(default: the caller's)");
-  sub->add_option("--to", a->to, "Count for a plain connect() to this destination, ADDR:PORT ([ADDR6]:PORT)")
+  sub->add_option("--dest", a->to, "Count for a plain connect() to this destination, ADDR:PORT ([ADDR6]:PORT)")
       ->type_name("ADDR:PORT")
       ->check(kNonEmpty);
   auto* json = sub->add_option("--json", a->json, "Write one JSON document (docs/ports.schema.json) to FILE ('-' is stdout)")

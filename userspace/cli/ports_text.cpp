@@ -35,7 +35,7 @@ std::string ports_verdict(const NetnsPorts& n) {
       << " are open to a plain connect()";
   o << "; " << with_commas(n.blocked) << (n.blocked == 1 ? " is" : " are") << " blocked by bind()-made buckets";
   if (!n.holders.empty()) o << ", " << with_commas(n.holders.front().ports) << " of them held by " << who(n.holders.front());
-  if (n.destination && !n.destination->error.empty()) o << " (--to: " << n.destination->error << ")";
+  if (n.destination && !n.destination->error.empty()) o << " (--dest: " << n.destination->error << ")";
   return o.str();
 }
 

@@ -11,7 +11,7 @@
 
 namespace tristate::ports {
 
-// Where a plain connect() goes (--to ADDR:PORT).
+// Where a plain connect() goes (--dest ADDR:PORT).
 struct Destination {
   int family = 0;  // AF_INET / AF_INET6
   std::uint8_t addr[16] = {};
@@ -46,7 +46,7 @@ struct HolderGroup {
   std::vector<std::string> local_addresses;  // distinct, sorted
 };
 
-// What a plain connect() to --to could still get.
+// What a plain connect() to --dest could still get.
 struct DestinationCount {
   std::string to;
   std::string source;       // the local address the route gives (what the 4-tuple holds)

@@ -40,7 +40,7 @@ std::optional<Destination> parse_destination(const std::string& text, std::strin
   if (inet_pton(AF_INET, host.c_str(), d.addr) == 1) d.family = AF_INET;
   else if (inet_pton(AF_INET6, host.c_str(), d.addr) == 1) d.family = AF_INET6;
   if (!d.family || !port_ok) {
-    error = "--to '" + text + "': expected ADDR:PORT, an IP address and a port 1-65535 (10.0.0.7:443, [2001:db8::7]:443)";
+    error = "--dest '" + text + "': expected ADDR:PORT, an IP address and a port 1-65535 (10.0.0.7:443, [2001:db8::7]:443)";
     return std::nullopt;
   }
   d.port = static_cast<std::uint16_t>(p);

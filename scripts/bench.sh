@@ -2,7 +2,7 @@
 # Every benchmark, each printing its figures and its ratio against a baseline measured in the
 # same run. Run on a quiet machine: TCG guests and namespace creation are CPU-bound, and
 # the load average is printed next to the figures for that reason.
-#   scripts/bench.sh [quiz|compare|lab|matrix|trace|live|bisect ...]   (default: all but bisect,
+#   scripts/bench.sh [quiz|compare|lab|matrix|trace|live|ports|bisect ...]   (default: all but bisect,
 #   whose first run downloads ~30 kernels' worth of builds it probes)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -13,7 +13,7 @@ dpkg-query -W -f='${Status}' libbpf-tools 2>/dev/null | grep -q "install ok inst
 "$here/scripts/build.sh"
 # 6.1: the newest lab kernel on which Debian 12's bindsnoop (libbpf-tools) still loads
 kernel=${BENCH_KERNEL:-6.1}
-which=("$@"); ((${#which[@]})) || which=(quiz state compare lab matrix trace live)
+which=("$@"); ((${#which[@]})) || which=(quiz state compare lab matrix trace live ports)
 for b in "${which[@]}"; do
   echo "=== $b  (load: $(cut -d' ' -f1-3 /proc/loadavg))"
   case $b in
@@ -22,6 +22,7 @@ for b in "${which[@]}"; do
            "$build/tristate" kernels fetch 6.12 >/dev/null
            "$here/bench/state_guest_bench.sh" "$build/tristate" 6.12 3 ;;
     compare) "$build/bench/compare_bench" ;;
+    ports) "$build/bench/ports_bench" "$build/tristate" -n 9 ;;
     bisect) "$here/bench/bisect_bench.sh" "$build/tristate" ;;
     lab) "$build/tristate" kernels fetch 5.10 6.1 6.12 latest >/dev/null
          "$build/bench/lab_bench" "$build/tristate" "$here/quizzes" 3 ;;

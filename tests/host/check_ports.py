@@ -202,7 +202,12 @@ def main():
     first = p.stdout.splitlines()[0] if p.stdout else ""
     check(first.startswith("connect() to 127.0.0.1:5000 from netns self can use ") and "python3[%d]" % pid_a in first,
           "the verdict first: " + first)
-    # --netns PID: the same namespace through a process
+    check("port0_bind: bind(addr, 0) before connect(): set IP_BIND_ADDRESS_NO_PORT" in p.stdout
+          and "explicit_port: " in p.stdout and "listener: " in p.stdout, "the text names the remedy of each kind seen")
+    # --netns PATH and PID: the same namespace through a process
+    p = tristate("--netns", "/proc/%d/ns/net" % pid_b, "--json", "-")
+    check(p.returncode == 0 and json.loads(p.stdout)["namespaces"][0]["blocked"] == len(blocked_ports),
+          "--netns /proc/PID/ns/net reads that namespace")
     p = tristate("--netns", str(pid_a), "--json", "-")
     check(p.returncode == 0 and json.loads(p.stdout)["namespaces"][0]["blocked"] == len(blocked_ports),
           "--netns PID reads that process's namespace")

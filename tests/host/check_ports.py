@@ -52,14 +52,14 @@ def snapshot():
     return ns
 
 
-def ground_truth():
-    """Plain connect()s to DEST until EADDRNOTAVAIL; the sockets are then reset (SO_LINGER 0:
+def ground_truth(dest=DEST, family=socket.AF_INET):
+    """Plain connect()s to dest until EADDRNOTAVAIL; the sockets are then reset (SO_LINGER 0:
     no TIME_WAIT left behind) so that the namespace is as before."""
     got = []
     while True:
-        s = socket.socket()
+        s = socket.socket(family)
         try:
-            s.connect(DEST)
+            s.connect(dest)
         except OSError as e:
             s.close()
             if e.errno != errno.EADDRNOTAVAIL:
@@ -196,6 +196,21 @@ def main():
           "tcp_tw_reuse 1: %d TIME_WAIT reusable (want %d), taken %d (want %d)" % (d["time_wait_reusable"], K, d["taken"], M))
     truth = ground_truth()
     check(d["usable"] == truth, "tcp_tw_reuse 1: usable %d == %d plain connect()s until EADDRNOTAVAIL" % (d["usable"], truth))
+
+    # IPv6: another destination; the IPv4 connections' ports are shareable with it
+    ln6 = socket.socket(socket.AF_INET6)
+    ln6.bind(("::1", 5002))
+    ln6.listen(4096)
+    v6 = []
+    for _ in range(3):
+        s = socket.socket(socket.AF_INET6)
+        s.connect(("::1", 5002))
+        v6.append(s)
+    p = tristate("--dest", "[::1]:5002", "--json", "-")
+    d6 = json.loads(p.stdout)["namespaces"][0]["destination"] if p.returncode == 0 else {}
+    truth = ground_truth(("::1", 5002), socket.AF_INET6)
+    check(d6.get("taken") == 3 and d6.get("usable") == truth and d6.get("source") == "[::1]",
+          "[::1]:5002: usable %s == %d plain connect()s until EADDRNOTAVAIL, taken %s == 3" % (d6.get("usable"), truth, d6.get("taken")))
 
     # text: the verdict comes first
     p = tristate("--dest", "%s:%d" % DEST)

@@ -25,6 +25,18 @@ cd "$DIR"
 expect 0 "all agree" a.json same.json
 expect 1 "1 step differs" a.json b.json
 expect 1 "first divergence at event #1" a.json same.json b.json
+# a report written before tristate.report/2 (integer bucket ids) is still read
+python3 - a.json old-1.1.json <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1])); d["schema"] = "tristate.report/1.1"
+for q in d["quizzes"]:
+    for s in q["steps"]:
+        for e in s["events"]:
+            e["bucket"] = int(e["bucket"])
+json.dump(d, open(sys.argv[2], "w"))
+PY
+expect 1 "1 step differs" old-1.1.json b.json
+expect 0 "all agree" old-1.1.json a.json
 expect 2 "schema3.json: schema tristate.report/3, this tristate reads tristate.report/1 and tristate.report/2" a.json schema3.json
 expect 2 "corrupt.json: not valid JSON (at byte" a.json corrupt.json
 expect 2 "nothere.json: no such file" a.json nothere.json

@@ -63,7 +63,31 @@ set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
  -1/0/+1) the kernel really made, traced with CO-RE eBPF (fentry/fexit or
  kprobes). It boots Debian kernels under qemu to run the same quizzes on other
  kernel versions and compares them.")
-set(CPACK_DEBIAN_PACKAGE_MAINTAINER "tristate developers <tristate@invalid>")
+# Maintainer: TRISTATE_MAINTAINER ("Name <email>"; the environment at configure time wins over
+# -DTRISTATE_MAINTAINER=) when given, else the author of the commit being packaged (git log -1), so a package never carries a
+# placeholder address. Outside a git checkout and without it the build still configures, and
+# cpack refuses the package (CPack DEB requires a maintainer).
+set(TRISTATE_MAINTAINER "" CACHE STRING
+    "Maintainer field of the .deb (\"Name <email>\"); default: the HEAD commit's author")
+if(NOT "$ENV{TRISTATE_MAINTAINER}" STREQUAL "")
+  set(_ts_maintainer "$ENV{TRISTATE_MAINTAINER}")
+elseif(TRISTATE_MAINTAINER STREQUAL "")
+  execute_process(COMMAND git -C ${CMAKE_SOURCE_DIR} log -1 "--format=%an <%ae>"
+                  OUTPUT_VARIABLE _ts_git_author OUTPUT_STRIP_TRAILING_WHITESPACE
+                  RESULT_VARIABLE _ts_git_rc ERROR_QUIET)
+  if(NOT _ts_git_rc EQUAL 0)
+    set(_ts_git_author "")
+  endif()
+  set(_ts_maintainer "${_ts_git_author}")
+else()
+  set(_ts_maintainer "${TRISTATE_MAINTAINER}")
+endif()
+if(_ts_maintainer MATCHES "^[^<>]+ <[^<> ]+@[^<> ]+>$")
+  set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${_ts_maintainer}")
+else()
+  message(WARNING "no .deb Maintainer ('${_ts_maintainer}' is not \"Name <email>\"): "
+                  "set TRISTATE_MAINTAINER=\"Name <email>\" to build the package")
+endif()
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # tristate_0.1.0_amd64.deb

@@ -11,6 +11,10 @@ shift 2
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 WORK=$(mktemp -d /tmp/tristate-guest-test.XXXXXX)
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+valid() {  # valid SCHEMA FILE: FILE validates against docs/SCHEMA.schema.json
+  /usr/bin/python3 "$SRC/scripts/validate-json.py" "$SRC/docs/$1.schema.json" "$2" || fail "$2 is not valid $1 JSON"
+}
 trap 'rm -rf "$WORK"' EXIT
 
 # The real cache root, as tristate itself computes it.
@@ -211,7 +215,9 @@ case "$CASE" in
     expect_rc 0
     python3 - "$WORK/out" <<'PY' || fail "kernels available --json: $OUT"
 import json, sys
-b = json.load(open(sys.argv[1]))
+d = json.load(open(sys.argv[1]))
+assert d["schema"] == "tristate.kernels-available/1", d.get("schema")
+b = d["kernels"]
 vs = [x["version"] for x in b]
 suites = {s for x in b for s in x["suites"]}
 for want in ("5.10", "6.1", "6.12", "6.16", "6.17", "6.18", "7.2"):
@@ -221,6 +227,7 @@ for want in ("bullseye-security", "bookworm-security", "trixie-backports", "sid"
 assert all(x["package"].endswith("-cloud-amd64") for x in b)
 print(len(b), "builds in", len(suites), "suites")
 PY
+    valid kernels-available "$WORK/out"
     # no mirror host name is ever written into what tristate prints
     HOSTS=$(sed -n 's#^URIs: *[a-z+]*://\([^/]*\).*#\1#p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | sort -u)
     for h in $HOSTS; do ! grep -qF "$h" "$WORK/out" || fail "mirror host $h in the output"; done
@@ -249,6 +256,7 @@ log = [l["text"] for l in b["changelog"]]
 assert "tcp: Update bind bucket state on port release" in log, log[:20]
 assert all(l["version"].startswith("6.17") for l in b["changelog"]), b["changelog"][:5]
 PY
+    valid bisect "$WORK/b.json"
     echo "$OUT" | grep -qF "first different: 6.17.8" || fail "no boundary line: $OUT"
     assert_no_orphan_qemu "$REAL_CACHE"
     ;;
@@ -270,6 +278,7 @@ assert first["step"] == 10 and first["last_good"] == first["first_bad"] == "ok",
 assert "60000 -1/0" in first["last_good_state"] and "60000 -1/-1" in first["first_bad_state"], first
 assert any(s["step"] == 12 and s["last_good"] == "EADDRNOTAVAIL" for s in b["steps"]), b["steps"]
 PY
+    valid bisect "$WORK/s.json"
     assert_no_orphan_qemu "$REAL_CACHE"
     ;;
 

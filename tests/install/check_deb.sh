@@ -30,7 +30,19 @@ for p in qemu-system-x86 busybox-static cpio; do
   [[ $recommends =~ (^|, )$p(,|$) ]] || fail "Recommends lacks $p"
   [[ $depends =~ (^|, )$p ]] && fail "$p must be a Recommends, not a Depends"
 done
-[[ -n $(field Maintainer) && -n $(field Description) ]] || fail "Maintainer/Description empty"
+[[ -n $(field Description) ]] || fail "Description empty"
+# Maintainer: TRISTATE_MAINTAINER as configured, else the packaged commit's git author; never
+# the old placeholder
+maintainer=$(field Maintainer)
+echo "Maintainer: $maintainer"
+[[ $maintainer =~ ^[^\<\>]+\ \<[^\<\>\ ]+@[^\<\>\ ]+\>$ ]] || fail "Maintainer is not 'Name <email>': $maintainer"
+[[ $maintainer != *@invalid* ]] || fail "Maintainer is a placeholder: $maintainer"
+src=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$build/CMakeCache.txt")
+configured=$(sed -n 's/^TRISTATE_MAINTAINER:STRING=//p' "$build/CMakeCache.txt")
+if [[ -z ${TRISTATE_MAINTAINER:-} && -z $configured ]]; then
+  expected=$(git -C "$src" log -1 --format='%an <%ae>')
+  [[ $maintainer == "$expected" ]] || fail "Maintainer '$maintainer' is not the git author '$expected'"
+fi
 
 dpkg-deb -c "$deb" | awk '{print $6}' >"$work/files.txt"
 for f in ./usr/bin/tristate ./usr/share/tristate/quizzes/post-3.quiz ./usr/share/man/man1/tristate.1.gz \

@@ -44,7 +44,7 @@ tristate quiz --list >/tmp/list.txt || fail "quiz --list"
 grep -q '^post-3 ' /tmp/list.txt || fail "quiz --list does not show post-3"
 tristate quiz --list --json - | python3 -c '
 import json, sys; d = json.load(sys.stdin); root = sys.argv[1]
-assert d["schema"] == "tristate-quiz-list/1", d["schema"]
+assert d["schema"] == "tristate.quiz-list/1", d["schema"]
 assert d["quiz_dir"] == root + "/usr/share/tristate/quizzes", d["quiz_dir"]
 assert any(q["name"] == "post-3" and q["steps"] > 0 for q in d["quizzes"])' "$root" || fail "quiz --list --json"
 rc=0; tristate quiz post-3 --no-trace >/tmp/quiz.txt 2>&1 || rc=$?
@@ -68,7 +68,7 @@ python3 "$here_copy/check_help_man.py" "$root/usr/bin/tristate" "$root/usr/share
 bash "$here_copy/check_completion.sh" "$root" || fail "completions"
 INNER
 # the helper scripts live in the source tree, which is about to disappear
-cp "$here"/check_help_man.py "$here"/check_completion.sh "$work/"
+cp "$here"/check_help_man.py "$here"/check_completion.sh "$here"/complete.zsh "$work/"
 unshare --mount --propagation private bash "$work/hidden.sh" "$root" "$src" "$build" "$work"
 
 # TRISTATE_QUIZ_DIR replaces the built-in quizzes

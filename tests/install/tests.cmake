@@ -17,3 +17,11 @@ set_tests_properties(install.cli_conventions PROPERTIES LABELS "install;host" TI
 add_test(NAME install.flag_vocabulary
          COMMAND ${TS_INSTALL_DIR}/check_flag_vocabulary.py $<TARGET_FILE:tristate>)
 set_tests_properties(install.flag_vocabulary PROPERTIES LABELS "install;unit" TIMEOUT 60)
+# The completions on their own (rootless, no guest): installed to a DESTDIR, then bash's
+# function and zsh's completion system (an interactive zsh on a pseudo-terminal) asked for
+# commands, options and option values.
+add_test(NAME install.completion
+         COMMAND sh -c "rm -rf \"$2\" && DESTDIR=\"$2\" \"$1\" --install \"$3\" --prefix /usr >/dev/null && bash \"$4\" \"$2\""
+                 sh ${CMAKE_COMMAND} ${CMAKE_CURRENT_BINARY_DIR}/install-completion ${CMAKE_BINARY_DIR}
+                 ${TS_INSTALL_DIR}/check_completion.sh)
+set_tests_properties(install.completion PROPERTIES LABELS "install" TIMEOUT 120 RESOURCE_LOCK install_tree)

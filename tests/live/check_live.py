@@ -6,9 +6,29 @@ Every assertion is about what the kernel reported through `tristate trace`: even
 traced command and only them, each filter's events satisfy it (and the workload it selects is
 all there), JSON Lines complete after SIGINT/SIGTERM, no program left loaded, loss counted.
 """
+import importlib.util
 import json
+import os
 import re
 import sys
+
+# Every JSON line and document is also validated against its JSON Schema in docs/
+# (scripts/validate-json.py resolves the references between them).
+HERE = os.path.dirname(os.path.abspath(__file__))
+DOCS = os.path.join(HERE, "..", "..", "docs")
+_spec = importlib.util.spec_from_file_location("validate_json", os.path.join(HERE, "..", "..", "scripts", "validate-json.py"))
+validate_json = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(validate_json)
+TRACE_SCHEMA = validate_json.make_validator(os.path.join(DOCS, "trace.schema.json"))
+STATE_SCHEMA = validate_json.make_validator(os.path.join(DOCS, "state.schema.json"))
+schema_checked = {"trace": 0, "state": 0}
+
+
+def schema_valid(validator, doc, what, kind):
+    errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path))
+    schema_checked[kind] += 1
+    check(not errors, f"{what}: not valid against its schema: " +
+          "; ".join(f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in errors[:3]))
 
 failures = []
 passes = 0
@@ -53,6 +73,7 @@ def jsonl(sec, name):
         except ValueError as e:
             failures.append(f"{name}: JSON line {i + 1} is not complete JSON ({e}): {line[:80]}")
             continue
+        schema_valid(TRACE_SCHEMA, obj, f"{name}: JSON line {i + 1}", "trace")
         if "summary" in obj:
             check(i == len(sec["json"]) - 1, f"{name}: summary is not the last line")
             summary = obj["summary"]
@@ -213,6 +234,7 @@ def main():
         hold = dict(l.split(" ", 1) for l in sec["extra"].get("hold", []) if " " in l)
         try:
             snap = json.loads("\n".join(sec["json"]))
+            schema_valid(STATE_SCHEMA, snap, "state --json", "state")
         except ValueError as e:
             snap = {"buckets": []}
             failures.append(f"state: --json output is not JSON ({e})")
@@ -256,6 +278,8 @@ def main():
     else:
         failures.append("state: section missing")
 
+    print(f"schema: {schema_checked['trace']} trace lines, {schema_checked['state']} state documents validated")
+    check(schema_checked["trace"] > 0 and schema_checked["state"] > 0, "schema: nothing was validated")
     for f in failures:
         print("FAIL", f)
     print(f"{passes} checks passed, {len(failures)} failed")

@@ -6,6 +6,7 @@ The differences asserted were measured in the lab (docs/design.md), each with it
 every other step of the post's quizzes must agree across the kernels.
 """
 import json
+import os
 import subprocess
 import sys
 
@@ -39,6 +40,12 @@ def main(tristate, out):
     check(rc == 1, "tristate matrix exited %d, want 1 (kernels differ)" % rc)
     with open(out) as f:
         m = json.load(f)
+    # the document validates against docs/matrix.schema.json (and the report's event in it)
+    here = os.path.dirname(os.path.abspath(__file__))
+    root = os.path.join(here, "..", "..")
+    v = subprocess.run(["/usr/bin/python3", os.path.join(root, "scripts", "validate-json.py"),
+                        os.path.join(root, "docs", "matrix.schema.json"), out])
+    check(v.returncode == 0, "matrix JSON does not validate against docs/matrix.schema.json")
     labels = [c["label"] for c in m["columns"]]
     check(len(labels) == 4 and all(l.startswith(k + " ") for l, k in zip(labels, KERNELS)),
           "columns %s" % labels)

@@ -17,7 +17,7 @@ def fmt(e):
     if "requested_port" in e: parts.append("req=%d" % e["requested_port"])
     if "result" in e: parts.append("ret=%d" % e["result"])
     if e.get("addr"): parts.append("addr=" + e["addr"])
-    parts.append("b=%04x" % (e["bucket"] & 0xffff))
+    parts.append("b=%04x" % (int(e["bucket"]) & 0xffff))  # a string since report/2
     return " ".join(parts)
 
 def main():

@@ -351,14 +351,15 @@ TEST(CompareLoad, ReadsASavedReport) {
 TEST(CompareLoad, RefusesAnotherSchemaMajor) {
   TempDir dir;
   auto j = nlohmann::json(report_for("6.1.0-28"));
-  j["schema"] = "tristate.report/2";
+  j["schema"] = "tristate.report/3";
   const auto p = dir.write("A.json", j.dump());
   try {
     load_report(p);
     FAIL() << "expected CompareError";
   } catch (const CompareError& e) {
     EXPECT_EQ(std::string(e.what()),
-              p + ": schema tristate.report/2, this tristate reads tristate.report/1.1");
+              p + ": schema tristate.report/3, this tristate reads tristate.report/1 and "
+                  "tristate.report/2");
   }
 }
 

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
 #include <regex>
+#include <set>
+#include <sstream>
 
 #include "compare/matrix.hpp"
 #include "compare/matrix_json.hpp"
@@ -93,6 +95,117 @@ TEST(CompareText, ColumnsStayAlignedWithMultibyteCells) {
       << head << "\n" << row;
 }
 
+// Five columns with long labels: the natural table is far wider than 60 columns.
+Matrix wide() {
+  std::vector<LabelledReport> in;
+  for (const char* r : {"6.1.0-28-cloud-amd64", "6.12.9+deb12-cloud-amd64", "6.16.12+deb13-cloud-amd64",
+                        "6.18.1+deb13-cloud-amd64", "7.2.13-cloud-amd64"}) {
+    Report x = report_for(r);
+    if (std::string(r).rfind("6.18", 0) == 0 || std::string(r).rfind("7.2", 0) == 0)
+      for (auto& q : x.quizzes)
+        if (q.name == "post-3") {
+          auto& st = q.steps[3];
+          st.calls[0] = {st.source, true, "None", 0, ""};
+          st.actual = "";
+          st.matched = false;
+          st.events = {ev("bucket_state", "__inet_hash_connect", "connect", kBind, kConnect)};
+        }
+    in.push_back({"", std::string(r) + ".json", x});
+  }
+  assign_labels(in);
+  return compare::compare(in);
+}
+
+std::size_t widest_line(const std::string& t) {
+  std::istringstream in(t);
+  std::size_t w = 0;
+  for (std::string line; std::getline(in, line);) w = std::max(w, render::display_width(line));
+  return w;
+}
+
+TEST(CompareText, WrapsToTheGivenWidthAndNotWithout) {
+  const Matrix m = wide();
+  const std::string unlimited = render::render_matrix_text(m, render::MatrixTextOptions{});
+  ASSERT_GT(widest_line(unlimited), 120u) << "the fixture must be wider than the terminal";
+  for (std::size_t width : {60u, 80u, 100u}) {
+    render::MatrixTextOptions opt;
+    opt.width = width;
+    const std::string t = render::render_matrix_text(m, opt);
+    EXPECT_LE(widest_line(t), width) << t;
+    // nothing is lost: every label, the differing outcome and the deciding state are there
+    // (a long one may be split over lines, so look for its words)
+    for (const auto& c : m.columns) EXPECT_NE(t.find(c.label.substr(0, 10)), std::string::npos) << c.label;
+    EXPECT_NE(t.find("EADDRNOTAVAIL"), std::string::npos);
+    EXPECT_NE(t.find("skipped)"), std::string::npos);
+    EXPECT_NE(t.find("first divergence at event #1"), std::string::npos);
+    // the key columns are repeated above each band of kernel columns
+    EXPECT_GE(count(t, "statement"), 2u) << t;
+  }
+  // colour codes take no columns
+  render::MatrixTextOptions coloured;
+  coloured.width = 70;
+  coloured.color = true;
+  EXPECT_LE(widest_line(render::render_matrix_text(m, coloured)), 70u);
+}
+
+TEST(CompareText, WrapWordsCutsAtSpacesAndSplitsLongWords) {
+  EXPECT_EQ(render::wrap_words("port 60000: 0/0 (connect, skipped)", 12),
+            (std::vector<std::string>{"port 60000:", "0/0", "(connect,", "skipped)"}));
+  EXPECT_EQ(render::wrap_words("abcdefghij", 4), (std::vector<std::string>{"abcd", "efgh", "ij"}));
+  EXPECT_EQ(render::wrap_words("≠≠≠≠≠ x", 3), (std::vector<std::string>{"≠≠≠", "≠≠", "x"}));
+  EXPECT_EQ(render::wrap_words("short", 0), (std::vector<std::string>{"short"}));
+  EXPECT_EQ(render::display_width("\033[1;31m≠\033[0m ab"), 4u);
+}
+
+TEST(CompareText, OnlyDifferencesKeepsTheDifferingRows) {
+  render::MatrixTextOptions opt;
+  opt.rows = render::RowFilter::differ;
+  const std::string t = render::render_matrix_text(differing(), opt);
+  EXPECT_NE(t.find("(1 shown: only those that differ)"), std::string::npos) << t;
+  EXPECT_NE(t.find("s2.connect(('127.9.9.9', 1234))"), std::string::npos);
+  // post-1's connect moved a bucket (a row that matters) but agrees: not shown
+  EXPECT_EQ(t.find("s1.connect(('127.1.1.1', 1234))"), std::string::npos) << t;
+  const std::string all = render::render_matrix_text(differing(), false);
+  EXPECT_NE(all.find("s1.connect(('127.1.1.1', 1234))"), std::string::npos);
+  const std::string none = render::render_matrix_text(agreeing(), opt);
+  EXPECT_NE(none.find("(no step differs)"), std::string::npos) << none;
+  const std::string md = render::render_markdown(differing(), render::RowFilter::differ);
+  EXPECT_EQ(count(md, "| post-"), 1u) << md;
+  const std::string h = render::render_html(differing(), render::RowFilter::differ);
+  EXPECT_EQ(count(h, "<tr id=\"row-"), 1u);
+}
+
+TEST(CompareHtml, SummaryLinksEachDifferingRowAndOutputIsVisible) {
+  const std::string h = render::render_html(wide());
+  // one link from the summary to the row and one to its section, per differing row
+  EXPECT_NE(h.find("<nav class=\"differing\">"), std::string::npos);
+  EXPECT_EQ(count(h, "<li><a href=\"#row-post-3-4\">"), 1u) << h;
+  EXPECT_NE(h.find("<tr id=\"row-post-3-4\" class=\"differs\">"), std::string::npos);
+  EXPECT_NE(h.find("<section class=\"difference\" id=\"diff-post-3-4\">"), std::string::npos);
+  // every in-page link has its target
+  const std::regex href("href=\"#([^\"]+)\"");
+  std::size_t links = 0;
+  for (auto it = std::sregex_iterator(h.begin(), h.end(), href); it != std::sregex_iterator(); ++it, ++links)
+    EXPECT_NE(h.find("id=\"" + (*it)[1].str() + "\""), std::string::npos) << (*it)[1];
+  EXPECT_GE(links, 3u);
+  // the step's output, in the cell itself
+  EXPECT_NE(h.find("<span class=\"actual\">OSError: [Errno 99] EADDRNOTAVAIL</span>"), std::string::npos);
+}
+
+TEST(CompareSvg, PictureGrowsForLongTitlesAndLabels) {
+  std::vector<Transition> t = {{"absent", "0", 1, std::string(200, 'x'), 60000},
+                               {"+1", "absent", 2, "s.close()", 60000}};
+  const std::string title(120, 'T');
+  const std::string svg = render::render_state_svg(t, "d0", title);
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(svg, m, std::regex("width=\"([0-9.]+)\"")));
+  EXPECT_GE(std::stod(m[1]), 120 * 8.0) << "title of 120 characters at 13px bold";
+  // every text's x is inside the picture
+  const std::regex x("<text x=\"(-?[0-9.]+)\"");
+  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), x); it != std::sregex_iterator(); ++it)
+    EXPECT_GE(std::stod((*it)[1]), 0.0) << svg;
+}
+
 TEST(CompareMarkdown, PasteableTableDifferencesAndKernelList) {
   const std::string md = render::render_markdown(differing());
   EXPECT_NE(md.find("## Kernels"), std::string::npos);
@@ -130,7 +243,7 @@ TEST(CompareHtml, SelfContainedPageWithTableAndDiagrams) {
   EXPECT_EQ(count(h, "<svg "), 4u);
   EXPECT_NE(h.find("post-3 — 6.18.1"), std::string::npos);
   EXPECT_NE(h.find("post-3 — 6.12.9"), std::string::npos);
-  EXPECT_EQ(count(h, "<section class=\"difference\">"), 1u);
+  EXPECT_EQ(count(h, "<section class=\"difference\" id=\"diff-post-3-4\">"), 1u);
   // Marker ids are unique across the page.
   std::set<std::string> ids;
   const std::regex id("id=\"(d[0-9]+-arrow)\"");
@@ -156,7 +269,7 @@ TEST(CompareHtml, EscapesWhatTheReportsContain) {
 
 TEST(CompareJson, MatrixShape) {
   const nlohmann::json j = differing();
-  EXPECT_EQ(j["schema"], "tristate.matrix/1");
+  EXPECT_EQ(j["schema"], "tristate.matrix/2");
   EXPECT_EQ(j["agree"], false);
   EXPECT_EQ(j["differing_rows"], 1);
   ASSERT_EQ(j["columns"].size(), 2u);

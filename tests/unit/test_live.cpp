@@ -175,8 +175,10 @@ TEST(LiveJsonLines, EventLineIsTheReportEventSchemaOnOneLine) {
   EXPECT_EQ(back.netns, 4026531840u);
   ASSERT_TRUE(back.after.has_value());
   EXPECT_EQ(back.after->fastreuse, -1);
-  // the same object the quiz report embeds for an event, plus type and wall-clock time
+  // the same object the quiz report embeds for an event, plus schema, type and wall-clock time
+  EXPECT_EQ(j.at("schema"), "tristate.trace/1");
   nlohmann::json same = e;
+  same["schema"] = "tristate.trace/1";
   same["type"] = "event";
   same["time"] = "1970-01-01T00:00:03.000250Z";
   EXPECT_EQ(j, same);

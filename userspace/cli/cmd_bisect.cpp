@@ -23,6 +23,7 @@
 #include "lab/kernel_history.hpp"
 #include "lab/quiz_guest.hpp"
 #include "quiz/quiz_parser.hpp"
+#include "report/schemas.hpp"
 
 namespace tristate::cli {
 namespace {
@@ -185,7 +186,7 @@ int run(const BisectOptions& o, const Globals& g) {
   const auto res = lab::bisect_builds(range.size(), std::size_t(parallel), probe);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
-  nlohmann::json j = {{"from", range.front().upstream}, {"to", range.back().upstream}, {"by", o.by},
+  nlohmann::json j = {{"schema", report::kBisectSchema}, {"from", range.front().upstream}, {"to", range.back().upstream}, {"by", o.by},
                       {"builds", range.size()}, {"boots", res.boots()}, {"rounds", res.rounds.size()},
                       {"log2_builds", log2}, {"wall_s", wall}};
   for (auto& [i, p] : res.probed)

@@ -8,6 +8,7 @@
 #include "cli/text_output.hpp"
 #include "lab/accel.hpp"
 #include "lab/process.hpp"
+#include "report/schemas.hpp"
 #include "trace/capabilities.hpp"
 
 namespace tristate::cli {
@@ -38,6 +39,7 @@ int run(const DoctorOptions& o, const Globals& g) {
   if (g.quiet) return caps.mode == "none" ? kExitMismatch : kExitOk;  // like grep -q
   if (!o.json.empty()) {
     nlohmann::json j;
+    j["schema"] = report::kDoctorSchema;
     j["kernel_release"] = caps.kernel_release;
     j["mode"] = caps.mode;
     j["mode_reason"] = caps.mode_reason;

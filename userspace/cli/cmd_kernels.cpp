@@ -18,6 +18,7 @@
 #include "lab/serial_decoder.hpp"
 #include "lab/kernel_history.hpp"
 #include "lab/kernel_spec.hpp"
+#include "report/schemas.hpp"
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
@@ -71,9 +72,9 @@ int available(const lab::Cache& cache, const std::string& json, bool refresh) {
     return std::filesystem::exists(cache.kernel_dir(b.package) / "manifest.json");
   };
   if (!json.empty()) {
-    nlohmann::json j = nlohmann::json::array();
+    nlohmann::json j{{"schema", report::kKernelsSchema}, {"kernels", nlohmann::json::array()}};
     for (auto& b : builds)
-      j.push_back({{"version", b.upstream}, {"series", b.minor}, {"suites", b.suites}, {"package", b.package},
+      j["kernels"].push_back({{"version", b.upstream}, {"series", b.minor}, {"suites", b.suites}, {"package", b.package},
                    {"package_version", b.version}, {"cached", cached(b)}});
     return write_json(json, j) ? kExitOk : kExitError;
   } else {

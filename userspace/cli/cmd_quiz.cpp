@@ -19,6 +19,7 @@
 #include "quiz/quiz_parser.hpp"
 #include "quiz/quiz_runner.hpp"
 #include "render/render_text.hpp"
+#include "report/schemas.hpp"
 
 namespace tristate::cli {
 
@@ -73,7 +74,7 @@ int list(const QuizOptions& o, const Globals& g) {
     return kExitError;
   }
   if (!o.json_path.empty()) {
-    nlohmann::json j{{"schema", "tristate-quiz-list/1"}, {"quiz_dir", g.quiz_dir}, {"quizzes", nlohmann::json::array()}};
+    nlohmann::json j{{"schema", report::kQuizListSchema}, {"quiz_dir", g.quiz_dir}, {"quizzes", nlohmann::json::array()}};
     for (const auto& q : quizzes)
       j["quizzes"].push_back({{"name", q.name}, {"file", q.file}, {"title", q.title}, {"source", q.source},
                               {"lesson", q.lesson}, {"steps", q.steps.size()}});

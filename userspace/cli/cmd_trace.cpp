@@ -26,6 +26,8 @@
 #include "trace/live_state.hpp"
 #include "report/report_json.hpp"
 #include "trace/live_summary.hpp"
+#include "report/json_id.hpp"
+#include "report/schemas.hpp"
 #include "trace/tracer.hpp"
 
 namespace tristate::cli {
@@ -290,9 +292,10 @@ int run_state(const StateArgs& a, bool quiet) {
   // connect() shares a port only when both values are -1 (KERNEL-NOTES: the skip test)
   auto connect_shares = [](const report::BucketState& st) { return st.fastreuse < 0 && st.fastreuseport < 0; };
   if (!a.json.empty()) {
-    nlohmann::json j{{"method", s.method}, {"blind", s.blind}, {"buckets", nlohmann::json::array()}};
+    nlohmann::json j{{"schema", report::kStateSchema}, {"method", s.method}, {"blind", s.blind},
+                     {"buckets", nlohmann::json::array()}};
     for (const auto& b : s.buckets)
-      j["buckets"].push_back(nlohmann::json{{"bucket", b.id}, {"netns", b.netns}, {"port", b.port},
+      j["buckets"].push_back(nlohmann::json{{"bucket", report::id_to_json(b.id)}, {"netns", b.netns}, {"port", b.port},
                                             {"l3mdev", b.l3mdev}, {"state", nlohmann::json(b.state)},
                                             {"connect_shares", connect_shares(b.state)},
                                             {"sockets", b.sockets}, {"owners", owners_json(b)}});

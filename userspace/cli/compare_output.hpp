@@ -13,9 +13,11 @@ struct MatrixOutputs {
   std::string json;      // --json FILE ("-" = stdout instead of the table)
   std::string markdown;  // --markdown FILE ("-" = stdout instead of the table)
   std::string html;      // --html FILE
+  bool only_differences = false;  // tables (text, Markdown, HTML) show differing rows only
+  int width = -1;                 // --width N for the text table; -1: the terminal's, 0: unlimited
 };
 
-// Registers --json, --markdown and --html on `sub`.
+// Registers --json, --markdown, --html, --only-differences and --width on `sub`.
 void add_matrix_output_options(CLI::App& sub, MatrixOutputs& outs);
 
 // Prints and writes `m`; returns kExitOk when every report agrees, kExitMismatch when some

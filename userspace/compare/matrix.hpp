@@ -13,7 +13,8 @@
 
 namespace tristate::compare {
 
-inline constexpr const char* kMatrixSchema = "tristate.matrix/1";
+// 2: events (divergence) carry their bucket id as a string, as in tristate.report/2.
+inline constexpr const char* kMatrixSchema = "tristate.matrix/2";
 
 // Thrown for input that cannot be compared; the message names the file and the problem.
 struct CompareError : std::runtime_error {

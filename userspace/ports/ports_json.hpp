@@ -7,7 +7,7 @@
 
 namespace tristate::ports {
 
-inline constexpr const char* kPortsSchema = "tristate-ports/1";
+inline constexpr const char* kPortsSchema = "tristate.ports/1";
 
 nlohmann::json ports_json(const PortsSnapshot& s);
 

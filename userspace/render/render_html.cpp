@@ -1,5 +1,8 @@
 #include "render/render_html.hpp"
 
+#include <cctype>
+#include <set>
+
 #include "compare/bucket_view.hpp"
 #include "render/render_svg.hpp"
 
@@ -18,6 +21,10 @@ th, td { border: 1px solid #ccc; padding: 4px 8px; vertical-align: top; text-ali
 th { background: #f2f2f2; }
 code, .event { font-family: ui-monospace, monospace; font-size: 0.92em; }
 td .state { display: block; color: #555; font-size: 0.85em; }
+td .actual { display: block; font-family: ui-monospace, monospace; font-size: 0.8em; color: #333;
+             white-space: pre-wrap; overflow-wrap: anywhere; }
+td .actual::before { content: "→ "; color: #888; }
+nav.differing ul { margin: 0.3em 0; } tr:target td, tr:target th, section:target { outline: 2px solid #c00; }
 td.diff { background: #ffd6d6; font-weight: bold; }
 tr.differs th.mark { color: #c00; }
 .summary.agree { color: #176117; } .summary.differ { color: #a00; font-weight: bold; }
@@ -28,6 +35,24 @@ tr.first-divergence td { background: #fff1c9; }
 )css";
 
 std::string esc(const std::string& s) { return xml_escape(s); }
+
+// One id per row, unique in the page and safe in a URL fragment: "post-3-4" (quiz, step), a
+// quiz that could not run "post-3-quiz"; a repeated key (same index, another statement) gets
+// "-2", "-3".
+std::vector<std::string> row_ids(const Matrix& m) {
+  std::vector<std::string> ids;
+  std::set<std::string> used;
+  for (const auto& r : m.rows) {
+    std::string id;
+    for (char c : r.quiz + "-" + (r.step < 0 ? std::string("quiz") : std::to_string(r.step)))
+      id += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_') ? c : '_';
+    std::string unique = id;
+    for (int k = 2; used.count(unique); ++k) unique = id + "-" + std::to_string(k);
+    used.insert(unique);
+    ids.push_back(unique);
+  }
+  return ids;
+}
 
 std::string row_title(const Row& r) {
   if (r.step < 0) return esc(r.quiz) + " (the quiz as a whole)";
@@ -42,15 +67,18 @@ std::string labels_of(const Matrix& m, const std::vector<std::size_t>& cols) {
   return s;
 }
 
-void table(std::string& out, const Matrix& m) {
+void table(std::string& out, const Matrix& m, RowFilter rows, const std::vector<std::string>& ids) {
   out += "<table class=\"matrix\" id=\"matrix\">\n<thead><tr><th class=\"mark\"></th><th>quiz</th>"
          "<th>step</th><th>statement</th>";
   for (const auto& c : m.columns) out += "<th>" + esc(c.label) + "</th>";
   out += "</tr></thead>\n<tbody>\n";
-  for (const auto& r : m.rows) {
-    if (!r.matters()) continue;
-    out += std::string("<tr") + (r.differs() ? " class=\"differs\"" : "") + "><th class=\"mark\">" +
-           (r.differs() ? "≠" : "") + "</th><td>" + esc(r.quiz) + "</td><td>" +
+  for (std::size_t i = 0; i < m.rows.size(); ++i) {
+    const Row& r = m.rows[i];
+    if (!shown(r, rows)) continue;
+    out += "<tr id=\"row-" + ids[i] + "\"" + (r.differs() ? " class=\"differs\"" : "") +
+           "><th class=\"mark\">" +
+           (r.differs() ? "<a href=\"#diff-" + ids[i] + "\" title=\"how it differs\">≠</a>" : "") +
+           "</th><td>" + esc(r.quiz) + "</td><td>" +
            (r.step < 0 ? "-" : std::to_string(r.step)) + "</td><td><code>" + esc(r.source) +
            "</code></td>";
     for (const auto& c : r.cells) {
@@ -63,6 +91,8 @@ void table(std::string& out, const Matrix& m) {
       if (!c.state.empty()) out += "<span class=\"state\">" + esc(c.state) + "</span>";
       if (!c.snapshot.empty() && c.state.rfind("after: ", 0) != 0)
         out += "<span class=\"state\">after: " + esc(c.snapshot) + "</span>";
+      // what the step printed, visible (not only in the tooltip)
+      if (!c.actual.empty()) out += "<span class=\"actual\">" + esc(c.actual) + "</span>";
       out += "</td>";
     }
     out += "</tr>\n";
@@ -70,11 +100,13 @@ void table(std::string& out, const Matrix& m) {
   out += "</tbody>\n</table>\n";
 }
 
-void differences(std::string& out, const Matrix& m) {
-  out += "<h2>Differences</h2>\n";
-  for (const auto& r : m.rows) {
+void differences(std::string& out, const Matrix& m, const std::vector<std::string>& ids) {
+  out += "<h2 id=\"differences\">Differences</h2>\n";
+  for (std::size_t i = 0; i < m.rows.size(); ++i) {
+    const Row& r = m.rows[i];
     if (!r.differs()) continue;
-    out += "<section class=\"difference\"><h3>" + row_title(r) + "</h3>\n";
+    out += "<section class=\"difference\" id=\"diff-" + ids[i] + "\"><h3>" + row_title(r) +
+           " <a class=\"back\" href=\"#row-" + ids[i] + "\">(row)</a></h3>\n";
     if (r.outcome_differs) {
       out += "<p>Outcome:";
       for (std::size_t c = 0; c < m.columns.size(); ++c)
@@ -165,7 +197,8 @@ void diagrams(std::string& out, const Matrix& m) {
 
 }  // namespace
 
-std::string render_html(const Matrix& m) {
+std::string render_html(const Matrix& m, RowFilter rows) {
+  const std::vector<std::string> ids = row_ids(m);
   const std::size_t differ = m.differing_rows();
   const std::string headline =
       std::to_string(m.columns.size()) + " kernels compared — " +
@@ -179,6 +212,14 @@ std::string render_html(const Matrix& m) {
          std::to_string(m.quizzes.size()) + " quizzes compared, " +
          std::to_string(m.rows.size()) + " steps, " + std::to_string(differ) +
          " differ.</p>\n";
+  if (differ) {
+    out += "<nav class=\"differing\"><p>Steps that differ:</p><ul>\n";
+    for (std::size_t i = 0; i < m.rows.size(); ++i)
+      if (m.rows[i].differs())
+        out += "<li><a href=\"#row-" + ids[i] + "\">" + row_title(m.rows[i]) +
+               "</a> — <a href=\"#diff-" + ids[i] + "\">how it differs</a></li>\n";
+    out += "</ul></nav>\n";
+  }
 
   out += "<h2>Kernels</h2>\n<table class=\"kernels\"><thead><tr><th>column</th><th>kernel "
          "release</th><th>where</th><th>trace</th><th>file</th></tr></thead><tbody>\n";
@@ -188,12 +229,13 @@ std::string render_html(const Matrix& m) {
            "</td><td>" + esc(c.file) + "</td></tr>\n";
   out += "</tbody></table>\n";
 
-  out += "<h2>Steps</h2>\n<p class=\"legend\">Steps that failed, differ, or touched a bind "
-         "bucket. Each cell: outcome (✗ = output did not match the quiz), then the bucket state "
-         "that decided it. Red cells differ from the other kernels; hover a cell for the "
-         "step's output.</p>\n";
-  table(out, m);
-  if (differ) differences(out, m);
+  out += std::string("<h2>Steps</h2>\n<p class=\"legend\">") +
+         (rows == RowFilter::differ ? "Only the steps that differ. "
+                                    : "Steps that failed, differ, or touched a bind bucket. ") +
+         "Each cell: outcome (✗ = output did not match the quiz), the bucket state that decided "
+         "it, and after → what the step printed. Red cells differ from the other kernels.</p>\n";
+  table(out, m, rows, ids);
+  if (differ) differences(out, m, ids);
   diagrams(out, m);
 
   if (!m.missing.empty()) {

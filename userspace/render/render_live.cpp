@@ -8,6 +8,7 @@
 
 #include "render/render_text.hpp"
 #include "report/report_json.hpp"
+#include "report/schemas.hpp"
 
 namespace tristate::render {
 
@@ -55,6 +56,7 @@ std::string live_event_line(const report::Event& e, const LiveClock& clock) {
 
 std::string live_event_json(const report::Event& e, std::int64_t mono_to_real_ns) {
   nlohmann::json j = e;
+  j["schema"] = report::kTraceSchema;
   j["type"] = "event";
   j["time"] = wall_clock(e, mono_to_real_ns, true);
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);  // comm is any bytes
@@ -83,7 +85,7 @@ nlohmann::json summary_json(const trace::LiveSummary& s) {
 }  // namespace
 
 std::string live_summary_json(const trace::LiveSummary& s) {
-  return nlohmann::json{{"type", "summary"}, {"summary", summary_json(s)}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return nlohmann::json{{"schema", report::kTraceSchema}, {"type", "summary"}, {"summary", summary_json(s)}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string live_summary_text(const trace::LiveSummary& s) {

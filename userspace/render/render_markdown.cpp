@@ -86,7 +86,7 @@ void divergence(std::string& out, const Matrix& m, const Row& r) {
 
 }  // namespace
 
-std::string render_markdown(const Matrix& m) {
+std::string render_markdown(const Matrix& m, RowFilter rows) {
   std::string out;
   const std::size_t differ = m.differing_rows();
   out += "# tristate: " + std::to_string(m.columns.size()) + " kernels compared — " +
@@ -101,7 +101,8 @@ std::string render_markdown(const Matrix& m) {
            (c.traced ? c.trace_mode : "untraced") + " | " + cell_text(c.file) + " |\n";
   out += "\n";
 
-  out += "## Steps\n\nSteps that failed, differ, or touched a bind bucket (" +
+  out += std::string("## Steps\n\n") +
+         (rows == RowFilter::differ ? "Only the steps that differ (" : "Steps that failed, differ, or touched a bind bucket (") +
          std::to_string(m.quizzes.size()) + " quizzes compared). Each cell: outcome (✗ = "
          "output did not match the quiz), then the bucket state that decided it. **Bold** = "
          "differs.\n\n| quiz | step | statement |";
@@ -112,7 +113,7 @@ std::string render_markdown(const Matrix& m) {
   }
   out += "\n" + sep + "\n";
   for (const auto& r : m.rows) {
-    if (!r.matters()) continue;
+    if (!shown(r, rows)) continue;
     out += "| " + cell_text(r.quiz) + (r.differs() ? " ≠" : "") + " | " +
            (r.step < 0 ? "-" : std::to_string(r.step)) + " | " + cell_text(code(r.source)) +
            " |";

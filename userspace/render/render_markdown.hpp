@@ -5,9 +5,10 @@
 #include <string>
 
 #include "compare/matrix.hpp"
+#include "render/row_filter.hpp"
 
 namespace tristate::render {
 
-std::string render_markdown(const compare::Matrix& m);
+std::string render_markdown(const compare::Matrix& m, RowFilter rows = RowFilter::matter);
 
 }  // namespace tristate::render

@@ -33,7 +33,9 @@ constexpr int kSpacing = 170;    // between node centres
 constexpr int kNodeW = 72, kNodeH = 34;
 constexpr int kLaneBase = 44;    // control-point height of the lowest arc
 constexpr int kLaneStep = 30;    // extra height per stacked arc
-constexpr double kCharW = 6.6;   // 11px monospace, for label extents
+constexpr double kCharW = 6.7;   // 11px monospace (0.6 em) plus a little, for label extents
+constexpr double kTitleCharW = 8.6;  // 13px bold sans-serif: wider than any of its glyphs' average
+constexpr double kPad = 8;       // kept free inside the picture's edges
 constexpr std::size_t kLabelChars = 30;
 
 // Fill colours follow who made the state: connect (-1), bind (0), reuse (+1).
@@ -76,7 +78,8 @@ std::string render_state_svg(const std::vector<Transition>& transitions,
   auto index_of = [&](const std::string& n) {
     return static_cast<std::size_t>(std::find(nodes.begin(), nodes.end(), n) - nodes.begin());
   };
-  auto x_of = [&](std::size_t i) { return double(kMargin + kNodeW / 2 + int(i) * kSpacing); };
+  double shift = 0;  // moves everything right when a label would hang past the left edge
+  auto x_of = [&](std::size_t i) { return shift + double(kMargin + kNodeW / 2 + int(i) * kSpacing); };
 
   std::vector<Arc> arcs;
   for (std::size_t k = 0; k < transitions.size(); ++k) {
@@ -100,6 +103,12 @@ std::string render_state_svg(const std::vector<Transition>& transitions,
     arcs.push_back(std::move(a));
   }
 
+  // Labels are centred on their arc and may be wider than the space between two nodes: the
+  // picture grows so that none is clipped, and so does it for a long title.
+  double min_left = x_of(0) - kNodeW / 2.0, max_right = x_of(nodes.size() - 1) + kNodeW / 2.0;
+  for (const auto& a : arcs) min_left = std::min(min_left, a.left), max_right = std::max(max_right, a.right);
+  shift = std::max(0.0, kPad - min_left);
+
   int lanes_above = 0, lanes_below = 0;
   for (const auto& a : arcs) (a.above ? lanes_above : lanes_below) = std::max(
       a.above ? lanes_above : lanes_below, a.lane + 1);
@@ -109,7 +118,9 @@ std::string render_state_svg(const std::vector<Transition>& transitions,
                        kNodeH / 2.0;
   const double total_h =
       mid_y + kNodeH / 2.0 + (lanes_below ? height_of(lanes_below - 1) * 0.75 + 24 : 0) + 16;
-  const double total_w = x_of(nodes.size() - 1) + kNodeW / 2 + kMargin;
+  const double title_w = 8 + title.size() * kTitleCharW;  // bytes >= glyphs: errs wide
+  const double total_w = std::max({x_of(nodes.size() - 1) + kNodeW / 2 + kMargin,
+                                   max_right + shift + kPad, title_w + kPad});
 
   const std::string arrow = xml_escape(id_prefix) + "-arrow";
   std::string s;

@@ -14,7 +14,10 @@ namespace tristate::report {
 
 // Bump the minor for additive changes, the major when a reader of the old one would misread.
 // History in docs/report.schema.json ("$comment") and docs/json.md.
-inline constexpr const char* kSchema = "tristate.report/1.1";
+// 2: 64-bit ids (Event::bucket, SockState::bucket) are JSON strings; 1.x wrote integers,
+// which jq and JavaScript round above 2^53. Documents of both majors are read.
+inline constexpr const char* kSchema = "tristate.report/2";
+inline constexpr const char* kReadableSchemas = "tristate.report/1 and tristate.report/2";
 
 // Where the kernel a run happened on came from.
 struct KernelInfo {

@@ -7,6 +7,7 @@
 #include <map>
 #include <string_view>
 
+#include "report/json_id.hpp"
 #include "report/name.hpp"
 
 namespace tristate::report {
@@ -52,6 +53,14 @@ class Checker {
                                                  : 0;
     if (!is_int || x < lo || x > hi)
       fail(p, "expected an integer " + range(lo, hi) + ", found " + shown(*v));
+  }
+
+  // A 64-bit id: a decimal string (tristate.report/2) or an unsigned integer (1.x).
+  void id(const json& o, const std::string& path, const char* key) {
+    const json* v = field(o, path, key, false);
+    if (v && !id_from_json(*v))
+      fail(path + "/" + key, "expected a 64-bit id (a string of decimal digits up to "
+                             "18446744073709551615, or such an integer), found " + shown(*v));
   }
 
   void number(const json& o, const std::string& path, const char* key, double lo) {
@@ -141,7 +150,7 @@ void check_event(Checker& c, const json& e, const std::string& p) {
   c.string(e, p, "comm", false, kName);
   c.integer(e, p, "netns", 0, kU64);
   c.integer(e, p, "l3mdev", std::numeric_limits<int>::min(), std::numeric_limits<int>::max());
-  c.integer(e, p, "bucket", 0, kU64);
+  c.id(e, p, "bucket");
   c.string(e, p, "path", false, kName);
   check_state(c, e, p, "before");
   check_state(c, e, p, "after");
@@ -169,6 +178,12 @@ void check_step(Checker& c, const json& s, const std::string& p) {
   c.integer(s, p, "t_start_ns", 0, kU64);
   c.integer(s, p, "t_end_ns", 0, kU64);
   c.array(s, p, "events", false, [&](const json& e, const std::string& ep) { check_event(c, e, ep); });
+  if (const json* st = c.field(s, p, "state", false); st && c.object(*st, p + "/state"))
+    c.array(*st, p + "/state", "sockets", false, [&](const json& k, const std::string& kp) {
+      if (!c.object(k, kp)) return;
+      c.integer(k, kp, "port", 0, 65535, true);
+      c.id(k, kp, "bucket");
+    });
   c.array(s, p, "state_checks", false, [&](const json& a, const std::string& ap) {
     if (!c.object(a, ap)) return;
     c.one_of(a, ap, "outcome", {"passed", "DIFF", "not checked"}, true);

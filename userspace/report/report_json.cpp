@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "report/json_id.hpp"
 #include "report/report_check.hpp"
 
 namespace tristate::report {
@@ -20,6 +21,16 @@ void get_opt(const json& j, const char* key, T& out) {
 template <typename T>
 void put_nonempty(json& j, const char* key, const T& v) {
   if (!v.empty()) j[key] = v;
+}
+
+// A 64-bit id field (string since tristate.report/2, unsigned integer before); check_report
+// has already refused anything else.
+void get_id(const json& j, const char* key, std::uint64_t& out) {
+  if (auto it = j.find(key); it != j.end() && !it->is_null()) {
+    const auto id = id_from_json(*it);
+    if (!id) throw std::invalid_argument(std::string("\"") + key + "\" is not a 64-bit id: " + it->dump());
+    out = *id;
+  }
 }
 
 int schema_major(const std::string& schema) {
@@ -72,7 +83,7 @@ void from_json(const json& j, BucketState& v) {
 void to_json(json& j, const Event& v) {
   j = json{{"ts_ns", v.ts_ns},   {"pid", v.pid},   {"tid", v.tid},       {"comm", v.comm},
            {"netns", v.netns},   {"kind", v.kind}, {"function", v.function},
-           {"port", v.port},     {"l3mdev", v.l3mdev}, {"bucket", v.bucket}};
+           {"port", v.port},     {"l3mdev", v.l3mdev}, {"bucket", id_to_json(v.bucket)}};
   put_nonempty(j, "path", v.path);
   if (v.before) j["before"] = *v.before;
   if (v.after) j["after"] = *v.after;
@@ -90,7 +101,7 @@ void from_json(const json& j, Event& v) {
   get_opt(j, "comm", v.comm);
   get_opt(j, "netns", v.netns);
   get_opt(j, "l3mdev", v.l3mdev);
-  get_opt(j, "bucket", v.bucket);
+  get_id(j, "bucket", v.bucket);
   get_opt(j, "path", v.path);
   if (j.contains("before")) v.before = j.at("before").get<BucketState>();
   if (j.contains("after")) v.after = j.at("after").get<BucketState>();
@@ -116,7 +127,7 @@ void from_json(const json& j, CallResult& v) {
 
 void to_json(json& j, const SockState& v) {
   j = json{{"name", v.name}, {"fd", v.fd}, {"tcp_state", v.tcp_state}, {"local", v.local},
-           {"port", v.port}, {"bucket", v.bucket}, {"state", v.state}, {"bhash2", v.bhash2}};
+           {"port", v.port}, {"bucket", id_to_json(v.bucket)}, {"state", v.state}, {"bhash2", v.bhash2}};
   if (v.state2) j["state2"] = *v.state2;
 }
 void from_json(const json& j, SockState& v) {
@@ -126,7 +137,7 @@ void from_json(const json& j, SockState& v) {
   get_opt(j, "fd", v.fd);
   get_opt(j, "tcp_state", v.tcp_state);
   get_opt(j, "local", v.local);
-  get_opt(j, "bucket", v.bucket);
+  get_id(j, "bucket", v.bucket);
   get_opt(j, "bhash2", v.bhash2);
   if (j.contains("state2")) v.state2 = j.at("state2").get<BucketState>();
 }
@@ -308,8 +319,10 @@ Report parse_report(const std::string& text, const std::string& what) {
   if (!j.is_object() || !j.contains("schema") || !j["schema"].is_string())
     throw std::runtime_error(what + ": not a tristate report (no \"schema\" string)");
   const auto schema = j["schema"].get<std::string>();
-  if (schema.rfind("tristate.report/", 0) != 0 || schema_major(schema) != schema_major(kSchema))
-    throw std::runtime_error(what + ": schema " + schema + ", this tristate reads " + kSchema);
+  // Major 1 differs from 2 only in writing ids as integers, which the readers take too.
+  const int major = schema_major(schema);
+  if (schema.rfind("tristate.report/", 0) != 0 || major < 1 || major > schema_major(kSchema))
+    throw std::runtime_error(what + ": schema " + schema + ", this tristate reads " + kReadableSchemas);
   if (auto problem = check_report(j)) throw std::runtime_error(what + ": " + *problem);
   try {
     return j.get<Report>();

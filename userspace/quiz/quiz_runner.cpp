@@ -394,6 +394,7 @@ report::Quiz run_quiz(const Quiz& quiz, const RunOptions& options) {
     if (rq.error.empty()) rq.error = std::move(why);
   };
 
+  pid_t child_pid = 0;
   [&] {
     const std::uint64_t host_inode = netns_inode("self");
     int up[2], down[2];  // up: child -> parent lines; down: parent -> child go byte
@@ -411,6 +412,7 @@ report::Quiz run_quiz(const Quiz& quiz, const RunOptions& options) {
       child_main(quiz, parent, host_inode, up_w.get(), down_r.get(), options.step_probe);
     }
     Child child(pid);
+    child_pid = pid;
     up_w.reset();
     down_r.reset();
     LineReader reader(up_r.get());
@@ -500,6 +502,8 @@ report::Quiz run_quiz(const Quiz& quiz, const RunOptions& options) {
     else if (!done && rq.status != "error")
       fail("sandbox ended without finishing " + where());
   }();
+  // the child has been reaped (Child's destructor) whichever way the lambda left
+  if (child_pid > 0 && options.step_probe) options.step_probe->child_finished(child_pid);
 
   if (rq.status != "error") {
     rq.status = "ok";

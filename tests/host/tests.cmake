@@ -16,3 +16,7 @@ set_tests_properties(host.twins_agree PROPERTIES LABELS host TIMEOUT 300)
 # Issue 16: bucket state after every step on this kernel (BPF iterators; untraced here).
 add_test(NAME host_state_snapshots COMMAND ${CMAKE_CURRENT_LIST_DIR}/check_state.sh $<TARGET_FILE:tristate>)
 set_tests_properties(host_state_snapshots PROPERTIES LABELS host TIMEOUT 120)
+
+# Issue 20: `quiz -j 2` gives what `-j 1` gives (JSON minus times and salted ids), in order.
+add_test(NAME host.jobs_same_as_serial COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/check_jobs.py $<TARGET_FILE:tristate>)
+set_tests_properties(host.jobs_same_as_serial PROPERTIES LABELS host TIMEOUT 300)

@@ -1,5 +1,6 @@
 #include "trace/core_btf_cache.hpp"
 
+#include <bpf/btf.h>
 #include <elf.h>
 #include <fcntl.h>
 #include <spawn.h>
@@ -12,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <system_error>
 
 #include "util/input_file.hpp"
@@ -137,6 +139,41 @@ std::string minimal_core_btf(std::string_view object, std::string_view name) {
 void forget_core_btf(const std::string& path) {
   std::error_code ec;
   fs::remove(path, ec);
+}
+
+std::map<std::string, int> kernel_func_ids(const std::vector<std::string>& names) {
+  std::map<std::string, int> ids;
+  const std::string root = cache_root(), kernel = running_kernel_key();
+  const bool cached = !root.empty() && !kernel.empty() &&
+                      !(std::getenv("TRISTATE_CORE_BTF") && std::string_view(std::getenv("TRISTATE_CORE_BTF")) == "off");
+  const fs::path path = fs::path(root) / "btf" / (kernel + "-func-ids.txt");
+  if (cached)
+    if (auto text = util::read_bounded(path.string(), 64 * 1024)) {
+      std::istringstream in(text.value());
+      std::string name;
+      int id = 0;
+      while (in >> name >> id)
+        if (id > 0) ids[name] = id;
+      bool all = true;
+      for (const auto& n : names) all = all && ids.count(n);
+      if (all) return ids;
+      ids.clear();
+    }
+  btf* vmlinux = btf__load_vmlinux_btf();
+  if (!vmlinux) return ids;
+  std::string text;
+  for (const auto& n : names)
+    if (const int id = btf__find_by_name_kind(vmlinux, n.c_str(), BTF_KIND_FUNC); id > 0) {
+      ids[n] = id;
+      text += n + " " + std::to_string(id) + "\n";
+    }
+  btf__free(vmlinux);
+  if (cached && ids.size() == names.size()) {
+    std::error_code ec;
+    fs::create_directories(path.parent_path(), ec);
+    if (!ec) (void)util::write_output(path.string(), text);
+  }
+  return ids;
 }
 
 }  // namespace tristate::trace

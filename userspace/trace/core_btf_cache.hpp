@@ -13,8 +13,10 @@
 // libbpf uses the whole BTF as before.
 #pragma once
 
+#include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tristate::trace {
 
@@ -32,5 +34,11 @@ std::string minimal_core_btf(std::string_view object, std::string_view name);
 
 // Removes a cached file libbpf refused, so that the next run makes it again.
 void forget_core_btf(const std::string& path);
+
+// The BTF ids of the kernel functions `names` (FUNC, e.g. "bpf_iter_task_file") in the running
+// kernel's BTF: from `<cache>/btf/<kernel key>-func-ids.txt`, else found in the whole BTF (and
+// cached when the kernel has a build id). A name the kernel lacks is left out; all left out
+// when the BTF cannot be read.
+std::map<std::string, int> kernel_func_ids(const std::vector<std::string>& names);
 
 }  // namespace tristate::trace

@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <map>
+#include <mutex>
 #include <cerrno>
 #include <cstddef>
 #include <cstdlib>
@@ -134,8 +136,48 @@ report::StepState build_step_state(const void* records, std::size_t bytes, const
   return st;
 }
 
+namespace {
+
+// The "tsiter/" sections of bpf/snapshot.bpf.c: iterators whose attach target's BTF id comes
+// from kernel_func_ids() (cached per kernel) instead of libbpf's "iter/" handler, which reads
+// and parses the kernel's whole BTF to find it (~10 M instructions and a 5.4 MB copy out of
+// the kernel on 6.18: two thirds of this object's load once CO-RE uses a minimal BTF). The
+// programs are opened as socket filters, which need no kernel BTF, and become iterators just
+// before libbpf loads them.
+constexpr const char* kIterSection = "tsiter/";
+std::mutex iter_ids_mutex;
+std::map<std::string, int> iter_ids;  // "bpf_iter_task_file" -> its BTF id, set before a load
+
+int prepare_iterator_load(bpf_program* prog, bpf_prog_load_opts* opts, long /*cookie*/) {
+  const std::string target = std::string("bpf_iter_") + (bpf_program__section_name(prog) + std::strlen(kIterSection));
+  std::lock_guard lock(iter_ids_mutex);
+  const auto id = iter_ids.find(target);
+  if (id == iter_ids.end()) return -ESRCH;  // this kernel's BTF has no such iterator
+  if (int err = bpf_program__set_type(prog, BPF_PROG_TYPE_TRACING); err) return err;
+  opts->expected_attach_type = BPF_TRACE_ITER;
+  opts->attach_btf_id = static_cast<__u32>(id->second);
+  opts->attach_btf_obj_fd = 0;  // vmlinux
+  return 0;
+}
+
+void register_iterator_section() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    LIBBPF_OPTS(libbpf_prog_handler_opts, handler, .prog_prepare_load_fn = prepare_iterator_load);
+    libbpf_register_prog_handler(kIterSection, BPF_PROG_TYPE_SOCKET_FILTER, BPF_CGROUP_INET_INGRESS, &handler);
+  });
+}
+
+}  // namespace
+
 Result<std::unique_ptr<StepSnapshotter>> StepSnapshotter::load(TaskScope scope) {
   route_libbpf_logs_to_spdlog();
+  register_iterator_section();
+  {
+    auto ids = kernel_func_ids({"bpf_iter_task_file", "bpf_iter_tcp"});
+    std::lock_guard lock(iter_ids_mutex);
+    iter_ids = std::move(ids);
+  }
   const std::uint64_t salt = random_salt();
   // 5.10 has no bpf_sock_from_file(): an object holding a program that calls it fails to load
   // as a whole (EINVAL, unknown helper), so the 5.10 variant is a second attempt.

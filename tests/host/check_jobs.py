@@ -2,8 +2,12 @@
 """Issue 20: `tristate quiz -j N` runs the shipped quizzes side by side and gives what -j 1
 gives: the same quizzes in the files' order, the same steps, outcomes, bucket states and
 assertions. Compared as JSON minus what differs between any two runs (times, thread ids, the
-per-run salted bucket ids, renumbered in order of appearance). Also checks that -j 2 really
-overlapped quizzes (two quizzes' step windows intersect) and that -j 1 never did.
+per-run salted bucket ids, renumbered in order of appearance), and, as the matrix compares
+states, without the TCP state of each socket and the name of a bucket's holder no fd has
+("closing" or "time-wait"): whether the loopback peer's ACK was processed before the snapshot
+is the kernel's timing (seen: time-wait's s5.close() in FIN_WAIT1 with -j 1 and TIME_WAIT with
+-j 2 on a loaded host). Also checks that -j 2 really overlapped quizzes (two quizzes' step
+windows intersect) and that -j 1 never did.
    check_jobs.py TRISTATE   (root: private network namespaces, BPF iterators)"""
 import json, os, subprocess, sys, tempfile
 
@@ -24,12 +28,17 @@ def normalized(report):
         if isinstance(v, dict):
             out = {}
             for k, x in v.items():
-                if k in RUN_SPECIFIC:
+                if k in RUN_SPECIFIC or k == "tcp_state":
+                    continue
+                if k == "name" and v.get("fd") == -1 and x in ("closing", "time-wait"):
+                    out[k] = "closing or time-wait"
                     continue
                 if k in ("bucket", "bucket2") and isinstance(x, int) and x:
                     out[k] = ids.setdefault(x, len(ids) + 1)
                 else:
                     out[k] = walk(x, ids)
+            if isinstance(out.get("sockets"), list):  # sorted by name, which was just renamed
+                out["sockets"] = sorted(out["sockets"], key=lambda so: json.dumps(so, sort_keys=True))
             return out
         if isinstance(v, list):
             return [walk(x, ids) for x in v]

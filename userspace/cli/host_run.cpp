@@ -55,7 +55,8 @@ report::Report run_quizzes_on_host(const std::vector<quiz::Quiz>& quizzes,
   // With a tracer, one quiz at a time: QuizTracer follows one namespace and drains the one ring
   // buffer per quiz. Untraced quizzes share nothing in the parent but the snapshot object
   // (each child has its own links and its own entry in the ports map).
-  const std::size_t jobs = tracer ? 1 : std::clamp<std::size_t>(static_cast<std::size_t>(std::max(o.jobs, 1)), 1, quizzes.size() ? quizzes.size() : 1);
+  const std::size_t jobs =
+      tracer ? 1 : std::max<std::size_t>(1, std::min<std::size_t>(static_cast<std::size_t>(std::max(o.jobs, 1)), quizzes.size()));
   rep.quizzes.resize(quizzes.size());
   std::atomic<std::size_t> next{0};
   std::vector<std::exception_ptr> failed(jobs);

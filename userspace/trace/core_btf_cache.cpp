@@ -141,13 +141,13 @@ void forget_core_btf(const std::string& path) {
   fs::remove(path, ec);
 }
 
-std::map<std::string, int> kernel_func_ids(const std::vector<std::string>& names) {
+std::map<std::string, int> kernel_func_ids(const std::vector<std::string>& names, bool refresh) {
   std::map<std::string, int> ids;
   const std::string root = cache_root(), kernel = running_kernel_key();
   const bool cached = !root.empty() && !kernel.empty() &&
                       !(std::getenv("TRISTATE_CORE_BTF") && std::string_view(std::getenv("TRISTATE_CORE_BTF")) == "off");
   const fs::path path = fs::path(root) / "btf" / (kernel + "-func-ids.txt");
-  if (cached)
+  if (cached && !refresh)
     if (auto text = util::read_bounded(path.string(), 64 * 1024)) {
       std::istringstream in(text.value());
       std::string name;

@@ -38,7 +38,8 @@ void forget_core_btf(const std::string& path);
 // The BTF ids of the kernel functions `names` (FUNC, e.g. "bpf_iter_task_file") in the running
 // kernel's BTF: from `<cache>/btf/<kernel key>-func-ids.txt`, else found in the whole BTF (and
 // cached when the kernel has a build id). A name the kernel lacks is left out; all left out
-// when the BTF cannot be read.
-std::map<std::string, int> kernel_func_ids(const std::vector<std::string>& names);
+// when the BTF cannot be read. `refresh`: ignore the cached file and write it anew (a load
+// with the cached ids failed).
+std::map<std::string, int> kernel_func_ids(const std::vector<std::string>& names, bool refresh = false);
 
 }  // namespace tristate::trace

@@ -173,11 +173,12 @@ void register_iterator_section() {
 Result<std::unique_ptr<StepSnapshotter>> StepSnapshotter::load(TaskScope scope) {
   route_libbpf_logs_to_spdlog();
   register_iterator_section();
-  {
-    auto ids = kernel_func_ids({"bpf_iter_task_file", "bpf_iter_tcp"});
+  auto set_iter_ids = [](bool refresh) {
+    auto ids = kernel_func_ids({"bpf_iter_task_file", "bpf_iter_tcp"}, refresh);
     std::lock_guard lock(iter_ids_mutex);
     iter_ids = std::move(ids);
-  }
+  };
+  set_iter_ids(false);
   const std::uint64_t salt = random_salt();
   // 5.10 has no bpf_sock_from_file(): an object holding a program that calls it fails to load
   // as a whole (EINVAL, unknown helper), so the 5.10 variant is a second attempt.
@@ -186,12 +187,13 @@ Result<std::unique_ptr<StepSnapshotter>> StepSnapshotter::load(TaskScope scope) 
   const void* elf = snapshot_bpf__elf_bytes(&elf_size);
   std::string core_btf = minimal_core_btf({static_cast<const char*>(elf), elf_size}, "snapshot");
   // With a cached minimal BTF first; where neither variant loads with it, the whole BTF decides
-  // (and a file that loses to it is dropped, to be made again next time).
+  // (and a file that loses to it is dropped, to be made again next time), with the iterators'
+  // ids looked up again in it too.
   constexpr SnapshotMethod kVariants[] = {SnapshotMethod::TaskFileAndTcp, SnapshotMethod::LegacyTaskFileAndTcp};
   for (std::size_t attempt = 0; attempt < 2 * std::size(kVariants); ++attempt) {
-    if (attempt == std::size(kVariants)) {
-      if (core_btf.empty()) break;
+    if (attempt == std::size(kVariants)) {  // what the caches said may be what failed
       first_error.clear();
+      set_iter_ids(true);
     }
     const bool whole_btf = attempt >= std::size(kVariants) || core_btf.empty();
     const SnapshotMethod m = kVariants[attempt % std::size(kVariants)];

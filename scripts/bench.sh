@@ -2,7 +2,7 @@
 # Every benchmark, each printing its figures and its ratio against a baseline measured in the
 # same run. Run on a quiet machine: TCG guests and namespace creation are CPU-bound, and
 # the load average is printed next to the figures for that reason.
-#   scripts/bench.sh [quiz|compare|lab|matrix|trace|live|ports|bisect ...]   (default: all but bisect,
+#   scripts/bench.sh [quiz|startup|state|compare|lab|matrix|trace|live|ports|bisect ...]   (default: all but bisect,
 #   whose first run downloads ~30 kernels' worth of builds it probes)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -13,11 +13,12 @@ dpkg-query -W -f='${Status}' libbpf-tools 2>/dev/null | grep -q "install ok inst
 "$here/scripts/build.sh"
 # 6.1: the newest lab kernel on which Debian 12's bindsnoop (libbpf-tools) still loads
 kernel=${BENCH_KERNEL:-6.1}
-which=("$@"); ((${#which[@]})) || which=(quiz state compare lab matrix trace live ports)
+which=("$@"); ((${#which[@]})) || which=(quiz startup state compare lab matrix trace live ports)
 for b in "${which[@]}"; do
   echo "=== $b  (load: $(cut -d' ' -f1-3 /proc/loadavg))"
   case $b in
     quiz) "$build/bench/quiz_bench" -n 3 ;;
+    startup) "$build/bench/startup_bench" "$build/tristate" -n 15 ;;
     state) "$build/bench/state_bench" -n 5
            "$build/tristate" kernels fetch 6.12 >/dev/null
            "$here/bench/state_guest_bench.sh" "$build/tristate" 6.12 3 ;;
@@ -45,6 +46,6 @@ for b in "${which[@]}"; do
     live) "$build/tristate" kernels boot "$kernel" --timeout 600 \
              --exe "$build/bench/live_bench" --exe /usr/sbin/bindsnoop -- \
              sh -c 'live_bench --seconds 5 --bindsnoop /usr/bin/bindsnoop > /tmp/result 2>&1' ;;
-    *) echo "unknown benchmark $b (quiz, compare, lab, matrix, trace, live)" >&2; exit 2 ;;
+    *) echo "unknown benchmark $b (quiz, startup, state, compare, lab, matrix, trace, live, bisect)" >&2; exit 2 ;;
   esac
 done

@@ -40,4 +40,18 @@ rc4=$?
 [ "$(grep -c "note: bucket state snapshots off: loading the BPF iterators iter/task_file and iter/tcp failed (Operation not permitted): needs BPF iterators" <<<"$out4")" = 1 ] ||
   fail "no one-line notice for refused iterators: $(head -4 <<<"$out4")"
 grep -q "^         state: " <<<"$out4" && fail "state lines without snapshots"
-echo "ok: state after every step, why from snapshots, failed snapshot reported, --no-state, refused iterators"
+# the per-kernel cache of the iterators' attach ids and minimal BTF (trace/core_btf_cache): a
+# wrong cached id (a tampered file) must not cost the state: the whole BTF decides, the file is
+# written anew
+cache=$(mktemp -d)
+trap 'rm -rf "$cache"' EXIT
+XDG_CACHE_HOME=$cache "$TS" quiz post-3 -q 2>/dev/null
+ids=$(ls "$cache"/tristate/btf/*-func-ids.txt 2>/dev/null | head -1)
+if [ -r /sys/kernel/notes ] && grep -q "GNU" /sys/kernel/notes 2>/dev/null; then
+  [ -n "$ids" ] || fail "no attach id cache written under $cache/tristate/btf"
+  printf 'bpf_iter_task_file 1\nbpf_iter_tcp 1\n' > "$ids"
+  out5=$(XDG_CACHE_HOME=$cache "$TS" quiz post-3 2>&1)
+  [ "$(grep -c "^         state: " <<<"$out5")" = 9 ] || fail "a wrong cached attach id lost the state: $(head -3 <<<"$out5")"
+  grep -q "bpf_iter_task_file 1$" "$ids" && fail "the wrong cached attach id was kept: $(cat "$ids")"
+fi
+echo "ok: state after every step, why from snapshots, failed snapshot reported, --no-state, refused iterators, cache fallback"

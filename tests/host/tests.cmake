@@ -22,3 +22,7 @@ set_tests_properties(host_state_snapshots PROPERTIES LABELS host TIMEOUT 120)
 add_test(NAME host_ports COMMAND /usr/bin/python3 ${CMAKE_CURRENT_LIST_DIR}/check_ports.py
   $<TARGET_FILE:tristate> ${CMAKE_SOURCE_DIR}/docs/ports.schema.json)
 set_tests_properties(host_ports PROPERTIES LABELS host TIMEOUT 120)
+
+# Issue 20: `quiz -j 2` gives what `-j 1` gives (JSON minus times and salted ids), in order.
+add_test(NAME host.jobs_same_as_serial COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/check_jobs.py $<TARGET_FILE:tristate>)
+set_tests_properties(host.jobs_same_as_serial PROPERTIES LABELS host TIMEOUT 300)

@@ -1,4 +1,5 @@
 // `tristate quiz`: parse quizzes, run them (here or in a lab guest), render the Report.
+#include <sched.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include <stdexcept>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "cli/commands.hpp"
 #include "cli/guest_run.hpp"
@@ -37,7 +39,16 @@ struct QuizOptions {
   bool detach_after_exit = false;
   int timeout_ms = 10000;
   int guest_timeout_s = 240;
+  int jobs = 0;  // 0: as many as this process may use CPUs
 };
+
+// The CPUs this process may run on (taskset, cgroup cpusets), at least 1.
+int usable_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
 
 // Runs the quizzes in a lab guest booted from `o.kernel`; the guest's own Report comes back.
 bool run_in_guest(const QuizOptions& o, const std::vector<std::string>& paths, const Globals& g,
@@ -50,6 +61,7 @@ bool run_in_guest(const QuizOptions& o, const std::vector<std::string>& paths, c
   if (o.no_trace) run.quiz_flags.push_back("--no-trace");
   if (o.no_fentry) run.quiz_flags.push_back("--no-fentry");
   if (o.no_state) run.quiz_flags.push_back("--no-state");
+  if (o.jobs > 0) run.quiz_flags.insert(run.quiz_flags.end(), {"--jobs", std::to_string(o.jobs)});
   auto outcomes = run_quizzes_in_guests(run, g);
   auto& out = outcomes.at(0);
   if (!out.ok) {
@@ -113,7 +125,9 @@ int run(const QuizOptions& o, Globals& g) {
 
   report::Report rep = new_report(g);
   if (o.kernel == "host") {
-    rep = run_quizzes_on_host(quizzes, {o.no_trace, o.no_fentry, o.timeout_ms, o.detach_after_exit, o.no_state}, g);
+    HostRunOptions host{o.no_trace, o.no_fentry, o.timeout_ms, o.detach_after_exit, o.no_state};
+    host.jobs = o.jobs > 0 ? o.jobs : usable_cpus();
+    rep = run_quizzes_on_host(quizzes, host, g);
     // The text report's header carries the notice; without one, say it on stderr.
     const bool text_shown = o.json_path != "-" && !g.quiet;
     if (rep.trace.mode == "none" && !o.no_trace && !text_shown)
@@ -167,6 +181,10 @@ void add_quiz_command(CLI::App& app, Globals& g) {
   sub->add_flag("--no-fentry", o->no_fentry, "Force the kprobe/kretprobe fallback");
   sub->add_flag("--no-state", o->no_state,
                 "Do not read the bind buckets after each step (BPF iterators)");
+  sub->add_option("-j,--jobs", o->jobs,
+                  "Quizzes run side by side, each in its own namespace (default: the CPUs this "
+                  "process may use); reports keep the files' order. Traced runs take one at a time")
+      ->check(CLI::Range(1, 256));
   sub->add_flag("--background", o->background,
                 "Also print events no step caused (setup listener, timers)");
   add_quiet_flag(*sub, g, "use with --json");

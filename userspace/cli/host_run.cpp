@@ -2,7 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <atomic>
+#include <exception>
 #include <memory>
+#include <thread>
 
 #include "cli/report_io.hpp"
 #include "quiz/quiz_runner.hpp"
@@ -48,11 +52,33 @@ report::Report run_quizzes_on_host(const std::vector<quiz::Quiz>& quizzes,
     observer = std::make_unique<trace::QuizTracer>(*tracer);
     run_opts.observer = observer.get();
   }
-  for (const auto& q : quizzes) {
-    rep.quizzes.push_back(quiz::run_quiz(q, run_opts));
-    // untraced (or a step no event reached): the snapshots say why a step failed
-    trace::explain_quiz_from_state(rep.quizzes.back());
+  // With a tracer, one quiz at a time: QuizTracer follows one namespace and drains the one ring
+  // buffer per quiz. Untraced quizzes share nothing in the parent but the snapshot object
+  // (each child has its own links and its own entry in the ports map).
+  const std::size_t jobs =
+      tracer ? 1 : std::max<std::size_t>(1, std::min<std::size_t>(static_cast<std::size_t>(std::max(o.jobs, 1)), quizzes.size()));
+  rep.quizzes.resize(quizzes.size());
+  std::atomic<std::size_t> next{0};
+  std::vector<std::exception_ptr> failed(jobs);
+  auto worker = [&](std::size_t w) {
+    try {
+      for (std::size_t i; (i = next++) < quizzes.size();) {
+        rep.quizzes[i] = quiz::run_quiz(quizzes[i], run_opts);  // the files' order, whoever ran it
+        // untraced (or a step no event reached): the snapshots say why a step failed
+        trace::explain_quiz_from_state(rep.quizzes[i]);
+      }
+    } catch (...) {
+      failed[w] = std::current_exception();
+      next = quizzes.size();  // the others stop after their current quiz
+    }
+  };
+  {
+    std::vector<std::jthread> pool;
+    for (std::size_t w = 1; w < jobs; ++w) pool.emplace_back(worker, w);
+    worker(0);
   }
+  for (const auto& e : failed)
+    if (e) std::rethrow_exception(e);
   if (tracer) {
     const auto probes = rep.trace.probes;
     rep.trace = tracer->info();

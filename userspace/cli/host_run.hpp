@@ -18,6 +18,8 @@ struct HostRunOptions {
   // detach happens after this process exits instead of before (Tracer::release_after_exit).
   bool detach_after_exit = false;
   bool no_state = false;  // no bucket state snapshots after each step (the baseline)
+  // Quizzes run side by side, untraced only (see run_quizzes_on_host); reports stay in order.
+  int jobs = 1;
 };
 
 report::Report run_quizzes_on_host(const std::vector<quiz::Quiz>& quizzes,

@@ -16,6 +16,7 @@
 #include <arpa/inet.h>
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -45,87 +46,99 @@ json encode_step(const report::Step& s) {
           {"t_end_ns", s.t_end_ns}, {"wall_time", s.wall_time}};
 }
 
-// A step's bucket state on the wire: fields split by '|', records (the header, then one per
-// socket) by '~', in one JSON string (characters JSON does not escape; no socket name, TCP
-// state or address holds them; the error, which might, comes last in the header and keeps
-// the rest). nlohmann's objects cost 35 us a step for five sockets (bench/state_bench), twice
-// the snapshot itself; this is a few.
-constexpr char kField = '|', kRecord = '~';
+// A step's bucket state on the wire: its own line, "S" then fields split by '|' and records
+// (the header, then one per socket) by '~', sent just before the step's JSON line. No socket
+// name, TCP state or address holds these characters or a newline; the error, which might,
+// comes last in the header and has them replaced. Measured with callgrind on post-3 (9 steps):
+// as nlohmann objects 35 us a step (bench/state_bench), twice the snapshot; as a string inside
+// the step's JSON, the parent still spent ~42,000 instructions a step (JSON string lexing
+// 18,000, splitting into std::strings 15,000) and the child ~9,000 escaping it: the ~95 us a
+// step a 6.12 guest could not account for (docs/design.md). Now read in place (string_view,
+// from_chars).
+constexpr char kField = '|', kRecord = '~', kStateLine = 'S';
+
+void append_num(std::string& out, long long v) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, end);
+  out += kField;
+}
 
 std::string encode_state(const report::StepState& st) {
-  std::string out;
+  std::string out(1, kStateLine);
+  out.reserve(64 + 96 * st.sockets.size());
   auto field = [&](const std::string& v) { (out += v) += kField; };
-  auto num = [&](long long v) { field(std::to_string(v)); };
-  num(st.taken);
-  num(static_cast<long long>(st.t_ns));
-  std::string gone;
-  for (const auto& g : st.gone) (gone += g) += ',';
-  field(gone);
-  std::string error = st.error;
-  std::replace(error.begin(), error.end(), kRecord, '-');
-  out += error;
+  append_num(out, st.taken);
+  append_num(out, static_cast<long long>(st.t_ns));
+  for (const auto& g : st.gone) (out += g) += ',';
+  out += kField;
+  const std::size_t error_at = out.size();
+  out += st.error;
+  std::replace_if(out.begin() + static_cast<std::ptrdiff_t>(error_at), out.end(),
+                  [](char c) { return c == kRecord || c == '\n'; }, '-');
   for (const auto& so : st.sockets) {
     out += kRecord;
     field(so.name);
-    num(so.fd);
+    append_num(out, so.fd);
     field(so.tcp_state);
     field(so.local);
-    num(so.port);
+    append_num(out, so.port);
     field(std::to_string(so.bucket));
-    num(so.state.fastreuse);
-    num(so.state.fastreuseport);
-    num(so.bhash2);
-    num(so.state2.has_value());
-    num(so.state2 ? so.state2->fastreuse : 0);
-    num(so.state2 ? so.state2->fastreuseport : 0);
+    append_num(out, so.state.fastreuse);
+    append_num(out, so.state.fastreuseport);
+    append_num(out, so.bhash2);
+    append_num(out, so.state2.has_value());
+    append_num(out, so.state2 ? so.state2->fastreuse : 0);
+    append_num(out, so.state2 ? so.state2->fastreuseport : 0);
   }
+  out += '\n';
   return out;
 }
 
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  for (std::size_t i = 0; i <= s.size(); ++i)
-    if (i == s.size() || s[i] == sep) {
-      out.push_back(s.substr(start, i - start));
-      start = i + 1;
-    }
-  return out;
+// The next `sep`-terminated (or last) piece of `s`, consumed from it.
+std::string_view next_piece(std::string_view& s, char sep) {
+  const std::size_t at = s.find(sep);
+  const std::string_view piece = s.substr(0, at);
+  s.remove_prefix(at == std::string_view::npos ? s.size() : at + 1);
+  return piece;
 }
 
-report::StepState decode_state(const std::string& text) {
+template <typename T>
+T number(std::string_view text) {
+  T v{};
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size())
+    throw std::runtime_error("bad number in a step's state: '" + std::string(text) + "'");
+  return v;
+}
+
+report::StepState decode_state(std::string_view text) {  // without the leading kStateLine
   report::StepState st;
-  const auto records = split(text, kRecord);
-  const auto head = split(records.at(0), kField);
-  if (head.size() < 4) throw std::runtime_error("bad state header");
-  st.taken = head[0] == "1";
-  st.t_ns = std::stoull(head[1]);
-  for (auto& g : split(head[2], ','))
-    if (!g.empty()) st.gone.push_back(std::move(g));
-  const auto error_at = head[0].size() + head[1].size() + head[2].size() + 3;
-  st.error = records[0].substr(std::min(error_at, records[0].size()));
-  for (std::size_t r = 1; r < records.size(); ++r) {
-    const auto f = split(records[r], kField);
-    if (f.size() < 12) throw std::runtime_error("bad state record");
+  std::string_view head = next_piece(text, kRecord);
+  st.taken = number<int>(next_piece(head, kField)) == 1;
+  st.t_ns = number<std::uint64_t>(next_piece(head, kField));
+  for (std::string_view gone = next_piece(head, kField); !gone.empty();)
+    if (auto g = next_piece(gone, ','); !g.empty()) st.gone.emplace_back(g);
+  st.error = head;  // the rest of the header
+  while (!text.empty()) {
+    std::string_view rec = next_piece(text, kRecord);
     report::SockState so;
-    so.name = f[0];
-    so.fd = std::stoi(f[1]);
-    so.tcp_state = f[2];
-    so.local = f[3];
-    so.port = static_cast<std::uint16_t>(std::stoi(f[4]));
-    so.bucket = std::stoull(f[5]);
-    so.state = {std::stoi(f[6]), std::stoi(f[7])};
-    so.bhash2 = f[8] == "1";
-    if (f[9] == "1") so.state2 = report::BucketState{std::stoi(f[10]), std::stoi(f[11])};
+    so.name = next_piece(rec, kField);
+    so.fd = number<int>(next_piece(rec, kField));
+    so.tcp_state = next_piece(rec, kField);
+    so.local = next_piece(rec, kField);
+    so.port = number<std::uint16_t>(next_piece(rec, kField));
+    so.bucket = number<std::uint64_t>(next_piece(rec, kField));
+    so.state.fastreuse = number<int>(next_piece(rec, kField));
+    so.state.fastreuseport = number<int>(next_piece(rec, kField));
+    so.bhash2 = number<int>(next_piece(rec, kField)) == 1;
+    const bool has2 = number<int>(next_piece(rec, kField)) == 1;
+    const int f2 = number<int>(next_piece(rec, kField)), fp2 = number<int>(next_piece(rec, kField));
+    if (has2) so.state2 = report::BucketState{f2, fp2};
+    if (!rec.empty()) throw std::runtime_error("bad state record: more fields than known");
     st.sockets.push_back(std::move(so));
   }
   return st;
-}
-
-json encode_step_with_state(const report::Step& s) {
-  json j = encode_step(s);
-  if (s.state) j["state"] = encode_state(*s.state);
-  return j;
 }
 
 report::Step decode_step(const json& j) {
@@ -149,13 +162,15 @@ report::Step decode_step(const json& j) {
   j.at("t_start_ns").get_to(s.t_start_ns);
   j.at("t_end_ns").get_to(s.t_end_ns);
   j.at("wall_time").get_to(s.wall_time);
-  if (j.contains("state")) s.state = decode_state(j.at("state").get<std::string>());
   return s;
 }
 
-// Writes whole lines; a short write on a pipe only happens above PIPE_BUF, so loop.
-void send_line(int fd, const json& msg) {
-  std::string text = msg.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+// Writes whole lines (`before`: lines to send first, in the same write); a short write on a
+// pipe only happens above PIPE_BUF, so loop.
+void send_line(int fd, const json& msg, std::string before = {}) {
+  std::string text = std::move(before);
+  text += msg.dump(-1, ' ', false, json::error_handler_t::replace);
+  text += '\n';
   std::size_t off = 0;
   while (off < text.size()) {
     ssize_t n = ::write(fd, text.data() + off, text.size() - off);
@@ -281,7 +296,8 @@ std::vector<UniqueFd> make_listeners(const Setup& setup) {
           names.by_fd[listeners[i].get()] = listener_names[i];
         step.state = probe->after_step(names);
       }
-      send_line(out, {{"type", "step"}, {"step", encode_step_with_state(step)}});
+      send_line(out, {{"type", "step"}, {"step", encode_step(step)}},
+                step.state ? encode_state(*step.state) : std::string());
     }
     send_line(out, {{"type", "done"}});
   } catch (const std::exception& e) {
@@ -394,6 +410,7 @@ report::Quiz run_quiz(const Quiz& quiz, const RunOptions& options) {
     if (rq.error.empty()) rq.error = std::move(why);
   };
 
+  pid_t child_pid = 0;
   [&] {
     const std::uint64_t host_inode = netns_inode("self");
     int up[2], down[2];  // up: child -> parent lines; down: parent -> child go byte
@@ -411,6 +428,7 @@ report::Quiz run_quiz(const Quiz& quiz, const RunOptions& options) {
       child_main(quiz, parent, host_inode, up_w.get(), down_r.get(), options.step_probe);
     }
     Child child(pid);
+    child_pid = pid;
     up_w.reset();
     down_r.reset();
     LineReader reader(up_r.get());
@@ -428,6 +446,7 @@ report::Quiz run_quiz(const Quiz& quiz, const RunOptions& options) {
     };
 
     bool go_sent = false;
+    std::optional<report::StepState> pending_state;
     while (!done && rq.status != "error") {
       std::string line;
       auto r = reader.next(deadline, line);
@@ -438,6 +457,10 @@ report::Quiz run_quiz(const Quiz& quiz, const RunOptions& options) {
       if (r == LineReader::Result::Eof) break;
       json msg;
       try {
+        if (!line.empty() && line.front() == kStateLine) {  // the next step's state
+          pending_state = decode_state(std::string_view(line).substr(1));
+          continue;
+        }
         msg = json::parse(line);
         const std::string type = msg.at("type");
         if (type == "ready") {
@@ -464,6 +487,8 @@ report::Quiz run_quiz(const Quiz& quiz, const RunOptions& options) {
           rq.sysctls.ip_autobind_reuse = msg.at("ip_autobind_reuse");
         } else if (type == "step") {
           rq.steps.push_back(decode_step(msg.at("step")));
+          rq.steps.back().state = std::move(pending_state);
+          pending_state.reset();
           // The statement's state assertions against the snapshot that came with it: a DIFF
           // makes the step a mismatch, no snapshot makes them "not checked", never passed.
           if (steps_seen < static_cast<int>(quiz.steps.size()))
@@ -500,6 +525,8 @@ report::Quiz run_quiz(const Quiz& quiz, const RunOptions& options) {
     else if (!done && rq.status != "error")
       fail("sandbox ended without finishing " + where());
   }();
+  // the child has been reaped (Child's destructor) whichever way the lambda left
+  if (child_pid > 0 && options.step_probe) options.step_probe->child_finished(child_pid);
 
   if (rq.status != "error") {
     rq.status = "ok";

@@ -2,6 +2,8 @@
 // (trace/step_snapshot implements it with BPF iterators).
 #pragma once
 
+#include <sys/types.h>
+
 #include <map>
 #include <string>
 
@@ -25,6 +27,10 @@ class StepProbe {
   virtual void child_started(int fd_floor) = 0;
   // In the child, right after a step (and after the setup, as step 0 is not reported).
   virtual report::StepState after_step(const SocketNames& names) = 0;
+  // In the parent, once the child `pid` is gone: what the probe keeps per child goes. Called
+  // from the thread that ran the quiz; quizzes run side by side (`quiz -j N`) call it
+  // concurrently.
+  virtual void child_finished(pid_t /*pid*/) {}
 };
 
 }  // namespace tristate::quiz

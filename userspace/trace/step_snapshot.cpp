@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <map>
+#include <mutex>
 #include <cerrno>
 #include <cstddef>
 #include <cstdlib>
@@ -17,6 +19,7 @@
 #include <tuple>
 
 #include "snapshot.skel.h"
+#include "trace/core_btf_cache.hpp"
 #include "trace/live_state.hpp"
 #include "trace/tracer.hpp"
 #include "util/unique_fd.hpp"
@@ -133,14 +136,69 @@ report::StepState build_step_state(const void* records, std::size_t bytes, const
   return st;
 }
 
+namespace {
+
+// The "tsiter/" sections of bpf/snapshot.bpf.c: iterators whose attach target's BTF id comes
+// from kernel_func_ids() (cached per kernel) instead of libbpf's "iter/" handler, which reads
+// and parses the kernel's whole BTF to find it (~10 M instructions and a 5.4 MB copy out of
+// the kernel on 6.18: two thirds of this object's load once CO-RE uses a minimal BTF). The
+// programs are opened as socket filters, which need no kernel BTF, and become iterators just
+// before libbpf loads them.
+constexpr const char* kIterSection = "tsiter/";
+std::mutex iter_ids_mutex;
+std::map<std::string, int> iter_ids;  // "bpf_iter_task_file" -> its BTF id, set before a load
+
+int prepare_iterator_load(bpf_program* prog, bpf_prog_load_opts* opts, long /*cookie*/) {
+  const std::string target = std::string("bpf_iter_") + (bpf_program__section_name(prog) + std::strlen(kIterSection));
+  std::lock_guard lock(iter_ids_mutex);
+  const auto id = iter_ids.find(target);
+  if (id == iter_ids.end()) return -ESRCH;  // this kernel's BTF has no such iterator
+  if (int err = bpf_program__set_type(prog, BPF_PROG_TYPE_TRACING); err) return err;
+  opts->expected_attach_type = BPF_TRACE_ITER;
+  opts->attach_btf_id = static_cast<__u32>(id->second);
+  opts->attach_btf_obj_fd = 0;  // vmlinux
+  return 0;
+}
+
+void register_iterator_section() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    LIBBPF_OPTS(libbpf_prog_handler_opts, handler, .prog_prepare_load_fn = prepare_iterator_load);
+    libbpf_register_prog_handler(kIterSection, BPF_PROG_TYPE_SOCKET_FILTER, BPF_CGROUP_INET_INGRESS, &handler);
+  });
+}
+
+}  // namespace
+
 Result<std::unique_ptr<StepSnapshotter>> StepSnapshotter::load(TaskScope scope) {
   route_libbpf_logs_to_spdlog();
+  register_iterator_section();
+  auto set_iter_ids = [](bool refresh) {
+    auto ids = kernel_func_ids({"bpf_iter_task_file", "bpf_iter_tcp"}, refresh);
+    std::lock_guard lock(iter_ids_mutex);
+    iter_ids = std::move(ids);
+  };
+  set_iter_ids(false);
   const std::uint64_t salt = random_salt();
   // 5.10 has no bpf_sock_from_file(): an object holding a program that calls it fails to load
   // as a whole (EINVAL, unknown helper), so the 5.10 variant is a second attempt.
   std::string first_error;
-  for (SnapshotMethod m : {SnapshotMethod::TaskFileAndTcp, SnapshotMethod::LegacyTaskFileAndTcp}) {
-    snapshot_bpf* skel = snapshot_bpf__open();
+  std::size_t elf_size = 0;
+  const void* elf = snapshot_bpf__elf_bytes(&elf_size);
+  std::string core_btf = minimal_core_btf({static_cast<const char*>(elf), elf_size}, "snapshot");
+  // With a cached minimal BTF first; where neither variant loads with it, the whole BTF decides
+  // (and a file that loses to it is dropped, to be made again next time), with the iterators'
+  // ids looked up again in it too.
+  constexpr SnapshotMethod kVariants[] = {SnapshotMethod::TaskFileAndTcp, SnapshotMethod::LegacyTaskFileAndTcp};
+  for (std::size_t attempt = 0; attempt < 2 * std::size(kVariants); ++attempt) {
+    if (attempt == std::size(kVariants)) {  // what the caches said may be what failed
+      first_error.clear();
+      set_iter_ids(true);
+    }
+    const bool whole_btf = attempt >= std::size(kVariants) || core_btf.empty();
+    const SnapshotMethod m = kVariants[attempt % std::size(kVariants)];
+    LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = whole_btf ? nullptr : core_btf.c_str());
+    snapshot_bpf* skel = snapshot_bpf__open_opts(&open_opts);
     if (!skel) return Error{std::string("opening the snapshot BPF object failed: ") + std::strerror(errno)};
     skel->rodata->id_salt = salt;
     skel->rodata->reader_only = scope == TaskScope::Reader;
@@ -151,6 +209,7 @@ Result<std::unique_ptr<StepSnapshotter>> StepSnapshotter::load(TaskScope scope) 
       if (first_error.empty()) first_error = std::strerror(-err);
       continue;
     }
+    if (whole_btf && !core_btf.empty()) forget_core_btf(core_btf);
     std::unique_ptr<StepSnapshotter> s(new StepSnapshotter());
     s->skel_ = skel;
     s->method_ = m;
@@ -160,6 +219,11 @@ Result<std::unique_ptr<StepSnapshotter>> StepSnapshotter::load(TaskScope scope) 
                first_error +
                "): needs BPF iterators (5.8+ for task_file, 5.9+ for tcp), kernel BTF "
                "(/sys/kernel/btf/vmlinux) and CAP_BPF+CAP_PERFMON or root"};
+}
+
+void StepSnapshotter::child_finished(pid_t pid) {
+  const __u32 key = static_cast<__u32>(pid);
+  bpf_map__delete_elem(skel_->maps.snapshot_ports, &key, sizeof key, 0);  // none (ENOENT) is fine
 }
 
 StepSnapshotter::~StepSnapshotter() {
@@ -198,10 +262,11 @@ void StepSnapshotter::child_started(int fd_floor) {
   // links made in the parent would be shared; each child has its own (pid-bound) ones
   task_link_ = tcp_link_ = nullptr;  // inherited pointers belong to the parent's copy
   ports_.clear();
-  // the parent's map may hold the previous quiz's ports: clear it for this one
-  const __u32 zero = 0;
+  // The map is keyed by the reading process: an entry left by an earlier quiz's child of the
+  // same pid (reused) must not count for this one.
+  const __u32 me = static_cast<__u32>(::getpid());
   const ts_snap_ports none{};
-  bpf_map__update_elem(skel_->maps.snapshot_ports, &zero, sizeof zero, &none, sizeof none, BPF_ANY);
+  bpf_map__update_elem(skel_->maps.snapshot_ports, &me, sizeof me, &none, sizeof none, BPF_ANY);
   ports_sent_ = 0;
   if (auto a = attach(); !a) attach_error_ = a.error().message;
   // The child closes every descriptor below fd_floor: keep what after_step uses above it.
@@ -268,12 +333,12 @@ report::StepState StepSnapshotter::after_step(const quiz::SocketNames& names) {
   ts_snap_ports want{};
   for (std::uint16_t p : ports_)
     if (want.n < TS_SNAP_PORTS) want.port[want.n++] = p;
-  const __u32 zero = 0;
+  const __u32 me = static_cast<__u32>(::getpid());  // the reader: the walk looks up its own entry
   if (ports_.size() != ports_sent_) {  // a syscall a step otherwise; the map outlives the read
     if (child_ports_fd_ >= 0)
-      bpf_map_update_elem(child_ports_fd_, &zero, &want, BPF_ANY);
+      bpf_map_update_elem(child_ports_fd_, &me, &want, BPF_ANY);
     else
-      bpf_map__update_elem(skel_->maps.snapshot_ports, &zero, sizeof zero, &want, sizeof want, BPF_ANY);
+      bpf_map__update_elem(skel_->maps.snapshot_ports, &me, sizeof me, &want, sizeof want, BPF_ANY);
     ports_sent_ = ports_.size();
   }
   std::vector<char> recs;

@@ -48,6 +48,7 @@ class StepSnapshotter final : public quiz::StepProbe {
 
   void child_started(int fd_floor) override;
   report::StepState after_step(const quiz::SocketNames& names) override;
+  void child_finished(pid_t pid) override;
 
   // Attaches (if not yet) and reads both iterators in the calling thread's namespace: the raw
   // records, task_file's first. For `tristate state` and the bench.

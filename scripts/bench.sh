@@ -46,6 +46,6 @@ for b in "${which[@]}"; do
     live) "$build/tristate" kernels boot "$kernel" --timeout 600 \
              --exe "$build/bench/live_bench" --exe /usr/sbin/bindsnoop -- \
              sh -c 'live_bench --seconds 5 --bindsnoop /usr/bin/bindsnoop > /tmp/result 2>&1' ;;
-    *) echo "unknown benchmark $b (quiz, startup, state, compare, lab, matrix, trace, live, bisect)" >&2; exit 2 ;;
+    *) echo "unknown benchmark $b (quiz, startup, state, compare, lab, matrix, trace, live, ports, bisect)" >&2; exit 2 ;;
   esac
 done

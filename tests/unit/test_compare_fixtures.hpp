@@ -21,9 +21,9 @@ inline Event ev(const std::string& kind, const std::string& function, const std:
                 std::optional<BucketState> before, std::optional<BucketState> after,
                 std::uint16_t port = 60000) {
   Event e;
-  e.kind = kind;
+  e.kind = report::event_kind_from(kind).value();
   e.function = function;
-  e.path = path;
+  e.path = report::op_path_from(path).value();
   e.port = port;
   e.before = before;
   e.after = after;

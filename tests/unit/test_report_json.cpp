@@ -23,7 +23,7 @@ Report sample() {
   s.calls.push_back({s.source, false, "", 99, "EADDRNOTAVAIL"});
   s.matched = false;
   Event e;
-  e.kind = "bucket_create";
+  e.kind = EventKind::bucket_create;
   e.function = "inet_bind_bucket_create";
   e.port = 60000;
   e.after = BucketState{-1, -1};

@@ -140,7 +140,7 @@ report::Event ev(const char* kind, std::uint64_t ts, std::uint64_t bucket, std::
                  std::optional<report::BucketState> after) {
   report::Event e;
   e.ts_ns = ts;
-  e.kind = kind;
+  e.kind = report::event_kind_from(kind).value();
   e.function = "inet_csk_get_port";
   e.bucket = bucket;
   e.port = port;

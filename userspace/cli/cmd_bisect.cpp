@@ -77,7 +77,7 @@ std::string report_signature(const report::Report& r, BisectBy by) {
 
 std::string event_text(const report::Event& e) {
   std::ostringstream o;
-  o << e.kind << " " << e.port;
+  o << report::name(e.kind) << " " << e.port;
   if (!e.addr.empty()) o << " " << e.addr;
   auto st = [](const report::BucketState& b) { return std::to_string(b.fastreuse) + "/" + std::to_string(b.fastreuseport); };
   if (e.before && e.after) o << " " << st(*e.before) << "->" << st(*e.after);

@@ -38,9 +38,9 @@ bool column_has_bhash2(const report::Report& r) {
   for (const Quiz& q : r.quizzes) {
     for (const Step& s : q.steps)
       for (const Event& e : s.events)
-        if (is_bhash2_kind(e.kind)) return true;
+        if (report::is_bhash2(e.kind)) return true;
     for (const Event& e : q.background)
-      if (is_bhash2_kind(e.kind)) return true;
+      if (report::is_bhash2(e.kind)) return true;
   }
   return false;
 }
@@ -112,7 +112,7 @@ std::vector<std::vector<Event>> compare_events(Row& row, const std::vector<const
   for (std::size_t c : idx) all_bhash2 &= columns[c].bhash2;
   for (std::size_t c : idx)
     for (const Event& e : steps[c]->events)
-      if (all_bhash2 || !is_bhash2_kind(e.kind)) seq[c].push_back(e);
+      if (all_bhash2 || !report::is_bhash2(e.kind)) seq[c].push_back(e);
 
   for (std::size_t k = 1; k < idx.size() && !row.events_differ; ++k)
     row.events_differ = !same_sequence(seq[idx[k]], seq[idx[0]]);

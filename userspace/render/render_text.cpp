@@ -43,7 +43,9 @@ std::string result_text(int rc) {
   return std::to_string(rc) + " (failure)";  // <= 6.0 inet_csk_get_port returns 1
 }
 
-std::string by_path(std::string_view path) { return path.empty() ? "" : " by " + std::string(path) + "()"; }
+std::string by_path(report::OpPath path) {
+  return path == report::OpPath::none ? "" : " by " + std::string(report::name(path)) + "()";
+}
 
 std::string wrap_paragraph(const std::string& text, const std::string& indent, size_t width) {
   std::istringstream words(text);
@@ -70,43 +72,46 @@ std::string state_pair(const BucketState& s) {
 }
 
 std::string describe_event(const Event& e) {
+  using report::EventKind;
   const std::string port = std::to_string(e.port);
   std::ostringstream o;
-  if (e.kind == "bucket_create") {
-    o << "bhash " << port << " created" << by_path(e.path);
-    if (e.after) o << " -> " << state_pair(*e.after) << " (" << state_meaning(*e.after) << ")";
-  } else if (e.kind == "bucket_state") {
-    o << "bhash " << port << " ";
-    if (e.before && e.after && *e.before == *e.after)
-      o << "stays " << state_pair(*e.after);
-    else
-      o << (e.before ? state_pair(*e.before) : "?") << " -> "
-        << (e.after ? state_pair(*e.after) : "?");
-    if (e.after) o << " (" << state_meaning(*e.after) << ")";
-  } else if (e.kind == "bucket_destroy") {
-    o << "bhash " << port << " destroyed (no owner left)";
-  } else if (e.kind == "bind_alloc") {
-    o << "bind-time port allocation (asked " << (e.requested_port ? *e.requested_port : 0)
-      << ")";
-    if (e.result) o << " -> " << (*e.result == 0 ? "port " + port : result_text(*e.result));
-    if (e.after) o << ", bucket " << state_pair(*e.after);
-  } else if (e.kind == "connect_alloc") {
-    o << "connect-time port allocation";
-    if (e.result)
-      o << " -> " << (*e.result == 0 ? "port " + port : result_text(*e.result));
-    if (e.after && e.result && *e.result == 0) o << ", bucket " << state_pair(*e.after);
-  } else if (e.kind == "connect_skip") {
-    o << "port " << port << " skipped by connect(): bucket "
-      << (e.before ? state_pair(*e.before) : "?") << " is not -1/-1";
-  } else if (e.kind == "bucket2_create") {
-    o << "bhash2 " << (e.addr.empty() ? "*" : e.addr) << ":" << port << " created"
-      << by_path(e.path);
-    if (e.after) o << " -> " << state_pair(*e.after);
-  } else if (e.kind == "bucket2_destroy") {
-    o << "bhash2 " << (e.addr.empty() ? "*" : e.addr) << ":" << port << " destroyed";
-  } else {
-    o << e.kind << " port " << port;
-    if (e.result) o << " -> " << result_text(*e.result);
+  switch (e.kind) {
+    case EventKind::bucket_create:
+      o << "bhash " << port << " created" << by_path(e.path);
+      if (e.after) o << " -> " << state_pair(*e.after) << " (" << state_meaning(*e.after) << ")";
+      break;
+    case EventKind::bucket_state:
+      o << "bhash " << port << " ";
+      if (e.before && e.after && *e.before == *e.after)
+        o << "stays " << state_pair(*e.after);
+      else
+        o << (e.before ? state_pair(*e.before) : "?") << " -> " << (e.after ? state_pair(*e.after) : "?");
+      if (e.after) o << " (" << state_meaning(*e.after) << ")";
+      break;
+    case EventKind::bucket_destroy:
+      o << "bhash " << port << " destroyed (no owner left)";
+      break;
+    case EventKind::bind_alloc:
+      o << "bind-time port allocation (asked " << (e.requested_port ? *e.requested_port : 0) << ")";
+      if (e.result) o << " -> " << (*e.result == 0 ? "port " + port : result_text(*e.result));
+      if (e.after) o << ", bucket " << state_pair(*e.after);
+      break;
+    case EventKind::connect_alloc:
+      o << "connect-time port allocation";
+      if (e.result) o << " -> " << (*e.result == 0 ? "port " + port : result_text(*e.result));
+      if (e.after && e.result && *e.result == 0) o << ", bucket " << state_pair(*e.after);
+      break;
+    case EventKind::connect_skip:
+      o << "port " << port << " skipped by connect(): bucket " << (e.before ? state_pair(*e.before) : "?")
+        << " is not -1/-1";
+      break;
+    case EventKind::bucket2_create:
+      o << "bhash2 " << (e.addr.empty() ? "*" : e.addr) << ":" << port << " created" << by_path(e.path);
+      if (e.after) o << " -> " << state_pair(*e.after);
+      break;
+    case EventKind::bucket2_destroy:
+      o << "bhash2 " << (e.addr.empty() ? "*" : e.addr) << ":" << port << " destroyed";
+      break;
   }
   o << "  [" << e.function << "]";
   return o.str();

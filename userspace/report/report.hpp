@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "report/event_kind.hpp"
 #include "report/name.hpp"
 
 namespace tristate::report {
@@ -68,10 +69,9 @@ struct Event {
   std::uint32_t tid = 0;
   Name comm;
   std::uint64_t netns = 0;   // network namespace inode
-  Name kind;                 // bucket_create | bucket_state | bucket_destroy | bind_alloc |
-                             // connect_alloc | connect_skip | bucket2_create | bucket2_destroy
+  EventKind kind = EventKind::bucket_state;
   Name function;             // kernel function the event was taken in
-  Name path;                 // bind | connect | listen | release | "" (who caused it)
+  OpPath path = OpPath::none;  // the operation that caused it
   std::uint16_t port = 0;
   int l3mdev = 0;
   std::uint64_t bucket = 0;  // per-boot id of the bucket (hashed address), to follow it

@@ -5,8 +5,10 @@
 #include <initializer_list>
 #include <limits>
 #include <map>
+#include <span>
 #include <string_view>
 
+#include "report/event_kind.hpp"
 #include "report/name.hpp"
 
 namespace tristate::report {
@@ -80,6 +82,10 @@ class Checker {
 
   void one_of(const json& o, const std::string& path, const char* key,
               std::initializer_list<std::string_view> allowed, bool required = false) {
+    one_of(o, path, key, std::span<const std::string_view>(allowed.begin(), allowed.size()), required);
+  }
+  void one_of(const json& o, const std::string& path, const char* key,
+              std::span<const std::string_view> allowed, bool required = false) {
     const json* v = field(o, path, key, required);
     if (!v) return;
     if (v->is_string())
@@ -132,7 +138,7 @@ void check_state(Checker& c, const json& e, const std::string& path, const char*
 
 void check_event(Checker& c, const json& e, const std::string& p) {
   if (!c.object(e, p)) return;
-  c.string(e, p, "kind", true, kName);
+  c.one_of(e, p, "kind", event_kind_names(), true);
   c.string(e, p, "function", true, kName);
   c.integer(e, p, "port", 0, 65535, true);
   c.integer(e, p, "ts_ns", 0, kU64);
@@ -142,7 +148,7 @@ void check_event(Checker& c, const json& e, const std::string& p) {
   c.integer(e, p, "netns", 0, kU64);
   c.integer(e, p, "l3mdev", std::numeric_limits<int>::min(), std::numeric_limits<int>::max());
   c.integer(e, p, "bucket", 0, kU64);
-  c.string(e, p, "path", false, kName);
+  c.one_of(e, p, "path", {"", "bind", "listen", "connect", "release"});
   check_state(c, e, p, "before");
   check_state(c, e, p, "after");
   c.integer(e, p, "requested_port", 0, 65535);

@@ -69,11 +69,24 @@ void from_json(const json& j, BucketState& v) {
   j.at("fastreuseport").get_to(v.fastreuseport);
 }
 
+void to_json(json& j, EventKind v) { j = name(v); }
+void from_json(const json& j, EventKind& v) {
+  const auto k = event_kind_from(j.get_ref<const std::string&>());
+  if (!k) throw std::invalid_argument("unknown event kind " + j.dump());
+  v = *k;
+}
+void to_json(json& j, OpPath v) { j = name(v); }
+void from_json(const json& j, OpPath& v) {
+  const auto k = op_path_from(j.get_ref<const std::string&>());
+  if (!k) throw std::invalid_argument("unknown event path " + j.dump());
+  v = *k;
+}
+
 void to_json(json& j, const Event& v) {
   j = json{{"ts_ns", v.ts_ns},   {"pid", v.pid},   {"tid", v.tid},       {"comm", v.comm},
            {"netns", v.netns},   {"kind", v.kind}, {"function", v.function},
            {"port", v.port},     {"l3mdev", v.l3mdev}, {"bucket", v.bucket}};
-  put_nonempty(j, "path", v.path);
+  if (v.path != OpPath::none) j["path"] = v.path;
   if (v.before) j["before"] = *v.before;
   if (v.after) j["after"] = *v.after;
   if (v.requested_port) j["requested_port"] = *v.requested_port;

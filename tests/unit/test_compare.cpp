@@ -272,7 +272,7 @@ TEST(Compare, StepAbsentFromOneReportDiffers) {
 
 TEST(Compare, QuizThatCouldNotRunGetsAQuizLevelRow) {
   Report b = report_for("6.12.9");
-  b.quizzes[2].status = "error";
+  b.quizzes[2].status = report::QuizStatus::error;
   b.quizzes[2].error = "unshare(CLONE_NEWNET): EPERM";
   b.quizzes[2].steps.clear();
   const Matrix m = compare::compare(two(report_for("6.1.0-28"), b));

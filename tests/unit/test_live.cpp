@@ -78,7 +78,7 @@ namespace {
 
 report::Event ev(const std::string& kind, std::uint16_t port, std::uint64_t bucket) {
   report::Event e;
-  e.kind = report::event_kind_from(kind).value();
+  e.kind = report::from_name<report::EventKind>(kind).value();
   e.port = port;
   e.bucket = bucket;
   e.function = "inet_csk_get_port";

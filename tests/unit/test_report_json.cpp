@@ -12,11 +12,11 @@ Report sample() {
   r.kernel.release = "6.1.0-28-cloud-amd64";
   r.kernel.origin = "series";
   r.kernel.series = "6.1";
-  r.trace.mode = "fentry";
-  r.trace.probes.push_back({"__inet_hash_connect", "fexit", true, ""});
+  r.trace.mode = TraceMode::fentry;
+  r.trace.probes.push_back({"__inet_hash_connect", ProbeMechanism::fexit, true, ""});
   Quiz q;
   q.name = "post-3";
-  q.status = "mismatch";
+  q.status = QuizStatus::mismatch;
   Step s;
   s.index = 5;
   s.source = "s2.connect(('127.9.9.9', 1234))";

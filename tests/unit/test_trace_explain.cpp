@@ -37,9 +37,9 @@ struct Builder {
     report::Event e;
     e.ts_ns = s.t_start_ns + 10 + s.events.size();
     e.tid = s.tid;
-    e.kind = report::event_kind_from(kind).value();
+    e.kind = report::from_name<report::EventKind>(kind).value();
     e.function = fn;
-    e.path = report::op_path_from(path).value();
+    e.path = report::from_name<report::OpPath>(path).value();
     e.bucket = bucket;
     e.port = port;
     return e;

@@ -12,7 +12,7 @@ report::Event ev(std::uint64_t ts, std::uint32_t tid, std::uint64_t netns, const
   e.ts_ns = ts;
   e.tid = tid;
   e.netns = netns;
-  e.kind = report::event_kind_from(kind).value();
+  e.kind = report::from_name<report::EventKind>(kind).value();
   return e;
 }
 

@@ -69,7 +69,7 @@ std::string step_signature(const report::Step& s, BisectBy by) {
 std::string report_signature(const report::Report& r, BisectBy by) {
   std::string sig;
   for (auto& q : r.quizzes) {
-    sig += "#" + q.name + ":" + q.status + "\n";
+    sig += "#" + q.name + ":" + std::string(report::name(q.status)) + "\n";
     for (auto& s : q.steps) sig += std::to_string(s.index) + "=" + step_signature(s, by) + "\n";
   }
   return sig;

@@ -46,7 +46,7 @@ bool column_has_bhash2(const report::Report& r) {
 }
 
 bool column_traced(const report::Report& r) {
-  if (r.trace.mode != "none" && !r.trace.mode.empty()) return true;
+  if (r.trace.mode != report::TraceMode::none) return true;
   // A document whose producer forgot the mode but carries events was traced all the same.
   for (const Quiz& q : r.quizzes)
     for (const Step& s : q.steps)
@@ -150,7 +150,7 @@ void add_quiz_rows(Matrix& m, const std::string& name, const QuizInputs& qi) {
 
   // A quiz that could not run at all (sandbox failure) gets one row saying so.
   bool any_error = false;
-  for (const Quiz* q : qi.per_column) any_error |= q->status == "error";
+  for (const Quiz* q : qi.per_column) any_error |= q->status == report::QuizStatus::error;
   if (any_error) {
     Row row;
     row.quiz = name;
@@ -158,7 +158,7 @@ void add_quiz_rows(Matrix& m, const std::string& name, const QuizInputs& qi) {
     row.source = "(the quiz as a whole)";
     for (const Quiz* q : qi.per_column) {
       Cell c;
-      const bool err = q->status == "error";
+      const bool err = q->status == report::QuizStatus::error;
       c.outcome = err ? "error" : "ok";
       c.matched = !err;
       c.actual = q->error;
@@ -323,7 +323,7 @@ Matrix compare(const std::vector<LabelledReport>& inputs) {
     col.file = in.file;
     col.release = in.report.kernel.release;
     col.where = in.report.where;
-    col.trace_mode = in.report.trace.mode;
+    col.trace_mode = report::name(in.report.trace.mode);
     col.traced = column_traced(in.report);
     for (const auto& q : in.report.quizzes)
       for (const auto& st : q.steps)

@@ -390,7 +390,7 @@ report::Quiz run_quiz(const Quiz& quiz, const RunOptions& options) {
   const auto started = Clock::now();
   Clock::duration observer_time{};  // the tracer's attach time is not the quiz's
   auto fail = [&](std::string why) {
-    rq.status = "error";
+    rq.status = report::QuizStatus::error;
     if (rq.error.empty()) rq.error = std::move(why);
   };
 
@@ -428,7 +428,7 @@ report::Quiz run_quiz(const Quiz& quiz, const RunOptions& options) {
     };
 
     bool go_sent = false;
-    while (!done && rq.status != "error") {
+    while (!done && rq.status != report::QuizStatus::error) {
       std::string line;
       auto r = reader.next(deadline, line);
       if (r == LineReader::Result::Timeout) {
@@ -452,7 +452,7 @@ report::Quiz run_quiz(const Quiz& quiz, const RunOptions& options) {
             }
             observer_time += Clock::now() - t0;
             deadline += Clock::now() - t0;
-            if (rq.status == "error") break;
+            if (rq.status == report::QuizStatus::error) break;
           }
           char go = 'g';
           if (::write(down_w.get(), &go, 1) != 1) fail("cannot signal the sandbox to start");
@@ -493,18 +493,18 @@ report::Quiz run_quiz(const Quiz& quiz, const RunOptions& options) {
     }
     if (!done) child.kill();  // an error or a bad line: stop it before it does more
     const int status = child.wait();
-    if (WIFSIGNALED(status) && !done && rq.status != "error")
+    if (WIFSIGNALED(status) && !done && rq.status != report::QuizStatus::error)
       fail("sandbox killed by " + signal_name(WTERMSIG(status)) + " " + where());
-    else if (WIFEXITED(status) && WEXITSTATUS(status) != 0 && rq.status != "error")
+    else if (WIFEXITED(status) && WEXITSTATUS(status) != 0 && rq.status != report::QuizStatus::error)
       fail("sandbox exited with status " + std::to_string(WEXITSTATUS(status)) + " " + where());
-    else if (!done && rq.status != "error")
+    else if (!done && rq.status != report::QuizStatus::error)
       fail("sandbox ended without finishing " + where());
   }();
 
-  if (rq.status != "error") {
-    rq.status = "ok";
+  if (rq.status != report::QuizStatus::error) {
+    rq.status = report::QuizStatus::ok;
     for (const auto& s : rq.steps)
-      if (!s.matched) rq.status = "mismatch";
+      if (!s.matched) rq.status = report::QuizStatus::mismatch;
   }
   rq.duration_ms =
       std::chrono::duration<double, std::milli>(Clock::now() - started - observer_time).count();
@@ -512,7 +512,7 @@ report::Quiz run_quiz(const Quiz& quiz, const RunOptions& options) {
     try {
       options.observer->quiz_done(rq);
     } catch (const std::exception& e) {
-      rq.status = "error";
+      rq.status = report::QuizStatus::error;
       rq.error = std::string("observer failed after the quiz: ") + e.what();
     }
   }

@@ -129,7 +129,7 @@ std::string render_header(const report::Report& r, const TextOptions& opt) {
   } else {
     o << " (" << r.where << ")";
   }
-  o << "  trace: " << r.trace.mode << "  state: " << r.state.method << "\n";
+  o << "  trace: " << report::name(r.trace.mode) << "  state: " << r.state.method << "\n";
   if (!r.trace.notice.empty()) o << p.dim("note: " + r.trace.notice) << "\n";
   if (!r.state.notice.empty()) o << p.dim("note: " + r.state.notice) << "\n";
   return o.str();
@@ -160,7 +160,7 @@ std::string render_quiz(const report::Quiz& q, const TextOptions& opt) {
     // line below says what was read.
     const bool output_differs =
         !s.matched && !(s.actual == s.expected && std::any_of(s.state_checks.begin(), s.state_checks.end(),
-                                                               [](const report::StateCheck& c) { return c.outcome == "DIFF"; }));
+                                                               [](const report::StateCheck& c) { return c.outcome == report::CheckOutcome::diff; }));
     if (output_differs) {
       o << "         " << p.red("expected: " + (s.expected.empty() ? "no error, no output"
                                                                   : s.expected))
@@ -180,17 +180,23 @@ std::string render_quiz(const report::Quiz& q, const TextOptions& opt) {
     }
     // state assertions: a DIFF is a mismatch like a wrong errno; never "ok" without a snapshot
     for (const auto& c : s.state_checks) {
-      if (c.outcome == "passed") o << "         " << p.dim("ok   " + c.text) << "\n";
-      else if (c.outcome == "DIFF")
-        o << "         " << p.red("DIFF " + c.text + "  (read: " + c.actual + ", line " + std::to_string(c.line) + ")") << "\n";
-      else o << "         " << p.dim("not checked: " + c.text + " (" + c.why + ")") << "\n";
+      switch (c.outcome) {
+        case report::CheckOutcome::passed: o << "         " << p.dim("ok   " + c.text) << "\n"; break;
+        case report::CheckOutcome::diff:
+          o << "         " << p.red("DIFF " + c.text + "  (read: " + c.actual + ", line " + std::to_string(c.line) + ")")
+            << "\n";
+          break;
+        case report::CheckOutcome::not_checked:
+          o << "         " << p.dim("not checked: " + c.text + " (" + c.why + ")") << "\n";
+          break;
+      }
     }
     if (!s.explanation.empty()) o << wrap_paragraph("why: " + s.explanation, "         ", 100);
     if (!s.note.empty()) o << wrap_paragraph("note: " + s.note, "         ", 100);
   }
-  if (q.status == "error") o << "  " << p.red("error: " + q.error) << "\n";
+  if (q.status == report::QuizStatus::error) o << "  " << p.red("error: " + q.error) << "\n";
   const int bad = q.mismatches();
-  o << "  " << (q.status == "ok" ? p.green("as expected") : p.red(q.status)) << ": "
+  o << "  " << (q.status == report::QuizStatus::ok ? p.green("as expected") : p.red(std::string(report::name(q.status)))) << ": "
     << (q.steps.size() - bad) << "/" << q.steps.size() << " steps matched";
   o << p.dim("  (" + std::to_string(static_cast<int>(q.duration_ms + 0.5)) + " ms)") << "\n";
   return o.str();
@@ -200,15 +206,15 @@ std::string render_summary(const report::Report& r, const TextOptions& opt) {
   Palette p{opt.color};
   int ok = 0, mismatch = 0, error = 0;
   for (const auto& q : r.quizzes) {
-    if (q.status == "ok") ++ok;
-    else if (q.status == "error") ++error;
+    if (q.status == report::QuizStatus::ok) ++ok;
+    else if (q.status == report::QuizStatus::error) ++error;
     else ++mismatch;
   }
   std::ostringstream o;
   o << "\n" << r.quizzes.size() << " quizzes: " << p.green(std::to_string(ok) + " as expected");
   if (mismatch) o << ", " << p.red(std::to_string(mismatch) + " differ");
   if (error) o << ", " << p.red(std::to_string(error) + " failed to run");
-  if (r.trace.mode != "none")
+  if (r.trace.mode != report::TraceMode::none)
     o << "; " << r.trace.events << " bucket events, " << r.trace.lost << " lost"
       << (r.trace.missed ? ", " + p.red(std::to_string(r.trace.missed) +
                                         " probe runs missed (events incomplete)")
@@ -220,7 +226,7 @@ std::string render_summary(const report::Report& r, const TextOptions& opt) {
         if (s.state) (s.state->taken ? taken : failed)++;
     o << "; state read after " << taken << " steps";
     if (failed) o << ", " << p.red(std::to_string(failed) + " snapshots failed");
-    if (r.trace.mode != "none") {
+    if (r.trace.mode != report::TraceMode::none) {
       const int diff = r.state_mismatches();
       o << ", " << (diff ? p.red(std::to_string(diff) + " model/snapshot mismatches")
                          : std::string("0 model/snapshot mismatches"));

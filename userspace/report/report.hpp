@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "report/event_kind.hpp"
+#include "report/kinds.hpp"
 #include "report/name.hpp"
 
 namespace tristate::report {
@@ -38,13 +38,13 @@ struct Sysctls {
 // How one traced kernel function was attached (or why it was not).
 struct Probe {
   std::string function;
-  std::string mechanism;  // fentry | fexit | kprobe | kretprobe | none
+  ProbeMechanism mechanism = ProbeMechanism::none;
   bool attached = false;
   std::string error;      // why not, when !attached
 };
 
 struct TraceInfo {
-  std::string mode = "none";  // fentry | kprobe | mixed | none
+  TraceMode mode = TraceMode::none;
   std::string notice;         // one line for the user when mode is none or degraded
   std::vector<Probe> probes;
   std::uint64_t events = 0;
@@ -113,7 +113,7 @@ struct StepState {
 // One state assertion of a statement (`>>> # state s1: -1/-1 [bhash2 -1/-1]`) checked against
 // the snapshot after it (quiz/state_check.hpp). A DIFF makes the step a mismatch.
 struct StateCheck {
-  std::string outcome;  // passed | DIFF | not checked (never "passed" without a snapshot)
+  CheckOutcome outcome = CheckOutcome::not_checked;  // never passed without a snapshot
   std::string sock;
   int line = 0, column = 0;
   std::string text;     // as written
@@ -164,7 +164,7 @@ struct Quiz {
   Sysctls sysctls;
   std::vector<Step> steps;
   std::vector<Event> background;  // events in the quiz's netns not caused by a step
-  std::string status = "ok";      // ok | mismatch | error
+  QuizStatus status = QuizStatus::ok;
   std::string error;              // set when status is error (sandbox failure, …)
   double duration_ms = 0;
 

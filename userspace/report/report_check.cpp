@@ -8,7 +8,7 @@
 #include <span>
 #include <string_view>
 
-#include "report/event_kind.hpp"
+#include "report/kinds.hpp"
 #include "report/name.hpp"
 
 namespace tristate::report {
@@ -138,7 +138,7 @@ void check_state(Checker& c, const json& e, const std::string& path, const char*
 
 void check_event(Checker& c, const json& e, const std::string& p) {
   if (!c.object(e, p)) return;
-  c.one_of(e, p, "kind", event_kind_names(), true);
+  c.one_of(e, p, "kind", names<EventKind>(), true);
   c.string(e, p, "function", true, kName);
   c.integer(e, p, "port", 0, 65535, true);
   c.integer(e, p, "ts_ns", 0, kU64);

@@ -54,7 +54,7 @@ int Report::state_mismatches() const {
 
 int Report::mismatches() const {
   int n = 0;
-  for (const auto& q : quizzes) n += q.mismatches() + (q.status == "error" ? 1 : 0);
+  for (const auto& q : quizzes) n += q.mismatches() + (q.status == QuizStatus::error ? 1 : 0);
   return n;
 }
 
@@ -67,19 +67,6 @@ void to_json(json& j, const BucketState& v) {
 void from_json(const json& j, BucketState& v) {
   j.at("fastreuse").get_to(v.fastreuse);
   j.at("fastreuseport").get_to(v.fastreuseport);
-}
-
-void to_json(json& j, EventKind v) { j = name(v); }
-void from_json(const json& j, EventKind& v) {
-  const auto k = event_kind_from(j.get_ref<const std::string&>());
-  if (!k) throw std::invalid_argument("unknown event kind " + j.dump());
-  v = *k;
-}
-void to_json(json& j, OpPath v) { j = name(v); }
-void from_json(const json& j, OpPath& v) {
-  const auto k = op_path_from(j.get_ref<const std::string&>());
-  if (!k) throw std::invalid_argument("unknown event path " + j.dump());
-  v = *k;
 }
 
 void to_json(json& j, const Event& v) {

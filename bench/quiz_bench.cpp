@@ -144,8 +144,8 @@ int main(int argc, char** argv) {
       auto rep = tristate::quiz::run_quiz(r.quiz, opts);
       r.ours.push_back(ms_since(t0));
       r.sandbox.push_back(std::chrono::duration<double, std::milli>(ready.at - t0).count());
-      if (rep.status != "ok" && r.problem.empty())
-        r.problem = "tristate: " + rep.status + (rep.error.empty() ? "" : " (" + rep.error + ")");
+      if (rep.status != tristate::report::QuizStatus::ok && r.problem.empty())
+        r.problem = "tristate: " + std::string(tristate::report::name(rep.status)) + (rep.error.empty() ? "" : " (" + rep.error + ")");
     }
     suite_ours.push_back(ms_since(t_suite));
 

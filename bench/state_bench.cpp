@@ -162,8 +162,8 @@ int main(int argc, char** argv) {
       const double c0 = cpu_ms();
       for (const auto& q : quizzes) {
         auto rep = tristate::quiz::run_quiz(q, opts);
-        if (rep.status != "ok") {
-          std::fprintf(stderr, "state_bench: %s: %s %s\n", q.name.c_str(), rep.status.c_str(), rep.error.c_str());
+        if (rep.status != tristate::report::QuizStatus::ok) {
+          std::fprintf(stderr, "state_bench: %s: %s %s\n", q.name.c_str(), tristate::report::name(rep.status).data(), rep.error.c_str());
           ok = false;
         }
         for (const auto& s : rep.steps)

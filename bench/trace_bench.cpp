@@ -156,7 +156,7 @@ double with_tracer(bool kprobe, bool watched, const Workload& w, std::string& mo
   reader.finish();
   events += reader.events;
   auto info = t->info();
-  mode = info.mode;
+  mode = tristate::report::name(info.mode);
   lost += info.lost;
   missed += info.missed;
   return r;
@@ -171,9 +171,9 @@ int attach_floor(const char* what, const std::function<int(int)>& load_fexit, st
     const trace::LiveKernel kernel;
     for (const auto& fp : trace::make_attach_plan(kernel, {}))
       for (const auto& p : fp.programs) {
-        if (p.mechanism != "fentry" && p.mechanism != "fexit") continue;
+        if (!tristate::report::is_fentry_family(p.mechanism)) continue;
         const int id = kernel.func_id(fp.function);
-        const int prog = p.mechanism == "fentry" ? trace::load_tracing_prog(id, BPF_TRACE_FENTRY) : load_fexit(id);
+        const int prog = p.mechanism == tristate::report::ProbeMechanism::fentry ? trace::load_tracing_prog(id, BPF_TRACE_FENTRY) : load_fexit(id);
         const int link = prog < 0 ? -1 : bpf_raw_tracepoint_open(nullptr, prog);
         if (prog >= 0) fds.push_back(prog);
         if (link >= 0) {
@@ -337,7 +337,7 @@ int profile(bool kprobe, const Workload& w) {
   reader.finish();
   const std::uint64_t reader_ns = reader.measured_cpu_ns, reader_events = reader.measured_events;
   std::printf("profile (%s, %s loop): untraced %.0f conn/s = %.0f ns/conn; traced %.0f conn/s = %.0f ns/conn\n",
-              t->info().mode.c_str(), bench::loop_name(w.loop), base,
+              tristate::report::name(t->info().mode).data(), bench::loop_name(w.loop), base,
               1e9 / base, rate, 1e9 / rate);
   std::printf("  %-44s %10s %10s %12s\n", "program", "calls/conn", "ns/call", "ns/conn");
   double total = 0;

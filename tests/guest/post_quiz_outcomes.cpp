@@ -56,7 +56,7 @@ TEST(PostQuizzes, EachStepAsRecordedForThisKernel) {
     FAIL() << e.detail();
   }
   std::cout << g_series << " (" << gr.release << "): boot " << gr.boot_s << " s, quizzes " << gr.run_s
-            << " s, trace mode " << rep.trace.mode << "\n";
+            << " s, trace mode " << tristate::report::name(rep.trace.mode) << "\n";
   EXPECT_EQ(rep.where, "guest");
   EXPECT_EQ(rep.kernel.series, g_series);
   EXPECT_EQ(rep.kernel.release, gr.release);
@@ -65,7 +65,7 @@ TEST(PostQuizzes, EachStepAsRecordedForThisKernel) {
   auto deviations = load_deviations(g_series);
   std::size_t used = 0;
   for (auto& q : rep.quizzes) {
-    EXPECT_NE(q.status, "error") << q.name << ": " << q.error;
+    EXPECT_NE(q.status, tristate::report::QuizStatus::error) << q.name << ": " << q.error;
     EXPECT_FALSE(q.steps.empty()) << q.name;
     for (auto& s : q.steps) {
       std::string key = q.name + "#" + std::to_string(s.index);

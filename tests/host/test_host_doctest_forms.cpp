@@ -24,15 +24,15 @@ TEST_F(DoctestForms, StateAssertionsWithoutSnapshotsAreNotChecked) {
                     ">>> # state s1: 0/0\n"
                     ">>> # state s1: 0/0 bhash2 0/0\n"
                     ">>> s1.close()\n");
-  ASSERT_EQ(r.status, "ok") << r.error;
+  ASSERT_EQ(r.status, tristate::report::QuizStatus::ok) << r.error;
   ASSERT_EQ(r.steps.size(), 3u);
   EXPECT_TRUE(r.steps[0].state_checks.empty());
   ASSERT_EQ(r.steps[1].state_checks.size(), 2u);
   EXPECT_EQ(r.steps[1].state_checks[0].text, "state s1: 0/0");
   EXPECT_EQ(r.steps[1].state_checks[0].line, 3);
-  EXPECT_EQ(r.steps[1].state_checks[0].outcome, "not checked");
+  EXPECT_EQ(r.steps[1].state_checks[0].outcome, tristate::report::CheckOutcome::not_checked);
   EXPECT_EQ(r.steps[1].state_checks[1].text, "state s1: 0/0 bhash2 0/0");
-  EXPECT_EQ(r.steps[1].state_checks[1].outcome, "not checked");
+  EXPECT_EQ(r.steps[1].state_checks[1].outcome, tristate::report::CheckOutcome::not_checked);
   EXPECT_TRUE(r.steps[2].state_checks.empty());
 }
 
@@ -48,7 +48,7 @@ TEST_F(DoctestForms, CallsRecordPythonExceptionsAndLnIsTheListener) {
                     "TypeError: 'str' object cannot be interpreted as an integer\n"
                     ">>> c.connect_ex(('127.0.0.1', 1234))\n"
                     "106\n");
-  ASSERT_EQ(r.status, "ok") << r.error;
+  ASSERT_EQ(r.status, tristate::report::QuizStatus::ok) << r.error;
   ASSERT_EQ(r.steps.size(), 7u);
   const auto& accept = r.steps[2];
   ASSERT_EQ(accept.calls.size(), 1u);

@@ -31,7 +31,7 @@ TEST_P(QuizFile, EveryStepBehavesAsTheQuizSays) {
   quiz::RunOptions opts;
   opts.timeout = std::chrono::seconds(10);
   const report::Quiz r = quiz::run_quiz(quiz, opts);
-  ASSERT_NE(r.status, "error") << r.name << ": " << r.error;
+  ASSERT_NE(r.status, tristate::report::QuizStatus::error) << r.name << ": " << r.error;
   ASSERT_EQ(r.steps.size(), quiz.steps.size()) << "every statement runs, even after a failure";
   EXPECT_EQ(r.sysctls.ip_local_port_range,
             std::to_string(quiz.setup.port_lo) + " " + std::to_string(quiz.setup.port_hi));
@@ -50,7 +50,7 @@ TEST_P(QuizFile, EveryStepBehavesAsTheQuizSays) {
       EXPECT_EQ(step.calls.size(), quiz.steps[k].calls.size()) << step.source;
     }
   }
-  EXPECT_EQ(r.status, "ok");
+  EXPECT_EQ(r.status, tristate::report::QuizStatus::ok);
 }
 
 std::string test_name(const ::testing::TestParamInfo<std::string>& info) {

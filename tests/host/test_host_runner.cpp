@@ -31,7 +31,7 @@ quiz::RunOptions opts(std::chrono::milliseconds timeout = 10s, quiz::Observer* o
 }
 
 std::string dump_steps(const report::Quiz& q) {
-  std::string out = "status=" + q.status + " error=" + q.error + "\n";
+  std::string out = "status=" + std::string(tristate::report::name(q.status)) + " error=" + q.error + "\n";
   for (const auto& s : q.steps)
     out += "  [" + std::to_string(s.index) + "] " + s.source + " -> '" + s.actual + "' (expected '" +
            s.expected + "')" + (s.matched ? "" : "  MISMATCH") + "\n";
@@ -42,7 +42,7 @@ class RunnerHost : public HostTest {};
 
 TEST_F(RunnerHost, Post1SharesPort60000AcrossTwoBoundAddresses) {
   auto q = quiz::run_quiz(post1(), opts());
-  ASSERT_EQ(q.status, "ok") << dump_steps(q);
+  ASSERT_EQ(q.status, tristate::report::QuizStatus::ok) << dump_steps(q);
   ASSERT_EQ(q.steps.size(), 10u);
   EXPECT_EQ(q.steps[3].actual, "(('127.1.1.1', 60000), ('127.9.9.9', 1234))");
   EXPECT_EQ(q.steps[7].actual, "(('127.2.2.2', 60000), ('127.9.9.9', 1234))");
@@ -70,7 +70,7 @@ TEST_F(RunnerHost, Post1SharesPort60000AcrossTwoBoundAddresses) {
 
 TEST_F(RunnerHost, Post3SecondConnectFailsWithEaddrnotavail) {
   auto q = quiz::run_quiz(post3(), opts());
-  ASSERT_EQ(q.status, "ok") << dump_steps(q);
+  ASSERT_EQ(q.status, tristate::report::QuizStatus::ok) << dump_steps(q);
   ASSERT_EQ(q.steps.size(), 9u);
   const auto& c = q.steps[5];
   ASSERT_EQ(c.calls.size(), 1u);
@@ -92,7 +92,7 @@ TEST_F(RunnerHost, MismatchIsReportedAndLaterStepsStillRun) {
   quiz.steps[5].expect = nothing();                 // claim the connect() succeeds
   quiz.steps[3].expect = output("(('127.1.1.1', 60001), ('127.9.9.9', 1234))");
   auto q = quiz::run_quiz(quiz, opts());
-  EXPECT_EQ(q.status, "mismatch");
+  EXPECT_EQ(q.status, tristate::report::QuizStatus::mismatch);
   ASSERT_EQ(q.steps.size(), 9u) << "doctest goes on after a failing example";
   EXPECT_FALSE(q.steps[3].matched);
   EXPECT_FALSE(q.steps[5].matched);
@@ -112,7 +112,7 @@ TEST_F(RunnerHost, ClosedSocketRaisesEbadfAndUnknownNameRaisesNameError) {
       stmt({connect_call("s1", "127.0.0.1", 1)}, error(9, "")),
   };
   auto q = quiz::run_quiz(quiz, opts());
-  ASSERT_EQ(q.status, "ok") << dump_steps(q);
+  ASSERT_EQ(q.status, tristate::report::QuizStatus::ok) << dump_steps(q);
   EXPECT_EQ(q.steps[2].actual, "OSError: [Errno 9] Bad file descriptor");
   EXPECT_EQ(q.steps[4].actual, "NameError: name 's9' is not defined");
 }
@@ -127,7 +127,7 @@ TEST_F(RunnerHost, ConnectWithoutListenerIsRefusedAtOnce) {
            error(111, "ConnectionRefusedError: [Errno 111] Connection refused")),
   };
   auto q = quiz::run_quiz(quiz, opts(2s));
-  ASSERT_EQ(q.status, "ok") << dump_steps(q);
+  ASSERT_EQ(q.status, tristate::report::QuizStatus::ok) << dump_steps(q);
   EXPECT_EQ(q.steps[1].actual, "ConnectionRefusedError: [Errno 111] Connection refused");
   EXPECT_EQ(q.setup, "netns, lo up, ip_local_port_range 60000 60000, no listener");
 }
@@ -147,7 +147,7 @@ TEST_F(RunnerHost, Ipv6AddressOnLoIsUsableAtOnceAndReprIsAFourTuple) {
            error(-9, "socket.gaierror: [Errno -9] Address family for hostname not supported")),
   };
   auto q = quiz::run_quiz(quiz, opts());
-  ASSERT_EQ(q.status, "ok") << dump_steps(q);
+  ASSERT_EQ(q.status, tristate::report::QuizStatus::ok) << dump_steps(q);
   EXPECT_EQ(q.setup,
             "netns, lo up, lo +fd00::2/128, ip_local_port_range 60000 60000, listener [::]:1234");
 }
@@ -165,7 +165,7 @@ TEST_F(RunnerHost, ExtraSysctlIsSetInsideTheNamespaceAndPortRangeIsReadBack) {
       stmt({name_call("s")}, output("('127.0.0.1', 40001)")),  // 40000 is reserved
   };
   auto q = quiz::run_quiz(quiz, opts());
-  ASSERT_EQ(q.status, "ok") << dump_steps(q);
+  ASSERT_EQ(q.status, tristate::report::QuizStatus::ok) << dump_steps(q);
   EXPECT_EQ(q.sysctls.ip_local_port_range, "40000 40001");
   EXPECT_EQ(q.sysctls.ip_local_reserved_ports, "40000");
   EXPECT_EQ(q.sysctls.ip_autobind_reuse, "1");
@@ -176,7 +176,7 @@ TEST_F(RunnerHost, NonNetSysctlIsRefused) {
   quiz.name = "bad-sysctl";
   quiz.setup.sysctls = {{"kernel.hostname", "x"}};
   auto q = quiz::run_quiz(quiz, opts());
-  EXPECT_EQ(q.status, "error");
+  EXPECT_EQ(q.status, tristate::report::QuizStatus::error);
   EXPECT_NE(q.error.find("only net.*"), std::string::npos) << q.error;
 }
 
@@ -185,7 +185,7 @@ TEST_F(RunnerHost, ListenerThatCannotBindIsASetupError) {
   quiz.name = "listener-clash";
   quiz.setup.listeners = {quiz::Listener{"0.0.0.0", 1234}, quiz::Listener{"0.0.0.0", 1234}};
   auto q = quiz::run_quiz(quiz, opts());
-  EXPECT_EQ(q.status, "error");
+  EXPECT_EQ(q.status, tristate::report::QuizStatus::error);
   EXPECT_NE(q.error.find("EADDRINUSE"), std::string::npos) << q.error;
 }
 
@@ -210,17 +210,17 @@ class RecordingObserver : public quiz::Observer {
   pid_t ready_pid = 0;
   bool throw_on_ready = false, child_gone = false;
   std::chrono::milliseconds delay{0};
-  std::string done_status;
+  tristate::report::QuizStatus done_status = tristate::report::QuizStatus::error;
 };
 
 TEST_F(RunnerHost, ObserverSeesThePrivateNamespaceBeforeAnythingRuns) {
   RecordingObserver obs;
   obs.delay = 300ms;  // the tracer's attach time: must neither count as quiz time nor time out
   auto q = quiz::run_quiz(post3(), opts(250ms, &obs));
-  ASSERT_EQ(q.status, "ok") << dump_steps(q);
+  ASSERT_EQ(q.status, tristate::report::QuizStatus::ok) << dump_steps(q);
   EXPECT_EQ(obs.ready_calls, 1);
   EXPECT_EQ(obs.done_calls, 1);
-  EXPECT_EQ(obs.done_status, "ok");
+  EXPECT_EQ(obs.done_status, tristate::report::QuizStatus::ok);
   EXPECT_NE(obs.ready_inode, 0u);
   EXPECT_NE(obs.ready_inode, quiz::netns_inode("self"));
   EXPECT_EQ(obs.inode_seen_in_proc, obs.ready_inode) << "pid and inode must describe the child";
@@ -234,7 +234,7 @@ TEST_F(RunnerHost, ObserverRefusalIsAnErrorAndNothingRuns) {
   RecordingObserver obs;
   obs.throw_on_ready = true;
   auto q = quiz::run_quiz(post3(), opts(2s, &obs));
-  EXPECT_EQ(q.status, "error");
+  EXPECT_EQ(q.status, tristate::report::QuizStatus::error);
   EXPECT_NE(q.error.find("tracer could not attach"), std::string::npos) << q.error;
   EXPECT_TRUE(q.steps.empty());
   EXPECT_EQ(obs.done_calls, 1);
@@ -263,7 +263,7 @@ quiz::Quiz blocking_quiz() {
 TEST_F(RunnerHost, TimeoutKillsTheChildAndNamesTheBlockedStep) {
   RecordingObserver obs;
   auto q = quiz::run_quiz(blocking_quiz(), opts(400ms, &obs));
-  EXPECT_EQ(q.status, "error");
+  EXPECT_EQ(q.status, tristate::report::QuizStatus::error);
   EXPECT_EQ(q.error, "timed out after 400 ms at step 7 (b.connect(('127.0.0.1', 5000)))");
   EXPECT_EQ(q.steps.size(), 6u) << "the steps before the blocked one are kept";
   EXPECT_TRUE(obs.child_gone);
@@ -272,7 +272,7 @@ TEST_F(RunnerHost, TimeoutKillsTheChildAndNamesTheBlockedStep) {
 
 TEST_F(RunnerHost, TinyTimeoutIsAnErrorNotAHang) {
   auto q = quiz::run_quiz(post1(), opts(1ms));
-  EXPECT_EQ(q.status, "error");
+  EXPECT_EQ(q.status, tristate::report::QuizStatus::error);
   EXPECT_EQ(q.error.rfind("timed out after 1 ms", 0), 0u) << q.error;
 }
 
@@ -295,8 +295,8 @@ TEST_F(RunnerHost, WithoutRootTheRunnerEntersAUserNamespace) {
     // a process started by an ordinary user is dumpable, so restore that.
     if (::prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0) return 10;
     auto q = quiz::run_quiz(post3(), opts());
-    if (q.status != "ok") {
-      std::fprintf(stderr, "status %s: %s\n", q.status.c_str(), q.error.c_str());
+    if (q.status != tristate::report::QuizStatus::ok) {
+      std::fprintf(stderr, "status %s: %s\n", tristate::report::name(q.status).data(), q.error.c_str());
       return 11;
     }
     return q.sysctls.ip_local_port_range == "60000 60000" ? 0 : 12;
@@ -318,7 +318,7 @@ TEST_F(RunnerHost, WhenNoNamespaceCanBeMadeTheErrorNamesTheMissingPrivilege) {
     if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return 10;
     if (::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0) return 10;
     auto q = quiz::run_quiz(post3(), opts());
-    if (q.status != "error") return 11;
+    if (q.status != tristate::report::QuizStatus::error) return 11;
     if (q.error.find("CAP_SYS_ADMIN") == std::string::npos) return 12;
     if (q.error.find("CLONE_NEWUSER") == std::string::npos) return 13;
     if (q.error.find('\n') != std::string::npos) return 14;

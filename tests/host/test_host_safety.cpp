@@ -201,14 +201,14 @@ TEST_F(HostSafety, NothingChangesOnTheHostWhateverTheQuizzesDo) {
   SandboxRecorder rec;
   quiz::RunOptions opts;
   opts.observer = &rec;
-  for (const auto& q : shipped) EXPECT_NE(quiz::run_quiz(q, opts).status, "error") << q.name;
-  EXPECT_EQ(quiz::run_quiz(mismatching, opts).status, "mismatch");
-  EXPECT_EQ(quiz::run_quiz(bad_setup, opts).status, "error");
+  for (const auto& q : shipped) EXPECT_NE(quiz::run_quiz(q, opts).status, tristate::report::QuizStatus::error) << q.name;
+  EXPECT_EQ(quiz::run_quiz(mismatching, opts).status, tristate::report::QuizStatus::mismatch);
+  EXPECT_EQ(quiz::run_quiz(bad_setup, opts).status, tristate::report::QuizStatus::error);
   opts.timeout = 1ms;
-  EXPECT_EQ(quiz::run_quiz(post1(), opts).status, "error");
+  EXPECT_EQ(quiz::run_quiz(post1(), opts).status, tristate::report::QuizStatus::error);
   opts.timeout = 10s;
   rec.refuse = true;
-  EXPECT_EQ(quiz::run_quiz(post1(), opts).status, "error");
+  EXPECT_EQ(quiz::run_quiz(post1(), opts).status, tristate::report::QuizStatus::error);
   rec.refuse = false;
 
   // Killed mid-step: while the child hangs in connect(), its namespace has the quiz's
@@ -231,7 +231,7 @@ TEST_F(HostSafety, NothingChangesOnTheHostWhateverTheQuizzesDo) {
   EXPECT_EQ(during.sysctls, before.sysctls) << "host sysctls changed while a quiz ran";
   EXPECT_EQ(during.quiz_port_sockets, before.quiz_port_sockets);
   t.join();
-  EXPECT_EQ(killed.status, "error");
+  EXPECT_EQ(killed.status, tristate::report::QuizStatus::error);
   EXPECT_NE(killed.error.find("timed out after 1500 ms at step 7"), std::string::npos) << killed.error;
 
   const HostSnapshot after = HostSnapshot::take(watched);

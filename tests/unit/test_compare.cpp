@@ -112,8 +112,8 @@ TEST(Compare, OneStepDiffersInOutcome) {
   ASSERT_TRUE(r.divergence);
   EXPECT_EQ(r.divergence->position, 0u);
   ASSERT_TRUE(r.divergence->at[0] && r.divergence->at[1]);
-  EXPECT_EQ(r.divergence->at[0]->kind, "connect_skip");
-  EXPECT_EQ(r.divergence->at[1]->kind, "bucket_state");
+  EXPECT_EQ(r.divergence->at[0]->kind, report::EventKind::connect_skip);
+  EXPECT_EQ(r.divergence->at[1]->kind, report::EventKind::bucket_state);
   // Nothing else is flagged.
   for (const auto& other : m.rows)
     if (!(other.quiz == "post-3" && other.step == 4)) {
@@ -140,8 +140,8 @@ TEST(Compare, EventDiffersButOutcomeDoesNot) {
   ASSERT_TRUE(r.divergence);
   EXPECT_EQ(r.divergence->position, 0u);
   ASSERT_TRUE(r.divergence->at[0] && r.divergence->at[1]);
-  EXPECT_EQ(r.divergence->at[0]->kind, "connect_alloc");
-  EXPECT_EQ(r.divergence->at[1]->kind, "connect_skip");
+  EXPECT_EQ(r.divergence->at[0]->kind, report::EventKind::connect_alloc);
+  EXPECT_EQ(r.divergence->at[1]->kind, report::EventKind::connect_skip);
   EXPECT_EQ(r.divergence->at[1]->port, 60001);
   EXPECT_FALSE(r.divergence->previous[0] || r.divergence->previous[1]);
   EXPECT_FALSE(r.cells[0].differs);
@@ -154,7 +154,7 @@ TEST(Compare, Bhash2EventsOnlyComparedBetweenKernelsThatHaveBhash2) {
   auto with_bhash2 = [](Report r) {
     for (auto& q : r.quizzes)
       for (auto& s : q.steps)
-        if (!s.events.empty() && s.events.back().kind == "bucket_create")
+        if (!s.events.empty() && s.events.back().kind == report::EventKind::bucket_create)
           s.events.push_back(ev("bucket2_create", "inet_bind2_bucket_create", "", {}, {}));
     return r;
   };
@@ -171,7 +171,7 @@ TEST(Compare, Bhash2EventsOnlyComparedBetweenKernelsThatHaveBhash2) {
   EXPECT_TRUE(r.events_differ);
   ASSERT_TRUE(r.divergence);
   EXPECT_EQ(r.divergence->position, 2u);
-  EXPECT_EQ(r.divergence->at[0]->kind, "bucket2_create");
+  EXPECT_EQ(r.divergence->at[0]->kind, report::EventKind::bucket2_create);
   EXPECT_FALSE(r.divergence->at[1].has_value());
   EXPECT_FALSE(r.state_differs);  // the port's state is the bhash bucket's: 0/0 on both
 }
@@ -272,7 +272,7 @@ TEST(Compare, StepAbsentFromOneReportDiffers) {
 
 TEST(Compare, QuizThatCouldNotRunGetsAQuizLevelRow) {
   Report b = report_for("6.12.9");
-  b.quizzes[2].status = "error";
+  b.quizzes[2].status = report::QuizStatus::error;
   b.quizzes[2].error = "unshare(CLONE_NEWNET): EPERM";
   b.quizzes[2].steps.clear();
   const Matrix m = compare::compare(two(report_for("6.1.0-28"), b));

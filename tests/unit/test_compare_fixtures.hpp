@@ -21,9 +21,9 @@ inline Event ev(const std::string& kind, const std::string& function, const std:
                 std::optional<BucketState> before, std::optional<BucketState> after,
                 std::uint16_t port = 60000) {
   Event e;
-  e.kind = kind;
+  e.kind = report::from_name<report::EventKind>(kind).value();
   e.function = function;
-  e.path = path;
+  e.path = report::from_name<report::OpPath>(path).value();
   e.port = port;
   e.before = before;
   e.after = after;
@@ -110,7 +110,7 @@ inline Report report_for(const std::string& release, bool traced = true) {
   r.where = "guest";
   r.kernel.release = release;
   r.kernel.origin = "series";
-  r.trace.mode = traced ? "fentry" : "none";
+  r.trace.mode = traced ? report::TraceMode::fentry : report::TraceMode::none;
   r.quizzes = {quiz_connect_twice(), quiz_reuse_and_close(), quiz_bind_then_connect()};
   if (!traced)
     for (auto& q : r.quizzes)

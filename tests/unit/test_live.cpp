@@ -78,7 +78,7 @@ namespace {
 
 report::Event ev(const std::string& kind, std::uint16_t port, std::uint64_t bucket) {
   report::Event e;
-  e.kind = kind;
+  e.kind = report::from_name<report::EventKind>(kind).value();
   e.port = port;
   e.bucket = bucket;
   e.function = "inet_csk_get_port";
@@ -161,7 +161,7 @@ TEST(LiveJsonLines, EventLineIsTheReportEventSchemaOnOneLine) {
   e.before = report::BucketState{0, 0};
   e.after = report::BucketState{-1, 0};
   e.netns = 4026531840u;
-  e.path = "connect";
+  e.path = report::OpPath::connect;
   e.ts_ns = 1'000'000'000ULL;
   const auto line = render::live_event_json(e, 2'000'250'000LL);
   EXPECT_EQ(line.find('\n'), std::string::npos);
@@ -187,7 +187,7 @@ TEST(LiveJsonLines, EventLineIsTheReportEventSchemaOnOneLine) {
 TEST(LiveText, EventLineHasTimeCommPidNetnsPortAndDescription) {
   auto e = ev("bucket_create", 60000, 1);
   e.after = report::BucketState{-1, -1};
-  e.path = "connect";
+  e.path = report::OpPath::connect;
   e.function = "__inet_hash_connect";
   e.netns = 4026531840u;
   e.ts_ns = 1'000'000'000ULL;  // + offset below = 1970-01-01 00:00:03.000250

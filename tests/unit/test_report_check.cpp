@@ -19,7 +19,7 @@ json sound() {
   s.index = 1;
   s.source = "s1.bind(('127.0.0.1', 0))";
   Event e;
-  e.kind = "bucket_create";
+  e.kind = EventKind::bucket_create;
   e.function = "inet_bind_bucket_create";
   e.port = 60000;
   e.after = BucketState{0, 0};
@@ -54,6 +54,22 @@ TEST(ReportCheck, UnknownStatusModeWhereOrigin) {
     j[json::json_pointer(ptr)] = bad;
     EXPECT_EQ(problem(j).rfind(std::string(ptr) + ": expected one of", 0), 0u) << ptr << ": " << problem(j);
   }
+}
+
+// An event kind or path from a newer or foreign tool is refused by name, with the list this
+// build knows, before the loader meets it.
+TEST(ReportCheck, UnknownEventKindOrPath) {
+  auto j = sound();
+  j["quizzes"][0]["steps"][0]["events"][0]["kind"] = "bucket3_create";
+  EXPECT_EQ(problem(j).rfind("/quizzes/0/steps/0/events/0/kind: expected one of bucket_create, bucket_state,", 0), 0u)
+      << problem(j);
+  j = sound();
+  j["quizzes"][0]["steps"][0]["events"][0]["path"] = "accept";
+  EXPECT_EQ(problem(j).rfind("/quizzes/0/steps/0/events/0/path: expected one of", 0), 0u) << problem(j);
+  j = sound();
+  j["quizzes"][0]["steps"][0]["events"][0]["path"] = "release";
+  EXPECT_EQ(check_report(j), std::nullopt);
+  EXPECT_EQ(j.get<Report>().quizzes[0].steps[0].events[0].path, OpPath::release);
 }
 
 TEST(ReportCheck, WrongTypeNamesTheField) {

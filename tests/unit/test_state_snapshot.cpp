@@ -140,7 +140,7 @@ report::Event ev(const char* kind, std::uint64_t ts, std::uint64_t bucket, std::
                  std::optional<report::BucketState> after) {
   report::Event e;
   e.ts_ns = ts;
-  e.kind = kind;
+  e.kind = report::from_name<report::EventKind>(kind).value();
   e.function = "inet_csk_get_port";
   e.bucket = bucket;
   e.port = port;
@@ -250,61 +250,61 @@ report::StepState one_sock(report::BucketState s, std::optional<report::BucketSt
 }  // namespace
 
 TEST(StateCheck, PassedDiffAndNotChecked) {
-  using quiz::StateCheckOutcome;
+  using report::CheckOutcome;
   const Assert a{"s1", -1, -1, std::nullopt, {5, 5}, "state s1: -1/-1"};
   auto r = quiz::check_state(std::vector<Assert>{a}, std::optional(one_sock({-1, -1})));
-  EXPECT_EQ(r[0].outcome, StateCheckOutcome::Passed);
+  EXPECT_EQ(r[0].outcome, CheckOutcome::passed);
   EXPECT_EQ(r[0].line, 5);
 
   r = quiz::check_state(std::vector<Assert>{a}, std::optional(one_sock({-1, 0})));
-  EXPECT_EQ(r[0].outcome, StateCheckOutcome::Diff);
+  EXPECT_EQ(r[0].outcome, CheckOutcome::diff);
   EXPECT_EQ(r[0].actual, "-1/0");
   EXPECT_TRUE(quiz::any_diff(r));
 
   r = quiz::check_state(std::vector<Assert>{a}, std::nullopt);
-  EXPECT_EQ(r[0].outcome, StateCheckOutcome::NotChecked);
+  EXPECT_EQ(r[0].outcome, CheckOutcome::not_checked);
   EXPECT_FALSE(quiz::any_diff(r));
 
   report::StepState failed;
   failed.error = "reading the iterator failed (EIO)";
   r = quiz::check_state(std::vector<Assert>{a}, std::optional(failed));
-  EXPECT_EQ(r[0].outcome, StateCheckOutcome::NotChecked);
+  EXPECT_EQ(r[0].outcome, CheckOutcome::not_checked);
   EXPECT_NE(r[0].why.find("EIO"), std::string::npos);
 }
 
 TEST(StateCheck, Bhash2PairNeedsAKernelThatKeepsIt) {
-  using quiz::StateCheckOutcome;
+  using report::CheckOutcome;
   const Assert a{"s1", -1, -1, std::make_pair(-1, -1), {6, 5}, "state s1: -1/-1 [bhash2 -1/-1]"};
   // 6.1 - 6.17: a bhash2 bucket without its own pair: never "passed"
   auto r = quiz::check_state(std::vector<Assert>{a}, std::optional(one_sock({-1, -1})));
-  EXPECT_EQ(r[0].outcome, StateCheckOutcome::NotChecked);
+  EXPECT_EQ(r[0].outcome, CheckOutcome::not_checked);
   // 6.18+
   r = quiz::check_state(std::vector<Assert>{a}, std::optional(one_sock({-1, -1}, report::BucketState{-1, -1})));
-  EXPECT_EQ(r[0].outcome, StateCheckOutcome::Passed);
+  EXPECT_EQ(r[0].outcome, CheckOutcome::passed);
   r = quiz::check_state(std::vector<Assert>{a}, std::optional(one_sock({-1, -1}, report::BucketState{0, 0})));
-  EXPECT_EQ(r[0].outcome, StateCheckOutcome::Diff);
+  EXPECT_EQ(r[0].outcome, CheckOutcome::diff);
   EXPECT_EQ(r[0].actual, "-1/-1 [bhash2 0/0]");
   // the bhash pair differs: DIFF even where bhash2 cannot be read
   r = quiz::check_state(std::vector<Assert>{a}, std::optional(one_sock({0, 0}, std::nullopt, false)));
-  EXPECT_EQ(r[0].outcome, StateCheckOutcome::Diff);
+  EXPECT_EQ(r[0].outcome, CheckOutcome::diff);
 }
 
 TEST(StateCheck, MissingUnboundAndClosedSockets) {
-  using quiz::StateCheckOutcome;
+  using report::CheckOutcome;
   const Assert a{"s2", 0, 0, std::nullopt, {7, 5}, "state s2: 0/0"};
   auto st = one_sock({0, 0});
   auto r = quiz::check_state(std::vector<Assert>{a}, std::optional(st));
-  EXPECT_EQ(r[0].outcome, StateCheckOutcome::Diff);
+  EXPECT_EQ(r[0].outcome, CheckOutcome::diff);
   EXPECT_EQ(r[0].actual, "no open socket s2");
   st.gone = {"s2"};
   r = quiz::check_state(std::vector<Assert>{a}, std::optional(st));
-  EXPECT_EQ(r[0].outcome, StateCheckOutcome::NotChecked);
+  EXPECT_EQ(r[0].outcome, CheckOutcome::not_checked);
   st.gone.clear();
   report::SockState unbound;
   unbound.name = "s2";
   st.sockets.push_back(unbound);
   r = quiz::check_state(std::vector<Assert>{a}, std::optional(st));
-  EXPECT_EQ(r[0].outcome, StateCheckOutcome::Diff);
+  EXPECT_EQ(r[0].outcome, CheckOutcome::diff);
   EXPECT_EQ(r[0].actual, "not bound");
 }
 
@@ -315,18 +315,18 @@ TEST(StateCheck, ADiffMakesTheStepAMismatch) {
   rq.steps[1].state = one_sock({0, 0});
   quiz::record_state_checks(rq.steps[1], quiz::check_state(asserts, rq.steps[1].state));
   ASSERT_EQ(rq.steps[1].state_checks.size(), 1u);
-  EXPECT_EQ(rq.steps[1].state_checks[0].outcome, "DIFF");
+  EXPECT_EQ(rq.steps[1].state_checks[0].outcome, report::CheckOutcome::diff);
   EXPECT_EQ(rq.steps[1].state_checks[0].actual, "0/0");
   EXPECT_FALSE(rq.steps[1].matched);
   EXPECT_EQ(rq.mismatches(), 1);
   // no snapshot: not checked, the step stays matched
   report::Step untraced;
   quiz::record_state_checks(untraced, quiz::check_state(asserts, std::nullopt));
-  EXPECT_EQ(untraced.state_checks[0].outcome, "not checked");
+  EXPECT_EQ(untraced.state_checks[0].outcome, report::CheckOutcome::not_checked);
   EXPECT_TRUE(untraced.matched);
   // and it survives the JSON round trip
   nlohmann::json j = rq.steps[1];
-  EXPECT_EQ(j.get<report::Step>().state_checks[0].outcome, "DIFF");
+  EXPECT_EQ(j.get<report::Step>().state_checks[0].outcome, report::CheckOutcome::diff);
 }
 
 // ---- the explainer that needs no events ----
@@ -374,7 +374,7 @@ TEST(MatrixState, UntracedColumnsDifferInStateOnly) {
   auto make = [](const std::string& release, report::BucketState s) {
     compare::LabelledReport in;
     in.report.kernel.release = release;
-    in.report.trace.mode = "none";
+    in.report.trace.mode = report::TraceMode::none;
     report::Quiz q;
     q.name = "q";
     report::Step st;
@@ -402,7 +402,7 @@ TEST(MatrixState, WhoHoldsABucketIsNotADifference) {
   auto make = [](const std::string& release, const char* holder) {
     compare::LabelledReport in;
     in.report.kernel.release = release;
-    in.report.trace.mode = "none";
+    in.report.trace.mode = report::TraceMode::none;
     report::Quiz q;
     q.name = "q";
     report::Step st;
@@ -445,7 +445,7 @@ TEST(MatrixState, Bhash2PairsOnlyBetweenKernelsThatKeepThem) {
   auto make = [](const std::string& release, std::optional<report::BucketState> s2) {
     compare::LabelledReport in;
     in.report.kernel.release = release;
-    in.report.trace.mode = "none";
+    in.report.trace.mode = report::TraceMode::none;
     report::Quiz q;
     q.name = "q";
     report::Step st;

@@ -160,7 +160,7 @@ TEST(TraceAttachPlan, ForceKprobeNeverTriesFentry) {
   for (const auto& fp : plan) {
     if (fp.programs.empty()) continue;
     EXPECT_EQ(fp.mechanism, Mechanism::Kprobe) << fp.function;
-    for (const auto& p : fp.programs) EXPECT_TRUE(p.mechanism == "kprobe" || p.mechanism == "kretprobe");
+    for (const auto& p : fp.programs) EXPECT_TRUE(tristate::report::is_kprobe_family(p.mechanism));
   }
 }
 

@@ -12,6 +12,8 @@ extern "C" {
 #include "bpf/tristate.h"
 }
 
+using tristate::report::EventKind;
+using tristate::report::OpPath;
 using tristate::trace::decode_event;
 
 namespace {
@@ -43,9 +45,9 @@ TEST(TraceDecode, BindAllocCarriesRequestResultAndState) {
   e.after_fastreuseport = -1;
   auto ev = decode_event(&e, sizeof(e));
   ASSERT_TRUE(ev);
-  EXPECT_EQ(ev->kind, "bind_alloc");
+  EXPECT_EQ(ev->kind, EventKind::bind_alloc);
   EXPECT_EQ(ev->function, "inet_csk_get_port");
-  EXPECT_EQ(ev->path, "bind");
+  EXPECT_EQ(ev->path, tristate::report::OpPath::bind);
   EXPECT_EQ(ev->requested_port, 0);
   EXPECT_EQ(ev->result, 0);
   EXPECT_FALSE(ev->before);
@@ -187,7 +189,7 @@ TEST(TraceDecode, IntoAReusedEventLeavesNothingOfTheOldOne) {
   EXPECT_EQ(a, b);
   EXPECT_FALSE(reused.before || reused.after || reused.requested_port || reused.result);
   EXPECT_EQ(reused.addr, "");
-  EXPECT_EQ(reused.path, "");
+  EXPECT_EQ(reused.path, tristate::report::OpPath::none);
   EXPECT_EQ(reused.comm, "x");
 }
 
@@ -226,5 +228,5 @@ TEST(TraceDecode, ReusedEventNeverKeepsAStaleName) {
     EXPECT_EQ(a, b) << "record " << i;
   }
   EXPECT_EQ(reused.comm, "0123456789abcdef");
-  EXPECT_EQ(reused.path, "");
+  EXPECT_EQ(reused.path, tristate::report::OpPath::none);
 }

@@ -37,9 +37,9 @@ struct Builder {
     report::Event e;
     e.ts_ns = s.t_start_ns + 10 + s.events.size();
     e.tid = s.tid;
-    e.kind = kind;
+    e.kind = report::from_name<report::EventKind>(kind).value();
     e.function = fn;
-    e.path = path;
+    e.path = report::from_name<report::OpPath>(path).value();
     e.bucket = bucket;
     e.port = port;
     return e;

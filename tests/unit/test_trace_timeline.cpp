@@ -12,7 +12,7 @@ report::Event ev(std::uint64_t ts, std::uint32_t tid, std::uint64_t netns, const
   e.ts_ns = ts;
   e.tid = tid;
   e.netns = netns;
-  e.kind = kind;
+  e.kind = report::from_name<report::EventKind>(kind).value();
   return e;
 }
 
@@ -41,10 +41,10 @@ TEST(TraceTimeline, EventsGoToTheStepWhoseWindowAndThreadContainThem) {
                            ev(150, 7, 9, "bind_alloc")},   // another namespace
                           5);
   ASSERT_EQ(q.steps[0].events.size(), 2u);
-  EXPECT_EQ(q.steps[0].events[0].kind, "bucket_create");  // timestamp order
-  EXPECT_EQ(q.steps[0].events[1].kind, "bind_alloc");
+  EXPECT_EQ(q.steps[0].events[0].kind, report::EventKind::bucket_create);  // timestamp order
+  EXPECT_EQ(q.steps[0].events[1].kind, report::EventKind::bind_alloc);
   ASSERT_EQ(q.steps[1].events.size(), 1u);
-  EXPECT_EQ(q.steps[1].events[0].kind, "connect_alloc");
+  EXPECT_EQ(q.steps[1].events[0].kind, report::EventKind::connect_alloc);
   ASSERT_EQ(q.background.size(), 2u);
   EXPECT_EQ(q.background[0].ts_ns, 50u);
   EXPECT_EQ(q.background[1].tid, 0u);
@@ -54,9 +54,12 @@ TEST(TraceTimeline, EventsGoToTheStepWhoseWindowAndThreadContainThem) {
 
 TEST(TraceTimeline, WindowEdgesAreInclusive) {
   auto q = two_steps();
-  trace::attribute_events(q, {ev(100, 7, 5, "a"), ev(200, 7, 5, "b"), ev(201, 7, 5, "c")}, 5);
-  EXPECT_EQ(q.steps[0].events.size(), 2u);
-  EXPECT_EQ(q.background.size(), 1u);
+  trace::attribute_events(q, {ev(100, 7, 5, "bucket_create"), ev(200, 7, 5, "bucket_state"),
+                              ev(201, 7, 5, "bucket_destroy")}, 5);
+  ASSERT_EQ(q.steps[0].events.size(), 2u);
+  EXPECT_EQ(q.steps[0].events[1].kind, report::EventKind::bucket_state);
+  ASSERT_EQ(q.background.size(), 1u);
+  EXPECT_EQ(q.background[0].kind, report::EventKind::bucket_destroy);
 }
 
 namespace {
@@ -105,7 +108,7 @@ TEST(TraceTimeline, OtherBackgroundEventsStayThere) {
   auto q = two_steps();
   q.steps[0].calls = {call("s1.connect(('127.9.9.9', 1234))", false)};  // refused: no connection
   auto bind_made = accepted(250, 99, "inet_bind2_bucket_create", "127.9.9.9");
-  bind_made.path = "bind";  // another thread's bind(): not an accepted connection
+  bind_made.path = report::OpPath::bind;  // another thread's bind(): not an accepted connection
   trace::attribute_events(q, {accepted(250, 99, "__inet_inherit_port", "127.9.9.9"), bind_made,
                               ev(260, 99, 5, "bucket_destroy")}, 5);
   EXPECT_TRUE(q.steps[0].events.empty());

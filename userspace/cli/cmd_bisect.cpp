@@ -70,7 +70,7 @@ std::string step_signature(const report::Step& s, BisectBy by) {
 std::string report_signature(const report::Report& r, BisectBy by) {
   std::string sig;
   for (auto& q : r.quizzes) {
-    sig += "#" + q.name + ":" + q.status + "\n";
+    sig += "#" + q.name + ":" + std::string(report::name(q.status)) + "\n";
     for (auto& s : q.steps) sig += std::to_string(s.index) + "=" + step_signature(s, by) + "\n";
   }
   return sig;
@@ -78,7 +78,7 @@ std::string report_signature(const report::Report& r, BisectBy by) {
 
 std::string event_text(const report::Event& e) {
   std::ostringstream o;
-  o << e.kind << " " << e.port;
+  o << report::name(e.kind) << " " << e.port;
   if (!e.addr.empty()) o << " " << e.addr;
   auto st = [](const report::BucketState& b) { return std::to_string(b.fastreuse) + "/" + std::to_string(b.fastreuseport); };
   if (e.before && e.after) o << " " << st(*e.before) << "->" << st(*e.after);

@@ -36,12 +36,12 @@ trace::Check lab_check() {
 int run(const DoctorOptions& o, const Globals& g) {
   auto caps = trace::probe_capabilities();
   caps.checks.push_back(lab_check());
-  if (g.quiet) return caps.mode == "none" ? kExitMismatch : kExitOk;  // like grep -q
+  if (g.quiet) return caps.mode == report::TraceMode::none ? kExitMismatch : kExitOk;  // like grep -q
   if (!o.json.empty()) {
     nlohmann::json j;
     j["schema"] = report::kDoctorSchema;
     j["kernel_release"] = caps.kernel_release;
-    j["mode"] = caps.mode;
+    j["mode"] = report::name(caps.mode);
     j["mode_reason"] = caps.mode_reason;
     j["checks"] = nlohmann::json::array();
     for (const auto& c : caps.checks) j["checks"].push_back({{"name", c.name}, {"ok", c.ok}, {"detail", c.detail}});
@@ -53,7 +53,7 @@ int run(const DoctorOptions& o, const Globals& g) {
       else
         std::cout << c.name << ": " << (c.ok ? "yes" : "no") << " (" << c.detail << ")\n";
     }
-    std::cout << "trace mode: " << caps.mode << " (" << caps.mode_reason << ")\n";
+    std::cout << "trace mode: " << report::name(caps.mode) << " (" << caps.mode_reason << ")\n";
   }
   // the report is the answer; a machine that cannot trace is not an error of the command
   return kExitOk;

@@ -111,7 +111,7 @@ int run(const MatrixOptions& o, const Globals& g) {
   const MatrixOptions& o2 = ho;
   if (!o.no_host && !o.history) {
     auto rep = run_quizzes_on_host(quizzes, {o.no_trace, o.no_fentry, 10000, false, o.no_state}, g);
-    if (rep.trace.mode == "none") spdlog::info("[host] untraced: {}", rep.trace.notice);
+    if (rep.trace.mode == report::TraceMode::none) spdlog::info("[host] untraced: {}", rep.trace.notice);
     const std::string label = "host " + rep.kernel.release;
     if (!o.save_dir.empty()) save(rep, o.save_dir, "host");
     columns.push_back({label, "", std::move(rep)});
@@ -139,7 +139,7 @@ int run(const MatrixOptions& o, const Globals& g) {
         continue;
       }
       spdlog::info("[{}] {}: boot {:.1f} s, quizzes {:.1f} s, trace {}", out.spec,
-                   out.report.kernel.release, out.boot_s, out.run_s, out.report.trace.mode);
+                   out.report.kernel.release, out.boot_s, out.run_s, report::name(out.report.trace.mode));
       if (!o.save_dir.empty()) save(out.report, o.save_dir, out.spec);
       columns.push_back({out.spec + " " + out.report.kernel.release, "", std::move(out.report)});
     }

@@ -130,7 +130,7 @@ int run(const QuizOptions& o, Globals& g) {
     rep = run_quizzes_on_host(quizzes, host, g);
     // The text report's header carries the notice; without one, say it on stderr.
     const bool text_shown = o.json_path != "-" && !g.quiet;
-    if (rep.trace.mode == "none" && !o.no_trace && !text_shown)
+    if (rep.trace.mode == report::TraceMode::none && !o.no_trace && !text_shown)
       spdlog::warn("running untraced: {}", rep.trace.notice);
     if (rep.state.method == "none" && !o.no_state && !text_shown) spdlog::warn("{}", rep.state.notice);
   } else {
@@ -143,7 +143,7 @@ int run(const QuizOptions& o, Globals& g) {
   }
 
   for (const auto& q : rep.quizzes)
-    if (q.status == "error") spdlog::error("{}: {}", q.file, q.error);
+    if (q.status == report::QuizStatus::error) spdlog::error("{}: {}", q.file, q.error);
 
   render::TextOptions text;
   text.color = g.color;

@@ -157,7 +157,7 @@ int run_trace(const TraceArgs& a, Globals& g) {
     std::cerr << "tristate: trace: " << e.what() << "\n";
     return kExitError;
   }
-  spdlog::info("tracing in {} mode{}; Ctrl-C to stop", info.mode,
+  spdlog::info("tracing in {} mode{}; Ctrl-C to stop", report::name(info.mode),
                cmd ? " the command " + a.command[0] + " (pid " + std::to_string(cmd->pid()) + ") and its children" : "");
   if (!a.ready_file.empty()) std::ofstream(a.ready_file) << "ready\n";
 

@@ -31,7 +31,7 @@ report::Report run_quizzes_on_host(const std::vector<quiz::Quiz>& quizzes,
     if (made) {
       tracer = std::move(made.value());
     } else {
-      rep.trace.mode = "none";
+      rep.trace.mode = report::TraceMode::none;
       rep.trace.notice = made.error().message + "; run the quizzes traced in a guest: --kernel 6.12";
     }
   }

@@ -30,8 +30,8 @@ bool write_report(const report::Report& rep, const std::string& path) {
 int exit_status(const report::Report& rep) {
   bool mismatch = false;
   for (const auto& q : rep.quizzes) {
-    if (q.status == "error") return kExitError;
-    mismatch |= q.status != "ok";
+    if (q.status == report::QuizStatus::error) return kExitError;
+    mismatch |= q.status != report::QuizStatus::ok;
   }
   return mismatch ? kExitMismatch : kExitOk;
 }

@@ -6,6 +6,7 @@ namespace tristate::compare {
 
 using report::BucketState;
 using report::Event;
+using report::EventKind;
 
 std::string tri_value(int v) { return v > 0 ? "+" + std::to_string(v) : std::to_string(v); }
 
@@ -21,36 +22,34 @@ std::string node_name(const BucketState& s) {
 
 namespace {
 
-bool is_bhash_kind(std::string_view kind) {
-  return kind == "bucket_create" || kind == "bucket_state" || kind == "bucket_destroy";
+bool is_bhash_kind(EventKind kind) {
+  return kind == EventKind::bucket_create || kind == EventKind::bucket_state || kind == EventKind::bucket_destroy;
 }
 
 std::string who(const Event& e) {
-  if (e.kind == "connect_skip") return "connect, skipped";
-  if (!e.path.empty()) return e.path.str();
-  return e.kind.str();
+  if (e.kind == EventKind::connect_skip) return "connect, skipped";
+  if (e.path != report::OpPath::none) return std::string(report::name(e.path));
+  return std::string(report::name(e.kind));
 }
 
 }  // namespace
 
-bool is_bhash2_kind(std::string_view kind) { return kind.starts_with("bucket2_"); }
-
 std::string BucketTracker::step_state(const std::vector<Event>& events) {
   for (const Event& e : events) {
-    if (e.kind == "bucket_create" && e.after) live_[e.port] = *e.after;
-    if (e.kind == "bucket_state" && e.after) live_[e.port] = *e.after;
-    if (e.kind == "bucket_destroy") live_.erase(e.port);
+    if (e.kind == EventKind::bucket_create && e.after) live_[e.port] = *e.after;
+    if (e.kind == EventKind::bucket_state && e.after) live_[e.port] = *e.after;
+    if (e.kind == EventKind::bucket_destroy) live_.erase(e.port);
   }
   if (events.empty()) return "no bucket event";
   // The port's tri-state is the bhash bucket's; bucket2_* (per-address, 6.1+) events would
   // make kernels without bhash2 look different, so they never decide.
   const Event* last = nullptr;
   for (auto it = events.rbegin(); it != events.rend() && !last; ++it)
-    if (!is_bhash2_kind(it->kind)) last = &*it;
+    if (!report::is_bhash2(it->kind)) last = &*it;
   if (!last) return "no bucket event";
   const Event& e = *last;
   const std::string port = "port " + std::to_string(e.port) + ": ";
-  if (e.kind == "bucket_destroy") return port + "absent (" + who(e) + ")";
+  if (e.kind == EventKind::bucket_destroy) return port + "absent (" + who(e) + ")";
   // A connect_skip's `before` is the state that made connect() pass the port over.
   if (e.after) return port + pair_text(*e.after) + " (" + who(e) + ")";
   if (e.before) return port + pair_text(*e.before) + " (" + who(e) + ")";
@@ -63,7 +62,7 @@ std::string BucketTracker::step_state(const std::vector<Event>& events) {
   std::uint16_t p = e.port;
   if (!p && e.requested_port && *e.requested_port > 0) p = static_cast<std::uint16_t>(*e.requested_port);
   if (!p && live_.size() == 1) p = live_.begin()->first;
-  if (!p) return e.kind + how;
+  if (!p) return std::string(report::name(e.kind)) + how;
   auto it = live_.find(p);
   return "port " + std::to_string(p) + ": " + (it == live_.end() ? "absent" : pair_text(it->second)) +
          how;
@@ -75,19 +74,19 @@ std::string deciding_state(const std::vector<Event>& events) {
 }
 
 std::string describe_event(const Event& e) {
-  std::string s = e.kind.str();
+  std::string s(report::name(e.kind));
   if (e.port) s += " :" + std::to_string(e.port);
   if (!e.addr.empty()) s += " " + e.addr;
   if (e.before || e.after) {
     s += " ";
     s += e.before ? pair_text(*e.before) : "·";
     s += "→";
-    s += e.after ? pair_text(*e.after) : (e.kind == "bucket_destroy" ? "absent" : "·");
+    s += e.after ? pair_text(*e.after) : (e.kind == EventKind::bucket_destroy ? "absent" : "·");
   }
   if (e.requested_port) s += " asked " + std::to_string(*e.requested_port);
   if (e.result && *e.result != 0) s += " = " + std::to_string(*e.result);
   if (!e.function.empty()) s += " " + e.function;
-  if (!e.path.empty()) s += " [" + e.path + "]";
+  if (e.path != report::OpPath::none) s += " [" + std::string(report::name(e.path)) + "]";
   return s;
 }
 
@@ -98,8 +97,8 @@ bool same_event(const Event& a, const Event& b) {
   // kernels that inline inet_bind_bucket_create/_destroy (and bhash2's
   // inet_bind2_bucket_create/_destroy) into __inet_hash_connect and __inet_put_port have them
   // reported at those callers. The fact is compared, not the place.
-  const bool placement_varies = a.kind == "bucket_create" || a.kind == "bucket_destroy" ||
-                                a.kind == "bucket2_create" || a.kind == "bucket2_destroy";
+  const bool placement_varies = a.kind == EventKind::bucket_create || a.kind == EventKind::bucket_destroy ||
+                                report::is_bhash2(a.kind);
   return a.kind == b.kind && (placement_varies || a.function == b.function) && a.path == b.path &&
          a.port == b.port && a.before == b.before && a.after == b.after &&
          a.requested_port == b.requested_port && a.addr == b.addr;
@@ -113,11 +112,11 @@ std::vector<Transition> transitions_of(const report::Step& step) {
     t.step = step.index;
     t.source = step.source;
     t.port = e.port;
-    if (e.kind == "bucket_create") {
+    if (e.kind == EventKind::bucket_create) {
       if (!e.after) continue;
       t.from = "absent";
       t.to = node_name(*e.after);
-    } else if (e.kind == "bucket_destroy") {
+    } else if (e.kind == EventKind::bucket_destroy) {
       t.from = e.before ? node_name(*e.before) : e.after ? node_name(*e.after) : "?";
       t.to = "absent";
     } else {

@@ -42,9 +42,6 @@ std::string deciding_state(const std::vector<report::Event>& events);
 // One line: "bucket_state :60000 0/0→-1/-1 inet_csk_update_fastreuse [connect]".
 std::string describe_event(const report::Event& e);
 
-// bucket2_create / bucket2_destroy / any bucket2_*: the bhash2 table (kernels 6.1+).
-bool is_bhash2_kind(std::string_view kind);
-
 // The fields compared between kernels: kind, function, path, port, before/after, requested
 // port, bhash2 address. Timestamps, pids, bucket ids, netns and return values are left out.
 bool same_event(const report::Event& a, const report::Event& b);

@@ -38,15 +38,15 @@ bool column_has_bhash2(const report::Report& r) {
   for (const Quiz& q : r.quizzes) {
     for (const Step& s : q.steps)
       for (const Event& e : s.events)
-        if (is_bhash2_kind(e.kind)) return true;
+        if (report::is_bhash2(e.kind)) return true;
     for (const Event& e : q.background)
-      if (is_bhash2_kind(e.kind)) return true;
+      if (report::is_bhash2(e.kind)) return true;
   }
   return false;
 }
 
 bool column_traced(const report::Report& r) {
-  if (r.trace.mode != "none" && !r.trace.mode.empty()) return true;
+  if (r.trace.mode != report::TraceMode::none) return true;
   // A document whose producer forgot the mode but carries events was traced all the same.
   for (const Quiz& q : r.quizzes)
     for (const Step& s : q.steps)
@@ -112,7 +112,7 @@ std::vector<std::vector<Event>> compare_events(Row& row, const std::vector<const
   for (std::size_t c : idx) all_bhash2 &= columns[c].bhash2;
   for (std::size_t c : idx)
     for (const Event& e : steps[c]->events)
-      if (all_bhash2 || !is_bhash2_kind(e.kind)) seq[c].push_back(e);
+      if (all_bhash2 || !report::is_bhash2(e.kind)) seq[c].push_back(e);
 
   for (std::size_t k = 1; k < idx.size() && !row.events_differ; ++k)
     row.events_differ = !same_sequence(seq[idx[k]], seq[idx[0]]);
@@ -150,7 +150,7 @@ void add_quiz_rows(Matrix& m, const std::string& name, const QuizInputs& qi) {
 
   // A quiz that could not run at all (sandbox failure) gets one row saying so.
   bool any_error = false;
-  for (const Quiz* q : qi.per_column) any_error |= q->status == "error";
+  for (const Quiz* q : qi.per_column) any_error |= q->status == report::QuizStatus::error;
   if (any_error) {
     Row row;
     row.quiz = name;
@@ -158,7 +158,7 @@ void add_quiz_rows(Matrix& m, const std::string& name, const QuizInputs& qi) {
     row.source = "(the quiz as a whole)";
     for (const Quiz* q : qi.per_column) {
       Cell c;
-      const bool err = q->status == "error";
+      const bool err = q->status == report::QuizStatus::error;
       c.outcome = err ? "error" : "ok";
       c.matched = !err;
       c.actual = q->error;
@@ -323,7 +323,7 @@ Matrix compare(const std::vector<LabelledReport>& inputs) {
     col.file = in.file;
     col.release = in.report.kernel.release;
     col.where = in.report.where;
-    col.trace_mode = in.report.trace.mode;
+    col.trace_mode = report::name(in.report.trace.mode);
     col.traced = column_traced(in.report);
     for (const auto& q : in.report.quizzes)
       for (const auto& st : q.steps)

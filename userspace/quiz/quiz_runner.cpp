@@ -406,7 +406,7 @@ report::Quiz run_quiz(const Quiz& quiz, const RunOptions& options) {
   const auto started = Clock::now();
   Clock::duration observer_time{};  // the tracer's attach time is not the quiz's
   auto fail = [&](std::string why) {
-    rq.status = "error";
+    rq.status = report::QuizStatus::error;
     if (rq.error.empty()) rq.error = std::move(why);
   };
 
@@ -447,7 +447,7 @@ report::Quiz run_quiz(const Quiz& quiz, const RunOptions& options) {
 
     bool go_sent = false;
     std::optional<report::StepState> pending_state;
-    while (!done && rq.status != "error") {
+    while (!done && rq.status != report::QuizStatus::error) {
       std::string line;
       auto r = reader.next(deadline, line);
       if (r == LineReader::Result::Timeout) {
@@ -475,7 +475,7 @@ report::Quiz run_quiz(const Quiz& quiz, const RunOptions& options) {
             }
             observer_time += Clock::now() - t0;
             deadline += Clock::now() - t0;
-            if (rq.status == "error") break;
+            if (rq.status == report::QuizStatus::error) break;
           }
           char go = 'g';
           if (::write(down_w.get(), &go, 1) != 1) fail("cannot signal the sandbox to start");
@@ -518,20 +518,20 @@ report::Quiz run_quiz(const Quiz& quiz, const RunOptions& options) {
     }
     if (!done) child.kill();  // an error or a bad line: stop it before it does more
     const int status = child.wait();
-    if (WIFSIGNALED(status) && !done && rq.status != "error")
+    if (WIFSIGNALED(status) && !done && rq.status != report::QuizStatus::error)
       fail("sandbox killed by " + signal_name(WTERMSIG(status)) + " " + where());
-    else if (WIFEXITED(status) && WEXITSTATUS(status) != 0 && rq.status != "error")
+    else if (WIFEXITED(status) && WEXITSTATUS(status) != 0 && rq.status != report::QuizStatus::error)
       fail("sandbox exited with status " + std::to_string(WEXITSTATUS(status)) + " " + where());
-    else if (!done && rq.status != "error")
+    else if (!done && rq.status != report::QuizStatus::error)
       fail("sandbox ended without finishing " + where());
   }();
   // the child has been reaped (Child's destructor) whichever way the lambda left
   if (child_pid > 0 && options.step_probe) options.step_probe->child_finished(child_pid);
 
-  if (rq.status != "error") {
-    rq.status = "ok";
+  if (rq.status != report::QuizStatus::error) {
+    rq.status = report::QuizStatus::ok;
     for (const auto& s : rq.steps)
-      if (!s.matched) rq.status = "mismatch";
+      if (!s.matched) rq.status = report::QuizStatus::mismatch;
   }
   rq.duration_ms =
       std::chrono::duration<double, std::milli>(Clock::now() - started - observer_time).count();
@@ -539,7 +539,7 @@ report::Quiz run_quiz(const Quiz& quiz, const RunOptions& options) {
     try {
       options.observer->quiz_done(rq);
     } catch (const std::exception& e) {
-      rq.status = "error";
+      rq.status = report::QuizStatus::error;
       rq.error = std::string("observer failed after the quiz: ") + e.what();
     }
   }

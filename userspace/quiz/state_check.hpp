@@ -14,16 +14,10 @@
 
 namespace tristate::quiz {
 
-enum class StateCheckOutcome {
-  Passed,      // everything the assertion states was read and equal
-  Diff,        // something read differs: counts as a mismatch of the quiz
-  NotChecked,  // not everything could be read (no snapshot, no such state on this kernel)
-};
-
-const char* state_check_outcome_name(StateCheckOutcome o);
+using report::CheckOutcome;
 
 struct StateCheckResult {
-  StateCheckOutcome outcome = StateCheckOutcome::NotChecked;
+  CheckOutcome outcome = CheckOutcome::not_checked;
   std::string sock;
   int line = 0, column = 0;
   std::string text;    // the assertion as written
@@ -34,7 +28,7 @@ struct StateCheckResult {
 // True when a result must make the step (and the quiz's exit code) a mismatch.
 inline bool any_diff(const std::vector<StateCheckResult>& results) {
   for (const auto& r : results)
-    if (r.outcome == StateCheckOutcome::Diff) return true;
+    if (r.outcome == CheckOutcome::diff) return true;
   return false;
 }
 
@@ -67,14 +61,14 @@ std::vector<StateCheckResult> check_state(const std::vector<Assert>& asserts,
       if (gone) {
         r.why = a.sock + " was closed between the step and the snapshot";
       } else {
-        r.outcome = StateCheckOutcome::Diff;
+        r.outcome = CheckOutcome::diff;
         r.actual = "no open socket " + a.sock;
       }
       out.push_back(std::move(r));
       continue;
     }
     if (!sock->port) {
-      r.outcome = StateCheckOutcome::Diff;
+      r.outcome = CheckOutcome::diff;
       r.actual = "not bound";
       out.push_back(std::move(r));
       continue;
@@ -92,35 +86,26 @@ std::vector<StateCheckResult> check_state(const std::vector<Assert>& asserts,
         unread = true;
     }
     if (differs) {
-      r.outcome = StateCheckOutcome::Diff;
+      r.outcome = CheckOutcome::diff;
     } else if (unread) {
       r.why = sock->bhash2 ? "this kernel's bhash2 buckets have no state of their own (6.18+)"
                            : "this kernel has no bhash2 (6.1+)";
       r.why += "; the bhash pair matched";
     } else {
-      r.outcome = StateCheckOutcome::Passed;
+      r.outcome = CheckOutcome::passed;
     }
     out.push_back(std::move(r));
   }
   return out;
 }
 
-inline const char* state_check_outcome_name(StateCheckOutcome o) {
-  switch (o) {
-    case StateCheckOutcome::Passed: return "passed";
-    case StateCheckOutcome::Diff: return "DIFF";
-    case StateCheckOutcome::NotChecked: return "not checked";
-  }
-  return "?";
-}
-
 // Records the results under the step; a DIFF makes the step a mismatch (its status and the
 // exit code follow, as for a wrong errno).
 inline void record_state_checks(report::Step& step, const std::vector<StateCheckResult>& results) {
   for (const auto& r : results) {
-    step.state_checks.push_back({state_check_outcome_name(r.outcome), r.sock, r.line, r.column, r.text,
-                                 r.outcome == StateCheckOutcome::NotChecked ? "" : r.actual, r.why});
-    if (r.outcome == StateCheckOutcome::Diff) step.matched = false;
+    step.state_checks.push_back({r.outcome, r.sock, r.line, r.column, r.text,
+                                 r.outcome == CheckOutcome::not_checked ? "" : r.actual, r.why});
+    if (r.outcome == CheckOutcome::diff) step.matched = false;
   }
 }
 

@@ -43,7 +43,9 @@ std::string result_text(int rc) {
   return std::to_string(rc) + " (failure)";  // <= 6.0 inet_csk_get_port returns 1
 }
 
-std::string by_path(std::string_view path) { return path.empty() ? "" : " by " + std::string(path) + "()"; }
+std::string by_path(report::OpPath path) {
+  return path == report::OpPath::none ? "" : " by " + std::string(report::name(path)) + "()";
+}
 
 std::string wrap_paragraph(const std::string& text, const std::string& indent, size_t width) {
   std::istringstream words(text);
@@ -70,43 +72,46 @@ std::string state_pair(const BucketState& s) {
 }
 
 std::string describe_event(const Event& e) {
+  using report::EventKind;
   const std::string port = std::to_string(e.port);
   std::ostringstream o;
-  if (e.kind == "bucket_create") {
-    o << "bhash " << port << " created" << by_path(e.path);
-    if (e.after) o << " -> " << state_pair(*e.after) << " (" << state_meaning(*e.after) << ")";
-  } else if (e.kind == "bucket_state") {
-    o << "bhash " << port << " ";
-    if (e.before && e.after && *e.before == *e.after)
-      o << "stays " << state_pair(*e.after);
-    else
-      o << (e.before ? state_pair(*e.before) : "?") << " -> "
-        << (e.after ? state_pair(*e.after) : "?");
-    if (e.after) o << " (" << state_meaning(*e.after) << ")";
-  } else if (e.kind == "bucket_destroy") {
-    o << "bhash " << port << " destroyed (no owner left)";
-  } else if (e.kind == "bind_alloc") {
-    o << "bind-time port allocation (asked " << (e.requested_port ? *e.requested_port : 0)
-      << ")";
-    if (e.result) o << " -> " << (*e.result == 0 ? "port " + port : result_text(*e.result));
-    if (e.after) o << ", bucket " << state_pair(*e.after);
-  } else if (e.kind == "connect_alloc") {
-    o << "connect-time port allocation";
-    if (e.result)
-      o << " -> " << (*e.result == 0 ? "port " + port : result_text(*e.result));
-    if (e.after && e.result && *e.result == 0) o << ", bucket " << state_pair(*e.after);
-  } else if (e.kind == "connect_skip") {
-    o << "port " << port << " skipped by connect(): bucket "
-      << (e.before ? state_pair(*e.before) : "?") << " is not -1/-1";
-  } else if (e.kind == "bucket2_create") {
-    o << "bhash2 " << (e.addr.empty() ? "*" : e.addr) << ":" << port << " created"
-      << by_path(e.path);
-    if (e.after) o << " -> " << state_pair(*e.after);
-  } else if (e.kind == "bucket2_destroy") {
-    o << "bhash2 " << (e.addr.empty() ? "*" : e.addr) << ":" << port << " destroyed";
-  } else {
-    o << e.kind << " port " << port;
-    if (e.result) o << " -> " << result_text(*e.result);
+  switch (e.kind) {
+    case EventKind::bucket_create:
+      o << "bhash " << port << " created" << by_path(e.path);
+      if (e.after) o << " -> " << state_pair(*e.after) << " (" << state_meaning(*e.after) << ")";
+      break;
+    case EventKind::bucket_state:
+      o << "bhash " << port << " ";
+      if (e.before && e.after && *e.before == *e.after)
+        o << "stays " << state_pair(*e.after);
+      else
+        o << (e.before ? state_pair(*e.before) : "?") << " -> " << (e.after ? state_pair(*e.after) : "?");
+      if (e.after) o << " (" << state_meaning(*e.after) << ")";
+      break;
+    case EventKind::bucket_destroy:
+      o << "bhash " << port << " destroyed (no owner left)";
+      break;
+    case EventKind::bind_alloc:
+      o << "bind-time port allocation (asked " << (e.requested_port ? *e.requested_port : 0) << ")";
+      if (e.result) o << " -> " << (*e.result == 0 ? "port " + port : result_text(*e.result));
+      if (e.after) o << ", bucket " << state_pair(*e.after);
+      break;
+    case EventKind::connect_alloc:
+      o << "connect-time port allocation";
+      if (e.result) o << " -> " << (*e.result == 0 ? "port " + port : result_text(*e.result));
+      if (e.after && e.result && *e.result == 0) o << ", bucket " << state_pair(*e.after);
+      break;
+    case EventKind::connect_skip:
+      o << "port " << port << " skipped by connect(): bucket " << (e.before ? state_pair(*e.before) : "?")
+        << " is not -1/-1";
+      break;
+    case EventKind::bucket2_create:
+      o << "bhash2 " << (e.addr.empty() ? "*" : e.addr) << ":" << port << " created" << by_path(e.path);
+      if (e.after) o << " -> " << state_pair(*e.after);
+      break;
+    case EventKind::bucket2_destroy:
+      o << "bhash2 " << (e.addr.empty() ? "*" : e.addr) << ":" << port << " destroyed";
+      break;
   }
   o << "  [" << e.function << "]";
   return o.str();
@@ -124,7 +129,7 @@ std::string render_header(const report::Report& r, const TextOptions& opt) {
   } else {
     o << " (" << r.where << ")";
   }
-  o << "  trace: " << r.trace.mode << "  state: " << r.state.method << "\n";
+  o << "  trace: " << report::name(r.trace.mode) << "  state: " << r.state.method << "\n";
   if (!r.trace.notice.empty()) o << p.dim("note: " + r.trace.notice) << "\n";
   if (!r.state.notice.empty()) o << p.dim("note: " + r.state.notice) << "\n";
   return o.str();
@@ -155,7 +160,7 @@ std::string render_quiz(const report::Quiz& q, const TextOptions& opt) {
     // line below says what was read.
     const bool output_differs =
         !s.matched && !(s.actual == s.expected && std::any_of(s.state_checks.begin(), s.state_checks.end(),
-                                                               [](const report::StateCheck& c) { return c.outcome == "DIFF"; }));
+                                                               [](const report::StateCheck& c) { return c.outcome == report::CheckOutcome::diff; }));
     if (output_differs) {
       o << "         " << p.red("expected: " + (s.expected.empty() ? "no error, no output"
                                                                   : s.expected))
@@ -175,17 +180,23 @@ std::string render_quiz(const report::Quiz& q, const TextOptions& opt) {
     }
     // state assertions: a DIFF is a mismatch like a wrong errno; never "ok" without a snapshot
     for (const auto& c : s.state_checks) {
-      if (c.outcome == "passed") o << "         " << p.dim("ok   " + c.text) << "\n";
-      else if (c.outcome == "DIFF")
-        o << "         " << p.red("DIFF " + c.text + "  (read: " + c.actual + ", line " + std::to_string(c.line) + ")") << "\n";
-      else o << "         " << p.dim("not checked: " + c.text + " (" + c.why + ")") << "\n";
+      switch (c.outcome) {
+        case report::CheckOutcome::passed: o << "         " << p.dim("ok   " + c.text) << "\n"; break;
+        case report::CheckOutcome::diff:
+          o << "         " << p.red("DIFF " + c.text + "  (read: " + c.actual + ", line " + std::to_string(c.line) + ")")
+            << "\n";
+          break;
+        case report::CheckOutcome::not_checked:
+          o << "         " << p.dim("not checked: " + c.text + " (" + c.why + ")") << "\n";
+          break;
+      }
     }
     if (!s.explanation.empty()) o << wrap_paragraph("why: " + s.explanation, "         ", 100);
     if (!s.note.empty()) o << wrap_paragraph("note: " + s.note, "         ", 100);
   }
-  if (q.status == "error") o << "  " << p.red("error: " + q.error) << "\n";
+  if (q.status == report::QuizStatus::error) o << "  " << p.red("error: " + q.error) << "\n";
   const int bad = q.mismatches();
-  o << "  " << (q.status == "ok" ? p.green("as expected") : p.red(q.status)) << ": "
+  o << "  " << (q.status == report::QuizStatus::ok ? p.green("as expected") : p.red(std::string(report::name(q.status)))) << ": "
     << (q.steps.size() - bad) << "/" << q.steps.size() << " steps matched";
   o << p.dim("  (" + std::to_string(static_cast<int>(q.duration_ms + 0.5)) + " ms)") << "\n";
   return o.str();
@@ -195,15 +206,15 @@ std::string render_summary(const report::Report& r, const TextOptions& opt) {
   Palette p{opt.color};
   int ok = 0, mismatch = 0, error = 0;
   for (const auto& q : r.quizzes) {
-    if (q.status == "ok") ++ok;
-    else if (q.status == "error") ++error;
+    if (q.status == report::QuizStatus::ok) ++ok;
+    else if (q.status == report::QuizStatus::error) ++error;
     else ++mismatch;
   }
   std::ostringstream o;
   o << "\n" << r.quizzes.size() << " quizzes: " << p.green(std::to_string(ok) + " as expected");
   if (mismatch) o << ", " << p.red(std::to_string(mismatch) + " differ");
   if (error) o << ", " << p.red(std::to_string(error) + " failed to run");
-  if (r.trace.mode != "none")
+  if (r.trace.mode != report::TraceMode::none)
     o << "; " << r.trace.events << " bucket events, " << r.trace.lost << " lost"
       << (r.trace.missed ? ", " + p.red(std::to_string(r.trace.missed) +
                                         " probe runs missed (events incomplete)")
@@ -215,7 +226,7 @@ std::string render_summary(const report::Report& r, const TextOptions& opt) {
         if (s.state) (s.state->taken ? taken : failed)++;
     o << "; state read after " << taken << " steps";
     if (failed) o << ", " << p.red(std::to_string(failed) + " snapshots failed");
-    if (r.trace.mode != "none") {
+    if (r.trace.mode != report::TraceMode::none) {
       const int diff = r.state_mismatches();
       o << ", " << (diff ? p.red(std::to_string(diff) + " model/snapshot mismatches")
                          : std::string("0 model/snapshot mismatches"));

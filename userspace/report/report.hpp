@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "report/kinds.hpp"
 #include "report/name.hpp"
 
 namespace tristate::report {
@@ -40,13 +41,13 @@ struct Sysctls {
 // How one traced kernel function was attached (or why it was not).
 struct Probe {
   std::string function;
-  std::string mechanism;  // fentry | fexit | kprobe | kretprobe | none
+  ProbeMechanism mechanism = ProbeMechanism::none;
   bool attached = false;
   std::string error;      // why not, when !attached
 };
 
 struct TraceInfo {
-  std::string mode = "none";  // fentry | kprobe | mixed | none
+  TraceMode mode = TraceMode::none;
   std::string notice;         // one line for the user when mode is none or degraded
   std::vector<Probe> probes;
   std::uint64_t events = 0;
@@ -71,10 +72,9 @@ struct Event {
   std::uint32_t tid = 0;
   Name comm;
   std::uint64_t netns = 0;   // network namespace inode
-  Name kind;                 // bucket_create | bucket_state | bucket_destroy | bind_alloc |
-                             // connect_alloc | connect_skip | bucket2_create | bucket2_destroy
+  EventKind kind = EventKind::bucket_state;
   Name function;             // kernel function the event was taken in
-  Name path;                 // bind | connect | listen | release | "" (who caused it)
+  OpPath path = OpPath::none;  // the operation that caused it
   std::uint16_t port = 0;
   int l3mdev = 0;
   std::uint64_t bucket = 0;  // per-boot id of the bucket (hashed address), to follow it
@@ -116,7 +116,7 @@ struct StepState {
 // One state assertion of a statement (`>>> # state s1: -1/-1 [bhash2 -1/-1]`) checked against
 // the snapshot after it (quiz/state_check.hpp). A DIFF makes the step a mismatch.
 struct StateCheck {
-  std::string outcome;  // passed | DIFF | not checked (never "passed" without a snapshot)
+  CheckOutcome outcome = CheckOutcome::not_checked;  // never passed without a snapshot
   std::string sock;
   int line = 0, column = 0;
   std::string text;     // as written
@@ -167,7 +167,7 @@ struct Quiz {
   Sysctls sysctls;
   std::vector<Step> steps;
   std::vector<Event> background;  // events in the quiz's netns not caused by a step
-  std::string status = "ok";      // ok | mismatch | error
+  QuizStatus status = QuizStatus::ok;
   std::string error;              // set when status is error (sandbox failure, …)
   double duration_ms = 0;
 

@@ -5,9 +5,11 @@
 #include <initializer_list>
 #include <limits>
 #include <map>
+#include <span>
 #include <string_view>
 
 #include "report/json_id.hpp"
+#include "report/kinds.hpp"
 #include "report/name.hpp"
 
 namespace tristate::report {
@@ -89,6 +91,10 @@ class Checker {
 
   void one_of(const json& o, const std::string& path, const char* key,
               std::initializer_list<std::string_view> allowed, bool required = false) {
+    one_of(o, path, key, std::span<const std::string_view>(allowed.begin(), allowed.size()), required);
+  }
+  void one_of(const json& o, const std::string& path, const char* key,
+              std::span<const std::string_view> allowed, bool required = false) {
     const json* v = field(o, path, key, required);
     if (!v) return;
     if (v->is_string())
@@ -141,7 +147,7 @@ void check_state(Checker& c, const json& e, const std::string& path, const char*
 
 void check_event(Checker& c, const json& e, const std::string& p) {
   if (!c.object(e, p)) return;
-  c.string(e, p, "kind", true, kName);
+  c.one_of(e, p, "kind", names<EventKind>(), true);
   c.string(e, p, "function", true, kName);
   c.integer(e, p, "port", 0, 65535, true);
   c.integer(e, p, "ts_ns", 0, kU64);
@@ -151,7 +157,7 @@ void check_event(Checker& c, const json& e, const std::string& p) {
   c.integer(e, p, "netns", 0, kU64);
   c.integer(e, p, "l3mdev", std::numeric_limits<int>::min(), std::numeric_limits<int>::max());
   c.id(e, p, "bucket");
-  c.string(e, p, "path", false, kName);
+  c.one_of(e, p, "path", names<OpPath>());
   check_state(c, e, p, "before");
   check_state(c, e, p, "after");
   c.integer(e, p, "requested_port", 0, 65535);
@@ -186,7 +192,7 @@ void check_step(Checker& c, const json& s, const std::string& p) {
     });
   c.array(s, p, "state_checks", false, [&](const json& a, const std::string& ap) {
     if (!c.object(a, ap)) return;
-    c.one_of(a, ap, "outcome", {"passed", "DIFF", "not checked"}, true);
+    c.one_of(a, ap, "outcome", names<CheckOutcome>(), true);
     c.string(a, ap, "sock", true);
     c.integer(a, ap, "line", 0, std::numeric_limits<int>::max());
     c.integer(a, ap, "column", 0, std::numeric_limits<int>::max());
@@ -197,7 +203,7 @@ void check_step(Checker& c, const json& s, const std::string& p) {
 void check_quiz(Checker& c, const json& q, const std::string& p) {
   if (!c.object(q, p)) return;
   c.string(q, p, "name", true);
-  c.one_of(q, p, "status", {"ok", "mismatch", "error"}, true);
+  c.one_of(q, p, "status", names<QuizStatus>(), true);
   for (const char* k : {"file", "title", "source", "lesson", "setup", "error"}) c.string(q, p, k);
   c.number(q, p, "duration_ms", 0);
   if (const json* sys = c.field(q, p, "sysctls", false); sys && c.object(*sys, p + "/sysctls"))
@@ -209,13 +215,13 @@ void check_quiz(Checker& c, const json& q, const std::string& p) {
 
 void check_trace(Checker& c, const json& t, const std::string& p) {
   if (!c.object(t, p)) return;
-  c.one_of(t, p, "mode", {"fentry", "kprobe", "mixed", "none"}, true);
+  c.one_of(t, p, "mode", names<TraceMode>(), true);
   c.string(t, p, "notice");
   for (const char* k : {"events", "lost", "missed"}) c.integer(t, p, k, 0, kU64);
   c.array(t, p, "probes", false, [&](const json& pr, const std::string& pp) {
     if (!c.object(pr, pp)) return;
     c.string(pr, pp, "function", true);
-    c.one_of(pr, pp, "mechanism", {"fentry", "fexit", "kprobe", "kretprobe", "none"});
+    c.one_of(pr, pp, "mechanism", names<ProbeMechanism>());
     c.boolean(pr, pp, "attached");
     c.string(pr, pp, "error");
   });

@@ -65,7 +65,7 @@ int Report::state_mismatches() const {
 
 int Report::mismatches() const {
   int n = 0;
-  for (const auto& q : quizzes) n += q.mismatches() + (q.status == "error" ? 1 : 0);
+  for (const auto& q : quizzes) n += q.mismatches() + (q.status == QuizStatus::error ? 1 : 0);
   return n;
 }
 
@@ -84,7 +84,7 @@ void to_json(json& j, const Event& v) {
   j = json{{"ts_ns", v.ts_ns},   {"pid", v.pid},   {"tid", v.tid},       {"comm", v.comm},
            {"netns", v.netns},   {"kind", v.kind}, {"function", v.function},
            {"port", v.port},     {"l3mdev", v.l3mdev}, {"bucket", id_to_json(v.bucket)}};
-  put_nonempty(j, "path", v.path);
+  if (v.path != OpPath::none) j["path"] = v.path;
   if (v.before) j["before"] = *v.before;
   if (v.after) j["after"] = *v.after;
   if (v.requested_port) j["requested_port"] = *v.requested_port;

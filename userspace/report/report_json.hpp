@@ -2,7 +2,9 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 #include <string>
+#include <type_traits>
 
 #include "report/report.hpp"
 
@@ -12,6 +14,20 @@ void to_json(nlohmann::json& j, const Name& v);
 void from_json(const nlohmann::json& j, Name& v);
 void to_json(nlohmann::json& j, const BucketState& v);
 void from_json(const nlohmann::json& j, BucketState& v);
+// Every enum of report/kinds.hpp as its name. A name this build does not know is an error
+// (report_check refuses it first, with the JSON path and the names it knows).
+template <typename E>
+  requires std::is_enum_v<E> && requires(E e) { name(e); }
+void to_json(nlohmann::json& j, E v) {
+  j = name(v);
+}
+template <typename E>
+  requires std::is_enum_v<E> && requires(E e) { name(e); }
+void from_json(const nlohmann::json& j, E& v) {
+  const auto k = from_name<E>(j.get_ref<const std::string&>());
+  if (!k) throw std::invalid_argument("unknown name " + j.dump());
+  v = *k;
+}
 void to_json(nlohmann::json& j, const Event& v);
 void from_json(const nlohmann::json& j, Event& v);
 void to_json(nlohmann::json& j, const StateCheck& v);

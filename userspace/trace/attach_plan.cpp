@@ -116,12 +116,12 @@ std::vector<std::string> traced_functions() {
   return v;
 }
 
-std::string describe_attach_error(const std::string& mechanism, const std::string& function, int err) {
+std::string describe_attach_error(report::ProbeMechanism mechanism, const std::string& function, int err) {
   if (err < 0) err = -err;
-  std::string what = mechanism + " on " + function;
+  std::string what = std::string(report::name(mechanism)) + " on " + function;
   std::string head = what + " refused (" + errno_name(err) + ")";
   const std::string fix = "; run the quiz in a guest: --kernel 6.12";
-  if (mechanism == "fentry" || mechanism == "fexit") {
+  if (report::is_fentry_family(mechanism)) {
     if (err == EPERM || err == EACCES)
       return head + ": this kernel forbids BPF tracing programs (or this process lacks CAP_BPF+CAP_PERFMON)" + fix;
     if (err == ENOTSUPP_LINUX || err == EOPNOTSUPP || err == EINVAL)
@@ -172,16 +172,16 @@ std::vector<FunctionPlan> make_attach_plan(const KernelAccess& kernel, const Pla
       if (err == 0)
         use_fentry = true;
       else
-        fp.fentry_error = describe_attach_error("fentry", s.function, err);
+        fp.fentry_error = describe_attach_error(report::ProbeMechanism::fentry, s.function, err);
     }
     if (use_fentry) {
       fp.mechanism = Mechanism::Fentry;
-      if (*s.fentry) fp.programs.push_back({expand(s.fentry, fp.variant), "fentry"});
-      if (*s.fexit) fp.programs.push_back({expand(s.fexit, fp.variant), "fexit"});
+      if (*s.fentry) fp.programs.push_back({expand(s.fentry, fp.variant), report::ProbeMechanism::fentry});
+      if (*s.fexit) fp.programs.push_back({expand(s.fexit, fp.variant), report::ProbeMechanism::fexit});
     } else {
       fp.mechanism = Mechanism::Kprobe;
-      if (*s.kprobe) fp.programs.push_back({expand(s.kprobe, fp.variant), "kprobe"});
-      if (*s.kretprobe) fp.programs.push_back({expand(s.kretprobe, fp.variant), "kretprobe"});
+      if (*s.kprobe) fp.programs.push_back({expand(s.kprobe, fp.variant), report::ProbeMechanism::kprobe});
+      if (*s.kretprobe) fp.programs.push_back({expand(s.kretprobe, fp.variant), report::ProbeMechanism::kretprobe});
     }
     plans.push_back(std::move(fp));
   }

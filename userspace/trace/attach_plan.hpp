@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "report/kinds.hpp"
 #include "trace/kernel_btf.hpp"
 
 namespace tristate::trace {
@@ -13,10 +14,10 @@ namespace tristate::trace {
 enum class Mechanism { Fentry, Kprobe, None };
 const char* to_string(Mechanism m);
 
-// One program to load and attach: `mechanism` is fentry, fexit, kprobe or kretprobe.
+// One program to load and attach.
 struct PlannedProgram {
-  std::string name;       // the program's name in the skeleton
-  std::string mechanism;
+  std::string name;  // the program's name in the skeleton
+  report::ProbeMechanism mechanism = report::ProbeMechanism::none;
 };
 
 struct FunctionPlan {
@@ -42,6 +43,6 @@ std::vector<std::string> traced_functions();
 std::vector<FunctionPlan> make_attach_plan(const KernelAccess& kernel, const PlanOptions& options);
 
 // "fentry on __inet_hash_connect refused (EPERM): …; run the quiz in a guest: --kernel 6.12"
-std::string describe_attach_error(const std::string& mechanism, const std::string& function, int err);
+std::string describe_attach_error(report::ProbeMechanism mechanism, const std::string& function, int err);
 
 }  // namespace tristate::trace

@@ -5,8 +5,8 @@
 namespace tristate::trace {
 
 void BucketModel::apply(const report::Event& ev, int step) {
-  if (ev.bucket == 0 || ev.kind.starts_with("bucket2_")) return;  // bhash2 buckets live apart
-  if (ev.kind == "bucket_destroy") {
+  if (ev.bucket == 0 || report::is_bhash2(ev.kind)) return;  // bhash2 buckets live apart
+  if (ev.kind == report::EventKind::bucket_destroy) {
     alive_.erase(ev.bucket);
     return;
   }
@@ -15,7 +15,7 @@ void BucketModel::apply(const report::Event& ev, int step) {
   b.id = ev.bucket;
   b.port = ev.port;
   b.l3mdev = ev.l3mdev;
-  if (ev.kind == "bucket_create") {
+  if (ev.kind == report::EventKind::bucket_create) {
     b.seen_create = true;
     b.created_by = ev.path;
     b.created_step = step;

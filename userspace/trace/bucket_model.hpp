@@ -16,7 +16,7 @@ struct Bucket {
   std::uint16_t port = 0;
   int l3mdev = 0;
   report::BucketState state;
-  std::string created_by;   // bind | listen | connect | "" (seen before it was created)
+  report::OpPath created_by = report::OpPath::none;  // none: seen before it was created
   int created_step = -1;    // index into quiz.steps, -1 = setup/background or unknown
   bool seen_create = false;
   std::string last_writer;  // function of the last state change

@@ -80,7 +80,8 @@ Check check_fentry(const char* name, int attach_type) {
   if (id < 0) return {name, false, "inet_csk_get_port is not in the kernel's BTF"};
   int err = try_tracing_attach(id, attach_type);
   if (err == 0) return {name, true, "a test program attached to inet_csk_get_port"};
-  return {name, false, describe_attach_error(name, "inet_csk_get_port", err)};
+  const auto mech = std::string_view(name) == "fexit" ? report::ProbeMechanism::fexit : report::ProbeMechanism::fentry;
+  return {name, false, describe_attach_error(mech, "inet_csk_get_port", err)};
 }
 
 Check check_tracepoints() {
@@ -172,16 +173,16 @@ Capabilities probe_capabilities() {
 
   auto ok = [&](const char* n) { return caps.find(n) && caps.find(n)->ok; };
   if (!ok("btf")) {
-    caps.mode = "none";
+    caps.mode = report::TraceMode::none;
     caps.mode_reason = "no kernel BTF: the CO-RE tracer cannot load";
   } else if (ok("fentry") && ok("fexit")) {
-    caps.mode = "fentry";
+    caps.mode = report::TraceMode::fentry;
     caps.mode_reason = "fentry/fexit attach";
   } else if (ok("kprobes")) {
-    caps.mode = "kprobe";
+    caps.mode = report::TraceMode::kprobe;
     caps.mode_reason = "fentry/fexit refused, kprobes available";
   } else {
-    caps.mode = "none";
+    caps.mode = report::TraceMode::none;
     caps.mode_reason = "fentry/fexit refused and no kprobes: trace inside a guest kernel (--kernel 6.12)";
   }
   return caps;

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "report/kinds.hpp"
+
 namespace tristate::trace {
 
 struct Check {
@@ -17,7 +19,7 @@ struct Check {
 struct Capabilities {
   std::string kernel_release;
   std::vector<Check> checks;
-  std::string mode;         // what a trace would use: fentry | kprobe | none
+  report::TraceMode mode = report::TraceMode::none;  // what a trace would use
   std::string mode_reason;
 
   const Check* find(const std::string& name) const;

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstring>
 #include <iterator>
+#include <optional>
 
 extern "C" {
 #include "bpf/tristate.h"
@@ -28,11 +29,21 @@ namespace {
 
 // The names as report::Names, indexed by the BPF side's numbers (bpf/tristate.h). constexpr:
 // constant-initialised, so a lookup is an index, with no guard for a function-local static.
-constexpr report::Name kKinds[] = {"", "bucket_create", "bucket_state", "bucket_destroy", "bind_alloc",
-                                   "connect_alloc", "bucket2_create", "bucket2_destroy"};
-static_assert(kKinds[TS_EV_BUCKET_CREATE] == "bucket_create" && kKinds[TS_EV_BUCKET2_DESTROY] == "bucket2_destroy");
-constexpr report::Name kPaths[] = {"", "bind", "listen", "connect", "release"};
-static_assert(kPaths[TS_PATH_BIND] == "bind" && kPaths[TS_PATH_RELEASE] == "release");
+using report::EventKind;
+using report::OpPath;
+// The BPF side's numbers (bpf/tristate.h) as the report's enums; 0 is no kind.
+constexpr std::optional<EventKind> kKinds[] = {std::nullopt,
+                                               EventKind::bucket_create,
+                                               EventKind::bucket_state,
+                                               EventKind::bucket_destroy,
+                                               EventKind::bind_alloc,
+                                               EventKind::connect_alloc,
+                                               EventKind::bucket2_create,
+                                               EventKind::bucket2_destroy};
+static_assert(kKinds[TS_EV_BUCKET_CREATE] == EventKind::bucket_create &&
+              kKinds[TS_EV_BUCKET2_DESTROY] == EventKind::bucket2_destroy);
+constexpr OpPath kPaths[] = {OpPath::none, OpPath::bind, OpPath::listen, OpPath::connect, OpPath::release};
+static_assert(kPaths[TS_PATH_BIND] == OpPath::bind && kPaths[TS_PATH_RELEASE] == OpPath::release);
 constexpr report::Name kFunctions[] = {"?",
                                        "inet_csk_get_port",
                                        "__inet_hash_connect",
@@ -49,9 +60,9 @@ static_assert(kFunctions[TS_FN_INET_CSK_GET_PORT] == "inet_csk_get_port" &&
               kFunctions[TS_FN_PUT_PORT] == "inet_put_port" &&
               kFunctions[TS_FN_INHERIT_PORT] == "__inet_inherit_port");
 
-// "" for a kind this build does not know (a newer BPF object): the record is refused.
-const report::Name& kind_name(unsigned kind) { return kind < std::size(kKinds) ? kKinds[kind] : kKinds[0]; }
-const report::Name& path_name(unsigned path) { return path < std::size(kPaths) ? kPaths[path] : kPaths[0]; }
+// None for a kind this build does not know (a newer BPF object): the record is refused.
+std::optional<EventKind> kind_of(unsigned kind) { return kind < std::size(kKinds) ? kKinds[kind] : std::nullopt; }
+OpPath path_of(unsigned path) { return path < std::size(kPaths) ? kPaths[path] : OpPath::none; }
 const report::Name& function_name_of(unsigned func) {
   return func < std::size(kFunctions) ? kFunctions[func] : kFunctions[0];
 }
@@ -119,8 +130,8 @@ bool decode_event_into(const void* data, std::size_t size, report::Event& ev) {
   if (size < sizeof(ts_event)) return false;
   ts_event e;
   std::memcpy(&e, data, sizeof(e));
-  const report::Name& kind = kind_name(e.kind);
-  if (kind.empty()) return false;
+  const std::optional<EventKind> kind = kind_of(e.kind);
+  if (!kind) return false;
   // Every live-traced event passes here, into an Event reused from the previous batch (the
   // reader's cost per event, bench/trace_bench --profile): every field is assigned, each name
   // as a fixed copy. A Name holds zeros past its end and the BPF side zero-pads comm, so the
@@ -132,9 +143,9 @@ bool decode_event_into(const void* data, std::size_t size, report::Event& ev) {
   if (std::memcmp(ev.comm.c_str(), e.comm, sizeof(e.comm)) != 0)
     ev.comm.assign(std::string_view(e.comm, strnlen(e.comm, sizeof(e.comm))));
   ev.netns = e.netns;
-  ev.kind = kind;
+  ev.kind = *kind;
   ev.function = function_name_of(e.func);
-  ev.path = path_name(e.path);
+  ev.path = path_of(e.path);
   ev.port = e.port;
   ev.l3mdev = e.l3mdev;
   ev.bucket = e.bucket;

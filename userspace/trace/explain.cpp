@@ -30,7 +30,7 @@ std::string step_ref(const report::Quiz& quiz, int step) {
 }
 
 std::string origin(const report::Quiz& quiz, const Bucket& b) {
-  std::string who = b.created_by.empty() ? "the kernel" : b.created_by + "()";
+  std::string who = b.created_by == report::OpPath::none ? "the kernel" : std::string(report::name(b.created_by)) + "()";
   std::string where = b.created_step >= 0 ? " in " + step_ref(quiz, b.created_step) : " during the setup";
   std::string s = b.seen_create ? "created by " + who + where : "already there before the trace";
   if (!b.last_writer.empty()) {
@@ -58,7 +58,7 @@ BucketModel model_before(const report::Quiz& quiz, std::size_t index) {
   return m;
 }
 
-const report::Event* find_event(const report::Step& step, const char* kind) {
+const report::Event* find_event(const report::Step& step, report::EventKind kind) {
   const report::Event* found = nullptr;
   for (const auto& ev : step.events)
     if (ev.kind == kind) found = &ev;  // the last one: the call that failed
@@ -67,7 +67,7 @@ const report::Event* find_event(const report::Step& step, const char* kind) {
 
 std::string explain_connect(const report::Quiz& quiz, std::size_t index, const report::CallResult& call) {
   const auto& step = quiz.steps[index];
-  const report::Event* alloc = find_event(step, "connect_alloc");
+  const report::Event* alloc = find_event(step, report::EventKind::connect_alloc);
   std::ostringstream out;
   if (alloc && alloc->requested_port && *alloc->requested_port != 0) {
     // bind() already chose the port: connect() only needs a free 4-tuple
@@ -119,7 +119,7 @@ std::string explain_connect(const report::Quiz& quiz, std::size_t index, const r
 
 std::string explain_bind(const report::Quiz& quiz, std::size_t index, const report::CallResult& call, bool listen) {
   const auto& step = quiz.steps[index];
-  const report::Event* alloc = find_event(step, "bind_alloc");
+  const report::Event* alloc = find_event(step, report::EventKind::bind_alloc);
   if (!alloc) return "";
   std::ostringstream out;
   int req = alloc->requested_port.value_or(0);
@@ -168,8 +168,8 @@ std::string explain_mismatch(const report::Quiz& quiz, std::size_t index) {
   BucketModel m = model_before(quiz, index);
   for (const auto& ev : step.events) {
     m.apply(ev, static_cast<int>(index));
-    if ((ev.kind == "bind_alloc" || ev.kind == "connect_alloc") && ev.after) {
-      out << (any ? " " : "") << (ev.kind == "bind_alloc" ? "bind()" : "connect()") << " got port "
+    if (report::is_alloc(ev.kind) && ev.after) {
+      out << (any ? " " : "") << (ev.kind == report::EventKind::bind_alloc ? "bind()" : "connect()") << " got port "
           << ev.port << ", bucket in state " << ev.after->fastreuse << "/" << ev.after->fastreuseport
           << " (fastreuse/fastreuseport).";
       any = true;

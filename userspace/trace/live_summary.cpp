@@ -9,13 +9,13 @@ std::string state_key(const report::BucketState& s) {
 
 void LiveStats::add(const report::Event& e) {
   ++acc_.events;
-  ++acc_.by_kind[e.kind.str()];
+  ++acc_.by_kind[std::string(report::name(e.kind))];
   if (e.port) acc_.ports.insert(e.port);
-  if (e.kind == "bucket_create") ++acc_.buckets_created;
-  if (e.kind == "bucket_destroy") ++acc_.buckets_destroyed;
-  if ((e.kind == "bind_alloc" || e.kind == "connect_alloc") && e.result && *e.result != 0)
-    ++acc_.failed_allocations;
-  if (e.kind == "bucket_state" && e.before && e.after && *e.before != *e.after)
+  using report::EventKind;
+  if (e.kind == EventKind::bucket_create) ++acc_.buckets_created;
+  if (e.kind == EventKind::bucket_destroy) ++acc_.buckets_destroyed;
+  if (report::is_alloc(e.kind) && e.result && *e.result != 0) ++acc_.failed_allocations;
+  if (e.kind == EventKind::bucket_state && e.before && e.after && *e.before != *e.after)
     ++acc_.transitions[state_key(*e.before) + " -> " + state_key(*e.after)];
   model_.apply(e, -1);
 }

@@ -28,7 +28,7 @@ void QuizTracer::quiz_done(report::Quiz& quiz) {
   if (const char* kinds = std::getenv("TRISTATE_TEST_DROP_EVENTS")) {
     const std::string list = std::string(",") + kinds + ",";
     std::erase_if(events, [&](const report::Event& e) {
-      return list.find("," + std::string(e.kind.view()) + ",") != std::string::npos;
+      return list.find("," + std::string(report::name(e.kind)) + ",") != std::string::npos;
     });
   }
   attribute_events(quiz, std::move(events), netns_);

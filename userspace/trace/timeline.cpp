@@ -11,7 +11,8 @@ namespace {
 // thread (6.12+). It happens in the softirq that completes the handshake, so its thread is
 // the connecting step's only when the packet was processed there, not in ksoftirqd.
 bool accepted_socket_bucket(const report::Event& ev) {
-  return ev.kind == "bucket2_create" && (ev.function == "__inet_inherit_port" || ev.path.empty());
+  return ev.kind == report::EventKind::bucket2_create &&
+         (ev.function == "__inet_inherit_port" || ev.path == report::OpPath::none);
 }
 
 bool connected(const report::Step& step, const std::string& target) {

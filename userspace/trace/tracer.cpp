@@ -34,17 +34,17 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
-std::string mode_of(const std::vector<report::Probe>& probes) {
+report::TraceMode mode_of(const std::vector<report::Probe>& probes) {
   bool fentry = false, kprobe = false;
   for (const auto& p : probes) {
     if (!p.attached) continue;
-    if (p.mechanism == "fentry" || p.mechanism == "fexit") fentry = true;
-    if (p.mechanism == "kprobe" || p.mechanism == "kretprobe") kprobe = true;
+    fentry |= report::is_fentry_family(p.mechanism);
+    kprobe |= report::is_kprobe_family(p.mechanism);
   }
-  if (fentry && kprobe) return "mixed";
-  if (fentry) return "fentry";
-  if (kprobe) return "kprobe";
-  return "none";
+  if (fentry && kprobe) return report::TraceMode::mixed;
+  if (fentry) return report::TraceMode::fentry;
+  if (kprobe) return report::TraceMode::kprobe;
+  return report::TraceMode::none;
 }
 
 // The live-trace settings (rodata and map sizes), before load. "" or what is wrong.
@@ -113,10 +113,10 @@ Result<std::unique_ptr<Tracer>> Tracer::make(const Options& options, report::Tra
     struct utsname u {};
     ::uname(&u);
     if (const Check k = probe_kprobes(u.release); !k.ok) {
-      const std::string why = describe_attach_error("fentry", traced_functions().front(), EPERM);
+      const std::string why = describe_attach_error(report::ProbeMechanism::fentry, traced_functions().front(), EPERM);
       report::TraceInfo refused;
       for (const auto& f : traced_functions())
-        refused.probes.push_back({f, "fentry", false, describe_attach_error("fentry", f, EPERM)});
+        refused.probes.push_back({f, report::ProbeMechanism::fentry, false, describe_attach_error(report::ProbeMechanism::fentry, f, EPERM)});
       refused.notice = "this kernel cannot be traced: " + why.substr(0, why.find(';')) +
                        "; and no kprobes (" + k.detail + ")";
       if (info) *info = refused;
@@ -153,7 +153,7 @@ Result<std::unique_ptr<Tracer>> Tracer::make_attempt(const Options& options, con
                                                      std::map<std::string, std::string>* refused) {
   std::unique_ptr<Tracer> t(new Tracer);
   auto fail = [&](std::string msg) -> Result<std::unique_ptr<Tracer>> {
-    t->info_.mode = "none";
+    t->info_.mode = report::TraceMode::none;
     t->info_.notice = msg;
     if (info) *info = t->info_;
     return Error{std::move(msg)};
@@ -172,7 +172,7 @@ Result<std::unique_ptr<Tracer>> Tracer::make_attempt(const Options& options, con
     struct utsname u {};
     ::uname(&u);
     if (const Check k = probe_kprobes(u.release); !k.ok) {
-      for (const auto& fp : plan) t->info_.probes.push_back({fp.function, "fentry", false, fp.fentry_error});
+      for (const auto& fp : plan) t->info_.probes.push_back({fp.function, report::ProbeMechanism::fentry, false, fp.fentry_error});
       const std::string& f = plan.front().fentry_error;
       return fail("this kernel cannot be traced: " + f.substr(0, f.find(';')) + "; and no kprobes (" +
                   k.detail + ")");
@@ -227,11 +227,11 @@ Result<std::unique_ptr<Tracer>> Tracer::make_attempt(const Options& options, con
   std::vector<std::string> missing_required;
   for (const auto& fp : plan) {
     if (!fp.fentry_error.empty()) {
-      t->info_.probes.push_back({fp.function, "fentry", false, fp.fentry_error});
+      t->info_.probes.push_back({fp.function, report::ProbeMechanism::fentry, false, fp.fentry_error});
       if (first_error.empty()) first_error = fp.fentry_error;
     }
     if (fp.programs.empty()) {
-      t->info_.probes.push_back({fp.function, "none", false, fp.error});
+      t->info_.probes.push_back({fp.function, report::ProbeMechanism::none, false, fp.error});
       if (fp.required) missing_required.push_back(fp.function);
       continue;
     }
@@ -263,13 +263,13 @@ Result<std::unique_ptr<Tracer>> Tracer::make_attempt(const Options& options, con
     t->links_.emplace_back(link);
   }
   t->info_.mode = mode_of(t->info_.probes);
-  if (t->info_.mode == "none") {
+  if (t->info_.mode == report::TraceMode::none) {
     // The last probe's error ("no such symbol") would mislead where the kernel forbids
     // tracing as a whole: say that, with the errno of the fentry refusal.
     const auto caps = probe_capabilities();
     const Check* fentry = caps.find("fentry");
     const Check* kprobes = caps.find("kprobes");
-    if (caps.mode == "none" && fentry && !fentry->ok && kprobes && !kprobes->ok) {
+    if (caps.mode == report::TraceMode::none && fentry && !fentry->ok && kprobes && !kprobes->ok) {
       const std::string f = fentry->detail.substr(0, fentry->detail.find(';'));
       return fail("this kernel cannot be traced: " + f + "; and no kprobes (" + kprobes->detail +
                   ")");
@@ -286,7 +286,7 @@ Result<std::unique_ptr<Tracer>> Tracer::make_attempt(const Options& options, con
   if (!t->ring_) return fail(std::string("creating the ring buffer reader failed: ") + std::strerror(errno));
   const double attached = ms_since(t0);
   spdlog::debug("tracer attached in {} mode ({} links): plan {:.1f} ms, load {:.1f} ms, attach {:.1f} ms",
-                t->info_.mode, t->links_.size(), planned, loaded - planned, attached - loaded);
+                report::name(t->info_.mode), t->links_.size(), planned, loaded - planned, attached - loaded);
   if (info) *info = t->info_;
   return t;
 }

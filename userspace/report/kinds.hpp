@@ -1,0 +1,73 @@
+// The report's closed vocabularies as types: what an event is, which socket operation caused
+// it, how the kernel was traced, how a quiz and a state assertion came out. Each enum has one
+// name table (kinds.cpp) used by the BPF decoder, the JSON reader and writer, the report
+// checker and every renderer, so a new value is added in one place and `-Wswitch` points at
+// every switch that must learn it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+
+namespace tristate::report {
+
+enum class EventKind : std::uint8_t {
+  bucket_create,    // inet_bind_bucket_create: a bhash bucket was made
+  bucket_state,     // fastreuse/fastreuseport written (changed or re-read)
+  bucket_destroy,   // the bucket's last owner left
+  bind_alloc,       // inet_csk_get_port returned (bind(), listen())
+  connect_alloc,    // __inet_hash_connect returned (connect())
+  connect_skip,     // reserved in the schema; never emitted (explain.cpp derives the skip)
+  bucket2_create,   // bhash2 (6.1+)
+  bucket2_destroy,
+};
+
+// Which socket operation of the traced thread the event happened in; none when outside one
+// (a timer freeing a TIME_WAIT bucket, softirq work for an accepted connection). Named ""
+// in JSON, where the field is then left out.
+enum class OpPath : std::uint8_t { none, bind, listen, connect, release };
+
+// How a run was traced: every probe by one mechanism, some of each, or not at all.
+enum class TraceMode : std::uint8_t { none, fentry, kprobe, mixed };
+
+// How one kernel function was attached.
+enum class ProbeMechanism : std::uint8_t { none, fentry, fexit, kprobe, kretprobe };
+
+// A quiz as a whole: every step as expected, some step not (a mismatch), or it could not run.
+enum class QuizStatus : std::uint8_t { ok, mismatch, error };
+
+// A state assertion (`>>> # state s1: -1/-1`). Named "passed", "DIFF", "not checked".
+enum class CheckOutcome : std::uint8_t {
+  passed,       // everything the assertion states was read and equal
+  diff,         // something read differs: counts as a mismatch of the quiz
+  not_checked,  // not everything could be read (no snapshot, no such state on this kernel)
+};
+
+std::string_view name(EventKind v);
+std::string_view name(OpPath v);
+std::string_view name(TraceMode v);
+std::string_view name(ProbeMechanism v);
+std::string_view name(QuizStatus v);
+std::string_view name(CheckOutcome v);
+
+// The value a name stands for; none for a name this build does not know.
+template <typename E>
+std::optional<E> from_name(std::string_view s);
+
+// Every name of an enum, in declaration order (the report checker lists them in its errors).
+template <typename E>
+std::span<const std::string_view> names();
+
+constexpr bool is_bhash2(EventKind k) {
+  return k == EventKind::bucket2_create || k == EventKind::bucket2_destroy;
+}
+constexpr bool is_alloc(EventKind k) { return k == EventKind::bind_alloc || k == EventKind::connect_alloc; }
+constexpr bool is_fentry_family(ProbeMechanism m) {
+  return m == ProbeMechanism::fentry || m == ProbeMechanism::fexit;
+}
+constexpr bool is_kprobe_family(ProbeMechanism m) {
+  return m == ProbeMechanism::kprobe || m == ProbeMechanism::kretprobe;
+}
+
+}  // namespace tristate::report

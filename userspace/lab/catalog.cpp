@@ -124,6 +124,7 @@ ToolResult download_metered(const std::vector<std::string>& apt_argv, const fs::
   ToolResult r;
   std::string pending;
   double percent = 0;
+  bool transferring = false;
   char buf[4096];
   for (;;) {
     pollfd p{child.output_fd(), POLLIN, 0};
@@ -136,12 +137,15 @@ ToolResult download_metered(const std::vector<std::string>& apt_argv, const fs::
         const std::string_view line(pending.data(), nl);
         if (auto pct = apt_download_percent(line)) percent = std::max(percent, *pct);
         else if (!line.starts_with("dlstatus:") && !line.starts_with("pmstatus:")) r.err.append(line).append("\n");
+        if (line.starts_with("Get:")) transferring = true;
       }
     }
     // done == total is the end, said once after apt-get exits
     std::uint64_t done = Cache::disk_usage(dir) + Cache::disk_usage(partial);
     if (total) done = std::max(done, static_cast<std::uint64_t>(percent / 100.0 * double(total)));
-    meter()(package, total ? std::min(done, total - 1) : done, total);
+    // Before its "Get:" line apt is still reading its package cache (seconds): a meter
+    // standing at 0 % would say the network is stuck, so the stage line said so instead.
+    if (transferring || done > 0) meter()(package, total ? std::min(done, total - 1) : done, total);
   }
   r.err += pending;
   r.status = child.wait();
@@ -190,7 +194,8 @@ Kernel download_and_install(const std::string& package, const std::string& serie
 
   say(progress, "downloading " + package);
   const std::uint64_t size = meter() ? package_size(dirs, package) : 0;
-  if (size) say(progress, "fetching " + std::to_string((size + (1 << 19)) >> 20) + " MiB");
+  say(progress, "apt-get download" + (size ? " (" + std::to_string((size + (1 << 19)) >> 20) + " MiB)" : std::string()) +
+                    ": reading the package lists, then fetching");
   std::vector<std::string> argv = {"apt-get"};
   auto opts = apt_options(dirs);
   argv.insert(argv.end(), opts.begin(), opts.end());

@@ -1,6 +1,7 @@
 // Kernel lab speed (issue 3). Run: build/bench/lab_bench build/tristate quizzes [RUNS]
-//  1. the whole post suite in one 6.1 guest, boot included: median of RUNS (default 5) with
-//     the boot/run split; target median <= 6 s (2-core machine, TCG).
+//  1. every shipped quiz in one 6.1 guest, boot included: median of RUNS (default 5) with
+//     the boot/run split; target median <= 4 s (issue 20; 2-core machine, TCG), beside the
+//     plain boot (GuestRequest::plain_boot, the boot before issue 20) measured alternately.
 //  2. the suite on 5.10, 6.1, 6.12 and latest: each alone, then all four with -j 2; target
 //     parallel wall time <= 1.3 x the sum of the two slowest single-kernel runs.
 // Kernels must be cached (`tristate kernels fetch 5.10 6.1 6.12 latest`); the initramfs is
@@ -32,7 +33,7 @@ int main(int argc, char** argv) {
   int runs = argc > 3 ? std::max(1, std::atoi(argv[3])) : 5;
   std::vector<std::string> quizzes;
   for (auto& e : fs::directory_iterator(argv[2]))
-    if (e.path().filename().string().starts_with("post-") && e.path().extension() == ".quiz")
+    if (e.path().extension() == ".quiz")
       quizzes.push_back(e.path().string());
   std::sort(quizzes.begin(), quizzes.end());
 
@@ -40,25 +41,34 @@ int main(int argc, char** argv) {
     auto cache = lab::Cache::from_environment();
     auto req = lab::make_quiz_request(tristate, quizzes, {});
     req.timeout = std::chrono::seconds(600);
-    std::printf("lab_bench: %zu post quizzes, load average %s, %u cores\n", quizzes.size(), bench::loadavg().c_str(),
+    std::printf("lab_bench: %zu quizzes (all shipped), load average %s, %u cores\n", quizzes.size(), bench::loadavg().c_str(),
                 std::thread::hardware_concurrency());
 
-    // 1. one guest, median of N
+    // 1. one guest, median of N, the boot as it was (plain_boot) alternating with today's
     auto k61 = lab::resolve_kernel(lab::parse_kernel_spec("6.1"), cache, nullptr);
     lab::run_guest(k61, req, cache);  // warm: builds the initramfs, pages the kernel in
-    std::vector<double> total, boot, run;
+    auto plain = req;
+    plain.plain_boot = true;
+    std::vector<double> total, boot, run, ptotal, pboot;
     for (int i = 0; i < runs; ++i) {
+      auto p = lab::run_guest(k61, plain, cache);
       auto r = lab::run_guest(k61, req, cache);
       if (r.exit_status != 0) std::printf("  run %d: guest exit status %d\n", i + 1, r.exit_status);
       total.push_back(r.total_s);
       boot.push_back(r.boot_s);
       run.push_back(r.run_s);
-      std::printf("  6.1 run %d: total %.2f s (boot %.2f s, quizzes %.2f s)\n", i + 1, r.total_s, r.boot_s, r.run_s);
+      ptotal.push_back(p.total_s);
+      pboot.push_back(p.boot_s);
+      std::printf("  6.1 run %d: total %.2f s (boot %.2f s, quizzes %.2f s); plain boot: total %.2f s (boot %.2f s)\n",
+                  i + 1, r.total_s, r.boot_s, r.run_s, p.total_s, p.boot_s);
     }
     double med = bench::median(total);
     std::printf("suite in one guest (%s): median %.2f s over %d runs (boot %.2f s + quizzes %.2f s); "
-                "target <= 6 s: %s\n",
-                k61.manifest.release.c_str(), med, runs, bench::median(boot), bench::median(run), med <= 6.0 ? "met" : "NOT met");
+                "target <= 4 s: %s\n",
+                k61.manifest.release.c_str(), med, runs, bench::median(boot), bench::median(run), med <= 4.0 ? "met" : "NOT met");
+    std::printf("baseline, plain boot (no cryptomgr.notests/edd=off, default NIC and VGA): median %.2f s (boot %.2f s); "
+                "ratio %.2f\n",
+                bench::median(ptotal), bench::median(pboot), med / bench::median(ptotal));
 
     // 2. four kernels, alone then -j 2
     std::vector<lab::GuestJob> jobs;

@@ -1,10 +1,12 @@
-// Default matrix speed (issue 5). Run: build/bench/matrix_bench build/tristate [RUNS]
+// Matrix speed (issues 5, 20, 18). Run: build/bench/matrix_bench build/tristate [RUNS] [--history]
 // Runs `tristate matrix` as a user would (every built-in quiz, the host plus 5.10, 6.1, 6.12
-// and latest, -j = cores) RUNS times (default 3) and prints the wall time, each kernel's boot
-// and quiz time, and the parallel efficiency: the guests' own time summed and divided by the
-// cores, over the wall time (1.0 = the cores never waited). Target: median wall <= 15 s on
-// a 2-core machine. Kernels must be cached (`tristate kernels fetch 5.10 6.1 6.12 latest`);
-// one warm-up run builds the initramfs first.
+// and latest, -j = cores; with --history one column per minor, no host) RUNS times (default 3)
+// and prints the wall time, each kernel's boot and quiz time, and the parallel efficiency: the
+// guests' own time summed and divided by the cores, over the wall time (1.0 = the cores never
+// waited). Each run is paired with a baseline run with TRISTATE_LAB_PLAIN_BOOT=1 (the guest
+// boot before issue 20), in the same process, alternating. Targets on a 2-core machine: median
+// wall <= 10 s (default), <= 40 s (--history). Kernels must be cached (`tristate kernels
+// fetch 5.10 6.1 6.12 latest`); one warm-up run builds the initramfs first.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -35,9 +37,12 @@ struct Run {
   std::size_t quizzes = 0, columns = 0;
 };
 
-Run run_matrix(const std::string& tristate, const fs::path& json) {
+Run run_matrix(const std::string& tristate, const fs::path& json, bool history, bool plain) {
+  std::vector<std::string> argv = {"env", std::string("TRISTATE_LAB_PLAIN_BOOT=") + (plain ? "1" : "0"), tristate,
+                                   "matrix", "--json", json.string()};
+  if (history) argv.push_back("--history");
   const auto t0 = Clock::now();
-  auto r = tristate::lab::run_tool({tristate, "matrix", "--json", json.string()});
+  auto r = tristate::lab::run_tool(argv);
   Run out;
   out.wall = std::chrono::duration<double>(Clock::now() - t0).count();
   if (r.status != 0 && r.status != 1)
@@ -59,35 +64,49 @@ Run run_matrix(const std::string& tristate, const fs::path& json) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: matrix_bench TRISTATE [RUNS]\n");
+    std::fprintf(stderr, "usage: matrix_bench TRISTATE [RUNS] [--history]\n");
     return 2;
   }
   const std::string tristate = fs::absolute(argv[1]).string();
-  const int runs = argc > 2 ? std::max(1, std::atoi(argv[2])) : 3;
+  bool history = false;
+  int runs = 3;
+  for (int i = 2; i < argc; ++i) {
+    if (std::string(argv[i]) == "--history") history = true;
+    else runs = std::max(1, std::atoi(argv[i]));
+  }
+  const double target = history ? 40.0 : 10.0;
+  const char* what = history ? "matrix --history" : "default matrix";
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   const fs::path json = fs::temp_directory_path() / ("matrix_bench-" + std::to_string(getpid()) + ".json");
+  auto line = [&](const char* name, int i, const Run& r) {
+    double guest_sum = 0;
+    std::string per;
+    for (const auto& [spec, t] : r.guests) {
+      guest_sum += t.first + t.second;
+      char buf[96];
+      std::snprintf(buf, sizeof buf, "  %s %.1f+%.1f", spec.c_str(), t.first, t.second);
+      per += buf;
+    }
+    std::printf("  %s run %d: %zu quizzes x %zu columns in %.2f s; boot+quizzes per kernel:%s; "
+                "parallel efficiency %.2f\n",
+                name, i + 1, r.quizzes, r.columns, r.wall, per.c_str(), guest_sum / cores / r.wall);
+  };
   try {
-    std::printf("matrix_bench: default `tristate matrix`, load average %s, %u cores\n", bench::loadavg().c_str(), cores);
-    run_matrix(tristate, json);  // warm-up: initramfs, page cache
-    std::vector<double> walls;
+    std::printf("matrix_bench: %s, load average %s, %u cores\n", what, bench::loadavg().c_str(), cores);
+    run_matrix(tristate, json, history, false);  // warm-up: initramfs, page cache
+    std::vector<double> walls, plain_walls;
     for (int i = 0; i < runs; ++i) {
-      const Run r = run_matrix(tristate, json);
-      double guest_sum = 0;
-      std::string per;
-      for (const auto& [spec, t] : r.guests) {
-        guest_sum += t.first + t.second;
-        char buf[96];
-        std::snprintf(buf, sizeof buf, "  %s %.1f+%.1f", spec.c_str(), t.first, t.second);
-        per += buf;
-      }
-      std::printf("  run %d: %zu quizzes x %zu columns in %.2f s; boot+quizzes per kernel:%s; "
-                  "parallel efficiency %.2f\n",
-                  i + 1, r.quizzes, r.columns, r.wall, per.c_str(), guest_sum / cores / r.wall);
+      const Run p = run_matrix(tristate, json, history, true);
+      line("plain", i, p);
+      plain_walls.push_back(p.wall);
+      const Run r = run_matrix(tristate, json, history, false);
+      line("now  ", i, r);
       walls.push_back(r.wall);
     }
-    const double med = bench::median(walls);
-    std::printf("default matrix: median %.2f s over %d runs; target <= 15 s: %s\n", med, runs,
-                med <= 15.0 ? "met" : "NOT met");
+    const double med = bench::median(walls), base = bench::median(plain_walls);
+    std::printf("%s: median %.2f s over %d runs; target <= %.0f s: %s\n", what, med, runs, target,
+                med <= target ? "met" : "NOT met");
+    std::printf("baseline, plain boot (TRISTATE_LAB_PLAIN_BOOT=1): median %.2f s; ratio %.2f\n", base, med / base);
     std::printf("load average at the end: %s\n", bench::loadavg().c_str());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "matrix_bench: %s\n", e.what());

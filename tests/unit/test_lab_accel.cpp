@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "lab/accel.hpp"
+#include "lab/guest.hpp"
 
 using tristate::lab::choose_accel;
 
@@ -45,4 +46,15 @@ TEST(LabAccel, OverrideAndBadValues) {
 TEST(LabAccel, KvmFailureLine) {
   EXPECT_TRUE(tristate::lab::is_kvm_failure("KVM internal error. Suberror: 1"));
   EXPECT_FALSE(tristate::lab::is_kvm_failure("[    0.000000] kvm-clock: Using msrs 4b564d01"));
+}
+
+// The bench's baseline must stay the boot as it was, and the fast line must keep what the
+// decoder and panic handling rely on (the serial console, quiet printk, panic=-1).
+TEST(LabGuest, KernelCommandLineSkipsUnusedWorkOnlyWhenNotPlain) {
+  const std::string plain = tristate::lab::kernel_command_line(true);
+  const std::string fast = tristate::lab::kernel_command_line(false);
+  EXPECT_EQ(plain, "console=ttyS0 quiet panic=-1");
+  EXPECT_EQ(fast.rfind(plain, 0), 0u) << fast;
+  EXPECT_NE(fast.find(" cryptomgr.notests"), std::string::npos) << fast;
+  EXPECT_NE(fast.find(" edd=off"), std::string::npos) << fast;
 }

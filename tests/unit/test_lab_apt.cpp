@@ -84,6 +84,19 @@ TEST(LabApt, OptionsPointOnlyAtPrivateDirs) {
   EXPECT_TRUE(has("Dir::Etc::sourceparts=-"));
   EXPECT_TRUE(has("Dir::State::Lists=/c/apt/6.1/lists"));
   EXPECT_TRUE(has("Dir::Cache=/c/apt/6.1/cache"));
+  // relative: inside the private Dir::Cache, whatever the machine's apt.conf.d says
+  EXPECT_TRUE(has("Dir::Cache::pkgcache=pkgcache.bin"));
+}
+
+TEST(LabApt, DownloadPercentFromStatusLines) {
+  EXPECT_EQ(apt_download_percent("dlstatus:1:42.5000:Retrieving file 1 of 1"), 42.5);
+  EXPECT_EQ(apt_download_percent("dlstatus:1:100.0000:Retrieving file 1 of 1"), 100.0);
+  EXPECT_EQ(apt_download_percent("dlstatus:1:0.0000:Retrieving file 1 of 1"), 0.0);
+  EXPECT_EQ(apt_download_percent("dlstatus:1:250:odd"), 100.0);
+  EXPECT_FALSE(apt_download_percent("pmstatus:dpkg:50:Installing"));
+  EXPECT_FALSE(apt_download_percent("Get:1 http://x bookworm/main linux-image [33.6 MB]"));
+  EXPECT_FALSE(apt_download_percent("dlstatus:1:"));
+  EXPECT_FALSE(apt_download_percent("dlstatus:1:abc:x"));
 }
 
 TEST(LabApt, EnvironmentOverridesTheSourceFile) {

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "lab/kernel_spec.hpp"
@@ -58,5 +60,9 @@ struct AptDirs {
 
 // `-o` options that make apt-get / apt-cache use only the private configuration.
 std::vector<std::string> apt_options(const AptDirs& dirs);
+
+// The percentage of an APT::Status-Fd download line ("dlstatus:1:42.5:Retrieving file 1 of 1"),
+// clamped to 0..100; nullopt for any other line.
+std::optional<double> apt_download_percent(std::string_view line);
 
 }  // namespace tristate::lab

@@ -2,7 +2,9 @@
 
 #include <poll.h>
 
+#include <algorithm>
 #include <chrono>
+#include <optional>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -108,16 +110,21 @@ std::uint64_t package_size(const AptDirs& dirs, const std::string& package) {
   return 0;
 }
 
-// `apt-get download` in `dir`, its bytes reported to the meter while it runs. apt fetches
-// into its own archives/partial directory and moves the file into `dir` when complete, so
-// both are counted.
+// `apt-get download` in `dir`, its bytes reported to the meter while it runs: apt's own
+// percentage (APT::Status-Fd on the merged output pipe) or the bytes on disk, whichever is
+// further. apt fetches into its own archives/partial directory and moves the file into `dir`
+// when complete, so both are counted. Status lines are kept out of the result's text.
 ToolResult download_metered(const std::vector<std::string>& apt_argv, const fs::path& dir, const fs::path& partial,
                             const std::string& package, std::uint64_t total) {
   if (!meter()) return run_tool(apt_argv, dir.string());
   std::vector<std::string> argv = {"sh", "-c", "cd \"$1\" && shift && exec \"$@\"", "sh", dir.string()};
   argv.insert(argv.end(), apt_argv.begin(), apt_argv.end());
+  argv.insert(argv.end() - 2, {"-o", "APT::Status-Fd=1"});  // before "download PACKAGE"
   Child child = Child::spawn(argv);
   ToolResult r;
+  std::string pending;
+  double percent = 0;
+  bool transferring = false;
   char buf[4096];
   for (;;) {
     pollfd p{child.output_fd(), POLLIN, 0};
@@ -125,12 +132,22 @@ ToolResult download_metered(const std::vector<std::string>& apt_argv, const fs::
     if (n > 0) {
       const ssize_t got = ::read(child.output_fd(), buf, sizeof buf);
       if (got == 0) break;
-      if (got > 0) r.err.append(buf, static_cast<std::size_t>(got));
+      if (got > 0) pending.append(buf, static_cast<std::size_t>(got));
+      for (std::size_t nl; (nl = pending.find('\n')) != std::string::npos; pending.erase(0, nl + 1)) {
+        const std::string_view line(pending.data(), nl);
+        if (auto pct = apt_download_percent(line)) percent = std::max(percent, *pct);
+        else if (!line.starts_with("dlstatus:") && !line.starts_with("pmstatus:")) r.err.append(line).append("\n");
+        if (line.starts_with("Get:")) transferring = true;
+      }
     }
     // done == total is the end, said once after apt-get exits
-    const std::uint64_t done = Cache::disk_usage(dir) + Cache::disk_usage(partial);
-    meter()(package, total ? std::min(done, total - 1) : done, total);
+    std::uint64_t done = Cache::disk_usage(dir) + Cache::disk_usage(partial);
+    if (total) done = std::max(done, static_cast<std::uint64_t>(percent / 100.0 * double(total)));
+    // Before its "Get:" line apt is still reading its package cache (seconds): a meter
+    // standing at 0 % would say the network is stuck, so the stage line said so instead.
+    if (transferring || done > 0) meter()(package, total ? std::min(done, total - 1) : done, total);
   }
+  r.err += pending;
   r.status = child.wait();
   if (r.status == 0) meter()(package, total ? total : Cache::disk_usage(dir), total ? total : Cache::disk_usage(dir));
   return r;
@@ -176,12 +193,14 @@ Kernel download_and_install(const std::string& package, const std::string& serie
   } cleanup{tmp};
 
   say(progress, "downloading " + package);
+  const std::uint64_t size = meter() ? package_size(dirs, package) : 0;
+  say(progress, "apt-get download" + (size ? " (" + std::to_string((size + (1 << 19)) >> 20) + " MiB)" : std::string()) +
+                    ": reading the package lists, then fetching");
   std::vector<std::string> argv = {"apt-get"};
   auto opts = apt_options(dirs);
   argv.insert(argv.end(), opts.begin(), opts.end());
   argv.insert(argv.end(), {"download", package});
-  auto r = download_metered(argv, tmp, dirs.cache() / "archives" / "partial", package,
-                            meter() ? package_size(dirs, package) : 0);
+  auto r = download_metered(argv, tmp, dirs.cache() / "archives" / "partial", package, size);
   if (r.status != 0) {
     if (r.err.find("Unable to locate package") != std::string::npos ||
         r.err.find("Can't select") != std::string::npos)
@@ -246,6 +265,7 @@ Kernel fetch_in_series(const std::string& package, const SeriesInfo& s, const st
                        const Cache& cache, const Progress& progress, bool* found) {
   FileLock lock(cache.apt_lock(s.name));
   AptDirs dirs = prepare_apt(s, cache, progress);
+  say(progress, "looking " + package + " up in the package lists");
   auto names = search_packages(dirs, "^" + std::regex_replace(package, std::regex(R"([.+])"), R"(\$&)") + "$");
   if (names.empty()) {
     *found = false;

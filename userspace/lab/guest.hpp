@@ -37,6 +37,9 @@ struct GuestRequest {
   // TCG only: guest time advances 2^shift ns per executed instruction (-icount), so a
   // benchmark's rates in the guest count instructions, not the host's load. -1: real time.
   int icount_shift = -1;
+  // The boot as it was before the lab skipped work the guests never use (crypto self-tests,
+  // EDD probing, the default NIC's and VGA's option ROMs): bench/lab_bench's baseline.
+  bool plain_boot = false;
   std::string label;                        // prefix for progress lines, e.g. "6.1"
   Progress progress;                        // initramfs / boot / done lines
   std::function<void(const std::string&)> on_console;  // every console line, live
@@ -68,6 +71,9 @@ struct GuestError : std::runtime_error {
 };
 
 GuestResult run_guest(const Kernel& kernel, const GuestRequest& request, const Cache& cache);
+
+// The guest kernel's command line (plain: without the options that skip unused work).
+std::string kernel_command_line(bool plain);
 
 // Several guests side by side, at most `jobs` at a time (<= 0: the number of cores).
 // Results come back in the order of the input; one guest's failure does not stop the others.

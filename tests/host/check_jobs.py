@@ -33,7 +33,7 @@ def normalized(report):
                 if k == "name" and v.get("fd") == -1 and x in ("closing", "time-wait"):
                     out[k] = "closing or time-wait"
                     continue
-                if k in ("bucket", "bucket2") and isinstance(x, int) and x:
+                if k in ("bucket", "bucket2") and isinstance(x, (int, str)) and x not in (0, "0"):
                     out[k] = ids.setdefault(x, len(ids) + 1)
                 else:
                     out[k] = walk(x, ids)

@@ -12,7 +12,7 @@ is checked against what was built, and `usable` against ground truth taken after
 plain connect()s to the destination until EADDRNOTAVAIL, counted. Twice: tcp_tw_reuse 0 (a
 TIME_WAIT 4-tuple blocks its port) and 1 after the reuse delay (connect() takes it over).
 Then bad input: exit 2 and a message naming the problem."""
-import errno, json, os, signal, socket, struct, subprocess, sys, time
+import errno, json, os, select, signal, socket, struct, subprocess, sys, time
 
 N, N2, M, K, J = 20, 5, 10, 6, 4
 LO, HI, RESERVED = 60000, 60099, 60050
@@ -231,10 +231,19 @@ def main():
     check(p.returncode == 0 and any(n["inode"] == me and n["blocked"] == len(blocked_ports)
                                     for n in json.loads(p.stdout)["namespaces"]), "--netns all includes this namespace")
     # --watch: a verdict per snapshot until SIGINT
+    # Waits for the third verdict (not a fixed time: on a loaded machine one snapshot can take
+    # longer than the interval), then interrupts.
     w = subprocess.Popen([TRISTATE, "ports", "--watch", "200ms"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(1.0)
+    seen, deadline = "", time.monotonic() + 30
+    while seen.count("are blocked by bind()-made buckets") < 3 and time.monotonic() < deadline:
+        if select.select([w.stdout], [], [], 1.0)[0]:
+            line = w.stdout.readline()
+            if not line:
+                break
+            seen += line
     w.send_signal(signal.SIGINT)
-    out, _ = w.communicate(timeout=10)
+    rest, _ = w.communicate(timeout=10)
+    out = seen + rest
     check(w.returncode == 0 and out.count("are blocked by bind()-made buckets") >= 3,
           "--watch 200ms prints the verdict again, ends on SIGINT with 0 (%d verdicts)" % out.count("are blocked"))
 

@@ -64,13 +64,18 @@ std::string_view PyValue::type_name() const {
   return "object";
 }
 
-std::string py_bytes_repr(std::string_view b) {
-  const bool has_single = b.find('\'') != std::string_view::npos;
-  const bool has_double = b.find('"') != std::string_view::npos;
+namespace {
+
+// Python's repr quoting, shared by bytes and str: single quotes unless the text holds a single
+// quote and no double one. The two differ only in bytes >= 0x80: bytes escape them (\xNN),
+// str passes them through (quiz strings are UTF-8, and Python prints printable non-ASCII
+// characters as they are).
+std::string quoted_repr(std::string_view text, std::string out, bool escape_high) {
+  const bool has_single = text.find('\'') != std::string_view::npos;
+  const bool has_double = text.find('"') != std::string_view::npos;
   const char quote = (has_single && !has_double) ? '"' : '\'';
-  std::string out = "b";
   out += quote;
-  for (unsigned char c : b) {
+  for (unsigned char c : text) {
     if (c == static_cast<unsigned char>(quote) || c == '\\') {
       out += '\\';
       out += static_cast<char>(c);
@@ -80,7 +85,7 @@ std::string py_bytes_repr(std::string_view b) {
       out += "\\r";
     } else if (c == '\t') {
       out += "\\t";
-    } else if (c < 0x20 || c >= 0x7f) {
+    } else if (c < 0x20 || c == 0x7f || (escape_high && c > 0x7f)) {
       char buf[8];
       std::snprintf(buf, sizeof buf, "\\x%02x", c);
       out += buf;
@@ -92,34 +97,11 @@ std::string py_bytes_repr(std::string_view b) {
   return out;
 }
 
-std::string py_str_repr(std::string_view s) {
-  const bool has_single = s.find('\'') != std::string_view::npos;
-  const bool has_double = s.find('"') != std::string_view::npos;
-  const char quote = (has_single && !has_double) ? '"' : '\'';
-  std::string out(1, quote);
-  for (unsigned char c : s) {
-    if (c == static_cast<unsigned char>(quote) || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c < 0x20 || c == 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", c);
-      out += buf;
-    } else {
-      // Bytes >= 0x80 are passed through: quiz strings are UTF-8 and Python prints
-      // printable non-ASCII characters as they are.
-      out += static_cast<char>(c);
-    }
-  }
-  out += quote;
-  return out;
-}
+}  // namespace
+
+std::string py_bytes_repr(std::string_view b) { return quoted_repr(b, "b", true); }
+
+std::string py_str_repr(std::string_view s) { return quoted_repr(s, "", false); }
 
 std::string repr(const PyValue& v) {
   switch (v.kind) {

@@ -189,38 +189,38 @@ static __always_inline int update_fastreuse_exit(bool direct, const struct inet_
 
 /* <= 6.17: inet_csk_update_fastreuse(tb, sk) */
 SEC("fentry/inet_csk_update_fastreuse")
-int BPF_PROG(fentry__inet_csk_update_fastreuse__tb_sk, struct inet_bind_bucket *tb, struct sock *sk)
+int BPF_PROG(fentry__inet_csk_update_fastreuse__a2, struct inet_bind_bucket *tb, struct sock *sk)
 {
 	return update_fastreuse_entry(true, tb, sk);
 }
 
 /* 6.18+: inet_csk_update_fastreuse(sk, tb, tb2) */
 SEC("fentry/inet_csk_update_fastreuse")
-int BPF_PROG(fentry__inet_csk_update_fastreuse__sk_tb, struct sock *sk, struct inet_bind_bucket *tb)
+int BPF_PROG(fentry__inet_csk_update_fastreuse__a3, struct sock *sk, struct inet_bind_bucket *tb)
 {
 	return update_fastreuse_entry(true, tb, sk);
 }
 
 SEC("fexit/inet_csk_update_fastreuse")
-int BPF_PROG(fexit__inet_csk_update_fastreuse__tb_sk, struct inet_bind_bucket *tb)
+int BPF_PROG(fexit__inet_csk_update_fastreuse__a2, struct inet_bind_bucket *tb)
 {
 	return update_fastreuse_exit(true, tb);
 }
 
 SEC("fexit/inet_csk_update_fastreuse")
-int BPF_PROG(fexit__inet_csk_update_fastreuse__sk_tb, struct sock *sk, struct inet_bind_bucket *tb)
+int BPF_PROG(fexit__inet_csk_update_fastreuse__a3, struct sock *sk, struct inet_bind_bucket *tb)
 {
 	return update_fastreuse_exit(true, tb);
 }
 
 SEC("kprobe/inet_csk_update_fastreuse")
-int BPF_KPROBE(kprobe__inet_csk_update_fastreuse__tb_sk, struct inet_bind_bucket *tb, struct sock *sk)
+int BPF_KPROBE(kprobe__inet_csk_update_fastreuse__a2, struct inet_bind_bucket *tb, struct sock *sk)
 {
 	return update_fastreuse_entry(false, tb, sk);
 }
 
 SEC("kprobe/inet_csk_update_fastreuse")
-int BPF_KPROBE(kprobe__inet_csk_update_fastreuse__sk_tb, struct sock *sk, struct inet_bind_bucket *tb)
+int BPF_KPROBE(kprobe__inet_csk_update_fastreuse__a3, struct sock *sk, struct inet_bind_bucket *tb)
 {
 	return update_fastreuse_entry(false, tb, sk);
 }

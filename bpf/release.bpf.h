@@ -39,26 +39,26 @@ static __always_inline int bucket_destroy_entry(bool direct, struct inet_bind_bu
 
 /* <= 6.14: inet_bind_bucket_destroy(cachep, tb) */
 SEC("fentry/inet_bind_bucket_destroy")
-int BPF_PROG(fentry__inet_bind_bucket_destroy__cachep_tb, void *cachep, struct inet_bind_bucket *tb)
+int BPF_PROG(fentry__inet_bind_bucket_destroy__a2, void *cachep, struct inet_bind_bucket *tb)
 {
 	return bucket_destroy_entry(true, tb);
 }
 
 /* 6.15+: inet_bind_bucket_destroy(tb) */
 SEC("fentry/inet_bind_bucket_destroy")
-int BPF_PROG(fentry__inet_bind_bucket_destroy__tb, struct inet_bind_bucket *tb)
+int BPF_PROG(fentry__inet_bind_bucket_destroy__a1, struct inet_bind_bucket *tb)
 {
 	return bucket_destroy_entry(true, tb);
 }
 
 SEC("kprobe/inet_bind_bucket_destroy")
-int BPF_KPROBE(kprobe__inet_bind_bucket_destroy__cachep_tb, void *cachep, struct inet_bind_bucket *tb)
+int BPF_KPROBE(kprobe__inet_bind_bucket_destroy__a2, void *cachep, struct inet_bind_bucket *tb)
 {
 	return bucket_destroy_entry(false, tb);
 }
 
 SEC("kprobe/inet_bind_bucket_destroy")
-int BPF_KPROBE(kprobe__inet_bind_bucket_destroy__tb, struct inet_bind_bucket *tb)
+int BPF_KPROBE(kprobe__inet_bind_bucket_destroy__a1, struct inet_bind_bucket *tb)
 {
 	return bucket_destroy_entry(false, tb);
 }

@@ -8,7 +8,8 @@
  * Userspace (trace/attach_plan.cpp) keeps one mechanism per function and turns the others off
  * with bpf_program__set_autoload(false). Where a prototype changed in a way CO-RE
  * cannot relocate (argument order or count), there is one wrapper per prototype, suffixed
- * __<variant>, and userspace picks the one matching the running kernel's BTF.
+ * __a<N> (N: the prototype's parameter count), and userspace picks the one matching the running
+ * kernel's BTF (trace/attach_plan.cpp, where the scheme is explained).
  *
  * One object, one skeleton; the programs live by path in the headers below, over the shared
  * helpers of slots.bpf.h. Each header includes what it uses, so any order compiles. */

@@ -150,11 +150,12 @@ int run_trace(const TraceArgs& a, Globals& g) {
   }
   auto tracer = std::move(made.value());
   if (!info.notice.empty()) spdlog::warn("{}", info.notice);
-  try {
-    for (auto n : netns) tracer->watch_netns(n);
-    if (cmd) tracer->follow_tgid(static_cast<std::uint32_t>(cmd->pid()));
-  } catch (const std::exception& e) {
-    std::cerr << "tristate: trace: " << e.what() << "\n";
+  auto watched = util::Result<void>{};
+  for (auto n : netns)
+    if (watched) watched = tracer->watch_netns(n);
+  if (watched && cmd) watched = tracer->follow_tgid(static_cast<std::uint32_t>(cmd->pid()));
+  if (!watched) {
+    std::cerr << "tristate: trace: " << watched.error().message << "\n";
     return kExitError;
   }
   spdlog::info("tracing in {} mode{}; Ctrl-C to stop", report::name(info.mode),

@@ -108,7 +108,10 @@ std::unique_ptr<trace::Tracer> start_tracer(bool kprobe, bool watched) {
     std::fprintf(stderr, "tracer: %s\n", made.error().message.c_str());
     return nullptr;
   }
-  if (watched) made.value()->watch_netns(netns_inode());
+  if (auto w = watched ? made.value()->watch_netns(netns_inode()) : trace::Result<void>{}; !w) {
+    std::fprintf(stderr, "tracer: %s\n", w.error().message.c_str());
+    return nullptr;
+  }
   return std::move(made.value());
 }
 

@@ -1,5 +1,6 @@
-/* Live-trace filters (`tristate trace`, issue 6), applied in BPF so that filtered-out events
- * never cost a ring-buffer record or a wakeup. All off by default: quiz mode is unchanged.
+/* Live-trace filters (`tristate trace -p/-c/--cgroup/--port/-- CMD`), applied in BPF so that
+ * filtered-out events never cost a ring-buffer record or a wakeup. All off by default: quiz mode
+ * is unchanged.
  *
  * Two stages:
  *  - want_task(): who is running (tgid, followed tgids, comm, cgroup). Called where the tracer

@@ -14,6 +14,7 @@
 #include <bpf/bpf_core_read.h>
 
 #include "ports.h"
+#include "ids.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -42,24 +43,8 @@ struct inet_timewait_sock___entry {
 	__u32 tw_entry_stamp;
 } __attribute__((preserve_access_index));
 
-static __always_inline __u64 id_hash(__u64 x)
-{
-	x ^= id_salt;
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	x ^= x >> 31;
-	return x;
-}
-
-/* as snapshot.bpf.c: pointer arithmetic on a trusted BTF pointer is refused; copy it out */
-#define SET_ID(dst, p)                                              \
-	do {                                                        \
-		const void *ptr__ = (p);                            \
-		bpf_probe_read_kernel(&(dst), sizeof(dst), &ptr__); \
-		(dst) = id_hash(dst);                               \
-	} while (0)
+/* ids.bpf.h, keyed with this run's id_salt */
+#define SET_ID(dst, p) TS_SET_ID(dst, p, id_salt)
 
 static __always_inline void read_bucket(struct ts_port_sock *r, const struct inet_bind_bucket *tb)
 {

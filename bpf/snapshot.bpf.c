@@ -21,6 +21,7 @@
 #include <bpf/bpf_core_read.h>
 
 #include "snapshot.h"
+#include "ids.bpf.h"
 
 /* Written by userspace before each read (StepSnapshotter::after_step), one entry per reading
  * process (tgid): quizzes run side by side (`tristate quiz -j N`), each in its own sandbox
@@ -59,27 +60,8 @@ struct inet_timewait_sock___tb2 {
 	struct inet_bind2_bucket *tw_tb2;
 } __attribute__((preserve_access_index));
 
-static __always_inline __u64 id_hash(__u64 x)
-{
-	x ^= id_salt;
-
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	x ^= x >> 31;
-	return x;
-}
-
-/* dst = the id of the object at p. Arithmetic on a trusted BTF pointer (iter/tcp's socket) is
- * refused, and a stack slot keeps the pointer's type: the address is copied by
- * bpf_probe_read_kernel(), which hands back a plain number. */
-#define SET_ID(dst, p)                                                  \
-	do {                                                            \
-		const void *ptr__ = (p);                                \
-		bpf_probe_read_kernel(&(dst), sizeof(dst), &ptr__);     \
-		(dst) = id_hash(dst);                                   \
-	} while (0)
+/* ids.bpf.h, keyed with this run's id_salt */
+#define SET_ID(dst, p) TS_SET_ID(dst, p, id_salt)
 
 static __always_inline void read_tb2(struct ts_snap_sock *r, const struct inet_bind2_bucket *tb2)
 {

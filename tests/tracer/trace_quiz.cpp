@@ -90,7 +90,7 @@ int deferred_release_leftovers(const trace::Options& opts, double* exit_ms) {
   if (pid == 0) {
     auto made = trace::Tracer::make(opts, nullptr);
     if (!made) _exit(3);
-    _exit(made.value()->release_after_exit().empty() ? 0 : 4);  // leaves the Tracer to exit()
+    _exit(made.value()->release_after_exit() ? 0 : 4);  // leaves the Tracer to exit()
   }
   int status = 0;
   waitpid(pid, &status, 0);

@@ -12,7 +12,7 @@
 #include "lab_test_util.hpp"
 #include "trace/live_filter.hpp"
 #include "trace/live_state.hpp"
-#include "trace/live_summary.hpp"
+#include "trace/live_stats.hpp"
 
 extern "C" {
 #include "bpf/snapshot.h"

@@ -25,9 +25,10 @@
 #include "trace/live_filter.hpp"
 #include "trace/live_state.hpp"
 #include "report/report_json.hpp"
-#include "trace/live_summary.hpp"
+#include "trace/live_stats.hpp"
 #include "report/json_id.hpp"
 #include "report/schemas.hpp"
+#include "report/state_text.hpp"
 #include "trace/tracer.hpp"
 
 namespace tristate::cli {
@@ -150,11 +151,12 @@ int run_trace(const TraceArgs& a, Globals& g) {
   }
   auto tracer = std::move(made.value());
   if (!info.notice.empty()) spdlog::warn("{}", info.notice);
-  try {
-    for (auto n : netns) tracer->watch_netns(n);
-    if (cmd) tracer->follow_tgid(static_cast<std::uint32_t>(cmd->pid()));
-  } catch (const std::exception& e) {
-    std::cerr << "tristate: trace: " << e.what() << "\n";
+  auto watched = util::Result<void>{};
+  for (auto n : netns)
+    if (watched) watched = tracer->watch_netns(n);
+  if (watched && cmd) watched = tracer->follow_tgid(static_cast<std::uint32_t>(cmd->pid()));
+  if (!watched) {
+    std::cerr << "tristate: trace: " << watched.error().message << "\n";
     return kExitError;
   }
   spdlog::info("tracing in {} mode{}; Ctrl-C to stop", report::name(info.mode),
@@ -312,7 +314,7 @@ int run_state(const StateArgs& a, bool quiet) {
     for (const auto& [st, n] : b.sockets) socks += (socks.empty() ? "" : ", ") + std::to_string(n) + " " + st;
     char line[160];
     std::snprintf(line, sizeof(line), "%-12llu %-6u %-15s %-17s ", static_cast<unsigned long long>(b.netns),
-                  b.port, trace::state_key(b.state).c_str(), connect_shares(b.state) ? "yes" : "no");
+                  b.port, report::pair_text(b.state).c_str(), connect_shares(b.state) ? "yes" : "no");
     std::cout << line << socks << (b.l3mdev ? " (l3mdev " + std::to_string(b.l3mdev) + ")" : "") << "\n";
     // as ss -tanp: users:(("comm",pid=N,fd=M)); a socket no file holds has no user
     for (const auto& o : b.owners) {

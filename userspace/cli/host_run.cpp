@@ -84,8 +84,8 @@ report::Report run_quizzes_on_host(const std::vector<quiz::Quiz>& quizzes,
     rep.trace = tracer->info();
     if (rep.trace.probes.empty()) rep.trace.probes = probes;
     if (o.detach_after_exit)
-      if (auto why = tracer->release_after_exit(); !why.empty())
-        spdlog::debug("detaching before exit: {}", why);
+      if (auto released = tracer->release_after_exit(); !released)
+        spdlog::debug("detaching before exit: {}", released.error().message);
   }
   return rep;
 }

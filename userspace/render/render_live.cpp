@@ -64,7 +64,7 @@ std::string live_event_json(const report::Event& e, std::int64_t mono_to_real_ns
 
 namespace {
 
-nlohmann::json summary_json(const trace::LiveSummary& s) {
+nlohmann::json summary_json(const report::LiveSummary& s) {
   nlohmann::json ports = nlohmann::json::array();
   for (auto p : s.ports) ports.push_back(p);
   return {{"seconds", s.seconds},
@@ -84,11 +84,11 @@ nlohmann::json summary_json(const trace::LiveSummary& s) {
 
 }  // namespace
 
-std::string live_summary_json(const trace::LiveSummary& s) {
+std::string live_summary_json(const report::LiveSummary& s) {
   return nlohmann::json{{"schema", report::kTraceSchema}, {"type", "summary"}, {"summary", summary_json(s)}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-std::string live_summary_text(const trace::LiveSummary& s) {
+std::string live_summary_text(const report::LiveSummary& s) {
   std::ostringstream o;
   o << "summary: " << s.events << " events in " << std::fixed << std::setprecision(1) << s.seconds
     << " s, " << s.lost << " lost, " << s.missed << " missed";

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "report/report.hpp"
-#include "trace/live_summary.hpp"
+#include "report/live_summary.hpp"
 
 namespace tristate::render {
 
@@ -30,8 +30,8 @@ std::string live_event_line(const report::Event& e, const LiveClock& clock);
 std::string live_event_json(const report::Event& e, std::int64_t mono_to_real_ns);
 
 // {"type": "summary", "summary": {...}} (docs/json.md, "trace (JSON Lines)"), no newline.
-std::string live_summary_json(const trace::LiveSummary& s);
+std::string live_summary_json(const report::LiveSummary& s);
 
-std::string live_summary_text(const trace::LiveSummary& s);
+std::string live_summary_text(const report::LiveSummary& s);
 
 }  // namespace tristate::render

@@ -12,6 +12,10 @@ namespace {
 constexpr int ENOTSUPP_LINUX = 524;
 
 // Picks the program variant for a prototype; nullopt = a prototype this build does not know.
+// One naming scheme for every variant: "a<N>", N the parameter count of the kernel prototype
+// the BPF program was written for (its name ends in __a<N>), since every prototype change so
+// far changed the count. Where the count alone would not prove the layout (an argument order
+// swap could keep it), the picker also checks the parameter types.
 using VariantFn = std::function<std::optional<std::string>(const Prototype&)>;
 
 struct Spec {
@@ -45,17 +49,18 @@ const std::vector<Spec>& specs() {
       {"inet_csk_update_fastreuse", true,
        // 6.18 swapped the arguments: (tb, sk) -> (sk, tb, tb2)
        [](const Prototype& p) -> std::optional<std::string> {
-         if (p.param_types.size() == 2 && p.param_types[0] == "struct inet_bind_bucket *") return "tb_sk";
+         if (p.param_types.size() == 2 && p.param_types[0] == "struct inet_bind_bucket *") return "a2";
+         // (sk, tb, tb2); the programs read only sk and tb, so any count from 2 up is theirs
          if (p.param_types.size() >= 2 && p.param_types[0] == "struct sock *" &&
              p.param_types[1] == "struct inet_bind_bucket *")
-           return "sk_tb";
+           return "a3";
          return std::nullopt;
        },
        "fentry__inet_csk_update_fastreuse__{v}", "fexit__inet_csk_update_fastreuse__{v}",
        "kprobe__inet_csk_update_fastreuse__{v}", "kretprobe__inet_csk_update_fastreuse"},
       {"inet_bind_bucket_destroy", true,
        // 6.15 dropped the cachep argument
-       [](const Prototype& p) { return by_nargs(p, {{2, "cachep_tb"}, {1, "tb"}}); },
+       [](const Prototype& p) { return by_nargs(p, {{2, "a2"}, {1, "a1"}}); },
        "fentry__inet_bind_bucket_destroy__{v}", "", "kprobe__inet_bind_bucket_destroy__{v}", ""},
       {"inet_put_port", true, {}, "fentry__inet_put_port", "fexit__inet_put_port", "kprobe__inet_put_port",
        "kretprobe__inet_put_port"},

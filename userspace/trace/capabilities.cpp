@@ -18,6 +18,7 @@
 #include "trace/attach_plan.hpp"
 #include "trace/kernel_btf.hpp"
 #include "trace/tracer.hpp"
+#include "util/unique_fd.hpp"
 
 namespace tristate::trace {
 namespace {
@@ -91,18 +92,19 @@ Check check_tracepoints() {
   };
   int prog = bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, "ts_probe_tp", "GPL", insns, 2, nullptr);
   if (prog < 0) return {"tracepoints", false, std::string("raw tracepoint program refused: ") + std::strerror(-prog)};
-  int link = bpf_raw_tracepoint_open("inet_sock_set_state", prog);
-  close(prog);
+  util::UniqueFd prog_fd(prog);
+  const int link = bpf_raw_tracepoint_open("inet_sock_set_state", prog);
+  prog_fd.reset();
   if (link < 0)
     return {"tracepoints", false, std::string("raw tracepoint sock:inet_sock_set_state: ") + std::strerror(-link)};
-  close(link);
+  const util::UniqueFd link_fd(link);
   return {"tracepoints", true, "raw tracepoint sock:inet_sock_set_state attached"};
 }
 
 Check check_ringbuf() {
-  int fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "ts_probe_rb", 0, 0, 4096, nullptr);
+  const int fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "ts_probe_rb", 0, 0, 4096, nullptr);
   if (fd < 0) return {"ringbuf", false, std::string("BPF ring buffer refused: ") + std::strerror(-fd) + " (needs 5.8+)"};
-  close(fd);
+  const util::UniqueFd map(fd);
   return {"ringbuf", true, "BPF_MAP_TYPE_RINGBUF"};
 }
 
@@ -149,7 +151,7 @@ int probe_tracing_refused() {
   LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FENTRY, .attach_btf_id = 1);
   const int fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "ts_probe_perm", "GPL", insns, 2, &opts);
   if (fd >= 0) {
-    close(fd);
+    const util::UniqueFd prog(fd);
     return 0;
   }
   return -fd == EPERM ? EPERM : 0;

@@ -1,5 +1,7 @@
 #include "trace/kernel_btf.hpp"
 
+#include "util/unique_fd.hpp"
+
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -105,18 +107,17 @@ int load_tracing_prog(int btf_id, int attach_type) {
 int try_tracing_load(int btf_id, int attach_type) {
   const int prog = load_tracing_prog(btf_id, attach_type);
   if (prog < 0) return prog;
-  close(prog);
+  const util::UniqueFd owned(prog);
   return 0;
 }
 
 int try_tracing_attach(int btf_id, int attach_type) {
   const int prog = load_tracing_prog(btf_id, attach_type);
   if (prog < 0) return prog;
+  const util::UniqueFd owned(prog);
   const int link = bpf_raw_tracepoint_open(nullptr, prog);
-  const int err = link < 0 ? link : 0;
-  if (link >= 0) close(link);
-  close(prog);
-  return err;
+  const util::UniqueFd link_owned(link);  // a negative one is not closed
+  return link < 0 ? link : 0;
 }
 
 }  // namespace tristate::trace

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "util/unique_fd.hpp"
+
 namespace tristate::trace {
 
 class TracedCommand {
@@ -30,8 +32,8 @@ class TracedCommand {
 
  private:
   pid_t pid_ = -1;
-  int go_fd_ = -1;     // write end: closing it releases the child
-  int err_fd_ = -1;    // read end: the child's exec errno, EOF on successful exec
+  util::UniqueFd go_fd_;   // write end: closing it releases the child
+  util::UniqueFd err_fd_;  // read end: the child's exec errno, EOF on successful exec
   std::optional<int> status_;
   std::string name_;
 };

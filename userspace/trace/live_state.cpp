@@ -19,6 +19,7 @@
 
 #include "trace/step_snapshot.hpp"
 #include "trace/tracer.hpp"
+#include "util/unique_fd.hpp"
 
 extern "C" {
 #include "bpf/snapshot.h"
@@ -109,14 +110,13 @@ Result<StateSnapshot> take_state_snapshot(const StateFilter& filter) {
     bool not_entered = false;
     std::vector<char> part;
     std::thread([&, path = path] {
-      const int ns = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-      if (ns < 0 || setns(ns, CLONE_NEWNET) != 0) {
+      util::UniqueFd ns(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+      if (!ns || setns(ns.get(), CLONE_NEWNET) != 0) {
         not_entered = true;
         err = "entering network namespace " + path + " failed (" + std::strerror(errno) + ")";
-        if (ns >= 0) close(ns);
         return;
       }
-      close(ns);
+      ns.reset();
       if (auto r = snapshotter.read_tcp_tables(part); !r) err = r.error().message;
     }).join();
     // a namespace whose last process exited since the scan is gone, not an error

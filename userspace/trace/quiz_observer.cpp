@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <stdexcept>
 #include <string>
 
 #include "trace/explain.hpp"
@@ -15,14 +16,16 @@ void QuizTracer::sandbox_ready(std::uint64_t netns_inode, pid_t /*pid*/) {
   // be attributed to it
   tracer_.drain();
   netns_ = netns_inode;
-  tracer_.watch_netns(netns_inode);
+  // the Observer interface has no error path: a failure ends the run at the command boundary
+  if (auto watched = tracer_.watch_netns(netns_inode); !watched) throw std::runtime_error(watched.error().message);
 }
 
 void QuizTracer::quiz_done(report::Quiz& quiz) {
   if (netns_ == 0) return;
   auto batch = tracer_.drain();
   std::vector<report::Event> events(batch.begin(), batch.end());
-  tracer_.unwatch_netns(netns_);
+  if (auto unwatched = tracer_.unwatch_netns(netns_); !unwatched)
+    throw std::runtime_error(unwatched.error().message);
   // Test-only (TRISTATE_TEST_DROP_EVENTS=kind,kind): lose every event of these kinds, to prove
   // that the state cross-check notices a tracer that misses events.
   if (const char* kinds = std::getenv("TRISTATE_TEST_DROP_EVENTS")) {

@@ -198,20 +198,20 @@ Result<std::unique_ptr<StepSnapshotter>> StepSnapshotter::load(TaskScope scope) 
     const bool whole_btf = attempt >= std::size(kVariants) || core_btf.empty();
     const SnapshotMethod m = kVariants[attempt % std::size(kVariants)];
     LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = whole_btf ? nullptr : core_btf.c_str());
-    snapshot_bpf* skel = snapshot_bpf__open_opts(&open_opts);
+    LibbpfPtr<snapshot_bpf> owned(snapshot_bpf__open_opts(&open_opts));
+    snapshot_bpf* skel = owned.get();
     if (!skel) return Error{std::string("opening the snapshot BPF object failed: ") + std::strerror(errno)};
     skel->rodata->id_salt = salt;
     skel->rodata->reader_only = scope == TaskScope::Reader;
     bpf_program__set_autoload(skel->progs.iter__task_sockets, m == SnapshotMethod::TaskFileAndTcp);
     bpf_program__set_autoload(skel->progs.iter__task_sockets_old, m == SnapshotMethod::LegacyTaskFileAndTcp);
     if (int err = snapshot_bpf__load(skel); err != 0) {
-      snapshot_bpf__destroy(skel);
       if (first_error.empty()) first_error = std::strerror(-err);
       continue;
     }
     if (whole_btf && !core_btf.empty()) forget_core_btf(core_btf);
     std::unique_ptr<StepSnapshotter> s(new StepSnapshotter());
-    s->skel_ = skel;
+    s->skel_ = std::move(owned);
     s->method_ = m;
     return s;
   }
@@ -226,15 +226,19 @@ void StepSnapshotter::child_finished(pid_t pid) {
   bpf_map__delete_elem(skel_->maps.snapshot_ports, &key, sizeof key, 0);  // none (ENOENT) is fine
 }
 
+template <>
+void LibbpfDestroy<snapshot_bpf>::operator()(snapshot_bpf* p) const {
+  snapshot_bpf__destroy(p);
+}
+
 StepSnapshotter::~StepSnapshotter() {
-  detach();
-  if (skel_) snapshot_bpf__destroy(skel_);
+  detach();  // the links before the skeleton that holds their programs
+  skel_.reset();
 }
 
 void StepSnapshotter::detach() {
-  if (task_link_) bpf_link__destroy(task_link_);
-  if (tcp_link_) bpf_link__destroy(tcp_link_);
-  task_link_ = tcp_link_ = nullptr;
+  task_link_.reset();
+  tcp_link_.reset();
 }
 
 Result<bool> StepSnapshotter::attach() {
@@ -252,15 +256,17 @@ Result<bool> StepSnapshotter::attach() {
     opts.link_info = &info;
     opts.link_info_len = sizeof(info);
   }
-  task_link_ = bpf_program__attach_iter(task_prog, &opts);
-  if (!task_link_ && opts.link_info) task_link_ = bpf_program__attach_iter(task_prog, nullptr);
+  task_link_.reset(bpf_program__attach_iter(task_prog, &opts));
+  if (!task_link_ && opts.link_info) task_link_.reset(bpf_program__attach_iter(task_prog, nullptr));
   if (!task_link_) return Error{std::string("attaching iter/task_file failed (") + std::strerror(errno) + ")"};
   return true;
 }
 
 void StepSnapshotter::child_started(int fd_floor) {
   // links made in the parent would be shared; each child has its own (pid-bound) ones
-  task_link_ = tcp_link_ = nullptr;  // inherited pointers belong to the parent's copy
+  // inherited pointers belong to the parent's copy: forgotten, not destroyed
+  (void)task_link_.release();
+  (void)tcp_link_.release();
   ports_.clear();
   // The map is keyed by the reading process: an entry left by an earlier quiz's child of the
   // same pid (reused) must not count for this one.
@@ -270,7 +276,7 @@ void StepSnapshotter::child_started(int fd_floor) {
   ports_sent_ = 0;
   if (auto a = attach(); !a) attach_error_ = a.error().message;
   // The child closes every descriptor below fd_floor: keep what after_step uses above it.
-  if (task_link_) child_task_fd_ = ::fcntl(bpf_link__fd(task_link_), F_DUPFD_CLOEXEC, fd_floor);
+  if (task_link_) child_task_fd_ = ::fcntl(bpf_link__fd(task_link_.get()), F_DUPFD_CLOEXEC, fd_floor);
   child_ports_fd_ = ::fcntl(bpf_map__fd(skel_->maps.snapshot_ports), F_DUPFD_CLOEXEC, fd_floor);
   if (attach_error_.empty() && (child_task_fd_ < 0 || child_ports_fd_ < 0))
     attach_error_ = std::string("keeping the iterator's descriptors failed (") + std::strerror(errno) + ")";
@@ -297,14 +303,14 @@ Result<bool> read_iterator(int link_fd, std::vector<char>& out) {
 Result<bool> StepSnapshotter::read_task_files(std::vector<char>& out) {
   if (child_task_fd_ >= 0) return read_iterator(child_task_fd_, out);
   if (auto a = attach(); !a) return a.error();
-  return read_iterator(bpf_link__fd(task_link_), out);
+  return read_iterator(bpf_link__fd(task_link_.get()), out);
 }
 
 Result<bool> StepSnapshotter::read_tcp_tables(std::vector<char>& out) {
   // attached on first use: a quiz never reads the TCP tables (see after_step)
-  if (!tcp_link_) tcp_link_ = bpf_program__attach_iter(skel_->progs.iter__tcp_sockets, nullptr);
+  if (!tcp_link_) tcp_link_.reset(bpf_program__attach_iter(skel_->progs.iter__tcp_sockets, nullptr));
   if (!tcp_link_) return Error{std::string("attaching iter/tcp failed (") + std::strerror(errno) + ")"};
-  return read_iterator(bpf_link__fd(tcp_link_), out);
+  return read_iterator(bpf_link__fd(tcp_link_.get()), out);
 }
 
 Result<std::vector<char>> StepSnapshotter::read_records() {

@@ -9,12 +9,15 @@
 
 #include "quiz/step_probe.hpp"
 #include "report/report.hpp"
+#include "trace/libbpf_owner.hpp"
 #include "trace/result.hpp"
 
 struct snapshot_bpf;
-struct bpf_link;
 
 namespace tristate::trace {
+
+template <>
+void LibbpfDestroy<snapshot_bpf>::operator()(snapshot_bpf* p) const;
 
 enum class SnapshotMethod {
   TaskFileAndTcp,        // bpf_sock_from_file() (5.11+) for the process's sockets, iter/tcp
@@ -66,10 +69,10 @@ class StepSnapshotter final : public quiz::StepProbe {
   Result<bool> attach();
   void detach();
 
-  snapshot_bpf* skel_ = nullptr;
+  LibbpfPtr<snapshot_bpf> skel_;
   SnapshotMethod method_ = SnapshotMethod::TaskFileAndTcp;
-  bpf_link* task_link_ = nullptr;
-  bpf_link* tcp_link_ = nullptr;
+  LibbpfPtr<bpf_link> task_link_;
+  LibbpfPtr<bpf_link> tcp_link_;
   std::string attach_error_;
   std::vector<char> buf_;
   std::vector<std::uint16_t> ports_;  // ports this quiz's snapshots saw on a bucket

@@ -14,12 +14,12 @@
 #include <cstring>
 #include <map>
 #include <set>
-#include <system_error>
 
 #include "tristate.skel.h"
 #include "trace/capabilities.hpp"
 #include "trace/decode.hpp"
 #include "trace/netns_mirror.hpp"
+#include "util/unique_fd.hpp"
 
 extern "C" {
 #include "bpf/tristate.h"
@@ -47,11 +47,11 @@ report::TraceMode mode_of(const std::vector<report::Probe>& probes) {
   return report::TraceMode::none;
 }
 
-// The live-trace settings (rodata and map sizes), before load. "" or what is wrong.
-std::string configure_live(tristate_bpf* skel, const Options& o) {
+// The live-trace settings (rodata and map sizes), before load.
+Result<void> configure_live(tristate_bpf* skel, const Options& o) {
   auto* ro = skel->rodata;
   ro->filter_follow = o.follow;
-  if (o.comm.size() > 15) return "comm filter '" + o.comm + "' is longer than the kernel's 15 characters";
+  if (o.comm.size() > 15) return Error{"comm filter '" + o.comm + "' is longer than the kernel's 15 characters"};
   ro->filter_comm_on = !o.comm.empty();
   for (size_t i = 0; i < o.comm.size(); ++i) const_cast<char&>(ro->filter_comm[i]) = o.comm[i];
   ro->filter_cgroup = o.cgroup_id;
@@ -70,13 +70,16 @@ std::string configure_live(tristate_bpf* skel, const Options& o) {
   if (o.ringbuf_bytes) {
     const long page = sysconf(_SC_PAGESIZE);
     if (o.ringbuf_bytes < page || (o.ringbuf_bytes & (o.ringbuf_bytes - 1)))
-      return "ring buffer size " + std::to_string(o.ringbuf_bytes) +
-             " must be a power of two of at least one page (" + std::to_string(page) + ")";
+      return Error{"ring buffer size " + std::to_string(o.ringbuf_bytes) +
+                   " must be a power of two of at least one page (" + std::to_string(page) + ")"};
     if (int err = bpf_map__set_max_entries(skel->maps.events, o.ringbuf_bytes))
-      return std::string("sizing the ring buffer failed: ") + std::strerror(-err);
+      return Error{std::string("sizing the ring buffer failed: ") + std::strerror(-err)};
   }
-  return "";
+  return {};
 }
+
+// What a failed filter-map update says: the operation and the errno it failed with.
+Error map_error(const std::string& what) { return Error{what + ": " + std::strerror(errno)}; }
 
 }  // namespace
 
@@ -92,9 +95,10 @@ std::uint64_t random_salt() {
 }
 
 
-void Tracer::SkelDeleter::operator()(tristate_bpf* s) const { tristate_bpf__destroy(s); }
-void Tracer::LinkDeleter::operator()(bpf_link* l) const { bpf_link__destroy(l); }
-void Tracer::RingDeleter::operator()(ring_buffer* r) const { ring_buffer__free(r); }
+template <>
+void LibbpfDestroy<tristate_bpf>::operator()(tristate_bpf* p) const {
+  tristate_bpf__destroy(p);
+}
 
 Tracer::~Tracer() {
   // links before the skeleton, ring buffer before its map: the members' reverse declaration
@@ -186,7 +190,7 @@ Result<std::unique_ptr<Tracer>> Tracer::make_attempt(const Options& options, con
   skel->rodata->target_tgid = options.tgid;
   skel->rodata->bucket_salt = random_salt();
   skel->rodata->wakeup = options.wakeup;
-  if (auto err = configure_live(skel, options); !err.empty()) return fail(err);
+  if (auto live = configure_live(skel, options); !live) return fail(live.error().message);
 
   std::set<std::string> chosen;
   for (const auto& fp : plan)
@@ -306,19 +310,21 @@ int Tracer::on_sample(void* ctx, void* data, std::size_t size) {
   return 0;
 }
 
-void Tracer::watch_netns(std::uint64_t inode) {
+Result<void> Tracer::watch_netns(std::uint64_t inode) {
   __u32 key = static_cast<__u32>(inode);
   __u8 one = 1;
   if (bpf_map_update_elem(bpf_map__fd(skel_->maps.netns_filter), &key, &one, BPF_ANY))
-    throw std::system_error(errno, std::generic_category(), "adding netns " + std::to_string(inode) + " to the trace filter");
+    return map_error("adding netns " + std::to_string(inode) + " to the trace filter");
   netns_mirror_add(skel_->bss->netns_fast, &skel_->bss->netns_fast_n, key);
+  return {};
 }
 
-void Tracer::unwatch_netns(std::uint64_t inode) {
+Result<void> Tracer::unwatch_netns(std::uint64_t inode) {
   __u32 key = static_cast<__u32>(inode);
   if (bpf_map_delete_elem(bpf_map__fd(skel_->maps.netns_filter), &key) && errno != ENOENT)
-    throw std::system_error(errno, std::generic_category(), "removing netns " + std::to_string(inode) + " from the trace filter");
+    return map_error("removing netns " + std::to_string(inode) + " from the trace filter");
   netns_mirror_remove(skel_->bss->netns_fast, &skel_->bss->netns_fast_n, key);
+  return {};
 }
 
 std::span<const report::Event> Tracer::drain() {
@@ -338,26 +344,25 @@ std::span<const report::Event> Tracer::poll(int timeout_ms) {
   return batch();
 }
 
-void Tracer::follow_tgid(std::uint32_t tgid) {
+Result<void> Tracer::follow_tgid(std::uint32_t tgid) {
   __u32 key = tgid;
   __u8 one = 1;
   if (bpf_map_update_elem(bpf_map__fd(skel_->maps.followed_tgids), &key, &one, BPF_ANY))
-    throw std::system_error(errno, std::generic_category(), "adding process " + std::to_string(tgid) + " to the trace filter");
+    return map_error("adding process " + std::to_string(tgid) + " to the trace filter");
+  return {};
 }
 
-std::string Tracer::release_after_exit() {
+Result<void> Tracer::release_after_exit() {
   int p[2];
-  if (pipe2(p, O_CLOEXEC) != 0) return std::string("pipe: ") + std::strerror(errno);
+  if (pipe2(p, O_CLOEXEC) != 0) return Error{std::string("pipe: ") + std::strerror(errno)};
+  util::UniqueFd read_end(p[0]);
+  util::UniqueFd write_end(p[1]);
   const pid_t pid = fork();
-  if (pid < 0) {
-    const int err = errno;
-    close(p[0]);
-    close(p[1]);
-    return std::string("fork: ") + std::strerror(err);
-  }
+  if (pid < 0) return Error{std::string("fork: ") + std::strerror(errno)};
   if (pid == 0) {
-    // Only async-signal-safe calls here: the parent may have had other threads.
-    close(p[1]);
+    // Only async-signal-safe calls here (UniqueFd::reset is a close()): the parent may have
+    // had other threads.
+    write_end.reset();
     const int null = open("/dev/null", O_RDWR);
     if (null >= 0) {
       dup2(null, 0);
@@ -365,14 +370,14 @@ std::string Tracer::release_after_exit() {
       dup2(null, 2);
     }
     char c;
-    while (read(p[0], &c, 1) < 0 && errno == EINTR) {
+    while (read(read_end.get(), &c, 1) < 0 && errno == EINTR) {
     }
     _exit(0);  // the kernel closes the inherited descriptors: the links detach now
   }
-  close(p[0]);
-  // p[1] is deliberately left open: it closes when this process exits, and that EOF is the
-  // child's cue.
-  return "";
+  // The write end is deliberately left open: it closes when this process exits, and that EOF
+  // is the child's cue.
+  write_end.release();
+  return {};
 }
 
 report::TraceInfo Tracer::info() const {

@@ -12,13 +12,15 @@
 
 #include "report/report.hpp"
 #include "trace/attach_plan.hpp"
+#include "trace/libbpf_owner.hpp"
 #include "trace/result.hpp"
 
 struct tristate_bpf;
-struct bpf_link;
-struct ring_buffer;
 
 namespace tristate::trace {
+
+template <>
+void LibbpfDestroy<tristate_bpf>::operator()(tristate_bpf* p) const;
 
 struct Options {
   bool force_kprobe = false;   // kprobe/kretprobe even where fentry works (--no-fentry)
@@ -26,7 +28,8 @@ struct Options {
   std::uint32_t tgid = 0;      // 0: any process
   bool wakeup = false;         // wake the reader per event (live trace); quiz mode drains
 
-  // Live trace (issue 6). Filters run in BPF (bpf/filters.bpf.h); all off by default.
+  // Live trace (`tristate trace`). Filters run in BPF (bpf/filters.bpf.h), so that what they
+  // drop never costs a ring-buffer record; all off by default.
   bool follow = false;             // only processes added by follow_tgid() and their children
   std::string comm;                // only this task comm ("" = any; at most 15 characters)
   std::uint64_t cgroup_id = 0;     // only this cgroup v2 id (0 = any)
@@ -49,9 +52,9 @@ class Tracer {
   Tracer(const Tracer&) = delete;
   Tracer& operator=(const Tracer&) = delete;
 
-  // Namespace filter (network namespace inode numbers). Throws std::system_error.
-  void watch_netns(std::uint64_t inode);
-  void unwatch_netns(std::uint64_t inode);
+  // Namespace filter (network namespace inode numbers); an error names the operation and errno.
+  Result<void> watch_netns(std::uint64_t inode);
+  Result<void> unwatch_netns(std::uint64_t inode);
 
   // Everything the kernel has submitted so far, decoded, in submission order. The events
   // stay valid until the next drain() or poll(), which decodes into the same storage.
@@ -61,9 +64,8 @@ class Tracer {
   // nothing), valid as drain()'s. An interrupted wait returns what is pending too.
   std::span<const report::Event> poll(int timeout_ms);
 
-  // Adds a process to the `follow` set (before it runs anything worth tracing). Throws
-  // std::system_error.
-  void follow_tgid(std::uint32_t tgid);
+  // Adds a process to the `follow` set (before it runs anything worth tracing).
+  Result<void> follow_tgid(std::uint32_t tgid);
 
   // Records that did not decode (a BPF object newer than this decoder).
   std::uint64_t undecodable() const { return undecodable_; }
@@ -75,15 +77,11 @@ class Tracer {
   // of their descriptors until this process has exited. Detaching is slow where each link
   // waits for an RCU-tasks grace period (~0.1 s per fentry link on 6.1, 1.1-1.3 s for all):
   // a lab guest, powered off right after its report is out, need not wait for it. The
-  // programs stay attached until this process is gone. "" or why not (teardown then stays
-  // synchronous).
-  std::string release_after_exit();
+  // programs stay attached until this process is gone. An error says why not (teardown then
+  // stays synchronous).
+  Result<void> release_after_exit();
 
  private:
-  struct SkelDeleter { void operator()(tristate_bpf* s) const; };
-  struct LinkDeleter { void operator()(bpf_link* l) const; };
-  struct RingDeleter { void operator()(ring_buffer* r) const; };
-
   Tracer() = default;
   // One load and attach with `plan_options`; with `refused`, fentry attaches the kernel
   // refuses are collected there (and the attempt fails) so that make() can retry.
@@ -93,9 +91,9 @@ class Tracer {
   static int on_sample(void* ctx, void* data, std::size_t size);
   std::span<const report::Event> batch() const { return {batch_.data(), batch_len_}; }
 
-  std::unique_ptr<tristate_bpf, SkelDeleter> skel_;
-  std::vector<std::unique_ptr<bpf_link, LinkDeleter>> links_;
-  std::unique_ptr<ring_buffer, RingDeleter> ring_;
+  LibbpfPtr<tristate_bpf> skel_;
+  std::vector<LibbpfPtr<bpf_link>> links_;
+  LibbpfPtr<ring_buffer> ring_;
   // The current batch is batch_[0, batch_len_). Events past it are kept from earlier batches
   // to be decoded into (an Event holds no heap storage: nothing is allocated per event).
   std::vector<report::Event> batch_;

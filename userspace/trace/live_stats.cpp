@@ -1,11 +1,10 @@
-#include "trace/live_summary.hpp"
+#include "trace/live_stats.hpp"
+
+#include <string>
+
+#include "report/state_text.hpp"
 
 namespace tristate::trace {
-
-std::string state_key(const report::BucketState& s) {
-  auto one = [](int v) { return v > 0 ? "+" + std::to_string(v) : std::to_string(v); };
-  return one(s.fastreuse) + "/" + one(s.fastreuseport);
-}
 
 void LiveStats::add(const report::Event& e) {
   ++acc_.events;
@@ -16,20 +15,20 @@ void LiveStats::add(const report::Event& e) {
   if (e.kind == EventKind::bucket_destroy) ++acc_.buckets_destroyed;
   if (report::is_alloc(e.kind) && e.result && *e.result != 0) ++acc_.failed_allocations;
   if (e.kind == EventKind::bucket_state && e.before && e.after && *e.before != *e.after)
-    ++acc_.transitions[state_key(*e.before) + " -> " + state_key(*e.after)];
+    ++acc_.transitions[report::pair_text(*e.before) + " -> " + report::pair_text(*e.after)];
   model_.apply(e, -1);
 }
 
-LiveSummary LiveStats::summary(const report::TraceInfo& info, std::uint64_t undecodable,
-                               double seconds) const {
-  LiveSummary s = acc_;
+report::LiveSummary LiveStats::summary(const report::TraceInfo& info, std::uint64_t undecodable,
+                                       double seconds) const {
+  report::LiveSummary s = acc_;
   s.kernel_events = info.events;
   s.lost = info.lost;
   s.missed = info.missed;
   s.undecodable = undecodable;
   s.seconds = seconds;
   // only buckets whose state we saw: one first met by its destroy has none to report
-  for (const auto& [id, b] : model_.buckets()) ++s.alive_by_state[state_key(b.state)];
+  for (const auto& [id, b] : model_.buckets()) ++s.alive_by_state[report::pair_text(b.state)];
   return s;
 }
 

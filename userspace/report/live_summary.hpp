@@ -1,6 +1,6 @@
 // What a live trace saw, for the summary printed when it ends: ports, the buckets alive at
-// the end per state, transitions by kind, and the loss counters. Plain data (rendered by
-// render/render_live) plus the accumulator that builds it from events.
+// the end per state, transitions by kind, and the loss counters. Plain data: trace/live_stats
+// builds it from events, render/render_live shows it (render does not link trace).
 #pragma once
 
 #include <cstdint>
@@ -8,10 +8,7 @@
 #include <set>
 #include <string>
 
-#include "report/report.hpp"
-#include "trace/bucket_model.hpp"
-
-namespace tristate::trace {
+namespace tristate::report {
 
 struct LiveSummary {
   std::uint64_t events = 0;            // events received and decoded
@@ -29,18 +26,4 @@ struct LiveSummary {
   std::uint64_t failed_allocations = 0;  // bind()/connect() port allocations that failed
 };
 
-// "-1/-1", "0/0", "+1/0" (fastreuse/fastreuseport).
-std::string state_key(const report::BucketState& s);
-
-class LiveStats {
- public:
-  void add(const report::Event& e);
-  // The summary so far; the counters come from the tracer (report::TraceInfo).
-  LiveSummary summary(const report::TraceInfo& info, std::uint64_t undecodable, double seconds) const;
-
- private:
-  LiveSummary acc_;
-  BucketModel model_;
-};
-
-}  // namespace tristate::trace
+}  // namespace tristate::report

@@ -1,11 +1,10 @@
 #include "trace/live_summary.hpp"
 
+#include "report/state_text.hpp"
+
 namespace tristate::trace {
 
-std::string state_key(const report::BucketState& s) {
-  auto one = [](int v) { return v > 0 ? "+" + std::to_string(v) : std::to_string(v); };
-  return one(s.fastreuse) + "/" + one(s.fastreuseport);
-}
+std::string state_key(const report::BucketState& s) { return report::pair_text(s); }
 
 void LiveStats::add(const report::Event& e) {
   ++acc_.events;

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -15,6 +16,8 @@
 #include <thread>
 
 #include "cli/commands.hpp"
+#include "render/render_matrix_text.hpp"
+#include "report/event_text.hpp"
 #include "report/state_text.hpp"
 #include "cli/option_checks.hpp"
 #include "cli/text_output.hpp"
@@ -76,48 +79,19 @@ std::string report_signature(const report::Report& r, BisectBy by) {
   return sig;
 }
 
-std::string event_text(const report::Event& e) {
-  std::ostringstream o;
-  o << report::name(e.kind) << " " << e.port;
-  if (!e.addr.empty()) o << " " << e.addr;
-  auto st = [](const report::BucketState& b) { return std::to_string(b.fastreuse) + "/" + std::to_string(b.fastreuseport); };
-  if (e.before && e.after) o << " " << st(*e.before) << "->" << st(*e.after);
-  else if (e.after) o << " -> " << st(*e.after);
-  o << " [" << e.function << "]";
-  return o.str();
-}
-
 std::string outcome_text(const report::Step& s) {
   for (auto& c : s.calls)
     if (!c.ok) return c.err_name;
   return s.actual.empty() ? "ok" : s.actual;
 }
 
-int run(const BisectOptions& o, const Globals& g) {
-  std::ostringstream discarded;  // -q: the exit status (and --json) only
-  std::ostream& out = g.quiet ? discarded : std::cout;
-  BisectBy by;
-  std::vector<std::string> paths;
-  try {
-    by = parse_by(o.by);
-    paths = quiz::resolve_quiz_paths(o.names, g.quiz_dir);
-    for (const auto& p : paths) quiz::load_quiz(p);  // a bad quiz is said before any download
-  } catch (const std::exception& e) {
-    spdlog::error("{}", e.what());
-    return kExitError;
-  }
-  const auto cache = lab::Cache::from_environment();
-  auto progress = [](const std::string& l) { spdlog::info("{}", l); };
+using Progress = std::function<void(const std::string&)>;
 
-  std::vector<lab::KernelBuild> all;
-  try {
-    all = lab::available_builds(cache, progress, o.refresh);
-  } catch (const std::exception& e) {
-    spdlog::error("{}", e.what());
-    return kExitError;
-  }
-  // One build per upstream version (the newest Debian revision): rebuilds of one version for
-  // two suites run the same code.
+// The builds --from … --to covers, oldest first: one per upstream version (the newest Debian
+// revision), since rebuilds of one version for two suites run the same code. Throws with the
+// message to show when the range is empty or unknown.
+std::vector<lab::KernelBuild> bisect_range(const BisectOptions& o, const lab::Cache& cache, const Progress& progress) {
+  const std::vector<lab::KernelBuild> all = lab::available_builds(cache, progress, o.refresh);
   std::vector<lab::KernelBuild> builds;
   for (auto& b : all) {
     if (!builds.empty() && builds.back().upstream == b.upstream) builds.back() = b;
@@ -133,24 +107,27 @@ int run(const BisectOptions& o, const Globals& g) {
   };
   const long lo = index_of(o.from, true), hi = index_of(o.to, false);
   for (auto [v, i] : {std::pair{o.from, lo}, std::pair{o.to, hi}})
-    if (i < 0) {
-      spdlog::error("no build of {} on this machine's mirror (`tristate kernels available` lists them)", v);
-      return kExitError;
-    }
-  if (lo >= hi) {
-    spdlog::error("--from {} must be an older build than --to {}", builds[lo].upstream, builds[hi].upstream);
-    return kExitError;
-  }
-  const std::vector<lab::KernelBuild> range(builds.begin() + lo, builds.begin() + hi + 1);
-  const int parallel = o.jobs > 0 ? o.jobs : int(std::max(1u, std::thread::hardware_concurrency()));
-  std::size_t log2 = 0;
-  while ((std::size_t(1) << log2) < range.size() - 1) ++log2;
-  spdlog::info("bisecting {} builds, {} … {}, {} guest(s) per round", range.size(), range.front().upstream,
-               range.back().upstream, parallel);
+    if (i < 0)
+      throw std::runtime_error("no build of " + v + " on this machine's mirror (`tristate kernels available` lists them)");
+  if (lo >= hi)
+    throw std::runtime_error("--from " + builds[lo].upstream + " must be an older build than --to " + builds[hi].upstream);
+  return {builds.begin() + lo, builds.begin() + hi + 1};
+}
 
+// Boots the builds of one bisection round side by side and signs each one's report; keeps
+// the reports for the boundaries' step listing. A build that cannot be fetched or run is a
+// probe without signature (the search goes around it), not an error of the command.
+struct Prober {
+  const std::vector<lab::KernelBuild>& range;
+  const lab::Cache& cache;
+  const std::vector<std::string>& paths;
+  const BisectOptions& o;
+  const Globals& g;
+  BisectBy by;
+  int parallel;
   std::map<std::size_t, report::Report> reports;
-  const auto t0 = std::chrono::steady_clock::now();
-  auto probe = [&](const std::vector<std::size_t>& idx) {
+
+  std::vector<lab::BuildProbe> operator()(const std::vector<std::size_t>& idx) {
     std::vector<lab::BuildProbe> out(idx.size());
     std::vector<lab::GuestJob> jobs;
     std::vector<std::size_t> slot;
@@ -182,8 +159,89 @@ int run(const BisectOptions& o, const Globals& g) {
                    out[k].signature ? "ran" : "did not run: " + out[k].error);
     }
     return out;
+  }
+};
+
+// The steps that differ between the last good and the first bad build, with their events side
+// by side; into `out` and the boundary's JSON.
+void list_changed_steps(std::ostream& out, nlohmann::json& jb, const report::Report& ra, const report::Report& rb,
+                        const lab::KernelBuild& good, const lab::KernelBuild& bad, BisectBy by) {
+  auto state_of = [](const report::Step& st) {
+    return !st.state ? std::string("not read") : st.state->taken ? report::state_line(*st.state) : "not read: " + st.state->error;
   };
-  const auto res = lab::bisect_builds(range.size(), std::size_t(parallel), probe);
+  const bool by_state = by == BisectBy::State;
+  for (std::size_t q = 0; q < ra.quizzes.size() && q < rb.quizzes.size(); ++q) {
+    const auto& qa = ra.quizzes[q];
+    const auto& qb = rb.quizzes[q];
+    for (std::size_t s = 0; s < qa.steps.size() && s < qb.steps.size(); ++s) {
+      const auto& sa = qa.steps[s];
+      const auto& sb = qb.steps[s];
+      if (step_signature(sa, by) == step_signature(sb, by)) continue;
+      out << "  " << qa.name << " step " << sa.index << " (line " << sa.line << "): " << sa.source << "\n"
+          << "    " << good.upstream << ": " << outcome_text(sa) << (by_state ? "   state: " + state_of(sa) : "") << "\n"
+          << "    " << bad.upstream << ": " << outcome_text(sb) << (by_state ? "   state: " + state_of(sb) : "") << "\n";
+      const std::size_t rows = std::max(sa.events.size(), sb.events.size());
+      for (std::size_t e = 0; e < rows; ++e) {
+        const std::string a = e < sa.events.size() ? report::event_line(sa.events[e]) : "";
+        const std::string b = e < sb.events.size() ? report::event_line(sb.events[e]) : "";
+        // padded by terminal columns, not bytes: the event lines hold "→" and "·"
+        const std::size_t w = render::display_width(a);
+        out << "      " << a << std::string(w < 58 ? 58 - w : 0, ' ') << " | " << b << "\n";
+      }
+      nlohmann::json js = {{"quiz", qa.name}, {"step", sa.index}, {"source", sa.source},
+                           {"last_good", outcome_text(sa)}, {"first_bad", outcome_text(sb)}};
+      if (by_state) {
+        js["last_good_state"] = state_of(sa);
+        js["first_bad_state"] = state_of(sb);
+      }
+      jb["steps"].push_back(std::move(js));
+    }
+  }
+}
+
+// The first bad build's changelog entries since the last good one that touch the bind code.
+// A changelog that cannot be had is said in the report, not an error: the bisection stands.
+void list_changelog(std::ostream& out, nlohmann::json& jb, const lab::KernelBuild& good, const lab::KernelBuild& bad,
+                    const lab::Cache& cache, const Progress& progress) {
+  std::string why;
+  try {
+    if (auto log = lab::build_changelog(bad, cache, progress, &why)) {
+      const auto lines = lab::changelog_excerpt(lab::read_gzip_file(log->string()), good.upstream);
+      out << "  changelog of " << bad.package << " since " << good.upstream << " (tcp, inet, bind, port, "
+          << "bhash, hash, reuse): " << lines.size() << " entries\n";
+      const std::size_t shown = std::min<std::size_t>(lines.size(), 25);
+      for (std::size_t k = 0; k < shown; ++k) out << "    " << lines[k].version << ": " << lines[k].text << "\n";
+      if (shown < lines.size()) out << "    … " << lines.size() - shown << " more (--json has them all)\n";
+      for (auto& l : lines) jb["changelog"].push_back({{"version", l.version}, {"text", l.text}});
+    } else {
+      out << "  changelog: " << why << "\n";
+      jb["changelog_missing"] = why;
+    }
+  } catch (const std::exception& e) {
+    out << "  changelog: " << e.what() << "\n";
+    jb["changelog_missing"] = e.what();
+  }
+}
+
+int bisect(const BisectOptions& o, const Globals& g) {
+  std::ostringstream discarded;  // -q: the exit status (and --json) only
+  std::ostream& out = g.quiet ? discarded : std::cout;
+  const BisectBy by = parse_by(o.by);
+  const std::vector<std::string> paths = quiz::resolve_quiz_paths(o.names, g.quiz_dir);
+  for (const auto& p : paths) quiz::load_quiz(p);  // a bad quiz is said before any download
+  const auto cache = lab::Cache::from_environment();
+  const Progress progress = [](const std::string& l) { spdlog::info("{}", l); };
+
+  const std::vector<lab::KernelBuild> range = bisect_range(o, cache, progress);
+  const int parallel = o.jobs > 0 ? o.jobs : int(std::max(1u, std::thread::hardware_concurrency()));
+  std::size_t log2 = 0;
+  while ((std::size_t(1) << log2) < range.size() - 1) ++log2;
+  spdlog::info("bisecting {} builds, {} … {}, {} guest(s) per round", range.size(), range.front().upstream,
+               range.back().upstream, parallel);
+
+  const auto t0 = std::chrono::steady_clock::now();
+  Prober prober{range, cache, paths, o, g, by, parallel, {}};
+  const auto res = lab::bisect_builds(range.size(), std::size_t(parallel), std::ref(prober));
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   nlohmann::json j = {{"schema", report::kBisectSchema}, {"from", range.front().upstream}, {"to", range.back().upstream}, {"by", o.by},
@@ -221,58 +279,8 @@ int run(const BisectOptions& o, const Globals& g) {
       out << "  (the change may also be in " << range[u].upstream << ", which did not run)\n";
       jb["unbootable_between"].push_back(range[u].upstream);
     }
-    const auto& ra = reports.at(bd.last_good);
-    const auto& rb = reports.at(bd.first_bad);
-    for (std::size_t q = 0; q < ra.quizzes.size() && q < rb.quizzes.size(); ++q) {
-      const auto& qa = ra.quizzes[q];
-      const auto& qb = rb.quizzes[q];
-      for (std::size_t s = 0; s < qa.steps.size() && s < qb.steps.size(); ++s) {
-        const auto& sa = qa.steps[s];
-        const auto& sb = qb.steps[s];
-        if (step_signature(sa, by) == step_signature(sb, by)) continue;
-        auto state_of = [](const report::Step& st) {
-          return !st.state ? std::string("not read") : st.state->taken ? report::state_line(*st.state) : "not read: " + st.state->error;
-        };
-        const bool by_state = by == BisectBy::State;
-        out << "  " << qa.name << " step " << sa.index << " (line " << sa.line << "): " << sa.source << "\n"
-            << "    " << good.upstream << ": " << outcome_text(sa) << (by_state ? "   state: " + state_of(sa) : "") << "\n"
-            << "    " << bad.upstream << ": " << outcome_text(sb) << (by_state ? "   state: " + state_of(sb) : "") << "\n";
-        const std::size_t rows = std::max(sa.events.size(), sb.events.size());
-        for (std::size_t e = 0; e < rows; ++e) {
-          const std::string a = e < sa.events.size() ? event_text(sa.events[e]) : "";
-          const std::string b = e < sb.events.size() ? event_text(sb.events[e]) : "";
-          char line[512];
-          std::snprintf(line, sizeof line, "      %-58s | %s\n", a.c_str(), b.c_str());
-          out << line;
-        }
-        nlohmann::json js = {{"quiz", qa.name}, {"step", sa.index}, {"source", sa.source},
-                             {"last_good", outcome_text(sa)}, {"first_bad", outcome_text(sb)}};
-        if (by_state) {
-          js["last_good_state"] = state_of(sa);
-          js["first_bad_state"] = state_of(sb);
-        }
-        jb["steps"].push_back(std::move(js));
-      }
-    }
-    std::string why;
-    try {
-      if (auto log = lab::build_changelog(bad, cache, progress, &why)) {
-        const auto lines = lab::changelog_excerpt(lab::read_gzip_file(log->string()), good.upstream);
-        out << "  changelog of " << bad.package << " since " << good.upstream << " (tcp, inet, bind, port, "
-                  << "bhash, hash, reuse): " << lines.size() << " entries\n";
-        const std::size_t shown = std::min<std::size_t>(lines.size(), 25);
-        for (std::size_t k = 0; k < shown; ++k)
-          out << "    " << lines[k].version << ": " << lines[k].text << "\n";
-        if (shown < lines.size()) out << "    … " << lines.size() - shown << " more (--json has them all)\n";
-        for (auto& l : lines) jb["changelog"].push_back({{"version", l.version}, {"text", l.text}});
-      } else {
-        out << "  changelog: " << why << "\n";
-        jb["changelog_missing"] = why;
-      }
-    } catch (const std::exception& e) {
-      out << "  changelog: " << e.what() << "\n";
-      jb["changelog_missing"] = e.what();
-    }
+    list_changed_steps(out, jb, prober.reports.at(bd.last_good), prober.reports.at(bd.first_bad), good, bad, by);
+    list_changelog(out, jb, good, bad, cache, progress);
     j["boundaries"].push_back(jb);
   }
   if (!j.contains("boundaries")) j["boundaries"] = nlohmann::json::array();
@@ -282,6 +290,15 @@ int run(const BisectOptions& o, const Globals& g) {
     return kExitError;
   if (!std::cout) return kExitError;
   return rc;
+}
+
+int run(const BisectOptions& o, const Globals& g) {
+  try {
+    return bisect(o, g);
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return kExitError;
+  }
 }
 
 }  // namespace

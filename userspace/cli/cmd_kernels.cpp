@@ -252,6 +252,38 @@ int boot(const lab::Cache& cache, const BootOptions& o, const Globals& g) {
   return kExitError;
 }
 
+// `kernels boot`: the guest's command, what is shipped into it and how it is run.
+CLI::App* add_boot_subcommand(CLI::App& sub, BootOptions& bo) {
+  auto* bt = sub.add_subcommand(
+      "boot",
+      "Boot SPEC with this tristate (at /usr/bin/tristate) in a busybox initramfs, run\n"
+      "ARGV (default: uname -a), print the guest file --result (default /tmp/result) on\n"
+      "stdout, or what ARGV printed when it made no such file; exit with the command's\n"
+      "status. Examples:\n"
+      "  tristate kernels boot 6.12 -- tristate doctor\n"
+      "  tristate kernels boot 6.12 --file q.quiz -- tristate quiz --json /tmp/result /data/q.quiz");
+  bt->add_option("spec", bo.spec, "Series, package name or vmlinuz path")->required();
+  bt->add_option("argv", bo.argv, "Command run in the guest (after --)");
+  bt->add_option("--file", bo.files, "HOST[:GUEST] file to ship (default guest dir /data/)")->allow_extra_args(false);
+  bt->add_option("--exe", bo.exes, "Extra host executable shipped to /usr/bin with its libraries")->allow_extra_args(false);
+  bt->add_option("--result", bo.result, "Guest file sent back and printed on stdout");
+  bt->add_option("--init", bo.init_file, "Use this file as /init instead of the generated one");
+  using namespace std::chrono_literals;
+  bt->add_option("--timeout", bo.timeout_s,
+                 "Time before the guest is killed: 2m, 90s, ... (a plain number is seconds)")
+      ->default_str("120s")
+      ->type_name("DURATION")
+      ->transform(duration_in(1s, 1s, 24h));
+  bt->add_option("--cpus", bo.cpus, "Virtual CPUs of the guest")->default_val(1)->check(CLI::Range(1, 64));
+  bt->add_option("--icount", bo.icount,
+                 "TCG: guest time advances 2^N ns per instruction, for benchmarks whose rates\n"
+                 "must not depend on the host's load (qemu -icount shift=N)")
+      ->check(CLI::Range(0, 10));
+  bt->add_flag("--console", bo.console, "Echo the guest console on stderr");
+  bt->add_flag("--no-self", bo.no_self, "Do not ship the running tristate");
+  return bt;
+}
+
 }  // namespace
 
 void add_kernels_command(CLI::App& app, Globals& g) {
@@ -287,33 +319,7 @@ void add_kernels_command(CLI::App& app, Globals& g) {
   pr->add_flag("-y,--yes", po->yes, "Do not ask on a terminal");
 
   auto bo = std::make_shared<BootOptions>();
-  auto* bt = sub->add_subcommand(
-      "boot",
-      "Boot SPEC with this tristate (at /usr/bin/tristate) in a busybox initramfs, run\n"
-      "ARGV (default: uname -a), print the guest file --result (default /tmp/result) on\n"
-      "stdout, or what ARGV printed when it made no such file; exit with the command's\n"
-      "status. Examples:\n"
-      "  tristate kernels boot 6.12 -- tristate doctor\n"
-      "  tristate kernels boot 6.12 --file q.quiz -- tristate quiz --json /tmp/result /data/q.quiz");
-  bt->add_option("spec", bo->spec, "Series, package name or vmlinuz path")->required();
-  bt->add_option("argv", bo->argv, "Command run in the guest (after --)");
-  bt->add_option("--file", bo->files, "HOST[:GUEST] file to ship (default guest dir /data/)")->allow_extra_args(false);
-  bt->add_option("--exe", bo->exes, "Extra host executable shipped to /usr/bin with its libraries")->allow_extra_args(false);
-  bt->add_option("--result", bo->result, "Guest file sent back and printed on stdout");
-  bt->add_option("--init", bo->init_file, "Use this file as /init instead of the generated one");
-  using namespace std::chrono_literals;
-  bt->add_option("--timeout", bo->timeout_s,
-                 "Time before the guest is killed: 2m, 90s, ... (a plain number is seconds)")
-      ->default_str("120s")
-      ->type_name("DURATION")
-      ->transform(duration_in(1s, 1s, 24h));
-  bt->add_option("--cpus", bo->cpus, "Virtual CPUs of the guest")->default_val(1)->check(CLI::Range(1, 64));
-  bt->add_option("--icount", bo->icount,
-                 "TCG: guest time advances 2^N ns per instruction, for benchmarks whose rates\n"
-                 "must not depend on the host's load (qemu -icount shift=N)")
-      ->check(CLI::Range(0, 10));
-  bt->add_flag("--console", bo->console, "Echo the guest console on stderr");
-  bt->add_flag("--no-self", bo->no_self, "Do not ship the running tristate");
+  auto* bt = add_boot_subcommand(*sub, *bo);
 
   auto cache_max = std::make_shared<std::string>();
   for (auto* c : {fe, bt})

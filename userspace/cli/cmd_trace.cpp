@@ -16,6 +16,8 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <span>
+#include <stdexcept>
 
 #include "cli/commands.hpp"
 #include "cli/option_checks.hpp"
@@ -85,176 +87,233 @@ std::int64_t mono_to_real_ns() {
   return (static_cast<std::int64_t>(r.tv_sec) - m.tv_sec) * 1000000000LL + (r.tv_nsec - m.tv_nsec);
 }
 
-int run_trace(const TraceArgs& a, Globals& g) {
+// The BPF-side filters and ring-buffer sizes the options ask for; `netns` gets the namespaces
+// to watch. Throws std::invalid_argument on a bad value.
+trace::Options trace_options(const TraceArgs& a, std::vector<std::uint64_t>& netns) {
   trace::Options topt;
-  std::vector<std::uint64_t> netns;
-  try {
-    topt.force_kprobe = a.no_fentry;
-    topt.wakeup = a.wakeup_per_event;
-    if (!a.pid.empty()) topt.tgid = trace::parse_pid(a.pid);
-    topt.comm = a.comm;
-    if (a.comm.size() > 15)
-      throw std::invalid_argument("--comm '" + a.comm + "': the kernel keeps only 15 characters of a command name");
-    if (!a.port.empty()) {
-      auto r = trace::parse_port_range(a.port);
-      topt.port_lo = r.lo;
-      topt.port_hi = r.hi;
+  topt.force_kprobe = a.no_fentry;
+  topt.wakeup = a.wakeup_per_event;
+  if (!a.pid.empty()) topt.tgid = trace::parse_pid(a.pid);
+  topt.comm = a.comm;
+  if (a.comm.size() > 15)
+    throw std::invalid_argument("--comm '" + a.comm + "': the kernel keeps only 15 characters of a command name");
+  if (!a.port.empty()) {
+    auto r = trace::parse_port_range(a.port);
+    topt.port_lo = r.lo;
+    topt.port_hi = r.hi;
+  }
+  if (!a.cgroup.empty()) topt.cgroup_id = trace::resolve_cgroup(a.cgroup);
+  for (const auto& n : a.netns) netns.push_back(trace::resolve_netns(n));
+  topt.trace_all_netns = netns.empty();
+  topt.failed_only = a.failed_only;
+  topt.follow = !a.command.empty();
+  if (a.ringbuf_kb) topt.ringbuf_bytes = a.ringbuf_kb * 1024;
+  const std::uint32_t ring = topt.ringbuf_bytes ? topt.ringbuf_bytes : 256 * 1024;
+  // wake the reader at a quarter full by default: one wakeup per ~600 events, not per event
+  topt.wakeup_bytes = a.wakeup_kb ? a.wakeup_kb * 1024 : ring / 4;
+  return topt;
+}
+
+// Where events go: lines on stdout unless -q or JSON takes stdout, JSON Lines to --json. The
+// first write that fails stops the output (the events are the product) and keeps why.
+class LiveOutput {
+ public:
+  LiveOutput(const TraceArgs& a, bool quiet) : json_name_(a.json_file) {
+    if (a.json) {
+      if (a.json_file.empty() || a.json_file == "-") {
+        json_ = &std::cout;
+      } else {
+        file_.open(a.json_file, std::ios::out | std::ios::trunc);
+        if (!file_) throw std::runtime_error("cannot write " + a.json_file + ": " + std::strerror(errno));
+        json_ = &file_;
+      }
     }
-    if (!a.cgroup.empty()) topt.cgroup_id = trace::resolve_cgroup(a.cgroup);
-    for (const auto& n : a.netns) netns.push_back(trace::resolve_netns(n));
-    topt.trace_all_netns = netns.empty();
-    topt.failed_only = a.failed_only;
-    topt.follow = !a.command.empty();
-    if (a.ringbuf_kb) topt.ringbuf_bytes = a.ringbuf_kb * 1024;
-    const std::uint32_t ring = topt.ringbuf_bytes ? topt.ringbuf_bytes : 256 * 1024;
-    // wake the reader at a quarter full by default: one wakeup per ~600 events, not per event
-    topt.wakeup_bytes = a.wakeup_kb ? a.wakeup_kb * 1024 : ring / 4;
-  } catch (const std::exception& e) {
-    std::cerr << "tristate: trace: " << e.what() << "\n";
-    return kExitError;
+    text_ = !quiet && json_ != &std::cout;
   }
 
-  std::ofstream json_out;
-  std::ostream* json = nullptr;
-  if (a.json) {
-    if (a.json_file.empty() || a.json_file == "-") {
-      json = &std::cout;
-    } else {
-      json_out.open(a.json_file, std::ios::out | std::ios::trunc);
-      if (!json_out) {
-        std::cerr << "tristate: trace: cannot write " << a.json_file << ": " << std::strerror(errno) << "\n";
-        return kExitError;
+  bool ok() const { return ok_; }
+  // The summary goes where the events do not: stderr when JSON has stdout.
+  std::ostream& summary_stream() const { return json_ == &std::cout ? std::cerr : std::cout; }
+
+  void header(const render::LiveClock& clock) {
+    if (text_) std::cout << render::live_header_line(clock) << "\n" << std::flush;
+  }
+
+  void events(std::span<const report::Event> events, const render::LiveClock& clock, std::int64_t offset) {
+    for (const auto& e : events) {
+      if (!ok_) break;
+      if (text_) std::cout << render::live_event_line(e, clock) << "\n";
+      if (json_) *json_ << render::live_event_json(e, offset) << std::endl;  // flushed per line
+    }
+    if (text_) std::cout.flush();
+    if ((text_ && !std::cout) || (json_ && !*json_)) fail(errno);
+  }
+
+  void summary(const trace::LiveSummary& summary) {
+    if (!json_) return;
+    *json_ << render::live_summary_json(summary) << std::endl;
+    if (!*json_) fail(errno);  // a trace with no events writes only this line
+  }
+
+  void fail(int err) {
+    if (!ok_) return;
+    ok_ = false;
+    error_ = std::strerror(err);
+  }
+
+  // "cannot write FILE: why", once the output failed.
+  std::string error() const {
+    const std::string where = json_ && json_ != &std::cout ? json_name_ : "standard output";
+    return "cannot write " + where + ": " + error_;
+  }
+
+ private:
+  std::string json_name_;
+  std::ofstream file_;
+  std::ostream* json_ = nullptr;
+  bool text_ = false;
+  bool ok_ = true;
+  std::string error_;
+};
+
+struct LoopEnd {
+  int exit_code = kExitOk;          // the traced command's status, kExitOk without one
+  bool stopped_for_output = false;  // the command got SIGTERM because the output failed
+};
+
+// Polls the ring buffer until Ctrl-C, --duration, a failed output or the traced command's
+// end; feeds every event to `emit`.
+template <class Emit>
+LoopEnd poll_until_done(trace::Tracer& tracer, BlockedSignals& signals, std::optional<trace::TracedCommand>& cmd,
+                        LiveOutput& out, double duration, Emit&& emit) {
+  LoopEnd end;
+  const auto t0 = std::chrono::steady_clock::now();
+  bool stopping = false, timed_out = false;
+  while (true) {
+    emit(tracer.poll(100));
+    while (int sig = signals.take()) {
+      if (sig == SIGINT || sig == SIGTERM) {
+        spdlog::debug("signal {}: stopping", sig);
+        if (cmd) cmd->signal(sig);  // the command decides how to end; we wait for it
+        stopping = true;
+      } else if (sig == SIGPIPE) {
+        out.fail(EPIPE);
       }
-      json = &json_out;
+    }
+    if (!out.ok()) stopping = true;
+    if (cmd) {
+      if (auto st = cmd->try_wait()) {
+        end.exit_code = *st;
+        break;
+      }
+      if (stopping && !out.ok() && !end.stopped_for_output) {
+        cmd->signal(SIGTERM);
+        end.stopped_for_output = true;
+      }
+    } else if (stopping) {
+      break;
+    }
+    if (!timed_out && duration > 0 &&
+        std::chrono::steady_clock::now() - t0 >= std::chrono::duration<double>(duration)) {
+      if (!cmd) break;
+      cmd->signal(SIGTERM);
+      timed_out = true;
     }
   }
-  const bool text_events = !g.quiet && json != &std::cout;
-  std::ostream& summary_out = json == &std::cout ? std::cerr : std::cout;
+  return end;
+}
+
+render::LiveClock live_clock(bool relative_time) {
+  render::LiveClock clock{mono_to_real_ns(), std::nullopt};
+  if (relative_time) {
+    timespec now{};
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    clock.start_ns = static_cast<std::uint64_t>(now.tv_sec) * 1000000000ULL + static_cast<std::uint64_t>(now.tv_nsec);
+  }
+  return clock;
+}
+
+// Everything after the options: throws on what makes the trace impossible; the caller is
+// the command boundary.
+int trace_live(const TraceArgs& a, bool quiet) {
+  std::vector<std::uint64_t> netns;
+  const trace::Options topt = trace_options(a, netns);
+  LiveOutput out(a, quiet);
 
   BlockedSignals signals;  // before the child exists, so it cannot slip through
   std::optional<trace::TracedCommand> cmd;
-  try {
-    if (!a.command.empty()) cmd.emplace(a.command, signals.old());
-  } catch (const std::exception& e) {
-    std::cerr << "tristate: trace: " << e.what() << "\n";
-    return kExitError;
-  }
+  if (!a.command.empty()) cmd.emplace(a.command, signals.old());
 
   trace::route_libbpf_logs_to_spdlog();
   report::TraceInfo info;
   auto made = trace::Tracer::make(topt, &info);
-  if (!made) {
-    std::cerr << "tristate: trace: " << made.error().message
-              << " -- `tristate trace` needs a kernel it can trace; inside a lab guest it can: "
-                 "tristate kernels boot 6.12 -- tristate trace …\n";
-    return kExitError;
-  }
+  if (!made)
+    throw std::runtime_error(made.error().message +
+                             " -- `tristate trace` needs a kernel it can trace; inside a lab guest it can: "
+                             "tristate kernels boot 6.12 -- tristate trace …");
   auto tracer = std::move(made.value());
   if (!info.notice.empty()) spdlog::warn("{}", info.notice);
   auto watched = util::Result<void>{};
   for (auto n : netns)
     if (watched) watched = tracer->watch_netns(n);
   if (watched && cmd) watched = tracer->follow_tgid(static_cast<std::uint32_t>(cmd->pid()));
-  if (!watched) {
-    std::cerr << "tristate: trace: " << watched.error().message << "\n";
-    return kExitError;
-  }
+  if (!watched) throw std::runtime_error(watched.error().message);
   spdlog::info("tracing in {} mode{}; Ctrl-C to stop", report::name(info.mode),
                cmd ? " the command " + a.command[0] + " (pid " + std::to_string(cmd->pid()) + ") and its children" : "");
   if (!a.ready_file.empty()) std::ofstream(a.ready_file) << "ready\n";
 
   const auto t0 = std::chrono::steady_clock::now();
-  const std::int64_t offset = mono_to_real_ns();
+  const render::LiveClock clock = live_clock(a.relative_time);
   trace::LiveStats stats;
-  bool output_ok = true;
-  std::string output_error;  // why the output failed, taken when it did
-  render::LiveClock clock{offset, std::nullopt};
-  if (a.relative_time) {
-    timespec now{};
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    clock.start_ns = static_cast<std::uint64_t>(now.tv_sec) * 1000000000ULL + static_cast<std::uint64_t>(now.tv_nsec);
-  }
-  if (text_events) std::cout << render::live_header_line(clock) << "\n" << std::flush;
+  out.header(clock);
   auto emit = [&](std::span<const report::Event> events) {
-    for (const auto& e : events) {
-      stats.add(e);
-      if (!output_ok) continue;
-      if (text_events) std::cout << render::live_event_line(e, clock) << "\n";
-      if (json) *json << render::live_event_json(e, offset) << std::endl;  // flushed per line
-    }
-    if (text_events) std::cout.flush();
-    if (output_ok && ((text_events && !std::cout) || (json && !*json))) {
-      output_ok = false;
-      output_error = std::strerror(errno);
-    }
+    for (const auto& e : events) stats.add(e);
+    out.events(events, clock, clock.mono_to_real_ns);
   };
 
-  int exit_code = kExitOk;
+  LoopEnd end;
+  // A command that cannot be run is that command's failure, not the trace's: the shell's 127,
+  // and the summary (empty) is still printed.
+  std::string exec_error;
   try {
     if (cmd) cmd->release();
   } catch (const std::exception& e) {
-    std::cerr << "tristate: trace: " << e.what() << "\n";
-    exit_code = 127;
+    exec_error = e.what();
   }
-  bool stopping = false, timed_out = false, stopped_for_output = false;
-  while (exit_code == kExitOk) {
-    emit(tracer->poll(100));
-    while (int sig = signals.take()) {
-      if (sig == SIGINT || sig == SIGTERM) {
-        spdlog::debug("signal {}: stopping", sig);
-        if (cmd) cmd->signal(sig);  // the command decides how to end; we wait for it
-        stopping = true;
-      } else if (sig == SIGPIPE && output_ok) {
-        output_ok = false;
-        output_error = std::strerror(EPIPE);
-      }
-    }
-    if (!output_ok) stopping = true;
-    if (cmd) {
-      if (auto st = cmd->try_wait()) {
-        exit_code = *st;
-        break;
-      }
-      if (stopping && !output_ok && !stopped_for_output) {
-        cmd->signal(SIGTERM);
-        stopped_for_output = true;
-      }
-    } else if (stopping) {
-      break;
-    }
-    if (!timed_out && a.duration > 0 &&
-        std::chrono::steady_clock::now() - t0 >= std::chrono::duration<double>(a.duration)) {
-      if (!cmd) break;
-      cmd->signal(SIGTERM);
-      timed_out = true;
-    }
+  if (!exec_error.empty()) {
+    spdlog::error("{}", exec_error);
+    end.exit_code = 127;
+  } else {
+    end = poll_until_done(*tracer, signals, cmd, out, a.duration, emit);
   }
   emit(tracer->drain());
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const auto summary = stats.summary(tracer->info(), tracer->undecodable(), secs);
-  if (json) *json << render::live_summary_json(summary) << std::endl;
-  if (json && !*json && output_ok) {  // a trace with no events writes only this line
-    output_ok = false;
-    output_error = std::strerror(errno);
-  }
-  summary_out << render::live_summary_text(summary);
-  summary_out.flush();
+  out.summary(summary);
+  out.summary_stream() << render::live_summary_text(summary);
+  out.summary_stream().flush();
   if (summary.missed)
     spdlog::warn("{} probe runs were skipped by the kernel (a tracing program preempted on a "
                  "CPU is not re-entered there): events are incomplete; --no-fentry avoids it",
                  summary.missed);
   if (summary.lost)
     spdlog::warn("{} events were lost (ring buffer full): raise --ringbuf-kb or filter more", summary.lost);
-  (void)g;
-  if (!output_ok) {
+  if (!out.ok()) {
     // The events are the product: a trace whose output failed has failed, whatever the
     // traced command's own status (it was stopped with SIGTERM for that reason).
-    const std::string where = json && json != &std::cout ? a.json_file : "standard output";
-    std::cerr << "tristate: trace: cannot write " << where << ": " << output_error
-              << (stopped_for_output ? "; stopped the traced command" : "") << "\n";
+    spdlog::error("{}{}", out.error(), end.stopped_for_output ? "; stopped the traced command" : "");
     return kExitError;
   }
-  return exit_code;
+  return end.exit_code;
+}
+
+int run_trace(const TraceArgs& a, const Globals& g) {
+  try {
+    return trace_live(a, g.quiet);
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return kExitError;
+  }
 }
 
 struct StateArgs {
@@ -276,12 +335,12 @@ int run_state(const StateArgs& a, bool quiet) {
       f.port_hi = r.hi;
     }
   } catch (const std::exception& e) {
-    std::cerr << "tristate: state: " << e.what() << "\n";
+    spdlog::error("{}", e.what());
     return kExitError;
   }
   auto snap = trace::take_state_snapshot(f);
   if (!snap) {
-    std::cerr << "tristate: state: " << snap.error().message << "\n";
+    spdlog::error("{}", snap.error().message);
     return kExitError;
   }
   const auto& s = snap.value();

@@ -24,18 +24,20 @@ struct Globals {
   int exit_code = kExitOk;
 };
 
-void add_quiz_command(CLI::App& app, Globals& g);     // cmd_quiz.cpp    (issues 2, 3, 4)
-void add_doctor_command(CLI::App& app, Globals& g);   // cmd_doctor.cpp  (issue 4)
-void add_kernels_command(CLI::App& app, Globals& g);  // cmd_kernels.cpp (issue 3)
-void add_matrix_command(CLI::App& app, Globals& g);   // cmd_matrix.cpp  (issue 5)
-void add_compare_command(CLI::App& app, Globals& g);  // cmd_compare.cpp (issue 5)
-void add_trace_command(CLI::App& app, Globals& g);    // cmd_trace.cpp   (issue 6)
-void add_state_command(CLI::App& app, Globals& g);    // cmd_trace.cpp   (issue 6)
-void add_bisect_command(CLI::App& app, Globals& g);   // cmd_bisect.cpp  (issue 18)
-void add_ports_command(CLI::App& app, Globals& g);    // cmd_ports.cpp   (issue 19)
-void add_help_command(CLI::App& app, Globals& g);     // cmd_help.cpp    (issue 17)
-void add_completion_command(CLI::App& app, Globals& g);  // cmd_help.cpp (issue 17)
-void add_man_command(CLI::App& app, Globals& g);      // cmd_help.cpp    (issue 17, hidden)
+// One per subcommand, each in the file named after it (cmd_NAME.cpp); what each command does
+// is its --help text.
+void add_quiz_command(CLI::App& app, Globals& g);        // run quizzes here or in a lab guest
+void add_doctor_command(CLI::App& app, Globals& g);      // what this machine lets tristate trace
+void add_kernels_command(CLI::App& app, Globals& g);     // the lab's cached guest kernels
+void add_matrix_command(CLI::App& app, Globals& g);      // quizzes on several kernels, one table
+void add_compare_command(CLI::App& app, Globals& g);     // saved reports side by side
+void add_trace_command(CLI::App& app, Globals& g);       // live events (cmd_trace.cpp)
+void add_state_command(CLI::App& app, Globals& g);       // the buckets now (cmd_trace.cpp)
+void add_bisect_command(CLI::App& app, Globals& g);      // first Debian build that behaves differently
+void add_ports_command(CLI::App& app, Globals& g);       // why connect() runs out of ports
+void add_help_command(CLI::App& app, Globals& g);        // cmd_help.cpp
+void add_completion_command(CLI::App& app, Globals& g);  // cmd_help.cpp: bash/zsh completions
+void add_man_command(CLI::App& app, Globals& g);         // cmd_help.cpp: man pages (hidden)
 
 // `-q, --quiet` with one meaning in every command: no report or progress text (files asked
 // for are still written; warnings, errors and the exit status remain). `what` says what

@@ -2,17 +2,15 @@
 
 #include <algorithm>
 
+#include "report/state_text.hpp"
+
 namespace tristate::compare {
 
 using report::BucketState;
 using report::Event;
 using report::EventKind;
-
-std::string tri_value(int v) { return v > 0 ? "+" + std::to_string(v) : std::to_string(v); }
-
-std::string pair_text(const BucketState& s) {
-  return tri_value(s.fastreuse) + "/" + tri_value(s.fastreuseport);
-}
+using report::pair_text;
+using report::tri_value;
 
 std::string node_name(const BucketState& s) {
   // A pair that disagrees is exactly the case the notes warn about (SO_REUSEADDR into a -1
@@ -71,23 +69,6 @@ std::string BucketTracker::step_state(const std::vector<Event>& events) {
 std::string deciding_state(const std::vector<Event>& events) {
   BucketTracker t;
   return t.step_state(events);
-}
-
-std::string describe_event(const Event& e) {
-  std::string s(report::name(e.kind));
-  if (e.port) s += " :" + std::to_string(e.port);
-  if (!e.addr.empty()) s += " " + e.addr;
-  if (e.before || e.after) {
-    s += " ";
-    s += e.before ? pair_text(*e.before) : "·";
-    s += "→";
-    s += e.after ? pair_text(*e.after) : (e.kind == EventKind::bucket_destroy ? "absent" : "·");
-  }
-  if (e.requested_port) s += " asked " + std::to_string(*e.requested_port);
-  if (e.result && *e.result != 0) s += " = " + std::to_string(*e.result);
-  if (!e.function.empty()) s += " " + e.function;
-  if (e.path != report::OpPath::none) s += " [" + std::string(report::name(e.path)) + "]";
-  return s;
 }
 
 bool same_event(const Event& a, const Event& b) {

@@ -13,12 +13,6 @@
 
 namespace tristate::compare {
 
-// "-1", "0", "+1" (sign always shown for positive values).
-std::string tri_value(int v);
-
-// "0/0", "-1/-1": the pair as the kernel holds it.
-std::string pair_text(const report::BucketState& s);
-
 // Diagram node: "-1" when both halves agree, "-1/0" when they differ.
 std::string node_name(const report::BucketState& s);
 
@@ -38,9 +32,6 @@ class BucketTracker {
 
 // step_state() of a fresh tracker: for a step seen on its own.
 std::string deciding_state(const std::vector<report::Event>& events);
-
-// One line: "bucket_state :60000 0/0→-1/-1 inet_csk_update_fastreuse [connect]".
-std::string describe_event(const report::Event& e);
 
 // The fields compared between kernels: kind, function, path, port, before/after, requested
 // port, bhash2 address. Timestamps, pids, bucket ids, netns and return values are left out.

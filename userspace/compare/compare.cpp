@@ -145,132 +145,157 @@ std::vector<std::vector<Event>> compare_events(Row& row, const std::vector<const
   return seq;
 }
 
-void add_quiz_rows(Matrix& m, const std::string& name, const QuizInputs& qi) {
+// A quiz that could not run at all (sandbox failure) gets one row saying so.
+void add_quiz_error_row(Matrix& m, const std::string& name, const QuizInputs& qi) {
   const std::size_t ncol = m.columns.size();
-
-  // A quiz that could not run at all (sandbox failure) gets one row saying so.
   bool any_error = false;
   for (const Quiz* q : qi.per_column) any_error |= q->status == report::QuizStatus::error;
-  if (any_error) {
-    Row row;
-    row.quiz = name;
-    row.step = -1;
-    row.source = "(the quiz as a whole)";
-    for (const Quiz* q : qi.per_column) {
-      Cell c;
-      const bool err = q->status == report::QuizStatus::error;
-      c.outcome = err ? "error" : "ok";
-      c.matched = !err;
-      c.actual = q->error;
-      c.state = "";
-      row.cells.push_back(std::move(c));
-    }
-    row.failed = true;
-    for (std::size_t i = 1; i < ncol; ++i)
-      row.outcome_differs |= row.cells[i].outcome != row.cells[0].outcome;
-    std::vector<bool> all(ncol, true);
-    flag_minority(row.cells, all, [&](std::size_t i) { return row.cells[i].outcome; });
-    m.rows.push_back(std::move(row));
+  if (!any_error) return;
+  Row row;
+  row.quiz = name;
+  row.step = -1;
+  row.source = "(the quiz as a whole)";
+  for (const Quiz* q : qi.per_column) {
+    Cell c;
+    const bool err = q->status == report::QuizStatus::error;
+    c.outcome = err ? "error" : "ok";
+    c.matched = !err;
+    c.actual = q->error;
+    c.state = "";
+    row.cells.push_back(std::move(c));
   }
+  row.failed = true;
+  for (std::size_t i = 1; i < ncol; ++i)
+    row.outcome_differs |= row.cells[i].outcome != row.cells[0].outcome;
+  std::vector<bool> all(ncol, true);
+  flag_minority(row.cells, all, [&](std::size_t i) { return row.cells[i].outcome; });
+  m.rows.push_back(std::move(row));
+}
 
-  // Rows keyed by step index + source: the same index with another text is another step
-  // (the quiz file changed between the runs), shown absent where it did not run.
-  std::vector<std::pair<int, std::string>> keys;
+// One quiz's steps across the columns. Rows are keyed by step index + source: the same index
+// with another text is another step (the quiz file changed between the runs), shown absent
+// where it did not run.
+struct StepIndex {
+  std::vector<std::pair<int, std::string>> keys;  // in row order
   std::map<std::pair<int, std::string>, std::vector<const Step*>> by_key;
   std::unordered_map<const Step*, std::string> state_of;  // walked in each report's own order
   std::unordered_map<const Step*, bool> snapshot_changed;  // vs the column's previous step
   std::unordered_map<const Step*, std::string> snapshot_key;  // what columns are compared on
+};
+
+StepIndex index_steps(const Matrix& m, const QuizInputs& qi) {
+  const std::size_t ncol = m.columns.size();
+  StepIndex ix;
   bool all_bhash2_state = true;  // bhash2 pairs are compared only when every column has them
   for (const auto& col : m.columns) all_bhash2_state &= col.bhash2_state;
   for (std::size_t c = 0; c < ncol; ++c) {
     BucketTracker tracker;
     std::string previous_snapshot = "no bucket";  // before step 1 (listeners aside)
     for (const Step& s : qi.per_column[c]->steps)
-      if (s.state && s.state->taken) snapshot_key[&s] = report::state_key(*s.state, all_bhash2_state);
+      if (s.state && s.state->taken) ix.snapshot_key[&s] = report::state_key(*s.state, all_bhash2_state);
     for (const Step& s : qi.per_column[c]->steps) {
-      state_of[&s] = tracker.step_state(s.events);
+      ix.state_of[&s] = tracker.step_state(s.events);
       if (s.state && s.state->taken) {
         const std::string now = report::state_key(*s.state, all_bhash2_state);
-        snapshot_changed[&s] = now != previous_snapshot;
+        ix.snapshot_changed[&s] = now != previous_snapshot;
         previous_snapshot = now;
       }
       auto key = std::make_pair(s.index, s.source);
-      auto [it, fresh] = by_key.try_emplace(key, std::vector<const Step*>(ncol, nullptr));
-      if (fresh) keys.push_back(key);
+      auto [it, fresh] = ix.by_key.try_emplace(key, std::vector<const Step*>(ncol, nullptr));
+      if (fresh) ix.keys.push_back(key);
       if (!it->second[c]) it->second[c] = &s;
     }
   }
-  std::stable_sort(keys.begin(), keys.end(),
+  std::stable_sort(ix.keys.begin(), ix.keys.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
+  return ix;
+}
 
-  for (const auto& key : keys) {
-    const auto& steps = by_key[key];
-    Row row;
-    row.quiz = name;
-    row.step = key.first;
-    row.source = key.second;
-    for (std::size_t c = 0; c < ncol; ++c) {
-      Cell cell;
-      const Step* s = steps[c];
-      if (!s) {
-        cell.present = false;
-        cell.matched = false;
-        row.cells.push_back(std::move(cell));
-        continue;
-      }
-      if (!row.line) row.line = s->line;
-      cell.outcome = outcome_of(*s);
-      cell.matched = s->matched;
-      cell.actual = s->actual;
-      cell.events = s->events.size();
-      if (s->state && s->state->taken) cell.snapshot = report::state_line(*s->state);
-      cell.state = m.columns[c].traced ? state_of[s]
-                   : cell.snapshot.empty() ? "untraced"
-                                           : "after: " + cell.snapshot;
-      row.state_changed |= snapshot_changed[s];
-      row.failed |= cell.outcome != "ok" || !cell.matched;
-      row.has_events |= cell.events > 0;
+// The row's cells as each column saw the step, without the comparison flags.
+Row step_cells(const Matrix& m, const std::string& name, const std::pair<int, std::string>& key,
+               const std::vector<const Step*>& steps, StepIndex& ix) {
+  Row row;
+  row.quiz = name;
+  row.step = key.first;
+  row.source = key.second;
+  for (std::size_t c = 0; c < m.columns.size(); ++c) {
+    Cell cell;
+    const Step* s = steps[c];
+    if (!s) {
+      cell.present = false;
+      cell.matched = false;
       row.cells.push_back(std::move(cell));
+      continue;
     }
-    auto outcome_key = [&](std::size_t i) {
-      const Cell& c = row.cells[i];
-      return std::make_tuple(c.present, c.outcome, c.matched);
-    };
-    for (std::size_t i = 1; i < ncol; ++i) row.outcome_differs |= outcome_key(i) != outcome_key(0);
-    const auto compared = compare_events(row, steps, m.columns);
+    if (!row.line) row.line = s->line;
+    cell.outcome = outcome_of(*s);
+    cell.matched = s->matched;
+    cell.actual = s->actual;
+    cell.events = s->events.size();
+    if (s->state && s->state->taken) cell.snapshot = report::state_line(*s->state);
+    cell.state = m.columns[c].traced ? ix.state_of[s]
+                 : cell.snapshot.empty() ? "untraced"
+                                         : "after: " + cell.snapshot;
+    row.state_changed |= ix.snapshot_changed[s];
+    row.failed |= cell.outcome != "ok" || !cell.matched;
+    row.has_events |= cell.events > 0;
+    row.cells.push_back(std::move(cell));
+  }
+  return row;
+}
 
-    std::vector<bool> read(ncol);  // columns whose state after the step was read
-    std::vector<std::string> keys(ncol);
-    std::size_t first_read = ncol;
-    for (std::size_t c = 0; c < ncol; ++c) {
-      read[c] = !row.cells[c].snapshot.empty();
-      if (read[c]) keys[c] = snapshot_key[steps[c]];
-      if (read[c] && first_read == ncol) first_read = c;
-    }
-    for (std::size_t c = 0; c < ncol; ++c)
-      row.snapshot_differs |= read[c] && keys[c] != keys[first_read];
+// Sets what differs between the columns of `row` and flags the cells in the minority.
+void flag_differences(Row& row, const std::vector<const Step*>& steps, const std::vector<Column>& columns,
+                      StepIndex& ix) {
+  const std::size_t ncol = columns.size();
+  auto outcome_key = [&](std::size_t i) {
+    const Cell& c = row.cells[i];
+    return std::make_tuple(c.present, c.outcome, c.matched);
+  };
+  for (std::size_t i = 1; i < ncol; ++i) row.outcome_differs |= outcome_key(i) != outcome_key(0);
+  const auto compared = compare_events(row, steps, columns);
 
-    if (row.outcome_differs) {
-      std::vector<bool> all(ncol, true);
-      flag_minority(row.cells, all, outcome_key);
-    }
-    if (row.snapshot_differs)
-      flag_minority(row.cells, read, [&](std::size_t i) { return keys[i]; });
-    if (row.state_differs || row.events_differ) {
-      std::vector<bool> traced(ncol);
-      for (std::size_t c = 0; c < ncol; ++c) traced[c] = m.columns[c].traced && steps[c];
-      flag_minority(row.cells, traced, [&](std::size_t i) {
-        // Two cells agree on their bucket story when state and event sequence are the same.
-        std::size_t same_as = i;
-        for (std::size_t j = 0; j < i; ++j)
-          if (traced[j] && row.cells[j].state == row.cells[i].state &&
-              same_sequence(compared[j], compared[i])) {
-            same_as = j;
-            break;
-          }
-        return same_as;
-      });
-    }
+  std::vector<bool> read(ncol);  // columns whose state after the step was read
+  std::vector<std::string> keys(ncol);
+  std::size_t first_read = ncol;
+  for (std::size_t c = 0; c < ncol; ++c) {
+    read[c] = !row.cells[c].snapshot.empty();
+    if (read[c]) keys[c] = ix.snapshot_key[steps[c]];
+    if (read[c] && first_read == ncol) first_read = c;
+  }
+  for (std::size_t c = 0; c < ncol; ++c)
+    row.snapshot_differs |= read[c] && keys[c] != keys[first_read];
+
+  if (row.outcome_differs) {
+    std::vector<bool> all(ncol, true);
+    flag_minority(row.cells, all, outcome_key);
+  }
+  if (row.snapshot_differs)
+    flag_minority(row.cells, read, [&](std::size_t i) { return keys[i]; });
+  if (row.state_differs || row.events_differ) {
+    std::vector<bool> traced(ncol);
+    for (std::size_t c = 0; c < ncol; ++c) traced[c] = columns[c].traced && steps[c];
+    flag_minority(row.cells, traced, [&](std::size_t i) {
+      // Two cells agree on their bucket story when state and event sequence are the same.
+      std::size_t same_as = i;
+      for (std::size_t j = 0; j < i; ++j)
+        if (traced[j] && row.cells[j].state == row.cells[i].state &&
+            same_sequence(compared[j], compared[i])) {
+          same_as = j;
+          break;
+        }
+      return same_as;
+    });
+  }
+}
+
+void add_quiz_rows(Matrix& m, const std::string& name, const QuizInputs& qi) {
+  add_quiz_error_row(m, name, qi);
+  StepIndex ix = index_steps(m, qi);
+  for (const auto& key : ix.keys) {
+    const auto& steps = ix.by_key[key];
+    Row row = step_cells(m, name, key, steps, ix);
+    flag_differences(row, steps, m.columns, ix);
     m.rows.push_back(std::move(row));
   }
 }

@@ -5,6 +5,7 @@
 
 #include "compare/bucket_view.hpp"
 #include "render/render_svg.hpp"
+#include "report/event_text.hpp"
 
 namespace tristate::render {
 
@@ -138,14 +139,14 @@ void differences(std::string& out, const Matrix& m, const std::vector<std::strin
         for (std::size_t c = 0; c < m.columns.size(); ++c)
           if (d.compared[c])
             out += "<td class=\"event\">" +
-                   (d.previous[c] ? esc(compare::describe_event(*d.previous[c])) : "") + "</td>";
+                   (d.previous[c] ? esc(report::event_line(*d.previous[c])) : "") + "</td>";
         out += "</tr>\n";
       }
       out += "<tr class=\"first-divergence\"><td>" + std::to_string(d.position + 1) + "</td>";
       for (std::size_t c = 0; c < m.columns.size(); ++c)
         if (d.compared[c])
           out += "<td class=\"event\">" +
-                 (d.at[c] ? esc(compare::describe_event(*d.at[c])) : "<em>(no more events)</em>") +
+                 (d.at[c] ? esc(report::event_line(*d.at[c])) : "<em>(no more events)</em>") +
                  "</td>";
       out += "</tr>\n</tbody></table>\n";
     }

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "render/render_text.hpp"
+#include "report/event_text.hpp"
 #include "report/report_json.hpp"
 #include "report/schemas.hpp"
 
@@ -50,7 +51,7 @@ std::string live_event_line(const report::Event& e, const LiveClock& clock) {
     o << wall_clock(e, clock.mono_to_real_ns, false);
   }
   o << " " << std::left << std::setw(kTaskWidth) << task << " "
-    << std::setw(kNetnsWidth) << e.netns << " " << std::setw(kPortWidth) << e.port << "  " << describe_event(e);
+    << std::setw(kNetnsWidth) << e.netns << " " << std::setw(kPortWidth) << e.port << "  " << report::event_story(e);
   return o.str();
 }
 

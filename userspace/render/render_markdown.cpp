@@ -1,6 +1,7 @@
 #include "render/render_markdown.hpp"
 
 #include "compare/bucket_view.hpp"
+#include "report/event_text.hpp"
 
 namespace tristate::render {
 
@@ -73,13 +74,13 @@ void divergence(std::string& out, const Matrix& m, const Row& r) {
     out += "| " + std::to_string(d.position) + " |";
     for (std::size_t c = 0; c < m.columns.size(); ++c)
       if (d.compared[c])
-        out += " " + (d.previous[c] ? code(compare::describe_event(*d.previous[c])) : "") + " |";
+        out += " " + (d.previous[c] ? code(report::event_line(*d.previous[c])) : "") + " |";
     out += "\n";
   }
   out += "| **" + std::to_string(d.position + 1) + "** |";
   for (std::size_t c = 0; c < m.columns.size(); ++c)
     if (d.compared[c])
-      out += " " + (d.at[c] ? code(compare::describe_event(*d.at[c])) : "*(no more events)*") +
+      out += " " + (d.at[c] ? code(report::event_line(*d.at[c])) : "*(no more events)*") +
              " |";
   out += "\n\n";
 }

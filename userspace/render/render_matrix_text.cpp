@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include "compare/bucket_view.hpp"
+#include "report/event_text.hpp"
 
 namespace tristate::render {
 
@@ -258,8 +259,8 @@ void render_divergence(std::string& out, const Matrix& m, const Row& row, const 
   for (std::size_t c = 0; c < d.compared.size(); ++c) {
     if (!d.compared[c]) continue;
     head.push_back({m.columns[c].label, "1"});
-    prev.push_back({d.previous[c] ? compare::describe_event(*d.previous[c]) : ""});
-    at.push_back({d.at[c] ? compare::describe_event(*d.at[c]) : "(no more events)", "31"});
+    prev.push_back({d.previous[c] ? report::event_line(*d.previous[c]) : ""});
+    at.push_back({d.at[c] ? report::event_line(*d.at[c]) : "(no more events)", "31"});
   }
   std::vector<TableRow> rows = {head};
   if (d.position > 0) rows.push_back(prev);

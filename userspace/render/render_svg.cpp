@@ -61,27 +61,24 @@ std::string num(double v) {
   return buf;
 }
 
-}  // namespace
+int height_of(int lane) { return kLaneBase + lane * kLaneStep; }
 
-std::string render_state_svg(const std::vector<Transition>& transitions,
-                             const std::string& id_prefix, const std::string& title) {
-  // The four states always appear, so diagrams of different kernels read the same way;
-  // any other node seen (a disagreeing pair) is added after them.
-  std::vector<std::string> nodes = {"absent", "-1", "0", "+1"};
+// Where everything goes: nodes on one row, arcs stacked in lanes above (forward) and below
+// (backward), the picture sized so no label or title is clipped.
+struct Layout {
+  std::vector<std::string> nodes;
   std::set<std::string> visited;
-  for (const auto& t : transitions) {
-    for (const auto* n : {&t.from, &t.to}) {
-      visited.insert(*n);
-      if (std::find(nodes.begin(), nodes.end(), *n) == nodes.end()) nodes.push_back(*n);
-    }
-  }
-  auto index_of = [&](const std::string& n) {
-    return static_cast<std::size_t>(std::find(nodes.begin(), nodes.end(), n) - nodes.begin());
-  };
-  double shift = 0;  // moves everything right when a label would hang past the left edge
-  auto x_of = [&](std::size_t i) { return shift + double(kMargin + kNodeW / 2 + int(i) * kSpacing); };
-
   std::vector<Arc> arcs;
+  double shift = 0;  // moves everything right when a label would hang past the left edge
+  double mid_y = 0, total_w = 0, total_h = 0;
+
+  double x_of(std::size_t i) const { return shift + double(kMargin + kNodeW / 2 + int(i) * kSpacing); }
+};
+
+void place_arcs(const std::vector<Transition>& transitions, Layout& l) {
+  auto index_of = [&](const std::string& n) {
+    return static_cast<std::size_t>(std::find(l.nodes.begin(), l.nodes.end(), n) - l.nodes.begin());
+  };
   for (std::size_t k = 0; k < transitions.size(); ++k) {
     const auto& t = transitions[k];
     Arc a;
@@ -91,42 +88,108 @@ std::string render_state_svg(const std::vector<Transition>& transitions,
     a.label = std::to_string(k + 1) + ". " + compare::shorten(t.source, kLabelChars);
     a.tooltip = "step " + std::to_string(t.step) + ": " + t.source + " — port " +
                 std::to_string(t.port) + ": " + t.from + " → " + t.to;
-    const double x0 = x_of(a.from), x1 = x_of(a.to), mid = (x0 + x1) / 2;
+    const double x0 = l.x_of(a.from), x1 = l.x_of(a.to), mid = (x0 + x1) / 2;
     const double half = a.label.size() * kCharW / 2;
     a.left = std::min({x0, x1, mid - half});
     a.right = std::max({x0, x1, mid + half});
     // Stack arcs whose extents overlap on the same side into separate lanes.
     std::set<int> taken;
-    for (const auto& b : arcs)
+    for (const auto& b : l.arcs)
       if (b.above == a.above && b.left < a.right && a.left < b.right) taken.insert(b.lane);
     while (taken.count(a.lane)) ++a.lane;
-    arcs.push_back(std::move(a));
+    l.arcs.push_back(std::move(a));
   }
+}
+
+Layout lay_out(const std::vector<Transition>& transitions, const std::string& title) {
+  Layout l;
+  // The four states always appear, so diagrams of different kernels read the same way;
+  // any other node seen (a disagreeing pair) is added after them.
+  l.nodes = {"absent", "-1", "0", "+1"};
+  for (const auto& t : transitions) {
+    for (const auto* n : {&t.from, &t.to}) {
+      l.visited.insert(*n);
+      if (std::find(l.nodes.begin(), l.nodes.end(), *n) == l.nodes.end()) l.nodes.push_back(*n);
+    }
+  }
+  place_arcs(transitions, l);  // extents measured before any shift
 
   // Labels are centred on their arc and may be wider than the space between two nodes: the
   // picture grows so that none is clipped, and so does it for a long title.
-  double min_left = x_of(0) - kNodeW / 2.0, max_right = x_of(nodes.size() - 1) + kNodeW / 2.0;
-  for (const auto& a : arcs) min_left = std::min(min_left, a.left), max_right = std::max(max_right, a.right);
-  shift = std::max(0.0, kPad - min_left);
+  const std::size_t last = l.nodes.size() - 1;
+  double min_left = l.x_of(0) - kNodeW / 2.0, max_right = l.x_of(last) + kNodeW / 2.0;
+  for (const auto& a : l.arcs) min_left = std::min(min_left, a.left), max_right = std::max(max_right, a.right);
+  l.shift = std::max(0.0, kPad - min_left);
 
   int lanes_above = 0, lanes_below = 0;
-  for (const auto& a : arcs) (a.above ? lanes_above : lanes_below) = std::max(
+  for (const auto& a : l.arcs) (a.above ? lanes_above : lanes_below) = std::max(
       a.above ? lanes_above : lanes_below, a.lane + 1);
-  auto height_of = [](int lane) { return kLaneBase + lane * kLaneStep; };
   const int title_h = 22;
-  const double mid_y = title_h + 16 + (lanes_above ? height_of(lanes_above - 1) * 0.75 + 14 : 0) +
-                       kNodeH / 2.0;
-  const double total_h =
-      mid_y + kNodeH / 2.0 + (lanes_below ? height_of(lanes_below - 1) * 0.75 + 24 : 0) + 16;
+  l.mid_y = title_h + 16 + (lanes_above ? height_of(lanes_above - 1) * 0.75 + 14 : 0) + kNodeH / 2.0;
+  l.total_h = l.mid_y + kNodeH / 2.0 + (lanes_below ? height_of(lanes_below - 1) * 0.75 + 24 : 0) + 16;
   const double title_w = 8 + title.size() * kTitleCharW;  // bytes >= glyphs: errs wide
-  const double total_w = std::max({x_of(nodes.size() - 1) + kNodeW / 2 + kMargin,
-                                   max_right + shift + kPad, title_w + kPad});
+  l.total_w = std::max({l.x_of(last) + kNodeW / 2 + kMargin, max_right + l.shift + kPad, title_w + kPad});
+  return l;
+}
 
+std::string node_svg(const Layout& l, std::size_t i) {
+  const std::string& node = l.nodes[i];
+  const bool seen = l.visited.count(node) > 0;
+  const double x = l.x_of(i) - kNodeW / 2.0, y = l.mid_y - kNodeH / 2.0;
+  std::string s = "<g class=\"node\" data-state=\"" + xml_escape(node) + "\">";
+  s += "<rect x=\"" + num(x) + "\" y=\"" + num(y) + "\" width=\"" + std::to_string(kNodeW) +
+       "\" height=\"" + std::to_string(kNodeH) + "\" rx=\"10\" fill=\"" +
+       (seen ? fill_for(node) : "#ffffff") + "\" stroke=\"" + (seen ? "#333" : "#bbb") +
+       "\"" + (node == "absent" ? " stroke-dasharray=\"4 3\"" : "") + "/>";
+  s += "<text x=\"" + num(l.x_of(i)) + "\" y=\"" + num(l.mid_y + 5) +
+       "\" text-anchor=\"middle\" font-size=\"14\" fill=\"" + (seen ? "#111" : "#aaa") + "\">" +
+       xml_escape(node) + "</text></g>\n";
+  return s;
+}
+
+std::string arc_svg(const Layout& l, const Arc& a, const std::string& arrow) {
+  const double x0 = l.x_of(a.from), x1 = l.x_of(a.to);
+  const double dir = a.above ? -1 : 1;
+  const double y0 = l.mid_y + dir * kNodeH / 2.0;
+  const double h = height_of(a.lane);
+  std::string d;
+  double label_x, label_y;
+  if (a.from == a.to) {  // a move that lands where it started: a small loop
+    d = "M" + num(x0 - 12) + "," + num(y0) + " C" + num(x0 - 30) + "," + num(y0 + dir * h) +
+        " " + num(x0 + 30) + "," + num(y0 + dir * h) + " " + num(x0 + 12) + "," + num(y0);
+    label_x = x0;
+    label_y = y0 + dir * h * 0.75;
+  } else {
+    // Start and end a little inside the node edges so parallel arcs stay apart.
+    const double sx = x0 + (x1 > x0 ? 10 : -10), ex = x1 + (x1 > x0 ? -10 : 10);
+    const double cy = y0 + dir * h;
+    d = "M" + num(sx) + "," + num(y0) + " C" + num(sx) + "," + num(cy) + " " + num(ex) +
+        "," + num(cy) + " " + num(ex) + "," + num(y0);
+    label_x = (sx + ex) / 2;
+    label_y = y0 + dir * h * 0.75;  // apex of this cubic
+  }
+  label_y += a.above ? -4 : 13;
+  std::string s = "<g class=\"edge\" data-from=\"" + xml_escape(l.nodes[a.from]) + "\" data-to=\"" +
+                  xml_escape(l.nodes[a.to]) + "\"><title>" + xml_escape(a.tooltip) + "</title>";
+  s += "<path d=\"" + d + "\" fill=\"none\" stroke=\"#444\" stroke-width=\"1.4\" marker-end=\"url(#" +
+       arrow + ")\"/>";
+  s += "<text x=\"" + num(label_x) + "\" y=\"" + num(label_y) +
+       "\" text-anchor=\"middle\" font-size=\"11\" font-family=\"monospace\" "
+       "fill=\"#222\" stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\">" +
+       xml_escape(a.label) + "</text></g>\n";
+  return s;
+}
+
+}  // namespace
+
+std::string render_state_svg(const std::vector<Transition>& transitions,
+                             const std::string& id_prefix, const std::string& title) {
+  const Layout l = lay_out(transitions, title);
   const std::string arrow = xml_escape(id_prefix) + "-arrow";
   std::string s;
   s += "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"state-diagram\" width=\"" +
-       num(total_w) + "\" height=\"" + num(total_h) + "\" viewBox=\"0 0 " + num(total_w) +
-       " " + num(total_h) + "\" role=\"img\" font-family=\"sans-serif\">\n";
+       num(l.total_w) + "\" height=\"" + num(l.total_h) + "\" viewBox=\"0 0 " + num(l.total_w) +
+       " " + num(l.total_h) + "\" role=\"img\" font-family=\"sans-serif\">\n";
   s += "<title>" + xml_escape(title) + "</title>\n";
   s += "<defs><marker id=\"" + arrow +
        "\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" "
@@ -134,51 +197,8 @@ std::string render_state_svg(const std::vector<Transition>& transitions,
        "</defs>\n";
   s += "<text x=\"8\" y=\"16\" font-size=\"13\" font-weight=\"bold\">" + xml_escape(title) +
        "</text>\n";
-
-  for (std::size_t i = 0; i < nodes.size(); ++i) {
-    const bool seen = visited.count(nodes[i]) > 0;
-    const double x = x_of(i) - kNodeW / 2.0, y = mid_y - kNodeH / 2.0;
-    s += "<g class=\"node\" data-state=\"" + xml_escape(nodes[i]) + "\">";
-    s += "<rect x=\"" + num(x) + "\" y=\"" + num(y) + "\" width=\"" + std::to_string(kNodeW) +
-         "\" height=\"" + std::to_string(kNodeH) + "\" rx=\"10\" fill=\"" +
-         (seen ? fill_for(nodes[i]) : "#ffffff") + "\" stroke=\"" + (seen ? "#333" : "#bbb") +
-         "\"" + (nodes[i] == "absent" ? " stroke-dasharray=\"4 3\"" : "") + "/>";
-    s += "<text x=\"" + num(x_of(i)) + "\" y=\"" + num(mid_y + 5) +
-         "\" text-anchor=\"middle\" font-size=\"14\" fill=\"" + (seen ? "#111" : "#aaa") + "\">" +
-         xml_escape(nodes[i]) + "</text></g>\n";
-  }
-
-  for (const auto& a : arcs) {
-    const double x0 = x_of(a.from), x1 = x_of(a.to);
-    const double dir = a.above ? -1 : 1;
-    const double y0 = mid_y + dir * kNodeH / 2.0;
-    const double h = height_of(a.lane);
-    std::string d;
-    double label_x, label_y;
-    if (a.from == a.to) {  // a move that lands where it started: a small loop
-      d = "M" + num(x0 - 12) + "," + num(y0) + " C" + num(x0 - 30) + "," + num(y0 + dir * h) +
-          " " + num(x0 + 30) + "," + num(y0 + dir * h) + " " + num(x0 + 12) + "," + num(y0);
-      label_x = x0;
-      label_y = y0 + dir * h * 0.75;
-    } else {
-      // Start and end a little inside the node edges so parallel arcs stay apart.
-      const double sx = x0 + (x1 > x0 ? 10 : -10), ex = x1 + (x1 > x0 ? -10 : 10);
-      const double cy = y0 + dir * h;
-      d = "M" + num(sx) + "," + num(y0) + " C" + num(sx) + "," + num(cy) + " " + num(ex) +
-          "," + num(cy) + " " + num(ex) + "," + num(y0);
-      label_x = (sx + ex) / 2;
-      label_y = y0 + dir * h * 0.75;  // apex of this cubic
-    }
-    label_y += a.above ? -4 : 13;
-    s += "<g class=\"edge\" data-from=\"" + xml_escape(nodes[a.from]) + "\" data-to=\"" +
-         xml_escape(nodes[a.to]) + "\"><title>" + xml_escape(a.tooltip) + "</title>";
-    s += "<path d=\"" + d + "\" fill=\"none\" stroke=\"#444\" stroke-width=\"1.4\" marker-end=\"url(#" +
-         arrow + ")\"/>";
-    s += "<text x=\"" + num(label_x) + "\" y=\"" + num(label_y) +
-         "\" text-anchor=\"middle\" font-size=\"11\" font-family=\"monospace\" "
-         "fill=\"#222\" stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\">" +
-         xml_escape(a.label) + "</text></g>\n";
-  }
+  for (std::size_t i = 0; i < l.nodes.size(); ++i) s += node_svg(l, i);
+  for (const auto& a : l.arcs) s += arc_svg(l, a, arrow);
   s += "</svg>\n";
   return s;
 }

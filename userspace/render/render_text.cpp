@@ -4,6 +4,7 @@
 
 #include <sstream>
 
+#include "report/event_text.hpp"
 #include "report/state_text.hpp"
 #include "util/errno_names.hpp"
 
@@ -26,27 +27,6 @@ struct Palette {
   std::string cyan(const std::string& s) const { return wrap("36", s); }
 };
 
-std::string signed_state(int v) { return v > 0 ? "+" + std::to_string(v) : std::to_string(v); }
-
-// Who the state says may share the port; the connect() test needs both fields at -1.
-std::string state_meaning(const BucketState& s) {
-  if (s.fastreuse == -1 && s.fastreuseport == -1) return "connect()-made, shareable by connect()";
-  if (s.fastreuse < 0 || s.fastreuseport < 0)
-    return "mixed: connect() cannot share it (needs both -1)";
-  if (s.fastreuse > 0 || s.fastreuseport > 0) return "bind() with reuse";
-  return "bind()-made, no fast reuse";
-}
-
-std::string result_text(int rc) {
-  if (rc == 0) return "ok";
-  if (rc < 0) return util::errno_label(-rc);
-  return std::to_string(rc) + " (failure)";  // <= 6.0 inet_csk_get_port returns 1
-}
-
-std::string by_path(report::OpPath path) {
-  return path == report::OpPath::none ? "" : " by " + std::string(report::name(path)) + "()";
-}
-
 std::string wrap_paragraph(const std::string& text, const std::string& indent, size_t width) {
   std::istringstream words(text);
   std::string word, line, out;
@@ -66,56 +46,6 @@ std::string pad(const std::string& s, size_t n) {
 }
 
 }  // namespace
-
-std::string state_pair(const BucketState& s) {
-  return signed_state(s.fastreuse) + "/" + signed_state(s.fastreuseport);
-}
-
-std::string describe_event(const Event& e) {
-  using report::EventKind;
-  const std::string port = std::to_string(e.port);
-  std::ostringstream o;
-  switch (e.kind) {
-    case EventKind::bucket_create:
-      o << "bhash " << port << " created" << by_path(e.path);
-      if (e.after) o << " -> " << state_pair(*e.after) << " (" << state_meaning(*e.after) << ")";
-      break;
-    case EventKind::bucket_state:
-      o << "bhash " << port << " ";
-      if (e.before && e.after && *e.before == *e.after)
-        o << "stays " << state_pair(*e.after);
-      else
-        o << (e.before ? state_pair(*e.before) : "?") << " -> " << (e.after ? state_pair(*e.after) : "?");
-      if (e.after) o << " (" << state_meaning(*e.after) << ")";
-      break;
-    case EventKind::bucket_destroy:
-      o << "bhash " << port << " destroyed (no owner left)";
-      break;
-    case EventKind::bind_alloc:
-      o << "bind-time port allocation (asked " << (e.requested_port ? *e.requested_port : 0) << ")";
-      if (e.result) o << " -> " << (*e.result == 0 ? "port " + port : result_text(*e.result));
-      if (e.after) o << ", bucket " << state_pair(*e.after);
-      break;
-    case EventKind::connect_alloc:
-      o << "connect-time port allocation";
-      if (e.result) o << " -> " << (*e.result == 0 ? "port " + port : result_text(*e.result));
-      if (e.after && e.result && *e.result == 0) o << ", bucket " << state_pair(*e.after);
-      break;
-    case EventKind::connect_skip:
-      o << "port " << port << " skipped by connect(): bucket " << (e.before ? state_pair(*e.before) : "?")
-        << " is not -1/-1";
-      break;
-    case EventKind::bucket2_create:
-      o << "bhash2 " << (e.addr.empty() ? "*" : e.addr) << ":" << port << " created" << by_path(e.path);
-      if (e.after) o << " -> " << state_pair(*e.after);
-      break;
-    case EventKind::bucket2_destroy:
-      o << "bhash2 " << (e.addr.empty() ? "*" : e.addr) << ":" << port << " destroyed";
-      break;
-  }
-  o << "  [" << e.function << "]";
-  return o.str();
-}
 
 std::string render_header(const report::Report& r, const TextOptions& opt) {
   Palette p{opt.color};
@@ -144,7 +74,7 @@ std::string render_quiz(const report::Quiz& q, const TextOptions& opt) {
   if (!q.lesson.empty()) o << p.dim("  lesson: " + q.lesson) << "\n";
   if (!q.setup.empty()) o << p.dim("  setup:  " + q.setup) << "\n";
   if (opt.background && opt.events)
-    for (const auto& e : q.background) o << p.dim("      . " + describe_event(e)) << "\n";
+    for (const auto& e : q.background) o << p.dim("      . " + report::event_story(e)) << "\n";
   for (const auto& s : q.steps) {
     std::string result;
     if (!s.calls.empty() && !s.calls.back().ok && s.calls.back().err > 0)
@@ -168,7 +98,7 @@ std::string render_quiz(const report::Quiz& q, const TextOptions& opt) {
       if (!s.actual.empty()) o << "         " << p.red("got:      " + s.actual) << "\n";
     }
     if (opt.events)
-      for (const auto& e : s.events) o << "         " << p.cyan(describe_event(e)) << "\n";
+      for (const auto& e : s.events) o << "         " << p.cyan(report::event_story(e)) << "\n";
     if (s.state) {
       o << "         " << (s.state->taken ? p.dim("state: " + report::state_line(*s.state))
                                           : p.red("state: " + report::state_line(*s.state)))

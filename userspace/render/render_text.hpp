@@ -14,12 +14,6 @@ struct TextOptions {
   bool background = false;  // also the events no step caused (setup listener, timers)
 };
 
-// One line for an event, without indentation: "bhash 60000 created by bind() → 0/0 …".
-std::string describe_event(const report::Event& e);
-
-// "-1/-1", "0/0", "+1/0": fastreuse/fastreuseport as the kernel holds them.
-std::string state_pair(const report::BucketState& s);
-
 std::string render_header(const report::Report& r, const TextOptions& o);
 std::string render_quiz(const report::Quiz& q, const TextOptions& o);
 std::string render_summary(const report::Report& r, const TextOptions& o);

@@ -4,14 +4,11 @@
 #include <vector>
 
 namespace tristate::report {
-namespace {
 
-std::string signed_value(int v) { return v > 0 ? "+" + std::to_string(v) : std::to_string(v); }
-
-}  // namespace
+std::string tri_value(int v) { return v > 0 ? "+" + std::to_string(v) : std::to_string(v); }
 
 std::string pair_text(const BucketState& s) {
-  return signed_value(s.fastreuse) + "/" + signed_value(s.fastreuseport);
+  return tri_value(s.fastreuse) + "/" + tri_value(s.fastreuseport);
 }
 
 std::string state_line(const StepState& st) {

@@ -8,7 +8,8 @@
 
 namespace tristate::report {
 
-std::string pair_text(const BucketState& s);  // "-1/0", "+1/0"
+std::string tri_value(int v);                 // "-1", "0", "+1": the sign always shown
+std::string pair_text(const BucketState& s);  // "-1/0", "+1/0": fastreuse/fastreuseport
 
 // Buckets in port order, each with its pair and its sockets' names; a socket on a bhash2
 // bucket with its own pair (6.18+) shows it when it differs: "s1[bhash2 0/0]".

@@ -4,6 +4,8 @@
 
 #include "report/state_text.hpp"
 
+#include "report/state_text.hpp"
+
 namespace tristate::trace {
 
 void LiveStats::add(const report::Event& e) {

@@ -1,4 +1,4 @@
-// Bucket state snapshots (issue 16): what they cost, measured against the same work without
+// Bucket state snapshots: what they cost, measured against the same work without
 // them in the same run.
 //  1. One snapshot (both iterators created and read) in a private namespace holding a quiz's
 //     worth of sockets: microseconds per snapshot.

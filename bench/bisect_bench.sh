@@ -1,5 +1,5 @@
 #!/bin/bash
-# Kernel history (issue 18): `tristate bisect` over every build from 6.12 to the newest, twice:
+# Kernel history: `tristate bisect` over every build from 6.12 to the newest, twice:
 # the first run downloads what is not cached (reported apart), the second is the measured one
 # (kernels cached). Prints builds, boots used vs ceil(log2(builds - 1)) + 2 ends, rounds and the
 # wall time against the target of 60 s on 2 cores.

@@ -1,7 +1,7 @@
 // compare of two 1,000-quiz documents, as `tristate compare A.json B.json` does it: parse both
 // (parse_report), build the Matrix, render the table (and, separately, the other outputs).
 // Baseline measured in the same run: nlohmann::json::parse of the same two texts, i.e. the
-// cost of merely reading the files. Target (issue 5): parse + compare + table ≤ 1 s.
+// cost of merely reading the files. Target: parse + compare + table ≤ 1 s.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>

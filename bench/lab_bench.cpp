@@ -1,7 +1,7 @@
-// Kernel lab speed (issue 3). Run: build/bench/lab_bench build/tristate quizzes [RUNS]
+// Kernel lab speed. Run: build/bench/lab_bench build/tristate quizzes [RUNS]
 //  1. every shipped quiz in one 6.1 guest, boot included: median of RUNS (default 5) with
-//     the boot/run split; target median <= 4 s (issue 20; 2-core machine, TCG), beside the
-//     plain boot (GuestRequest::plain_boot, the boot before issue 20) measured alternately.
+//     the boot/run split; target median <= 4 s (2-core machine, TCG), beside the plain
+//     boot (GuestRequest::plain_boot: nothing the guest never uses skipped), measured alternately.
 //  2. the suite on 5.10, 6.1, 6.12 and latest: each alone, then all four with -j 2; target
 //     parallel wall time <= 1.3 x the sum of the two slowest single-kernel runs.
 // Kernels must be cached (`tristate kernels fetch 5.10 6.1 6.12 latest`); the initramfs is

@@ -1,4 +1,4 @@
-// `tristate trace` under load (issue 6): a bind()+connect()+close() loop on loopback as fast as
+// `tristate trace` under load: a bind()+connect()+close() loop on loopback as fast as
 // the machine goes, measured in one run with no tracer, with `tristate trace` (batched
 // wakeups, the default, and one wakeup per event), and with libbpf-tools' bindsnoop. Prints
 // the loop rate of each, the tracer's events, losses and CPU time per event (getrusage of the

@@ -1,12 +1,13 @@
-// Matrix speed (issues 5, 20, 18). Run: build/bench/matrix_bench build/tristate [RUNS] [--history]
+// Matrix speed. Run: build/bench/matrix_bench build/tristate [RUNS] [--history]
 // Runs `tristate matrix` as a user would (every built-in quiz, the host plus 5.10, 6.1, 6.12
 // and latest, -j = cores; with --history one column per minor, no host) RUNS times (default 3)
 // and prints the wall time, each kernel's boot and quiz time, and the parallel efficiency: the
 // guests' own time summed and divided by the cores, over the wall time (1.0 = the cores never
 // waited). Each run is paired with a baseline run with TRISTATE_LAB_PLAIN_BOOT=1 (the guest
-// boot before issue 20), in the same process, alternating. Targets on a 2-core machine: median
-// wall <= 10 s (default), <= 40 s (--history). Kernels must be cached (`tristate kernels
-// fetch 5.10 6.1 6.12 latest`); one warm-up run builds the initramfs first.
+// boot with nothing skipped, see GuestRequest::plain_boot), in the same process, alternating.
+// Targets on a 2-core machine: median wall <= 10 s (default), <= 40 s (--history). Kernels
+// must be cached (`tristate kernels fetch 5.10 6.1 6.12 latest`); one warm-up run builds the
+// initramfs first.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>

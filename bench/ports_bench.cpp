@@ -1,4 +1,4 @@
-// `tristate ports` on a namespace holding many sockets (issue 19): whole-process time (median
+// `tristate ports` on a namespace holding many sockets: whole-process time (median
 // of N runs) and max RSS of `tristate ports --dest …`, printed beside `ss -tan | wc -l` measured
 // in the same run. Targets: <= 300 ms and <= 200 MB for 50,000 sockets.
 //   ports_bench TRISTATE [-n ROUNDS] [--sockets N]     (root: a private namespace, BPF iterators)

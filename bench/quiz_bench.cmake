@@ -1,4 +1,4 @@
-# Quiz suite speed (issue 2: the whole suite well under a second), against the same quizzes run
+# Quiz suite speed (target: the whole suite well under a second), against the same quizzes run
 # as Python doctests under `unshare --net` (the post's way), measured in the same run.
 # By hand: build/bench/quiz_bench [-n ROUNDS] [--quizzes DIR]   (root, or user namespaces)
 add_executable(quiz_bench ${CMAKE_CURRENT_LIST_DIR}/quiz_bench.cpp)

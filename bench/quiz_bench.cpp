@@ -3,9 +3,6 @@
 // both in the same run, and prints per-quiz medians, the whole-suite time and the ratio.
 // The Python twins come from bench/quiz_to_python.py. Exit 1 when a quiz does not come out
 // as expected in either form (the comparison would be meaningless), 2 on bad usage.
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,8 +15,7 @@
 
 #include "quiz/quiz_parser.hpp"
 #include "quiz/quiz_runner.hpp"
-
-extern char** environ;
+#include "util/child_process.hpp"
 
 namespace {
 
@@ -36,24 +32,14 @@ double median(std::vector<double> v) {
   return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
 }
 
-// Runs argv, stdout/stderr to /dev/null unless `quiet` is false; returns the exit status.
+// Runs argv, stdout/stderr to /dev/null unless `quiet` is false; returns the exit status
+// (127 when it cannot be started).
 int run(const std::vector<std::string>& args, bool quiet = true) {
-  std::vector<char*> argv;
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  if (quiet) {
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-  }
-  pid_t pid;
-  int rc = posix_spawnp(&pid, argv[0], &fa, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) return 127;
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  tristate::util::ChildOptions o;
+  o.in = tristate::util::ChildStream::inherit();
+  if (quiet) o.out = o.err = tristate::util::ChildStream::dev_null();
+  auto child = tristate::util::ChildProcess::exec(args, o);
+  return child ? child.value().wait() : 127;
 }
 
 // Marks the readiness point, to split a quiz's time into making the sandbox (fork +

@@ -1,4 +1,4 @@
-# Whole-process `tristate quiz` times on this machine (issue 20, host parts): one quiz against
+# Whole-process `tristate quiz` times on this machine (host parts): one quiz against
 # the post's Python doctest, and every shipped quiz with -j 1 against -j N, in the same run.
 # By hand: build/bench/startup_bench build/tristate [-n ROUNDS] [--quiz NAME] [--jobs N]   (root)
 add_executable(startup_bench ${CMAKE_CURRENT_LIST_DIR}/startup_bench.cpp)

@@ -1,4 +1,4 @@
-// Whole-process times of `tristate quiz` on this machine (issue 20, host parts), each beside
+// Whole-process times of `tristate quiz` on this machine (host parts), each beside
 // its baseline measured in the same run, the variants rotated round by round:
 //  1. One quiz (default post-3), what a user runs most: `tristate quiz Q` (tracing refused here
 //     or not, the bucket state snapshot after each step included), `--no-trace --no-state`,

@@ -1,4 +1,4 @@
-# Bucket state snapshots (issue 16): microseconds per snapshot, and the untraced quiz suite with
+# Bucket state snapshots: microseconds per snapshot, and the untraced quiz suite with
 # a snapshot after every step against the same suite without, rotated in one run.
 # By hand: build/bench/state_bench [-n ROUNDS] [--snapshots N]   (root: BPF iterators)
 add_executable(state_bench ${CMAKE_CURRENT_LIST_DIR}/state_bench.cpp)

@@ -1,4 +1,4 @@
-// Bucket state snapshots (issue 16): what they cost, measured against the same work without
+// Bucket state snapshots: what they cost, measured against the same work without
 // them in the same run.
 //  1. One snapshot (both iterators created and read) in a private namespace holding a quiz's
 //     worth of sockets: microseconds per snapshot.
@@ -24,6 +24,7 @@
 #include "quiz/quiz_parser.hpp"
 #include "quiz/quiz_runner.hpp"
 #include "trace/step_snapshot.hpp"
+#include "util/child_process.hpp"
 
 namespace {
 
@@ -93,7 +94,11 @@ int main(int argc, char** argv) {
     std::perror("state_bench: unshare(CLONE_NEWNET) (needs root)");
     return 2;
   }
-  std::system("ip link set lo up 2>/dev/null");
+  {
+    tristate::util::ChildOptions quiet;
+    quiet.err = tristate::util::ChildStream::dev_null();
+    if (auto ip = tristate::util::ChildProcess::exec({"ip", "link", "set", "lo", "up"}, quiet)) ip.value().wait();
+  }
   std::vector<int> fds;
   if (!make_sockets(fds)) {
     std::perror("state_bench: sockets");

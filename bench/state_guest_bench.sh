@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Bucket state snapshots in a lab guest (issue 16): the whole quiz suite, traced, with a
+# Bucket state snapshots in a lab guest: the whole quiz suite, traced, with a
 # snapshot after every step vs --no-state, ROUNDS rounds in ONE guest, alternating which goes
 # first. The guest runs under qemu -icount (its clock counts executed instructions), as
 # bench/trace_bench does: real-time TCG figures moved by 2x between identical runs on a busy

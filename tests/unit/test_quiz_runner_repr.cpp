@@ -119,6 +119,11 @@ TEST(ErrnoNames, BothWays) {
   EXPECT_EQ(util::errno_from_name("EADDRNOTAVAIL"), 99);
   EXPECT_EQ(util::errno_from_name("EWOULDBLOCK"), EAGAIN);
   EXPECT_EQ(util::errno_from_name("ENOTSUP"), EOPNOTSUPP);
+  EXPECT_EQ(util::errno_from_name("EDEADLOCK"), EDEADLK);
+  EXPECT_EQ(util::errno_name(EDEADLK), "EDEADLK");         // not the alias EDEADLOCK
+  EXPECT_EQ(util::errno_name(EOPNOTSUPP), "EOPNOTSUPP");   // not the alias ENOTSUP
+  EXPECT_EQ(util::errno_name(-1), "");
+  EXPECT_EQ(util::errno_from_name(""), std::nullopt);
   EXPECT_EQ(util::errno_from_name("eaddrnotavail"), std::nullopt);
   EXPECT_EQ(util::errno_from_name("EFOO"), std::nullopt);
   EXPECT_EQ(util::errno_label(99), "EADDRNOTAVAIL");

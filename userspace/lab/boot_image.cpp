@@ -13,6 +13,7 @@
 
 #include "lab/process.hpp"
 #include "lab/sealed_file.hpp"
+#include "util/atomic_file.hpp"
 
 namespace fs = std::filesystem;
 
@@ -73,10 +74,8 @@ class MappedFile {
   std::size_t size_ = 0;
 };
 
-void write_file(const fs::path& path, std::string_view text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(text.data(), static_cast<std::streamsize>(text.size()));
-}
+// Best effort, as before: a record that cannot be written is only made again next boot.
+void write_file(const fs::path& path, std::string_view text) { (void)util::write_file_atomic(path, text); }
 
 }  // namespace
 

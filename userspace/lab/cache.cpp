@@ -14,6 +14,7 @@
 
 #include "lab/kernel_spec.hpp"
 #include "lab/sha256.hpp"
+#include "util/atomic_file.hpp"
 
 namespace fs = std::filesystem;
 
@@ -202,9 +203,8 @@ Kernel Cache::install(const fs::path& dir, KernelManifest m) const {
   m.size = fs::file_size(vmlinuz);
   m.sha256 = sha256_file(vmlinuz.string());
   if (m.fetched.empty()) m.fetched = utc_now_iso8601();
-  std::ofstream out(dir / "manifest.json");
-  out << manifest_to_json(m);
-  if (!out) throw std::runtime_error((dir / "manifest.json").string() + ": cannot write");
+  const auto written = util::write_file_atomic(dir / "manifest.json", manifest_to_json(m));
+  if (!written) throw std::runtime_error(written.error().message);
   return {vmlinuz, m};
 }
 

@@ -15,6 +15,7 @@
 #include "lab/kernel_history.hpp"
 #include "lab/leftovers.hpp"
 #include "lab/process.hpp"
+#include "util/atomic_file.hpp"
 
 namespace fs = std::filesystem;
 
@@ -56,11 +57,8 @@ AptDirs prepare_apt(const SeriesInfo& series, const Cache& cache, const Progress
   fs::create_directories(dirs.cache() / "archives" / "partial");
   auto src = debian_sources_path();
   std::string list = private_sources_list(series, read_machine_archives());
-  {
-    std::ofstream out(dirs.sources_list());
-    out << list;
-    if (!out) throw std::runtime_error(dirs.sources_list().string() + ": cannot write");
-  }
+  if (const auto written = util::write_file_atomic(dirs.sources_list(), list); !written)
+    throw std::runtime_error(written.error().message);
   say(progress, "updating package lists for " + series.name + " (" + suites_of(series) + ")");
   std::vector<std::string> argv = {"apt-get"};
   auto opts = apt_options(dirs);

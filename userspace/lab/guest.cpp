@@ -92,7 +92,8 @@ GuestResult run_guest(const Kernel& kernel, const GuestRequest& req, const Cache
   }
   if (!accel.why.empty()) say(accel.why);
 
-  // TRISTATE_LAB_PLAIN_BOOT=1: the boot before issue 20, for bench/matrix_bench's baseline.
+  // TRISTATE_LAB_PLAIN_BOOT=1: the untrimmed boot (GuestRequest::plain_boot), for
+  // bench/matrix_bench's baseline.
   const char* plain_env = std::getenv("TRISTATE_LAB_PLAIN_BOOT");
   const bool plain = req.plain_boot || (plain_env && std::string_view(plain_env) == "1");
   const fs::path image = boot_image(kernel, nullptr, say);

@@ -12,6 +12,7 @@
 
 #include "lab/apt_sources.hpp"
 #include "lab/process.hpp"
+#include "util/atomic_file.hpp"
 
 namespace fs = std::filesystem;
 
@@ -71,11 +72,9 @@ AptDirs prepare_history_apt(const Cache& cache, const Progress& progress, bool r
   if (!refresh && lists_fresh(dirs)) return dirs;
   fs::create_directories(dirs.lists() / "partial");
   fs::create_directories(dirs.cache() / "archives" / "partial");
-  {
-    std::ofstream out(dirs.sources_list());
-    out << private_sources_list(history_suites(), read_machine_archives(), "the kernel history");
-    if (!out) throw std::runtime_error(dirs.sources_list().string() + ": cannot write");
-  }
+  const auto written = util::write_file_atomic(
+      dirs.sources_list(), private_sources_list(history_suites(), read_machine_archives(), "the kernel history"));
+  if (!written) throw std::runtime_error(written.error().message);
   if (progress) progress("updating package lists of " + std::to_string(history_suites().size()) + " Debian suites");
   auto argv = apt_argv("apt-get", dirs);
   argv.push_back("update");
@@ -114,11 +113,8 @@ void keep_builds(const AptDirs& dirs, const std::vector<KernelBuild>& builds) {
   for (auto& b : builds)
     j.push_back({{"package", b.package}, {"version", b.version}, {"upstream", b.upstream}, {"minor", b.minor},
                  {"suites", b.suites}});
-  const fs::path tmp = builds_file(dirs).string() + ".tmp-" + std::to_string(getpid());
-  std::ofstream(tmp) << j.dump() << "\n";
-  std::error_code ec;
-  fs::rename(tmp, builds_file(dirs), ec);
-  if (ec) fs::remove(tmp, ec);
+  // A cache: when it cannot be kept, the builds are listed again next time.
+  (void)util::write_file_atomic(builds_file(dirs), j.dump() + "\n");
 }
 
 }  // namespace
@@ -254,7 +250,7 @@ std::optional<fs::path> build_changelog(const KernelBuild& build, const Cache& c
     if (progress) progress("fetching " + build.package + " again for its changelog");
     k = download_and_install(build.package, build.minor, "version", dirs, cache, progress);
     if (fs::exists(log)) return log;
-    std::ofstream(marker) << "no usr/share/doc/*/changelog.gz in " << build.package << "\n";
+    (void)util::write_file_atomic(marker, "no usr/share/doc/*/changelog.gz in " + build.package + "\n");
   }
   if (why)
     *why = build.package + " carries no usr/share/doc/*/changelog.gz (from 6.18 Debian ships it in "

@@ -3,9 +3,14 @@
 // error path or exception can leave a guest running.
 #pragma once
 
-#include <string>
 #include <sys/types.h>
+
+#include <string>
+#include <utility>
 #include <vector>
+
+#include "util/child_process.hpp"
+#include "util/unique_fd.hpp"
 
 namespace tristate::lab {
 
@@ -23,28 +28,23 @@ ToolResult run_tool(const std::vector<std::string>& argv, const std::string& cwd
 bool have_program(const std::string& name);
 
 // A running child whose stdout+stderr are one pipe. Killed (SIGKILL) and reaped when the
-// handle is destroyed; the child also gets PR_SET_PDEATHSIG so it dies with us.
+// handle is destroyed (util::ChildProcess); it also dies with us (PR_SET_PDEATHSIG).
 class Child {
  public:
   // Throws std::runtime_error when the program cannot be executed.
   static Child spawn(const std::vector<std::string>& argv);
-  Child(Child&& o) noexcept;
-  Child& operator=(Child&&) = delete;
-  Child(const Child&) = delete;
-  ~Child();
 
-  pid_t pid() const { return pid_; }
-  int output_fd() const { return fd_; }
+  pid_t pid() const { return process_.pid(); }
+  int output_fd() const { return output_.get(); }
   // Kills (SIGKILL) if still running, reaps, and returns the exit status (128+signal).
-  int kill_and_wait();
+  int kill_and_wait() { return process_.kill_and_wait(); }
   // Reaps without killing (blocks); returns the exit status.
-  int wait();
+  int wait() { return process_.wait(); }
 
  private:
-  Child(pid_t pid, int fd) : pid_(pid), fd_(fd) {}
-  pid_t pid_ = -1;
-  int fd_ = -1;
-  int status_ = -1;
+  Child(util::ChildProcess p, util::UniqueFd out) : output_(std::move(out)), process_(std::move(p)) {}
+  util::UniqueFd output_;
+  util::ChildProcess process_;  // declared last: killed and reaped before its pipe closes
 };
 
 }  // namespace tristate::lab

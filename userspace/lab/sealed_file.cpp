@@ -1,12 +1,11 @@
 #include "lab/sealed_file.hpp"
 
-#include <unistd.h>
-
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 
 #include "lab/sha256.hpp"
+#include "util/atomic_file.hpp"
 
 namespace fs = std::filesystem;
 
@@ -17,15 +16,8 @@ fs::path seal_path(const fs::path& file) { return file.string() + ".sha256"; }
 void seal_file(const fs::path& file) {
   const auto size = fs::file_size(file);
   const std::string sha = sha256_file(file.string());
-  const fs::path rec = seal_path(file);
-  const fs::path tmp = rec.string() + ".tmp-" + std::to_string(getpid());
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << size << ' ' << sha << '\n';
-    out.flush();
-    if (!out) throw std::runtime_error(tmp.string() + ": cannot write");
-  }
-  fs::rename(tmp, rec);
+  const auto written = util::write_file_atomic(seal_path(file), std::to_string(size) + ' ' + sha + '\n');
+  if (!written) throw std::runtime_error(written.error().message);
 }
 
 SealCheck check_seal(const fs::path& file) {

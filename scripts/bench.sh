@@ -26,7 +26,8 @@ for b in "${which[@]}"; do
     ports) "$build/bench/ports_bench" "$build/tristate" -n 9 ;;
     bisect) "$here/bench/bisect_bench.sh" "$build/tristate" ;;
     lab) "$build/tristate" kernels fetch 5.10 6.1 6.12 latest >/dev/null
-         "$build/bench/lab_bench" "$build/tristate" "$here/quizzes" 3 ;;
+         "$build/bench/lab_bench" "$build/tristate" "$here/quizzes" 3
+         "$here/bench/guest_split.sh" "$build/tristate" 6.1 3 ;;
     matrix) "$build/tristate" kernels fetch 5.10 6.1 6.12 latest >/dev/null
             "$build/bench/matrix_bench" "$build/tristate" 3 ;;
     trace) # Instruction-counted: with qemu -icount the guest's clock counts executed

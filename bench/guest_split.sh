@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Where a lab guest's quiz seconds go (issue 20): ONE guest, the same `tristate quiz` process
+# Where a lab guest's quiz seconds go: ONE guest, the same `tristate quiz` process
 # four ways — bare (--no-trace --no-state), state only (--no-trace), traced (--no-state), and
 # traced with state (what the lab runs) — for all quizzes and for post-3 alone (one quiz: the
 # per-process start-up, not the per-step work). ROUNDS rounds, the variants' order rotated each

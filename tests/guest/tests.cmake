@@ -36,14 +36,14 @@ foreach(series 5.10 6.1 6.12 latest)
                        FIXTURES_REQUIRED lab_kernels TIMEOUT 900)
 endforeach()
 
-# Kernel history (issue 18): a real bisect over three trixie-backports builds (downloads them
+# Kernel history: a real bisect over three trixie-backports builds (downloads them
 # into the real cache once, ~150 MB).
 add_test(NAME guest.lab.bisect COMMAND ${LAB_CASES} $<TARGET_FILE:tristate> bisect)
 set_tests_properties(guest.lab.bisect PROPERTIES LABELS guest FIXTURES_REQUIRED lab_kernels TIMEOUT 900)
 add_test(NAME guest.lab.bisect-state COMMAND ${LAB_CASES} $<TARGET_FILE:tristate> bisect-state)
 set_tests_properties(guest.lab.bisect-state PROPERTIES LABELS guest FIXTURES_REQUIRED lab_kernels TIMEOUT 900)
 
-# Issue 15: the doctest-form quizzes and the Python-shaped fixtures, every step as written
+# The doctest-form quizzes and the Python-shaped fixtures, every step as written
 # (their expectations are what Python's doctest gave on the host, tests/host/check_twins.py),
 # traced in each series. 5.10 has no IP_LOCAL_PORT_RANGE (ENOPROTOOPT): pack-port-range is
 # left out there, and its note says what 5.10 does instead.

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Issue 20: `tristate quiz -j N` runs the shipped quizzes side by side and gives what -j 1
+"""`tristate quiz -j N` runs the shipped quizzes side by side and gives what -j 1
 gives: the same quizzes in the files' order, the same steps, outcomes, bucket states and
 assertions. Compared as JSON minus what differs between any two runs (times, thread ids, the
 per-run salted bucket ids, renumbered in order of appearance), and, as the matrix compares

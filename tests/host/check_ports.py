@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""`tristate ports` against real sockets in a private network namespace (issue 19).
+"""`tristate ports` against real sockets in a private network namespace.
 
    check_ports.py TRISTATE SCHEMA
 

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Issue 16 on this machine's kernel (untraced where tracing is refused): the bucket state after
+# Bucket state on this machine's kernel (untraced where tracing is refused): the bucket state after
 # every step, its why for a failing step, a failed snapshot that is reported and changes no
 # outcome, and --no-state. Real quizzes in private namespaces (root).
 # usage: check_state.sh TRISTATE

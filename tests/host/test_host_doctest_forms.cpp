@@ -1,4 +1,4 @@
-// Issue 15 forms that the twin comparison cannot see: state assertions without snapshots
+// Doctest forms that the twin comparison cannot see: state assertions without snapshots
 // (not checked), what a step records for calls that raise other exceptions than OSError,
 // and the setup's listener as `ln`.
 #include "host_env.hpp"

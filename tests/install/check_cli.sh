@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Conventions every command shares (issue 17): help and version, unknown commands, empty
+# Conventions every command shares: help and version, unknown commands, empty
 # values, durations with units, -q everywhere, equal --guest-timeout defaults, quiz --list,
 # NO_COLOR and --color on stdout and stderr.   check_cli.sh TRISTATE
 set -uo pipefail

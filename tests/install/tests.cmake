@@ -1,4 +1,4 @@
-# Installing and packaging (issue 17): `cmake --install` into a DESTDIR run with the source
+# Installing and packaging: `cmake --install` into a DESTDIR run with the source
 # and build trees hidden, help/man/completion agreement, the .deb (fields, files, dpkg -i
 # and removal), and the command-line conventions every command shares.
 set(TS_INSTALL_DIR ${CMAKE_CURRENT_LIST_DIR})

@@ -267,7 +267,7 @@ def main():
         text = sec["text"]
         check(any(l.startswith("2 bhash buckets") for l in text), f"state: --port 7501-7502 text: {text[:4]}")
         check(any("not seen:" in l for l in text), "state: the text does not say what it cannot see")
-        # issue 16: owners as ss -tanp shows them, from the per-process iterator
+        # Owners as ss -tanp shows them, from the per-process iterator
         check(any("users:((" in l and "live_load" in l for l in text), f"state: no owner line naming live_load: {text[:8]}")
         for role in want:
             b = by_port.get(int(hold.get(role, "0")))

@@ -1,4 +1,4 @@
-# `tristate trace` (issue 6) in lab guests (label "guest"): -- CMD and its children, every
+# `tristate trace` in lab guests (label "guest"): -- CMD and its children, every
 # filter and combinations, SIGINT/SIGTERM, ring-buffer loss. live_load is the workload.
 add_executable(live_load ${CMAKE_CURRENT_LIST_DIR}/live_load.cpp)
 

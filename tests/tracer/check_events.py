@@ -459,7 +459,7 @@ def check_v6only(q, ctx, release):
               "%s %s: want one bhash2 destroy of %s:%d: %s" % (name, src, addr, PORT, freed))
 
 def check_state(d, ctx):
-    """Issue 16: a snapshot after every step, and the tracer's model equal to it."""
+    """ A snapshot after every step, and the tracer's model equal to it."""
     if not check("state_error" not in d, "%s: snapshots refused: %s" % (ctx, d.get("state_error"))):
         return
     steps = diffs = 0

@@ -15,7 +15,7 @@ files=""
 quizzes=""
 list="post-1"
 if [ "$mode" = dropped ]; then
-  # issue 16: events dropped on purpose; the state cross-check must catch it (check_events.py --dropped)
+  # Events dropped on purpose; the state cross-check must catch it (check_events.py --dropped)
   flag="--drop-events bucket_state,bind_alloc"
   list="release-between-connects"
 fi

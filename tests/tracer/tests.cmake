@@ -24,7 +24,7 @@ foreach(spec ${TRACER_KERNELS})
   set_tests_properties(tracer_guest_${kname}_same_events PROPERTIES LABELS guest
                        FIXTURES_REQUIRED "tracer_${kname}_fentry;tracer_${kname}_kprobe")
 endforeach()
-# Issue 16: events dropped on purpose must show as a model/snapshot mismatch (one kernel is
+# Events dropped on purpose must show as a model/snapshot mismatch (one kernel is
 # enough: the cross-check is userspace; 6.12 has bhash2 and calls its functions).
 add_test(NAME tracer_guest_state_catches_dropped_events
          COMMAND ${CMAKE_CURRENT_LIST_DIR}/run_guest.sh 6.12 $<TARGET_FILE:trace_quiz> dropped

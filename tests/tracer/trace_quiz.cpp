@@ -153,7 +153,7 @@ int main(int argc, char** argv) {
           if (split) pin_to_cpu(1);
           noise(stop, noise_ops);
         });
-      // bucket state after every step, cross-checked against the tracer's model (issue 16)
+      // bucket state after every step, cross-checked against the tracer's model
       auto snapshots = trace::StepSnapshotter::load();
       if (snapshots) out["state_method"] = trace::snapshot_method_name(snapshots.value()->method());
       else out["state_error"] = snapshots.error().message;

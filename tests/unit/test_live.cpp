@@ -1,4 +1,4 @@
-// Live trace (issue 6), rootless: filter arguments, summary statistics, JSON Lines.
+// Live trace, rootless: filter arguments, summary statistics, JSON Lines.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <unistd.h>

@@ -479,7 +479,7 @@ TEST(QuizParserErrors, ExpectationShapes) {
   EXPECT_FAILS_AT("just prose\n", 1, 1, "expected at least one");
 }
 
-// ---- the Python real doctests use (issue 15) ----
+// ---- the Python real doctests use ----
 
 TEST(QuizParserPython, CommentExamplesImportsAndBareNames) {
   tq::Quiz q = parse(">>> # Bind to 127.0.0.1:0. Block the port\n"

@@ -1,4 +1,4 @@
-// Strict loading: every case issue-14 users hit with a hand-edited or foreign report must be
+// Strict loading: every case users hit with a hand-edited or foreign report must be
 // refused with the JSON path of the field, never read as something else.
 #include <gtest/gtest.h>
 

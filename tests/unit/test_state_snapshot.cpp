@@ -1,4 +1,4 @@
-// Bucket state snapshots (issue 16): grouping the iterators' records, the compact line, the
+// Bucket state snapshots: grouping the iterators' records, the compact line, the
 // tracer-model cross-check, state assertions, the snapshot-based explainer, JSON and the
 // matrix's state-only differences. Hand-made records and reports: no BPF needed.
 #include <gtest/gtest.h>

@@ -149,7 +149,7 @@ class LiveOutput {
     if ((text_ && !std::cout) || (json_ && !*json_)) fail(errno);
   }
 
-  void summary(const trace::LiveSummary& summary) {
+  void summary(const report::LiveSummary& summary) {
     if (!json_) return;
     *json_ << render::live_summary_json(summary) << std::endl;
     if (!*json_) fail(errno);  // a trace with no events writes only this line

@@ -16,14 +16,6 @@ constexpr long long kUintMax = std::numeric_limits<unsigned int>::max();
 
 using Type = NameTable::Type;
 
-bool is_v4(const std::string& s) {
-  in_addr a{};
-  return inet_pton(AF_INET, s.c_str(), &a) == 1;
-}
-bool is_v6(const std::string& s) {
-  in6_addr a{};
-  return inet_pton(AF_INET6, s.c_str(), &a) == 1;
-}
 
 // Is `host` usable for the family, the way Python's socket module resolves it without DNS?
 // Returns the address the runner should use ('' and 'localhost' spelled out) or an error.
@@ -221,6 +213,15 @@ class CallChecker {
 };
 
 }  // namespace
+
+bool is_v4(const std::string& s) {
+  in_addr a{};
+  return inet_pton(AF_INET, s.c_str(), &a) == 1;
+}
+bool is_v6(const std::string& s) {
+  in6_addr a{};
+  return inet_pton(AF_INET6, s.c_str(), &a) == 1;
+}
 
 std::string kind_word(const Arg& a) {
   switch (a.kind) {

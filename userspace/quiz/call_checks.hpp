@@ -11,6 +11,10 @@
 
 namespace tristate::quiz {
 
+// An IPv4 / IPv6 address literal as inet_pton reads it (no names, no DNS).
+bool is_v4(const std::string& s);
+bool is_v6(const std::string& s);
+
 // "integer 3", "string 'x'", "tuple (...)" or the argument as spelled: how errors name it.
 std::string kind_word(const Arg& a);
 

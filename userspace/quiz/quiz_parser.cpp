@@ -16,6 +16,7 @@
 #include <map>
 #include <sstream>
 
+#include "quiz/call_checks.hpp"
 #include "quiz/quiz_constants.hpp"
 #include "quiz/state_assert.hpp"
 #include "quiz/statement_parser.hpp"
@@ -53,14 +54,6 @@ bool is_docstring_end(std::string_view line) {
   return t == "\"\"\"" || t == "'''";
 }
 
-bool is_v4(const std::string& s) {
-  in_addr a{};
-  return inet_pton(AF_INET, s.c_str(), &a) == 1;
-}
-bool is_v6(const std::string& s) {
-  in6_addr a{};
-  return inet_pton(AF_INET6, s.c_str(), &a) == 1;
-}
 
 // ---------------------------------------------------------------------------------------
 // The file: header, examples, expectations.

@@ -99,7 +99,9 @@ TEST(LabLeftovers, DeadPidsAndOldFilesGoLiveOnesStay) {
   }
   EXPECT_FALSE(fs::exists(stale));
   for (auto& r : removed)
-    if (r.path == stale) EXPECT_EQ(r.why, "older than 24 h");
+    if (r.path == stale) {
+      EXPECT_EQ(r.why, "older than 24 h");
+    }
   for (auto& p : kept) EXPECT_TRUE(fs::exists(p)) << p;
   for (auto p : {kernel / "vmlinuz", kernel / "vmlinux.pvh", kernel / "vmlinux.pvh.sha256",
                  c.initramfs_dir() / "aa.cpio.gz", c.initramfs_dir() / "aa.lock"})

@@ -96,7 +96,7 @@ TEST(ReportJson, BucketIdsAreStringsAndOldIntegerIdsAreRead) {
   EXPECT_EQ(back.quizzes[0].steps[0].events[0].bucket, big);
   EXPECT_EQ(back.quizzes[0].steps[0].state->sockets[0].bucket, (1ull << 53) + 1);
 
-  for (const nlohmann::json bad : {nlohmann::json("18446744073709551616"), nlohmann::json("12a"),
+  for (const nlohmann::json& bad : {nlohmann::json("18446744073709551616"), nlohmann::json("12a"),
                                    nlohmann::json(""), nlohmann::json(-5), nlohmann::json(1.5)}) {
     auto b = j;
     b["quizzes"][0]["steps"][0]["events"][0]["bucket"] = bad;

@@ -73,7 +73,8 @@ Check check_jit() {
   return {"bpf_jit", true, "bpf_jit_enable=" + v};
 }
 
-Check check_fentry(const char* name, int attach_type) {
+Check check_fentry(report::ProbeMechanism mech, int attach_type) {
+  const std::string name(report::name(mech));
   struct btf* btf = btf__load_vmlinux_btf();
   if (!btf) return {name, false, "no kernel BTF"};
   int id = btf__find_by_name_kind(btf, "inet_csk_get_port", BTF_KIND_FUNC);
@@ -81,7 +82,6 @@ Check check_fentry(const char* name, int attach_type) {
   if (id < 0) return {name, false, "inet_csk_get_port is not in the kernel's BTF"};
   int err = try_tracing_attach(id, attach_type);
   if (err == 0) return {name, true, "a test program attached to inet_csk_get_port"};
-  const auto mech = std::string_view(name) == "fexit" ? report::ProbeMechanism::fexit : report::ProbeMechanism::fentry;
   return {name, false, describe_attach_error(mech, "inet_csk_get_port", err)};
 }
 
@@ -169,8 +169,8 @@ Capabilities probe_capabilities() {
   caps.checks.push_back(check_privileges());
   caps.checks.push_back(check_ringbuf());
   caps.checks.push_back(probe_kprobes(caps.kernel_release));
-  caps.checks.push_back(check_fentry("fentry", BPF_TRACE_FENTRY));
-  caps.checks.push_back(check_fentry("fexit", BPF_TRACE_FEXIT));
+  caps.checks.push_back(check_fentry(report::ProbeMechanism::fentry, BPF_TRACE_FENTRY));
+  caps.checks.push_back(check_fentry(report::ProbeMechanism::fexit, BPF_TRACE_FEXIT));
   caps.checks.push_back(check_tracepoints());
 
   auto ok = [&](const char* n) { return caps.find(n) && caps.find(n)->ok; };

@@ -233,7 +233,9 @@ std::uint64_t Cache::trim_initramfs(std::size_t keep, std::chrono::seconds min_a
   std::error_code ec;
   for (auto it = fs::directory_iterator(initramfs_dir(), ec); !ec && it != fs::end(it); it.increment(ec)) {
     const fs::path& p = it->path();
-    if (p.filename().string().ends_with(".cpio.gz") && it->is_regular_file(ec)) {
+    // .cpio.gz: the compressed images of earlier versions, trimmed like the others
+    const std::string name = p.filename().string();
+    if ((name.ends_with(".cpio") || name.ends_with(".cpio.gz")) && it->is_regular_file(ec)) {
       auto t = fs::last_write_time(p, ec);
       if (!ec) images.push_back({p, t});
     }
@@ -246,8 +248,9 @@ std::uint64_t Cache::trim_initramfs(std::size_t keep, std::chrono::seconds min_a
     if (images[i].used >= young) continue;
     const auto size = fs::file_size(images[i].path, ec);
     if (fs::remove(images[i].path, ec) && !ec) freed += size;
-    // <hash>.cpio.gz -> <hash>.lock
-    fs::remove(images[i].path.parent_path() / (images[i].path.stem().stem().string() + ".lock"), ec);
+    // <hash>.cpio or <hash>.cpio.gz -> <hash>.lock
+    const std::string name = images[i].path.filename().string();
+    fs::remove(images[i].path.parent_path() / (name.substr(0, name.find('.')) + ".lock"), ec);
     fs::remove(images[i].path.string() + ".sha256", ec);
   }
   return freed;

@@ -3,7 +3,7 @@
 //   <root>/apt/<series>.lock                            flock while apt runs for that series
 //   <root>/kernels/<package>/{vmlinuz,manifest.json}    one extracted kernel per package
 //   <root>/kernels/<package>/vmlinux.pvh[.none]         its uncompressed ELF (boot_image.hpp)
-//   <root>/initramfs/<sha256>.cpio.gz                   initramfs images by content hash, the
+//   <root>/initramfs/<sha256>.cpio                      initramfs images by content hash, the
 //                                                       most recently used kept (trim_initramfs)
 // <root> is $XDG_CACHE_HOME/tristate, else $HOME/.cache/tristate.
 #pragma once

@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <unistd.h>
 
+#include "lab/cpio_newc.hpp"
 #include "lab/leftovers.hpp"
 #include "lab/process.hpp"
 #include "lab/sealed_file.hpp"
@@ -19,8 +20,9 @@ namespace tristate::lab {
 namespace {
 
 constexpr const char* kBusybox = "/bin/busybox";
-// Images kept beyond the last hour's (~4.5 MB each): a test run ships a handful of binary sets.
-constexpr std::size_t kInitramfsKept = 32;
+// Images kept beyond the last hour's (~13 MB each, uncompressed): a test run ships a handful
+// of binary sets.
+constexpr std::size_t kInitramfsKept = 16;
 
 void say(const Progress& p, const std::string& s) {
   if (p) p(s);
@@ -129,10 +131,6 @@ fs::path build_initramfs(const InitramfsSpec& spec, const Cache& cache, const Pr
   if (!fs::exists(kBusybox) || !is_static_busybox(kBusybox))
     throw std::runtime_error(std::string(kBusybox) +
                              " missing or not static: install it with `apt-get install busybox-static`");
-  for (auto tool : {"cpio", "gzip"})
-    if (!have_program(tool))
-      throw std::runtime_error(std::string(tool) + " not found: install it with `apt-get install " + tool + "`");
-
   // guest path -> host path (sorted, so the hash does not depend on discovery order)
   std::map<std::string, std::string> content;
   std::set<std::string> executables;
@@ -155,7 +153,7 @@ fs::path build_initramfs(const InitramfsSpec& spec, const Cache& cache, const Pr
   }
 
   Sha256 h;
-  h.update("tristate-initramfs/1\n");
+  h.update("tristate-initramfs/2\n");
   for (auto& [guest, host] : content) {
     h.update(guest);
     h.update("\n", 1);
@@ -163,7 +161,7 @@ fs::path build_initramfs(const InitramfsSpec& spec, const Cache& cache, const Pr
   }
   h.update(spec.init);
   std::string hash = h.hex();
-  fs::path out = cache.initramfs_dir() / (hash.substr(0, 32) + ".cpio.gz");
+  fs::path out = cache.initramfs_dir() / (hash.substr(0, 32) + ".cpio");
   // A used image is a recent one: cache trimming keeps the most recently used.
   auto reuse = [&out] {
     std::error_code ec;
@@ -205,13 +203,12 @@ fs::path build_initramfs(const InitramfsSpec& spec, const Cache& cache, const Pr
   fs::permissions(stage / "init", fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
                                       fs::perms::others_read | fs::perms::others_exec);
   fs::path tmp = out.string() + ".tmp-" + std::to_string(getpid());
-  auto r = run_tool({"bash", "-o", "pipefail", "-c",
-                     "cd \"$1\" && find . | LC_ALL=C sort | "
-                     "cpio -o -H newc -R 0:0 --quiet | gzip -1 > \"$2\"",
-                     "bash", stage.string(), tmp.string()});
-  if (r.status != 0) {
-    fs::remove(tmp);
-    throw std::runtime_error("packing the initramfs failed (cpio | gzip): " + r.err);
+  try {
+    pack_newc(stage, tmp);
+  } catch (const std::exception&) {
+    std::error_code ec;
+    fs::remove(tmp, ec);
+    throw;
   }
   fs::rename(tmp, out);
   seal_file(out);

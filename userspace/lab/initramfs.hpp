@@ -1,6 +1,7 @@
 // The guest's root filesystem: busybox-static, the given executables with every library
-// `ldd` lists (and the dynamic loader), extra files, and an /init script. Packed with
-// `cpio -o -H newc | gzip -1` and cached under <cache>/initramfs/<sha256>.cpio.gz, the hash
+// `ldd` lists (and the dynamic loader), extra files, and an /init script. Packed as an
+// uncompressed newc archive (lab/cpio_newc.hpp says why) and cached under
+// <cache>/initramfs/<sha256>.cpio, the hash
 // covering every shipped byte (executables, libraries, files, init), so a rebuilt tristate
 // or a changed quiz gives a new image and an unchanged one is reused at once.
 #pragma once
@@ -46,7 +47,7 @@ std::string make_init_script(const std::vector<std::string>& argv, const std::st
 std::vector<std::string> ldd_libraries(const std::string& binary);
 
 // Returns the cached image, building it first when needed (said through progress).
-// Throws std::runtime_error naming the missing tool/package (busybox-static, cpio, gzip).
+// Throws std::runtime_error naming the missing package (busybox-static) or the file that failed.
 std::filesystem::path build_initramfs(const InitramfsSpec& spec, const Cache& cache,
                                       const Progress& progress);
 

@@ -1,7 +1,7 @@
 // Staging files a killed tristate left in the cache. Every lab writer stages under a name
 // that ends in its PID and renames into place when done:
-//   initramfs/.stage-HASH-PID/            the image's tree before cpio (~12 MB)
-//   initramfs/HASH.cpio.gz.tmp-PID        the image being packed
+//   initramfs/.stage-HASH-PID/            the image's tree before packing (~13 MB)
+//   initramfs/HASH.cpio.tmp-PID           the image being packed
 //   kernels/.tmp-PACKAGE-PID/             the .deb and its extraction (~40-70 MB)
 //   kernels/PACKAGE/.payload.tmp-PID, .vmlinux.pvh.tmp-PID   boot_image's work files
 //   *.sha256.tmp-PID                      a checksum record being written

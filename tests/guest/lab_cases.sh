@@ -322,7 +322,7 @@ PY
     [ -n "$KV" ] || fail "no cached 6.1 kernel"
     cp "$KV" "$WORK/vmlinuz"
     # kill_at SECONDS CMD...: runs CMD in its own process group and SIGKILLs the whole group
-    # (tristate and its cpio, gzip, apt-get, qemu) after SECONDS
+    # (tristate and its strip, apt-get, qemu) after SECONDS
     kill_at() {
       local d=$1; shift
       setsid "$@" >/dev/null 2>&1 &

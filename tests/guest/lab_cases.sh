@@ -316,7 +316,7 @@ PY
     echo "$OUT" | grep -F "step 10 (s4.connect" | grep -qF -- "-> 6.17 " || fail "step 10 does not change at 6.17"
     ;;
 
-  kill-leftovers)  # SIGKILL at random points of an initramfs build and of a fetch: the next
+  kill-leftovers)  # SIGKILL inside an initramfs build (staging, packing) and during a fetch: the next
     # run removes what the killed one staged (and says so), and no staging file stays
     KV=$(ls "$REAL_CACHE"/kernels/linux-image-6.1.*/vmlinuz | head -1)
     [ -n "$KV" ] || fail "no cached 6.1 kernel"
@@ -332,21 +332,41 @@ PY
       wait "$p" 2>/dev/null
     }
     staged() { find "$WORK/xdg/tristate" \( -name '.stage-*' -o -name '*.tmp-*' \) 2>/dev/null; }
+    # kill_when NAME CMD...: runs CMD like kill_at and SIGKILLs its group the moment a file named
+    # NAME (a find -name pattern) appears under the cache. The image is written in-process in a
+    # few hundred ms, so a kill at a random time mostly missed it; watching for the staging
+    # tree, then for the archive being written, lands one kill inside each step every time.
+    # A 64 MB file shipped alongside widens both steps past the watcher's 10 ms polls.
+    kill_when() {
+      local name=$1; shift
+      setsid "$@" >/dev/null 2>&1 &
+      local p=$!
+      for _ in $(seq 3000); do
+        kill -0 "$p" 2>/dev/null || break
+        if [ -n "$(find "$WORK/xdg/tristate/initramfs" -name "$name" 2>/dev/null | head -1)" ]; then
+          kill -9 -- "-$p" 2>/dev/null
+          break
+        fi
+        sleep 0.01
+      done
+      wait "$p" 2>/dev/null
+    }
+    head -c 64M /dev/urandom > "$WORK/big.bin"
     CAUGHT=0
-    for i in 1 2 3 4 5 6; do
+    for name in '.stage-*' '*.cpio.tmp-*'; do
       rm -rf "$WORK/xdg/tristate/initramfs"
-      kill_at "0.$((RANDOM % 9 + 1))" env XDG_CACHE_HOME="$WORK/xdg" "$TS" kernels boot "$WORK/vmlinuz" --timeout 60 -- true
+      kill_when "$name" env XDG_CACHE_HOME="$WORK/xdg" "$TS" kernels boot "$WORK/vmlinuz" --timeout 60 \
+        --file "$WORK/big.bin" -- true
       LEFT=$(staged)
+      [ -n "$LEFT" ] || fail "killed when $name appeared, yet nothing was left to sweep"
+      # the next run, whatever it ships, sweeps what the killed one left
       run env XDG_CACHE_HOME="$WORK/xdg" "$TS" kernels boot "$WORK/vmlinuz" --timeout 120 -- true
       expect_rc 0
-      [ -z "$(staged)" ] || fail "after a killed initramfs build, left: $(staged)"
-      if [ -n "$LEFT" ]; then
-        CAUGHT=$((CAUGHT + 1))
-        expect_err "left by a killed run: pid"
-      fi
+      [ -z "$(staged)" ] || fail "after a killed initramfs build ($name), left: $(staged)"
+      expect_err "left by a killed run: pid"
+      CAUGHT=$((CAUGHT + 1))
     done
-    [ "$CAUGHT" -gt 0 ] || fail "no kill landed inside an initramfs build (6 tries): the test proved nothing"
-    echo "initramfs: $CAUGHT of 6 kills left staging files, all removed by the next run"
+    echo "initramfs: $CAUGHT kills (staging, packing) left files, all removed by the next run"
     CAUGHT=0
     for d in 2 4 6 8 10; do
       kill_at "$d" env XDG_CACHE_HOME="$WORK/xdg" "$TS" kernels fetch 5.10

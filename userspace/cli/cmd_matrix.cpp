@@ -137,7 +137,7 @@ int run(const MatrixOptions& o, const Globals& g) {
   }
   const int status = emit_matrix(compare::compare(columns), o.outs, g);
   // not into a JSON or Markdown document that stdout carries instead of the table
-  if (o.history && o.outs.json != "-" && o.outs.markdown != "-") print_first_changes(columns);
+  if (o.history && !o.outs.to_stdout()) print_first_changes(columns);
   return failed ? kExitError : status;
 }
 

@@ -14,8 +14,9 @@ run_packages=(
   libgtest-dev googletest  # the build configures the unit tests too
   # run: namespaces and the kernel lab (qemu + a busybox initramfs)
   iproute2 qemu-system-x86 busybox-static cpio
-  # lab: SHA-256 of cached kernels and images (lab/sha256.hpp)
-  libssl-dev
+  # lab: SHA-256 of cached kernels and images (lab/sha256.hpp), the PVH note of a boot image
+  # (lab/boot_image.cpp); doctor: the process's capabilities (trace/capabilities.cpp)
+  nettle-dev libelf-dev libcap-dev
   # lab: decompress zstd/xz kernels once so qemu boots their ELF (lab/boot_image.hpp)
   zstd xz-utils
 )

@@ -13,15 +13,18 @@ run_packages=(
   libbpf-dev bpftool libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev googletest  # the build configures the unit tests too
   # run: namespaces and the kernel lab (qemu + a busybox initramfs)
-  iproute2 qemu-system-x86 busybox-static cpio
-  # lab: SHA-256 of cached kernels and images (lab/sha256.hpp)
-  libssl-dev
+  iproute2 qemu-system-x86 busybox-static
+  # lab: SHA-256 of cached kernels and images (lab/sha256.hpp), the PVH note of a boot image
+  # (lab/boot_image.cpp); doctor: the process's capabilities (trace/capabilities.cpp)
+  nettle-dev libelf-dev libcap-dev
   # lab: decompress zstd/xz kernels once so qemu boots their ELF (lab/boot_image.hpp)
   zstd xz-utils
 )
 test_packages=(
   # schema validation, the post's Python doctests for the benchmark, HTML checks in a browser
   python3 python3-jsonschema chromium
+  # the initramfs tristate writes, read back by an independent cpio (tests/unit/test_lab_cpio.cpp)
+  cpio
   # the install test: checks the generated zsh completion parses (bash is always there)
   zsh
 )

@@ -2,7 +2,7 @@
 # Builds the Debian package: scripts/package.sh [--static]
 #   default   build/tristate_VERSION_amd64.deb, linked against Debian 12's shared libraries
 #             (Depends computed by dpkg-shlibdeps)
-#   --static  build-static/…deb whose binary carries libbpf, libelf, zlib, spdlog, fmt and
+#   --static  build-static/…deb whose binary carries libbpf, libelf, zlib, nettle, libcap, spdlog, fmt and
 #             libstdc++ (only glibc shared): copy usr/bin/tristate to any x86_64 Linux
 # Install with: apt install ./build/tristate_*_amd64.deb
 set -euo pipefail

@@ -292,14 +292,6 @@ int bisect(const BisectOptions& o, const Globals& g) {
   return rc;
 }
 
-int run(const BisectOptions& o, const Globals& g) {
-  try {
-    return bisect(o, g);
-  } catch (const std::exception& e) {
-    spdlog::error("{}", e.what());
-    return kExitError;
-  }
-}
 
 }  // namespace
 
@@ -326,7 +318,7 @@ void add_bisect_command(CLI::App& app, Globals& g) {
       ->transform(duration_in(1s, 5s, 1h));
   sub->add_flag("--refresh", o->refresh, "Update the package lists first (else at most daily)");
   sub->footer("Example:\n  tristate bisect release-between-connects --from 6.12 --to 7.2");
-  sub->callback([o, &g] { g.exit_code = run(*o, g); });
+  sub->callback([o, &g] { g.exit_code = bisect(*o, g); });
 }
 
 }  // namespace tristate::cli

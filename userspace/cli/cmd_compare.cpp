@@ -1,6 +1,7 @@
 // `tristate compare A.json B.json [C.json …]`: saved reports (from any machine or guest) side
 // by side. Exit 0 when they agree, 1 when some step differs, 2 when they cannot be compared.
-#include <iostream>
+#include <spdlog/spdlog.h>
+
 #include <memory>
 
 #include "cli/commands.hpp"
@@ -9,11 +10,27 @@
 
 namespace tristate::cli {
 
+namespace {
+
+struct Options {
+  std::vector<std::string> files;
+  MatrixOutputs outs;
+};
+
+int run(const Options& o, const Globals& g) {
+  if (o.files.size() < 2) {
+    spdlog::error("compare needs at least two report files, got {}", o.files.size());
+    return kExitError;
+  }
+  std::vector<compare::LabelledReport> inputs;
+  for (const auto& f : o.files) inputs.push_back(compare::load_report(f));
+  compare::assign_labels(inputs);
+  return emit_matrix(compare::compare(inputs), o.outs, g);
+}
+
+}  // namespace
+
 void add_compare_command(CLI::App& app, Globals& g) {
-  struct Options {
-    std::vector<std::string> files;
-    MatrixOutputs outs;
-  };
   auto opt = std::make_shared<Options>();
   auto* sub = app.add_subcommand(
       "compare",
@@ -24,24 +41,7 @@ void add_compare_command(CLI::App& app, Globals& g) {
       "FILE");
   add_matrix_output_options(*sub, opt->outs);
   add_quiet_flag(*sub, g, "no table; the files asked for and the exit status");
-  sub->callback([opt, &g] {
-    if (opt->files.size() < 2) {
-      std::cerr << "tristate: error: compare needs at least two report files, got "
-                << opt->files.size() << "\n";
-      g.exit_code = kExitError;
-      return;
-    }
-    try {
-      std::vector<compare::LabelledReport> inputs;
-      for (const auto& f : opt->files) inputs.push_back(compare::load_report(f));
-      compare::assign_labels(inputs);
-      const compare::Matrix m = compare::compare(inputs);
-      g.exit_code = emit_matrix(m, opt->outs, g);
-    } catch (const compare::CompareError& e) {
-      std::cerr << "tristate: error: " << e.what() << "\n";
-      g.exit_code = kExitError;
-    }
-  });
+  sub->callback([opt, &g] { g.exit_code = run(*opt, g); });
 }
 
 }  // namespace tristate::cli

@@ -30,7 +30,7 @@ void add_help_command(CLI::App& app, Globals& g) {
       if (next == nullptr) {
         std::string known;
         for (const auto* c : visible_commands(*target)) known += (known.empty() ? "" : ", ") + c->get_name();
-        std::cerr << "tristate: help: unknown command '" << n << "'; commands: " << known << "\n";
+        spdlog::error("help: unknown command '{}'; commands: {}", n, known);
         g.exit_code = kExitError;
         return;
       }

@@ -151,6 +151,7 @@ int prune(const lab::Cache& cache, const PruneOptions& o) {
 int fetch(const lab::Cache& cache, const std::vector<std::string>& specs) {
   int rc = kExitOk;
   for (auto& text : specs) {
+    // one spec that cannot be had is its own error line; the others are still fetched
     try {
       auto spec = lab::parse_kernel_spec(text);
       lab::Kernel k;
@@ -195,61 +196,60 @@ struct BootOptions {
   bool no_self = false;
 };
 
-int boot(const lab::Cache& cache, const BootOptions& o, const Globals& g) {
+// What `kernels boot` ships and runs: this tristate and the built-in quizzes (unless
+// --no-self), --exe and --file, and --init instead of the generated /init.
+lab::GuestRequest boot_request(const BootOptions& o, const Globals& g) {
   lab::GuestRequest req;
-  try {
-    auto spec = lab::parse_kernel_spec(o.spec);
-    if (spec.kind == lab::KernelSpec::Kind::Host)
-      throw std::invalid_argument("`kernels boot` needs a guest kernel, not 'host'");
-    auto kernel = lab::resolve_kernel(spec, cache, progress_printer());
-    req.argv = o.argv;
-    if (req.argv.empty()) req.argv = {"uname", "-a"};
-    req.result_path = o.result;
-    if (!o.no_self) {
-      req.executables.push_back(g.self_exe);
-      // The guest's /usr/bin/tristate finds its quizzes where an installed one does.
-      for (const auto& q : builtin_quizzes(g.quiz_dir)) req.files.push_back(q);
-    }
-    for (auto& e : o.exes) req.executables.push_back(e);
-    for (auto& f : o.files) {
-      auto colon = f.find(':');
-      std::string host = colon == std::string::npos ? f : f.substr(0, colon);
-      std::string guest = colon == std::string::npos ? "/data/" + std::filesystem::path(f).filename().string()
-                                                     : f.substr(colon + 1);
-      req.files.push_back({host, guest});
-    }
-    if (!o.init_file.empty()) {
-      std::ifstream in(o.init_file);
-      if (!in) throw std::runtime_error(o.init_file + ": cannot read the init script");
-      std::stringstream ss;
-      ss << in.rdbuf();
-      req.init_override = ss.str();
-    }
-    req.timeout = std::chrono::seconds(o.timeout_s);
-    req.cpus = o.cpus;
-    req.icount_shift = o.icount;
-    req.progress = progress_printer();
-    req.label = o.spec;
-    if (o.console) req.on_console = [](const std::string& l) { std::cerr << "console| " << l << "\n"; };
-    auto r = lab::run_guest(kernel, req, cache);
-    // The result file when the command made one (how tristate's own guests report), else
-    // what the command printed: `kernels boot 6.12 -- uname -r` shows the release.
-    if (r.has_payload) {
-      std::cout << r.payload << std::flush;
-    } else {
-      std::cout << r.command_output << std::flush;
-      if (r.command_output_truncated)
-        spdlog::warn("the command's output was cut at {} MiB", lab::SerialDecoder::kCommandOutputMax >> 20);
-    }
-    spdlog::info("{}: exit status {}, boot {:.2f} s, run {:.2f} s, total {:.2f} s", r.release,
-                 r.exit_status, r.boot_s, r.run_s, r.total_s);
-    return r.exit_status;
-  } catch (const lab::GuestError& e) {
-    spdlog::error("{}", e.detail());
-  } catch (const std::exception& e) {
-    spdlog::error("{}", e.what());
+  req.argv = o.argv;
+  if (req.argv.empty()) req.argv = {"uname", "-a"};
+  req.result_path = o.result;
+  if (!o.no_self) {
+    req.executables.push_back(g.self_exe);
+    // The guest's /usr/bin/tristate finds its quizzes where an installed one does.
+    for (const auto& q : builtin_quizzes(g.quiz_dir)) req.files.push_back(q);
   }
-  return kExitError;
+  for (auto& e : o.exes) req.executables.push_back(e);
+  for (auto& f : o.files) {
+    auto colon = f.find(':');
+    std::string host = colon == std::string::npos ? f : f.substr(0, colon);
+    std::string guest = colon == std::string::npos ? "/data/" + std::filesystem::path(f).filename().string()
+                                                   : f.substr(colon + 1);
+    req.files.push_back({host, guest});
+  }
+  if (!o.init_file.empty()) {
+    std::ifstream in(o.init_file);
+    if (!in) throw std::runtime_error(o.init_file + ": cannot read the init script");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    req.init_override = ss.str();
+  }
+  req.timeout = std::chrono::seconds(o.timeout_s);
+  req.cpus = o.cpus;
+  req.icount_shift = o.icount;
+  req.progress = progress_printer();
+  req.label = o.spec;
+  if (o.console) req.on_console = [](const std::string& l) { std::cerr << "console| " << l << "\n"; };
+  return req;
+}
+
+int boot(const lab::Cache& cache, const BootOptions& o, const Globals& g) {
+  auto spec = lab::parse_kernel_spec(o.spec);
+  if (spec.kind == lab::KernelSpec::Kind::Host)
+    throw std::invalid_argument("`kernels boot` needs a guest kernel, not 'host'");
+  auto kernel = lab::resolve_kernel(spec, cache, progress_printer());
+  auto r = lab::run_guest(kernel, boot_request(o, g), cache);
+  // The result file when the command made one (how tristate's own guests report), else
+  // what the command printed: `kernels boot 6.12 -- uname -r` shows the release.
+  if (r.has_payload) {
+    std::cout << r.payload << std::flush;
+  } else {
+    std::cout << r.command_output << std::flush;
+    if (r.command_output_truncated)
+      spdlog::warn("the command's output was cut at {} MiB", lab::SerialDecoder::kCommandOutputMax >> 20);
+  }
+  spdlog::info("{}: exit status {}, boot {:.2f} s, run {:.2f} s, total {:.2f} s", r.release,
+               r.exit_status, r.boot_s, r.run_s, r.total_s);
+  return r.exit_status;
 }
 
 // `kernels boot`: the guest's command, what is shipped into it and how it is run.
@@ -327,18 +327,13 @@ void add_kernels_command(CLI::App& app, Globals& g) {
                   "Cache size bound (e.g. 4G, 500M; default 4G or $TRISTATE_CACHE_MAX): least recently\n"
                   "used kernels are removed after a download to stay under it");
   auto run = [&g, cache_max](auto fn) {
-    try {
-      auto cache = lab::Cache::from_environment();
-      if (!cache_max->empty()) {
-        auto b = lab::parse_size(*cache_max);
-        if (!b) throw std::invalid_argument("--cache-max '" + *cache_max + "' is not a size (e.g. 4G, 500M)");
-        cache.set_max_bytes(*b);
-      }
-      g.exit_code = fn(cache);
-    } catch (const std::exception& e) {
-      spdlog::error("{}", e.what());
-      g.exit_code = kExitError;
+    auto cache = lab::Cache::from_environment();
+    if (!cache_max->empty()) {
+      auto b = lab::parse_size(*cache_max);
+      if (!b) throw std::invalid_argument("--cache-max '" + *cache_max + "' is not a size (e.g. 4G, 500M)");
+      cache.set_max_bytes(*b);
     }
+    g.exit_code = fn(cache);
   };
   sub->callback([sub, ls, run] {
     if (sub->get_subcommands().empty()) run([](const lab::Cache& c) { return list(c); });

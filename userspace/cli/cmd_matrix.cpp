@@ -85,30 +85,44 @@ void save(const report::Report& rep, const std::string& dir, const std::string& 
   write_report(rep, dir + "/" + label + ".json");
 }
 
-int run(const MatrixOptions& o, const Globals& g) {
-  std::vector<std::string> paths;
-  std::vector<quiz::Quiz> quizzes;
-  try {
-    paths = quiz::resolve_quiz_paths(o.names, g.quiz_dir);
-    for (const auto& p : paths) quizzes.push_back(quiz::load_quiz(p));
-  } catch (const std::exception& e) {
-    spdlog::error("{}", e.what());
-    return kExitError;
+// The guests' columns, in the order of `kernels`. A kernel that did not run is logged and
+// leaves `failed` set: the others still make a matrix.
+void add_guest_columns(const MatrixOptions& o, const std::vector<std::string>& kernels,
+                       const std::vector<std::string>& paths, const Globals& g,
+                       std::vector<compare::LabelledReport>& columns, bool& failed) {
+  GuestQuizRun run;
+  run.kernels = kernels;
+  run.quiz_paths = paths;
+  run.jobs = o.jobs;
+  run.timeout_s = o.guest_timeout_s;
+  if (o.no_fentry) run.quiz_flags.push_back("--no-fentry");
+  if (o.no_trace) run.quiz_flags.push_back("--no-trace");
+  if (o.no_state) run.quiz_flags.push_back("--no-state");
+  for (auto& out : run_quizzes_in_guests(run, g)) {
+    if (!out.ok) {
+      spdlog::error("kernel {}: {}", out.spec, out.error);
+      failed = true;
+      continue;
+    }
+    spdlog::info("[{}] {}: boot {:.1f} s, quizzes {:.1f} s, trace {}", out.spec,
+                 out.report.kernel.release, out.boot_s, out.run_s, report::name(out.report.trace.mode));
+    if (!o.save_dir.empty()) save(out.report, o.save_dir, out.spec);
+    columns.push_back({out.spec + " " + out.report.kernel.release, "", std::move(out.report)});
   }
+}
 
+int run(const MatrixOptions& o, const Globals& g) {
+  const std::vector<std::string> paths = quiz::resolve_quiz_paths(o.names, g.quiz_dir);
+  std::vector<quiz::Quiz> quizzes;
+  for (const auto& p : paths) quizzes.push_back(quiz::load_quiz(p));
+
+  std::vector<std::string> kernels = o.kernels;
+  if (o.history) {
+    kernels = history_minors();
+    spdlog::info("history: {} minors, newest build of each", kernels.size());
+  }
   std::vector<compare::LabelledReport> columns;
   bool failed = false;
-  MatrixOptions ho = o;
-  if (o.history) {
-    try {
-      ho.kernels = history_minors();
-    } catch (const std::exception& e) {
-      spdlog::error("{}", e.what());
-      return kExitError;
-    }
-    spdlog::info("history: {} minors, newest build of each", ho.kernels.size());
-  }
-  const MatrixOptions& o2 = ho;
   if (!o.no_host && !o.history) {
     auto rep = run_quizzes_on_host(quizzes, {o.no_trace, o.no_fentry, 10000, false, o.no_state}, g);
     if (rep.trace.mode == report::TraceMode::none) spdlog::info("[host] untraced: {}", rep.trace.notice);
@@ -116,47 +130,15 @@ int run(const MatrixOptions& o, const Globals& g) {
     if (!o.save_dir.empty()) save(rep, o.save_dir, "host");
     columns.push_back({label, "", std::move(rep)});
   }
-  if (!o2.kernels.empty()) {
-    GuestQuizRun run;
-    run.kernels = o2.kernels;
-    run.quiz_paths = paths;
-    run.jobs = o.jobs;
-    run.timeout_s = o.guest_timeout_s;
-    if (o.no_fentry) run.quiz_flags.push_back("--no-fentry");
-    if (o.no_trace) run.quiz_flags.push_back("--no-trace");
-    if (o.no_state) run.quiz_flags.push_back("--no-state");
-    std::vector<GuestQuizOutcome> outcomes;
-    try {
-      outcomes = run_quizzes_in_guests(run, g);
-    } catch (const std::exception& e) {
-      spdlog::error("{}", e.what());
-      return kExitError;
-    }
-    for (auto& out : outcomes) {
-      if (!out.ok) {
-        spdlog::error("kernel {}: {}", out.spec, out.error);
-        failed = true;
-        continue;
-      }
-      spdlog::info("[{}] {}: boot {:.1f} s, quizzes {:.1f} s, trace {}", out.spec,
-                   out.report.kernel.release, out.boot_s, out.run_s, report::name(out.report.trace.mode));
-      if (!o.save_dir.empty()) save(out.report, o.save_dir, out.spec);
-      columns.push_back({out.spec + " " + out.report.kernel.release, "", std::move(out.report)});
-    }
-  }
+  if (!kernels.empty()) add_guest_columns(o, kernels, paths, g, columns, failed);
   if (columns.size() < 2) {
     spdlog::error("a matrix needs at least two kernels that ran; got {}", columns.size());
     return kExitError;
   }
-  try {
-    const int status = emit_matrix(compare::compare(columns), o.outs, g);
-    // not into a JSON or Markdown document that stdout carries instead of the table
-    if (o.history && o.outs.json != "-" && o.outs.markdown != "-") print_first_changes(columns);
-    return failed ? kExitError : status;
-  } catch (const compare::CompareError& e) {
-    spdlog::error("{}", e.what());
-    return kExitError;
-  }
+  const int status = emit_matrix(compare::compare(columns), o.outs, g);
+  // not into a JSON or Markdown document that stdout carries instead of the table
+  if (o.history && !o.outs.to_stdout()) print_first_changes(columns);
+  return failed ? kExitError : status;
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <iostream>
 #include <memory>
+#include <stdexcept>
 
 #include <spdlog/spdlog.h>
 
@@ -30,20 +31,15 @@ struct PortsArgs {
   double watch = 0;  // seconds between snapshots; 0: one snapshot
 };
 
-int fail(const std::string& message) {
-  std::cerr << "tristate: ports: " << message << "\n";
-  return kExitError;
-}
-
 int run_ports(const PortsArgs& a, bool quiet) {
   std::optional<ports::Destination> to;
   if (!a.to.empty()) {
     std::string err;
     to = ports::parse_destination(a.to, err);
-    if (!to) return fail(err);
+    if (!to) throw std::invalid_argument(err);
   }
   auto targets = ports::open_netns_targets(a.netns);
-  if (!targets) return fail(targets.error().message);
+  if (!targets) throw std::runtime_error(targets.error().message);
   // Ctrl-C ends --watch between two snapshots; blocked before the namespace threads exist
   sigset_t stop;
   sigemptyset(&stop);
@@ -52,15 +48,15 @@ int run_ports(const PortsArgs& a, bool quiet) {
   if (a.watch > 0) pthread_sigmask(SIG_BLOCK, &stop, nullptr);
   const auto t_load = std::chrono::steady_clock::now();
   auto reader = ports::PortReader::load();
-  if (!reader) return fail(reader.error().message);
+  if (!reader) throw std::runtime_error(reader.error().message);
   spdlog::debug("ports: BPF object loaded in {:.1f} ms",
                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_load).count());
   auto snap = ports::take_ports(*reader.value(), targets.value(), to ? &*to : nullptr);
-  if (!snap) return fail(snap.error().message);
+  if (!snap) throw std::runtime_error(snap.error().message);
   spdlog::debug("how: {}", snap.value().method);
   if (!a.json.empty()) return write_json(a.json, ports::ports_json(snap.value())) ? kExitOk : kExitError;
   if (!quiet) {
-    std::cerr << "how: " << snap.value().method << "\nnot seen: " << snap.value().blind << "\n";
+    print_method_notes(snap.value().method, snap.value().blind);
     std::cout << ports_text(snap.value()) << std::flush;
   }
   if (a.watch <= 0) return kExitOk;
@@ -72,14 +68,14 @@ int run_ports(const PortsArgs& a, bool quiet) {
     const int sig = sigtimedwait(&stop, nullptr, &ts);
     if (sig == SIGINT || sig == SIGTERM) return kExitOk;
     auto next = ports::take_ports(*reader.value(), targets.value(), to ? &*to : nullptr);
-    if (!next) return fail(next.error().message);
+    if (!next) throw std::runtime_error(next.error().message);
     if (!quiet) {
       const std::time_t now = std::time(nullptr);
       char stamp[16];
       std::strftime(stamp, sizeof stamp, "%H:%M:%S", std::gmtime(&now));
       for (const auto& n : next.value().namespaces) std::cout << stamp << " " << ports_verdict(n) << "\n";
       std::cout << ports_changes(before, next.value()) << std::flush;
-      if (!std::cout) return fail(std::string("cannot write standard output (") + std::strerror(errno) + ")");
+      if (!std::cout) throw std::runtime_error(std::string("cannot write standard output (") + std::strerror(errno) + ")");
     }
     before = std::move(next.value());
   }

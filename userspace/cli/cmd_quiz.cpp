@@ -51,7 +51,8 @@ int usable_cpus() {
 }
 
 // Runs the quizzes in a lab guest booted from `o.kernel`; the guest's own Report comes back.
-bool run_in_guest(const QuizOptions& o, const std::vector<std::string>& paths, const Globals& g,
+// Throws when the guest could not run them.
+void run_in_guest(const QuizOptions& o, const std::vector<std::string>& paths, const Globals& g,
                   report::Report& rep) {
   GuestQuizRun run;
   run.kernels = {o.kernel};
@@ -64,27 +65,18 @@ bool run_in_guest(const QuizOptions& o, const std::vector<std::string>& paths, c
   if (o.jobs > 0) run.quiz_flags.insert(run.quiz_flags.end(), {"--jobs", std::to_string(o.jobs)});
   auto outcomes = run_quizzes_in_guests(run, g);
   auto& out = outcomes.at(0);
-  if (!out.ok) {
-    spdlog::error("kernel {}: {}", o.kernel, out.error);
-    return false;
-  }
+  if (!out.ok) throw std::runtime_error("kernel " + o.kernel + ": " + out.error);
   spdlog::info("[{}] boot {:.1f} s, quizzes {:.1f} s", o.kernel, out.boot_s, out.run_s);
   const std::string command = rep.command;
   rep = std::move(out.report);
   rep.command = command;
-  return true;
 }
 
 // `quiz --list`: the quizzes NAMES (default: every built-in one) would run, without running
 // them; with --json, one JSON document instead of the table.
 int list(const QuizOptions& o, const Globals& g) {
   std::vector<quiz::Quiz> quizzes;
-  try {
-    for (const auto& path : quiz::resolve_quiz_paths(o.names, g.quiz_dir)) quizzes.push_back(quiz::load_quiz(path));
-  } catch (const std::exception& e) {
-    spdlog::error("{}", e.what());
-    return kExitError;
-  }
+  for (const auto& path : quiz::resolve_quiz_paths(o.names, g.quiz_dir)) quizzes.push_back(quiz::load_quiz(path));
   if (!o.json_path.empty()) {
     nlohmann::json j{{"schema", report::kQuizListSchema}, {"quiz_dir", g.quiz_dir}, {"quizzes", nlohmann::json::array()}};
     for (const auto& q : quizzes)
@@ -101,27 +93,26 @@ int list(const QuizOptions& o, const Globals& g) {
   return kExitOk;
 }
 
+// Parses every file before anything runs (also before a guest boots): a typo in the fifth
+// file must not leave four half-run quizzes behind.
+std::vector<quiz::Quiz> load_quizzes(const std::vector<std::string>& paths) {
+  std::vector<quiz::Quiz> quizzes;
+  std::map<std::string, std::string> seen;  // name -> the file that had it first
+  for (const auto& path : paths) {
+    quizzes.push_back(quiz::load_quiz(path));
+    // Reports are compared quiz by quiz, by name: the same name twice would be ambiguous.
+    const auto& q = quizzes.back();
+    if (auto [it, fresh] = seen.emplace(q.name, q.file); !fresh)
+      throw std::invalid_argument("quiz '" + q.name + "' is named twice (" + it->second + ", " +
+                                  q.file + "); a report holds each quiz once");
+  }
+  return quizzes;
+}
+
 int run(const QuizOptions& o, Globals& g) {
   if (o.list) return list(o, g);
-  std::vector<std::string> paths;
-  std::vector<quiz::Quiz> quizzes;
-  try {
-    // Parse everything before running anything (also before booting a guest): a typo in the
-    // fifth file must not leave four half-run quizzes behind.
-    paths = quiz::resolve_quiz_paths(o.names, g.quiz_dir);
-    std::map<std::string, std::string> seen;  // name -> the file that had it first
-    for (const auto& path : paths) {
-      quizzes.push_back(quiz::load_quiz(path));
-      // Reports are compared quiz by quiz, by name: the same name twice would be ambiguous.
-      const auto& q = quizzes.back();
-      if (auto [it, fresh] = seen.emplace(q.name, q.file); !fresh)
-        throw std::invalid_argument("quiz '" + q.name + "' is named twice (" + it->second + ", " +
-                                    q.file + "); a report holds each quiz once");
-    }
-  } catch (const std::exception& e) {
-    spdlog::error("{}", e.what());
-    return kExitError;
-  }
+  const std::vector<std::string> paths = quiz::resolve_quiz_paths(o.names, g.quiz_dir);
+  const std::vector<quiz::Quiz> quizzes = load_quizzes(paths);
 
   report::Report rep = new_report(g);
   if (o.kernel == "host") {
@@ -134,12 +125,7 @@ int run(const QuizOptions& o, Globals& g) {
       spdlog::warn("running untraced: {}", rep.trace.notice);
     if (rep.state.method == "none" && !o.no_state && !text_shown) spdlog::warn("{}", rep.state.notice);
   } else {
-    try {
-      if (!run_in_guest(o, paths, g, rep)) return kExitError;
-    } catch (const std::exception& e) {
-      spdlog::error("{}", e.what());
-      return kExitError;
-    }
+    run_in_guest(o, paths, g, rep);
   }
 
   for (const auto& q : rep.quizzes)

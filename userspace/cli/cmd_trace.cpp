@@ -242,7 +242,11 @@ int trace_live(const TraceArgs& a, bool quiet) {
 
   BlockedSignals signals;  // before the child exists, so it cannot slip through
   std::optional<trace::TracedCommand> cmd;
-  if (!a.command.empty()) cmd.emplace(a.command, signals.old());
+  if (!a.command.empty()) {
+    auto started = trace::TracedCommand::start(a.command, signals.old());
+    if (!started) throw std::runtime_error(started.error().message);
+    cmd.emplace(std::move(started.value()));
+  }
 
   trace::route_libbpf_logs_to_spdlog();
   report::TraceInfo info;
@@ -274,14 +278,8 @@ int trace_live(const TraceArgs& a, bool quiet) {
   LoopEnd end;
   // A command that cannot be run is that command's failure, not the trace's: the shell's 127,
   // and the summary (empty) is still printed.
-  std::string exec_error;
-  try {
-    if (cmd) cmd->release();
-  } catch (const std::exception& e) {
-    exec_error = e.what();
-  }
-  if (!exec_error.empty()) {
-    spdlog::error("{}", exec_error);
+  if (auto released = cmd ? cmd->release() : util::Result<void>{}; !released) {
+    spdlog::error("{}", released.error().message);
     end.exit_code = 127;
   } else {
     end = poll_until_done(*tracer, signals, cmd, out, a.duration, emit);
@@ -307,14 +305,6 @@ int trace_live(const TraceArgs& a, bool quiet) {
   return end.exit_code;
 }
 
-int run_trace(const TraceArgs& a, const Globals& g) {
-  try {
-    return trace_live(a, g.quiet);
-  } catch (const std::exception& e) {
-    spdlog::error("{}", e.what());
-    return kExitError;
-  }
-}
 
 struct StateArgs {
   std::vector<std::string> netns;
@@ -324,25 +314,17 @@ struct StateArgs {
 
 int run_state(const StateArgs& a, bool quiet) {
   trace::StateFilter f;
-  try {
-    for (const auto& n : a.netns) {
-      f.netns.push_back(trace::resolve_netns(n));
-      if (n.find('/') != std::string::npos) f.netns_paths[f.netns.back()] = n;
-    }
-    if (!a.port.empty()) {
-      auto r = trace::parse_port_range(a.port);
-      f.port_lo = r.lo;
-      f.port_hi = r.hi;
-    }
-  } catch (const std::exception& e) {
-    spdlog::error("{}", e.what());
-    return kExitError;
+  for (const auto& n : a.netns) {
+    f.netns.push_back(trace::resolve_netns(n));
+    if (n.find('/') != std::string::npos) f.netns_paths[f.netns.back()] = n;
+  }
+  if (!a.port.empty()) {
+    auto r = trace::parse_port_range(a.port);
+    f.port_lo = r.lo;
+    f.port_hi = r.hi;
   }
   auto snap = trace::take_state_snapshot(f);
-  if (!snap) {
-    spdlog::error("{}", snap.error().message);
-    return kExitError;
-  }
+  if (!snap) throw std::runtime_error(snap.error().message);
   const auto& s = snap.value();
   auto owners_json = [](const trace::StateBucket& b) {
     auto arr = nlohmann::json::array();
@@ -363,8 +345,7 @@ int run_state(const StateArgs& a, bool quiet) {
     return write_json(a.json, j) ? kExitOk : kExitError;
   }
   if (quiet) return kExitOk;
-  // notes on stderr, the table on stdout (pipes into sort/awk stay clean)
-  std::cerr << "how: " << s.method << "\nnot seen: " << s.blind << "\n";
+  print_method_notes(s.method, s.blind);
   std::cout << s.buckets.size() << " bhash buckets\n";
   if (!s.buckets.empty())
     std::cout << "netns        port   fastreuse/port  connect() shares  sockets\n";
@@ -440,7 +421,7 @@ void add_trace_command(CLI::App& app, Globals& g) {
   sub->add_option("command", a->command, "-- CMD ARGS…: run CMD and trace only it and its children");
   sub->callback([a, json, &g] {
     a->json = json->count() > 0;
-    g.exit_code = run_trace(*a, g);
+    g.exit_code = trace_live(*a, g.quiet);
   });
 }
 

@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <functional>
 #include <iostream>
+#include <vector>
 
 #include "compare/matrix_json.hpp"
 #include "render/render_html.hpp"
@@ -15,15 +17,48 @@
 
 namespace tristate::cli {
 
+namespace {
+
+// The matrix's file formats, in --help order. A new format is a renderer and a row here.
+struct FileFormat {
+  const char* name;  // --NAME FILE
+  const char* help;
+  bool non_empty;    // FILE checked as non-empty
+  bool replaces_table;  // FILE "-" puts this document on stdout instead of the text table
+  std::function<bool(const std::string& path, const compare::Matrix&, render::RowFilter)> write;
+};
+
+const std::vector<FileFormat>& file_formats() {
+  static const std::vector<FileFormat> formats = {
+      {"json", "Write the matrix as JSON (docs/json.md, \"matrix\")", true, true,
+       [](const std::string& path, const compare::Matrix& m, render::RowFilter) {
+         return write_json(path, nlohmann::json(m));
+       }},
+      {"markdown", "Write a Markdown report for a bug or a post", false, true,
+       [](const std::string& path, const compare::Matrix& m, render::RowFilter rows) {
+         return write_output(path, render::render_markdown(m, rows));
+       }},
+      {"html", "Write a self-contained HTML page with the table and state diagrams", false, false,
+       [](const std::string& path, const compare::Matrix& m, render::RowFilter rows) {
+         return write_output(path, render::render_html(m, rows));
+       }},
+  };
+  return formats;
+}
+
+}  // namespace
+
+bool MatrixOutputs::to_stdout() const {
+  for (const auto& f : file_formats())
+    if (f.replaces_table && files.count(f.name) && files.at(f.name) == "-") return true;
+  return false;
+}
+
 void add_matrix_output_options(CLI::App& sub, MatrixOutputs& outs) {
-  sub.add_option("--json", outs.json, "Write the matrix as JSON (docs/json.md, \"matrix\")")
-      ->type_name("FILE")
-      ->check(kNonEmpty);
-  sub.add_option("--markdown", outs.markdown, "Write a Markdown report for a bug or a post")
-      ->type_name("FILE");
-  sub.add_option("--html", outs.html,
-                 "Write a self-contained HTML page with the table and state diagrams")
-      ->type_name("FILE");
+  for (const auto& f : file_formats()) {
+    auto* opt = sub.add_option(std::string("--") + f.name, outs.files[f.name], f.help)->type_name("FILE");
+    if (f.non_empty) opt->check(kNonEmpty);
+  }
   sub.add_flag("--only-differences", outs.only_differences,
                "Tables (text, --markdown, --html) show only the steps that differ; --json keeps all");
   sub.add_option("--width", outs.width,
@@ -42,15 +77,13 @@ void add_matrix_output_options(CLI::App& sub, MatrixOutputs& outs) {
 int emit_matrix(const compare::Matrix& m, const MatrixOutputs& outs, const Globals& g) {
   bool ok = true;
   const auto rows = outs.only_differences ? render::RowFilter::differ : render::RowFilter::matter;
-  if (outs.json != "-" && outs.markdown != "-" && !g.quiet) {
+  if (!outs.to_stdout() && !g.quiet) {
     const std::size_t width =
         outs.width >= 0 ? static_cast<std::size_t>(outs.width) : terminal_width(STDOUT_FILENO);
     std::cout << render::render_matrix_text(m, {g.color, rows, width}) << std::flush;
   }
-  if (!outs.json.empty())
-    ok &= write_json(outs.json, nlohmann::json(m));
-  if (!outs.markdown.empty()) ok &= write_output(outs.markdown, render::render_markdown(m, rows));
-  if (!outs.html.empty()) ok &= write_output(outs.html, render::render_html(m, rows));
+  for (const auto& f : file_formats())
+    if (const auto& path = outs.files.at(f.name); !path.empty()) ok &= f.write(path, m, rows);
   if (!ok) return kExitError;
   return m.agree() ? kExitOk : kExitMismatch;
 }

@@ -2,6 +2,7 @@
 // optional --json/--markdown/--html files, and the exit status it implies.
 #pragma once
 
+#include <map>
 #include <string>
 
 #include "cli/commands.hpp"
@@ -10,14 +11,15 @@
 namespace tristate::cli {
 
 struct MatrixOutputs {
-  std::string json;      // --json FILE ("-" = stdout instead of the table)
-  std::string markdown;  // --markdown FILE ("-" = stdout instead of the table)
-  std::string html;      // --html FILE
+  // --FORMAT FILE per file format (json, markdown, html: the table in compare_output.cpp);
+  // FILE "-" is stdout, instead of the text table
+  std::map<std::string, std::string> files;
   bool only_differences = false;  // tables (text, Markdown, HTML) show differing rows only
   int width = -1;                 // --width N for the text table; -1: the terminal's, 0: unlimited
+  bool to_stdout() const;         // stdout carries a --json or --markdown document, not the table
 };
 
-// Registers --json, --markdown, --html, --only-differences and --width on `sub`.
+// Registers --FORMAT FILE for each file format, --only-differences and --width on `sub`.
 void add_matrix_output_options(CLI::App& sub, MatrixOutputs& outs);
 
 // Prints and writes `m`; returns kExitOk when every report agrees, kExitMismatch when some

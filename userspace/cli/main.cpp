@@ -6,8 +6,8 @@
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <filesystem>
-#include <iostream>
 
+#include "cli/command_boundary.hpp"
 #include "cli/commands.hpp"
 #include "cli/download_meter.hpp"
 #include "util/output_file.hpp"
@@ -41,8 +41,11 @@ bool use_color(ColorWhen when, int fd) {
   return isatty(fd) && !(no_color && *no_color);
 }
 
+// Called twice: before parsing (plain, so that a wrong command word is said the same way as
+// every other error) and once the flags are known.
 void setup_logging(int verbose, bool quiet, bool color) {
   // Diagnostics go to stderr so that stdout stays data (reports, JSON).
+  spdlog::drop("tristate");
   auto logger = spdlog::stderr_color_mt("tristate", color ? spdlog::color_mode::always : spdlog::color_mode::never);
   logger->set_pattern("tristate: %^%l%$: %v");
   spdlog::set_default_logger(logger);
@@ -68,8 +71,7 @@ bool check_command_word(const CLI::App& app, int argc, char** argv) {
     if (a.empty() || a[0] == '-') continue;
     for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; }))
       if (sub->check_name(a)) return true;
-    std::cerr << "tristate: unknown command '" << a << "'; commands: " << command_names(app)
-              << " (tristate help COMMAND)\n";
+    spdlog::error("unknown command '{}'; commands: {} (tristate help COMMAND)", a, command_names(app));
     return false;
   }
   return true;
@@ -124,35 +126,26 @@ int main(int argc, char** argv) {
     setup_logging(g.verbose, g.quiet, use_color(color_when, STDERR_FILENO));
     install_download_meter();
   });
+  setup_logging(0, false, false);
   if (!check_command_word(app, argc, argv)) return kExitError;
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
-  } catch (const CLI::RequiredError& e) {
-    if (app.get_subcommands().empty()) {  // no command at all: list them
-      std::cerr << "tristate: a command is required; commands: " << command_names(app)
-                << " (tristate help COMMAND)\n";
+  // The one catch of every command: the callbacks run inside parse(), and what they throw
+  // comes out here, after their RAII owners (BPF links, qemu) are gone.
+  return at_command_boundary([&] {
+    try {
+      app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+      if (dynamic_cast<const CLI::RequiredError*>(&e) && app.get_subcommands().empty()) {
+        spdlog::error("a command is required; commands: {} (tristate help COMMAND)", command_names(app));
+        return kExitError;
+      }
+      // help and version exit 0; bad usage is always 2, whatever CLI11's own code
+      return app.exit(e) == static_cast<int>(CLI::ExitCodes::Success) ? kExitOk : kExitError;
+    }
+    // A result that never reached its reader is a failure, whatever the command decided.
+    if (auto out = tristate::util::close_stdout(); !out) {
+      spdlog::error("{}", out.error().message);
       return kExitError;
     }
-    app.exit(e);
-    return kExitError;
-  } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    return kExitError;  // bad usage is always 2, whatever CLI11's own code
-  } catch (const std::exception& e) {
-    // Subcommands report their own errors; this is the last line of defence.
-    std::cerr << "tristate: error: " << e.what() << "\n";
-    return kExitError;
-  }
-  // A result that never reached its reader is a failure, whatever the command decided.
-  if (auto out = tristate::util::close_stdout(); !out) {
-    std::cerr << "tristate: error: " << out.error().message << "\n";
-    return kExitError;
-  }
-  return g.exit_code;
+    return g.exit_code;
+  });
 }

@@ -16,4 +16,8 @@ bool write_output(const std::string& path, const std::string& text);
 // written as U+FFFD instead of throwing after the work is done.
 bool write_json(const std::string& path, const nlohmann::json& doc);
 
+// The two notes above a table read by BPF iterators (state, ports): how it was read and what
+// that cannot see. On stderr, so that the table on stdout pipes into sort/awk clean.
+void print_method_notes(const std::string& method, const std::string& blind);
+
 }  // namespace tristate::cli

@@ -1,6 +1,8 @@
 #include "lab/boot_image.hpp"
 
 #include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
 #include <spdlog/spdlog.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -28,21 +30,24 @@ std::optional<T> read_at(std::string_view b, std::size_t off) {
   return v;  // little-endian host and format (x86-64 only)
 }
 
-std::size_t align4(std::size_t n) { return (n + 3) & ~std::size_t(3); }
+// libelf reads from memory it may not own: a handle ended with the scope.
+struct ElfHandle {
+  Elf* elf;
+  ~ElfHandle() { elf_end(elf); }
+};
 
-bool notes_have_pvh(std::string_view notes) {
+// Whether the note segment [offset, offset + size) holds XEN_ELFNOTE_PHYS32_ENTRY: the PVH
+// entry point qemu's -kernel needs to boot an ELF directly.
+bool notes_have_pvh(Elf* elf, std::uint64_t offset, std::uint64_t size) {
   constexpr std::uint32_t kPhys32Entry = 18;  // XEN_ELFNOTE_PHYS32_ENTRY
-  std::size_t p = 0;
-  while (p + 12 <= notes.size()) {
-    const auto namesz = *read_at<std::uint32_t>(notes, p);
-    const auto descsz = *read_at<std::uint32_t>(notes, p + 4);
-    const auto type = *read_at<std::uint32_t>(notes, p + 8);
-    const std::size_t name_at = p + 12;
-    if (namesz > notes.size() || name_at + align4(namesz) > notes.size()) return false;
-    if (type == kPhys32Entry && namesz == 4 && notes.substr(name_at, 4) == std::string_view("Xen\0", 4))
+  Elf_Data* notes = elf_getdata_rawchunk(elf, static_cast<int64_t>(offset), size, ELF_T_NHDR);
+  if (!notes) return false;
+  GElf_Nhdr nhdr;
+  std::size_t at = 0, name_at = 0, desc_at = 0;
+  while (at < notes->d_size && (at = gelf_getnote(notes, at, &nhdr, &name_at, &desc_at)) != 0)
+    if (nhdr.n_type == kPhys32Entry && nhdr.n_namesz == 4 &&
+        std::memcmp(static_cast<const char*>(notes->d_buf) + name_at, "Xen", 4) == 0)
       return true;
-    p = name_at + align4(namesz) + align4(descsz);
-  }
   return false;
 }
 
@@ -104,22 +109,21 @@ std::optional<BzPayload> bzimage_payload(std::string_view image) {
   return p;
 }
 
-bool is_pvh_elf(std::string_view elf) {
-  if (elf.size() < 64 || elf.substr(0, 4) != "\x7f" "ELF" || elf[4] != 2 /* ELFCLASS64 */) return false;
-  if (*read_at<std::uint16_t>(elf, 0x12) != 62 /* EM_X86_64 */) return false;
-  const auto phoff = *read_at<std::uint64_t>(elf, 0x20);
-  const auto phentsize = *read_at<std::uint16_t>(elf, 0x36);
-  const auto phnum = *read_at<std::uint16_t>(elf, 0x38);
-  if (phentsize < 56 || phoff > elf.size() || phnum > (elf.size() - phoff) / phentsize) return false;
+bool is_pvh_elf(std::string_view image) {
+  if (elf_version(EV_CURRENT) == EV_NONE) return false;
+  // elf_memory() takes a char*, yet an ELF_C_READ descriptor only reads through it
+  ElfHandle h{elf_memory(const_cast<char*>(image.data()), image.size())};
+  if (!h.elf || elf_kind(h.elf) != ELF_K_ELF || gelf_getclass(h.elf) != ELFCLASS64) return false;
+  GElf_Ehdr ehdr;
+  std::size_t phnum = 0;
+  if (!gelf_getehdr(h.elf, &ehdr) || ehdr.e_machine != EM_X86_64 || elf_getphdrnum(h.elf, &phnum) != 0) return false;
   bool pvh = false, loads = false;
-  for (std::uint16_t i = 0; i < phnum; ++i) {
-    const std::size_t ph = phoff + std::size_t(i) * phentsize;
-    const auto type = *read_at<std::uint32_t>(elf, ph);
-    const auto offset = *read_at<std::uint64_t>(elf, ph + 8);
-    const auto filesz = *read_at<std::uint64_t>(elf, ph + 32);
-    if (offset > elf.size() || filesz > elf.size() - offset) return false;  // truncated
-    if (type == 1 /* PT_LOAD */) loads = true;
-    if (type == 4 /* PT_NOTE */ && notes_have_pvh(elf.substr(offset, filesz))) pvh = true;
+  for (std::size_t i = 0; i < phnum; ++i) {
+    GElf_Phdr ph;
+    if (!gelf_getphdr(h.elf, static_cast<int>(i), &ph)) return false;
+    if (ph.p_offset > image.size() || ph.p_filesz > image.size() - ph.p_offset) return false;  // truncated
+    if (ph.p_type == PT_LOAD) loads = true;
+    if (ph.p_type == PT_NOTE && notes_have_pvh(h.elf, ph.p_offset, ph.p_filesz)) pvh = true;
   }
   return pvh && loads;
 }

@@ -171,25 +171,10 @@ std::string find_vmlinuz(const fs::path& root, std::string& release) {
 
 }  // namespace
 
-// Downloads `package` with the private configuration `dirs` and installs it in the cache.
-Kernel download_and_install(const std::string& package, const std::string& series_name,
-                            const std::string& origin, const AptDirs& dirs, const Cache& cache,
-                            const Progress& progress) {
-  require_program("dpkg-deb", "dpkg");
-  for (const auto& l : sweep_leftovers(cache))
-    say(progress, "removed " + l.path.string() + " (" + std::to_string(l.bytes >> 10) +
-                      " KiB), left by a killed run: " + l.why);
-  fs::path tmp = cache.kernels_dir() / (".tmp-" + package + "-" + std::to_string(getpid()));
-  fs::remove_all(tmp);
-  fs::create_directories(tmp);
-  struct Cleanup {
-    fs::path p;
-    ~Cleanup() {
-      std::error_code ec;
-      fs::remove_all(p, ec);
-    }
-  } cleanup{tmp};
+namespace {
 
+// `apt-get download package` into `tmp` (metered when the terminal shows it): the .deb.
+fs::path download_deb(const std::string& package, const AptDirs& dirs, const fs::path& tmp, const Progress& progress) {
   say(progress, "downloading " + package);
   const std::uint64_t size = meter() ? package_size(dirs, package) : 0;
   say(progress, "apt-get download" + (size ? " (" + std::to_string((size + (1 << 19)) >> 20) + " MiB)" : std::string()) +
@@ -210,10 +195,13 @@ Kernel download_and_install(const std::string& package, const std::string& serie
   for (auto& e : fs::directory_iterator(tmp))
     if (e.path().extension() == ".deb") deb = e.path();
   if (deb.empty()) throw std::runtime_error("apt-get download " + package + " produced no .deb in " + tmp.string());
+  return deb;
+}
 
-  auto v = run_tool({"dpkg-deb", "-f", deb.string(), "Version"});
-  std::string version = v.out.substr(0, v.out.find('\n'));
-
+// The cache entry's files out of the .deb, in tmp/entry: vmlinuz and, where the package
+// has one, its changelog. `release` is the kernel's uname -r.
+fs::path extract_entry(const std::string& package, const fs::path& deb, const fs::path& tmp, const Progress& progress,
+                       std::string& release) {
   say(progress, "extracting vmlinuz from " + deb.filename().string());
   fs::path root = tmp / "root";
   fs::create_directories(root);
@@ -223,7 +211,6 @@ Kernel download_and_install(const std::string& package, const std::string& serie
             "dpkg-deb --fsys-tarfile \"$1\" | tar -x -C \"$2\" --wildcards './boot/vmlinuz-*' "
             "'./usr/lib/modules/*/vmlinuz' './usr/share/doc/*/changelog.gz'",
             "sh", deb.string(), root.string()});
-  std::string release;
   std::error_code ec;
   std::string vmlinuz = find_vmlinuz(root, release);
   if (vmlinuz.empty())
@@ -238,6 +225,35 @@ Kernel download_and_install(const std::string& package, const std::string& serie
   for (auto& e : fs::directory_iterator(root / "usr" / "share" / "doc", ec))
     if (fs::is_regular_file(e.path() / "changelog.gz", ec) && !fs::is_symlink(e.path(), ec))
       fs::rename(e.path() / "changelog.gz", entry_tmp / "changelog.gz", ec);
+  return entry_tmp;
+}
+
+}  // namespace
+
+// Downloads `package` with the private configuration `dirs` and installs it in the cache.
+Kernel download_and_install(const std::string& package, const std::string& series_name,
+                            const std::string& origin, const AptDirs& dirs, const Cache& cache,
+                            const Progress& progress) {
+  require_program("dpkg-deb", "dpkg");
+  for (const auto& l : sweep_leftovers(cache))
+    say(progress, "removed " + l.path.string() + " (" + std::to_string(l.bytes >> 10) +
+                      " KiB), left by a killed run: " + l.why);
+  fs::path tmp = cache.kernels_dir() / (".tmp-" + package + "-" + std::to_string(getpid()));
+  fs::remove_all(tmp);
+  fs::create_directories(tmp);
+  struct Cleanup {
+    fs::path p;
+    ~Cleanup() {
+      std::error_code ec;
+      fs::remove_all(p, ec);
+    }
+  } cleanup{tmp};
+
+  const fs::path deb = download_deb(package, dirs, tmp, progress);
+  auto v = run_tool({"dpkg-deb", "-f", deb.string(), "Version"});
+  std::string version = v.out.substr(0, v.out.find('\n'));
+  std::string release;
+  const fs::path entry_tmp = extract_entry(package, deb, tmp, progress, release);
   fs::remove(deb);
 
   KernelManifest m;

@@ -1,8 +1,9 @@
 #include "lab/sha256.hpp"
 
-#include <openssl/evp.h>
+#include <nettle/sha2.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <stdexcept>
@@ -11,30 +12,25 @@
 namespace tristate::lab {
 
 struct Sha256::Ctx {
-  EVP_MD_CTX* md = EVP_MD_CTX_new();
-  ~Ctx() { EVP_MD_CTX_free(md); }
+  sha256_ctx sha;
 };
 
-Sha256::Sha256() : ctx_(std::make_unique<Ctx>()) {
-  if (!ctx_->md || EVP_DigestInit_ex(ctx_->md, EVP_sha256(), nullptr) != 1)
-    throw std::runtime_error("OpenSSL: cannot start a SHA-256 digest");
-}
+Sha256::Sha256() : ctx_(std::make_unique<Ctx>()) { sha256_init(&ctx_->sha); }
 
 Sha256::~Sha256() = default;
 
 void Sha256::update(const void* data, std::size_t len) {
-  if (EVP_DigestUpdate(ctx_->md, data, len) != 1) throw std::runtime_error("OpenSSL: SHA-256 update failed");
+  sha256_update(&ctx_->sha, len, static_cast<const std::uint8_t*>(data));
 }
 
 std::string Sha256::hex() {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  if (EVP_DigestFinal_ex(ctx_->md, md, &n) != 1) throw std::runtime_error("OpenSSL: SHA-256 final failed");
+  std::uint8_t md[SHA256_DIGEST_SIZE];
+  sha256_digest(&ctx_->sha, sizeof md, md);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
-  for (unsigned int i = 0; i < n; ++i) {
-    out += kHex[md[i] >> 4];
-    out += kHex[md[i] & 0xf];
+  for (const std::uint8_t b : md) {
+    out += kHex[b >> 4];
+    out += kHex[b & 0xf];
   }
   return out;
 }

@@ -126,20 +126,18 @@ bool parse_reserved_ports(const std::string& text, NetnsSettings& s) {
   return true;
 }
 
-void count_ports(const ts_port_sock* recs, std::size_t n, const Destination* to, const Source* from,
-                 NetnsPorts& out) {
-  const NetnsSettings& s = out.settings;
-  out.sockets_seen = static_cast<std::uint32_t>(n);
-  // A port's bhash bucket as its sockets show it (l3mdev buckets other than 0 are not told apart).
-  struct PortInfo {
-    bool bucket = false;
-    std::int8_t fastreuse = 0, fastreuseport = 0;
-    bool to_taken = false, to_tw_taken = false, to_tw_reusable = false;
-  };
+namespace {
+
+// A port's bhash bucket as its sockets show it (l3mdev buckets other than 0 are not told apart).
+struct PortInfo {
+  bool bucket = false;
+  std::int8_t fastreuse = 0, fastreuseport = 0;
+  bool to_taken = false, to_tw_taken = false, to_tw_reusable = false;
+};
+
+std::unordered_map<std::uint16_t, PortInfo> bucket_ports(const ts_port_sock* recs, std::size_t n, const Destination* to,
+                                                         const Source* from, const NetnsSettings& s) {
   std::unordered_map<std::uint16_t, PortInfo> ports;
-  std::unordered_set<std::uint64_t> held;  // sockets a process file holds
-  for (std::size_t i = 0; i < n; ++i)
-    if (recs[i].source == TS_PORT_TASK_FILE) held.insert(recs[i].sock);
   std::optional<Addr> dst, src;
   if (to) dst = Addr{to->family, {}}, std::memcpy(dst->b, to->addr, 16);
   if (from) src = Addr{from->family, {}}, std::memcpy(src->b, from->addr, 16);
@@ -161,6 +159,14 @@ void count_ports(const ts_port_sock* recs, std::size_t n, const Destination* to,
       if (r.sk_state == kTimeWait) p.to_tw_taken = true;
     }
   }
+  return ports;
+}
+
+// The range as __inet_hash_connect() walks it: each port reserved, free, blocked or shareable
+// (and for --dest, usable or taken). Returns the blocked ports.
+std::set<std::uint16_t> walk_range(const std::unordered_map<std::uint16_t, PortInfo>& ports, const Destination* to,
+                                   const Source* from, NetnsPorts& out) {
+  const NetnsSettings& s = out.settings;
   out.range_size = s.range_hi >= s.range_lo ? s.range_hi - s.range_lo + 1u : 0u;
   std::set<std::uint16_t> blocked;
   DestinationCount dc;
@@ -196,7 +202,14 @@ void count_ports(const ts_port_sock* recs, std::size_t n, const Destination* to,
     dc.source = from ? from->text : "";
     out.destination = dc;
   }
-  // Holders of blocked ports: process files first, then table sockets no file holds.
+  return blocked;
+}
+
+// Holders of blocked ports: process files first, then table sockets no file holds.
+void group_holders(const ts_port_sock* recs, std::size_t n, const std::set<std::uint16_t>& blocked, NetnsPorts& out) {
+  std::unordered_set<std::uint64_t> held;  // sockets a process file holds
+  for (std::size_t i = 0; i < n; ++i)
+    if (recs[i].source == TS_PORT_TASK_FILE) held.insert(recs[i].sock);
   std::map<std::uint32_t, HolderGroup> groups;
   std::map<std::uint32_t, std::set<std::uint16_t>> group_ports;
   std::map<std::uint32_t, std::set<std::string>> group_locals;
@@ -229,6 +242,15 @@ void count_ports(const ts_port_sock* recs, std::size_t n, const Destination* to,
   std::stable_sort(out.holders.begin(), out.holders.end(), [](const HolderGroup& a, const HolderGroup& b) {
     return a.ports != b.ports ? a.ports > b.ports : a.pid < b.pid;
   });
+}
+
+}  // namespace
+
+void count_ports(const ts_port_sock* recs, std::size_t n, const Destination* to, const Source* from,
+                 NetnsPorts& out) {
+  out.sockets_seen = static_cast<std::uint32_t>(n);
+  const auto ports = bucket_ports(recs, n, to, from, out.settings);
+  group_holders(recs, n, walk_range(ports, to, from, out), out);
 }
 
 }  // namespace tristate::ports

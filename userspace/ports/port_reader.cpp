@@ -17,6 +17,13 @@ extern "C" {
 #include "bpf/ports.h"
 }
 
+namespace tristate::trace {
+template <>
+void LibbpfDestroy<ports_bpf>::operator()(ports_bpf* p) const {
+  ports_bpf__destroy(p);
+}
+}  // namespace tristate::trace
+
 namespace tristate::ports {
 
 static_assert(sizeof(ts_port_sock) == 88, "bpf/ports.h ts_port_sock layout");
@@ -33,18 +40,17 @@ Result<std::unique_ptr<PortReader>> PortReader::load() {
   // 5.10 has no bpf_sock_from_file(): the object holding a program that calls it fails to load
   // as a whole (unknown helper), so the inode-type variant is a second attempt
   for (bool legacy : {false, true}) {
-    ports_bpf* skel = ports_bpf__open();
+    trace::LibbpfPtr<ports_bpf> skel(ports_bpf__open());
     if (!skel) return Error{std::string("opening the ports BPF object failed: ") + std::strerror(errno)};
     skel->rodata->id_salt = salt;
     bpf_program__set_autoload(skel->progs.iter__port_holders, !legacy);
     bpf_program__set_autoload(skel->progs.iter__port_holders_old, legacy);
-    if (int err = ports_bpf__load(skel); err != 0) {
-      ports_bpf__destroy(skel);
+    if (int err = ports_bpf__load(skel.get()); err != 0) {
       if (first_error.empty()) first_error = std::strerror(-err);
       continue;
     }
     std::unique_ptr<PortReader> r(new PortReader());
-    r->skel_ = skel;
+    r->skel_ = std::move(skel);
     r->legacy_ = legacy;
     return r;
   }
@@ -53,11 +59,7 @@ Result<std::unique_ptr<PortReader>> PortReader::load() {
                "(/sys/kernel/btf/vmlinux) and CAP_BPF+CAP_PERFMON+CAP_SYS_ADMIN or root"};
 }
 
-PortReader::~PortReader() {
-  if (task_link_) bpf_link__destroy(task_link_);
-  if (tcp_link_) bpf_link__destroy(tcp_link_);
-  if (skel_) ports_bpf__destroy(skel_);
-}
+PortReader::~PortReader() = default;
 
 namespace {
 
@@ -88,18 +90,18 @@ Result<bool> PortReader::read_holders(std::uint16_t lo, std::uint16_t hi, std::v
   skel_->data->port_hi = hi;
   if (!task_link_) {
     bpf_program* p = legacy_ ? skel_->progs.iter__port_holders_old : skel_->progs.iter__port_holders;
-    task_link_ = bpf_program__attach_iter(p, nullptr);
+    task_link_.reset(bpf_program__attach_iter(p, nullptr));
     if (!task_link_) return Error{std::string("attaching iter/task_file failed (") + std::strerror(errno) + ")"};
   }
-  return read_iterator(bpf_link__fd(task_link_), "iter/task_file", out);
+  return read_iterator(bpf_link__fd(task_link_.get()), "iter/task_file", out);
 }
 
 Result<bool> PortReader::read_tables(std::vector<char>& out) {
   if (!tcp_link_) {
-    tcp_link_ = bpf_program__attach_iter(skel_->progs.iter__port_sockets, nullptr);
+    tcp_link_.reset(bpf_program__attach_iter(skel_->progs.iter__port_sockets, nullptr));
     if (!tcp_link_) return Error{std::string("attaching iter/tcp failed (") + std::strerror(errno) + ")"};
   }
-  return read_iterator(bpf_link__fd(tcp_link_), "iter/tcp", out);
+  return read_iterator(bpf_link__fd(tcp_link_.get()), "iter/tcp", out);
 }
 
 }  // namespace tristate::ports

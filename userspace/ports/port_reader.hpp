@@ -5,10 +5,15 @@
 #include <memory>
 #include <vector>
 
+#include "trace/libbpf_owner.hpp"
 #include "trace/result.hpp"
 
 struct ports_bpf;
-struct bpf_link;
+
+namespace tristate::trace {
+template <>
+void LibbpfDestroy<ports_bpf>::operator()(ports_bpf* p) const;
+}  // namespace tristate::trace
 
 namespace tristate::ports {
 
@@ -33,9 +38,10 @@ class PortReader {
 
  private:
   PortReader() = default;
-  ports_bpf* skel_ = nullptr;
-  bpf_link* task_link_ = nullptr;
-  bpf_link* tcp_link_ = nullptr;
+  // declared before the links: destroyed after them, as the programs they hold
+  trace::LibbpfPtr<ports_bpf> skel_;
+  trace::LibbpfPtr<bpf_link> task_link_;
+  trace::LibbpfPtr<bpf_link> tcp_link_;
   bool legacy_ = false;
 };
 

@@ -17,7 +17,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "quiz/unique_fd.hpp"
+#include "util/unique_fd.hpp"
 #include "util/errno_names.hpp"
 
 namespace tristate::quiz {
@@ -34,7 +34,7 @@ std::string errno_text(int err) {
 // Writes a whole small file (uid_map, setgroups, a sysctl) with one write(), as the kernel
 // expects for these files.
 int write_file(const std::string& path, const std::string& text) {
-  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  util::UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
   if (!fd) return errno;
   ssize_t n = ::write(fd.get(), text.data(), text.size());
   if (n < 0) return errno;
@@ -124,7 +124,7 @@ void PrivateNetns::check_private() const {
 
 void PrivateNetns::set_lo_up() const {
   check_private();
-  UniqueFd s(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  util::UniqueFd s(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   if (!s) fail("socket(AF_INET, SOCK_DGRAM) for ioctl", errno);
   ifreq ifr{};
   std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
@@ -194,7 +194,7 @@ void PrivateNetns::add_lo_address(const std::string& cidr) const {
     add_attr(IFA_FLAGS, &flags, sizeof flags);
   }
 
-  UniqueFd nl(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE));
+  util::UniqueFd nl(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE));
   if (!nl) fail("socket(AF_NETLINK, NETLINK_ROUTE)", errno);
   sockaddr_nl kernel{};
   kernel.nl_family = AF_NETLINK;
@@ -234,7 +234,7 @@ void PrivateNetns::wait_address_usable(const std::string& cidr, int limit_ms) co
   int last_err = 0;
   std::string last_what;
   for (int waited_us = 0; waited_us <= limit_ms * 1000; waited_us += 50) {
-    UniqueFd u(::socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    util::UniqueFd u(::socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0));
     if (!u) fail("socket(SOCK_DGRAM) to probe " + addr, errno);
     reinterpret_cast<sockaddr_in*>(&ss)->sin_port = 0;  // same offset in sockaddr_in6
     if (::bind(u.get(), reinterpret_cast<sockaddr*>(&ss), len) != 0) {

@@ -8,9 +8,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <arpa/inet.h>
@@ -24,7 +22,8 @@
 #include "quiz/netns.hpp"
 #include "quiz/state_check.hpp"
 #include "quiz/step_exec.hpp"
-#include "quiz/unique_fd.hpp"
+#include "util/unique_fd.hpp"
+#include "util/child_process.hpp"
 #include "util/errno_names.hpp"
 
 namespace tristate::quiz {
@@ -202,11 +201,11 @@ bool uses_ipv6(const Quiz& quiz) {
 // The setup's listeners, as the post's setup() makes them: bind + listen(SOMAXCONN), no
 // SO_REUSEADDR. "" and "0.0.0.0" are the IPv4 wildcard; an IPv6 literal makes an AF_INET6
 // socket with the kernel's default IPV6_V6ONLY, as Python would.
-std::vector<UniqueFd> make_listeners(const Setup& setup) {
-  std::vector<UniqueFd> out;
+std::vector<util::UniqueFd> make_listeners(const Setup& setup) {
+  std::vector<util::UniqueFd> out;
   for (const auto& l : setup.listeners) {
     const int family = is_ipv6(l.addr) ? AF_INET6 : AF_INET;
-    UniqueFd fd(::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    util::UniqueFd fd(::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0));
     const std::string what = "listener " + l.addr + ":" + std::to_string(l.port);
     if (!fd) throw SandboxError(what + ": socket: " + util::errno_label(errno));
     sockaddr_storage ss{};
@@ -236,11 +235,8 @@ std::vector<UniqueFd> make_listeners(const Setup& setup) {
   return out;
 }
 
-[[noreturn]] void child_main(const Quiz& quiz, pid_t parent, std::uint64_t host_inode, int out,
-                             int go, StepProbe* probe) {
-  // Never outlive the parent: a killed runner must not leave a namespace behind.
-  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (::getppid() != parent) ::_exit(6);
+// Started with die_with_parent: a killed runner must not leave a namespace behind.
+[[noreturn]] void child_main(const Quiz& quiz, std::uint64_t host_inode, int out, int go, StepProbe* probe) {
   // A socket's repr shows its descriptor, and Python's twin holds only 0-2 when it makes its
   // listeners: move the pipes out of the way and close what else the runner had open (the
   // parent keeps its copies), so sockets get the numbers they get in Python.
@@ -272,7 +268,7 @@ std::vector<UniqueFd> make_listeners(const Setup& setup) {
     ns.write_sysctl("net.ipv4.ip_local_port_range",
                     std::to_string(quiz.setup.port_lo) + " " + std::to_string(quiz.setup.port_hi));
     for (const auto& [name, value] : quiz.setup.sysctls) ns.write_sysctl(name, value);
-    std::vector<UniqueFd> listeners = make_listeners(quiz.setup);
+    std::vector<util::UniqueFd> listeners = make_listeners(quiz.setup);
     send_line(out, {{"type", "setup"},
                     {"ip_local_port_range", ns.read_sysctl("net.ipv4.ip_local_port_range")},
                     {"ip_local_reserved_ports", ns.read_sysctl("net.ipv4.ip_local_reserved_ports")},
@@ -286,7 +282,7 @@ std::vector<UniqueFd> make_listeners(const Setup& setup) {
       listener_names.push_back(i == 0 ? "ln" : "ln" + std::to_string(i + 1));
       names.listener_port.emplace(quiz.setup.listeners[i].port, listener_names.back());
     }
-    StepExecutor exec(listeners.empty() ? UniqueFd() : std::move(listeners.front()));
+    StepExecutor exec(listeners.empty() ? util::UniqueFd() : std::move(listeners.front()));
     int index = 0;
     for (const auto& st : quiz.steps) {
       report::Step step = exec.run(st, ++index);
@@ -308,37 +304,6 @@ std::vector<UniqueFd> make_listeners(const Setup& setup) {
 }
 
 // ---- the parent ----
-
-// Kills and reaps the child on every way out of run_quiz, so no process (and with it no
-// namespace) survives an exception or an early return.
-class Child {
- public:
-  explicit Child(pid_t pid) : pid_(pid) {}
-  Child(const Child&) = delete;
-  Child& operator=(const Child&) = delete;
-  ~Child() {
-    if (pid_ > 0) {
-      kill();
-      wait();
-    }
-  }
-  void kill() {
-    if (pid_ > 0 && !reaped_) ::kill(pid_, SIGKILL);
-  }
-  int wait() {
-    if (reaped_) return status_;
-    while (::waitpid(pid_, &status_, 0) < 0 && errno == EINTR) {
-    }
-    reaped_ = true;
-    return status_;
-  }
-  pid_t pid() const { return pid_; }
-
- private:
-  pid_t pid_;
-  int status_ = 0;
-  bool reaped_ = false;
-};
 
 // Reads the child's lines with a deadline.
 class LineReader {
@@ -394,6 +359,162 @@ std::string setup_summary(const Setup& s) {
   return out;
 }
 
+namespace {
+
+// The parent's side of one quiz: starts the sandbox, reads its lines until "done", an error or
+// the deadline, and records in `rq` what came and how the child ended.
+class Sandbox {
+ public:
+  Sandbox(const Quiz& quiz, const RunOptions& options, report::Quiz& rq, Clock::time_point started)
+      : quiz_(quiz), options_(options), rq_(rq), deadline_(started + options.timeout) {}
+
+  // The whole conversation; the child is reaped whichever way it ends.
+  void run() {
+    const std::uint64_t host_inode = netns_inode("self");
+    int up[2], down[2];  // up: child -> parent lines; down: parent -> child go byte
+    if (::pipe2(up, O_CLOEXEC) != 0) return fail("pipe2: " + util::errno_label(errno));
+    util::UniqueFd up_r(up[0]), up_w(up[1]);
+    if (::pipe2(down, O_CLOEXEC) != 0) return fail("pipe2: " + util::errno_label(errno));
+    util::UniqueFd down_r(down[0]), down_w(down[1]);
+    util::ChildOptions child_opts;
+    child_opts.in = util::ChildStream::inherit();
+    child_opts.die_with_parent = true;
+    // the child never closes the parent's ends: _exit() drops everything at once
+    auto started = util::ChildProcess::call(
+        [&]() -> int { child_main(quiz_, host_inode, up_w.get(), down_r.get(), options_.step_probe); },
+        child_opts);
+    if (!started) return fail(started.error().message);
+    util::ChildProcess& child = started.value();
+    child_pid_ = child.pid();
+    up_w.reset();
+    down_r.reset();
+    go_ = std::move(down_w);
+    const bool timed_out = !converse(up_r.get());
+    finish(child, timed_out);
+  }
+
+  pid_t child_pid() const { return child_pid_; }
+  Clock::duration observer_time() const { return observer_time_; }
+
+ private:
+  void fail(std::string why) {
+    rq_.status = report::QuizStatus::error;
+    if (rq_.error.empty()) rq_.error = std::move(why);
+  }
+  bool failed() const { return rq_.status == report::QuizStatus::error; }
+
+  std::string where() const {
+    if (!got_setup_) return "during setup";
+    if (steps_seen_ < quiz_.steps.size())
+      return "at step " + std::to_string(steps_seen_ + 1) + " (" + quiz_.steps[steps_seen_].text + ")";
+    return "after the last step";
+  }
+
+  // Reads lines until "done", an error or EOF; false when the deadline passed first.
+  bool converse(int fd) {
+    LineReader reader(fd);
+    while (!done_ && !failed()) {
+      std::string line;
+      const auto r = reader.next(deadline_, line);
+      if (r == LineReader::Result::Timeout) return false;
+      if (r == LineReader::Result::Eof) break;
+      try {
+        take(line);
+      } catch (const std::exception& e) {  // bad JSON, a missing field, a state that does not decode
+        fail(std::string("sandbox sent a malformed line: ") + e.what());
+      }
+    }
+    return true;
+  }
+
+  void take(const std::string& line) {
+    if (!line.empty() && line.front() == kStateLine) {  // the next step's state
+      pending_state_ = decode_state(std::string_view(line).substr(1));
+      return;
+    }
+    const json msg = json::parse(line);
+    const std::string type = msg.at("type");
+    if (type == "ready") {
+      release(msg.at("inode").get<std::uint64_t>(), msg.at("pid").get<pid_t>());
+    } else if (type == "setup") {
+      got_setup_ = true;
+      rq_.sysctls.ip_local_port_range = msg.at("ip_local_port_range");
+      rq_.sysctls.ip_local_reserved_ports = msg.at("ip_local_reserved_ports");
+      rq_.sysctls.ip_autobind_reuse = msg.at("ip_autobind_reuse");
+    } else if (type == "step") {
+      add_step(msg.at("step"));
+    } else if (type == "error") {
+      fail(msg.at("error").get<std::string>());
+    } else if (type == "done") {
+      done_ = true;
+    } else {
+      fail("sandbox sent an unknown message: " + type);
+    }
+  }
+
+  // The readiness point: the observer sees the namespace before the child may go on. Its
+  // time is neither the quiz's duration nor taken from the quiz's timeout.
+  void release(std::uint64_t inode, pid_t pid) {
+    if (options_.observer) {
+      const auto t0 = Clock::now();
+      try {
+        options_.observer->sandbox_ready(inode, pid);
+      } catch (const std::exception& e) {
+        fail(std::string("observer refused the sandbox: ") + e.what());
+      }
+      observer_time_ += Clock::now() - t0;
+      deadline_ += Clock::now() - t0;
+      if (failed()) return;
+    }
+    const char go = 'g';
+    if (::write(go_.get(), &go, 1) != 1) fail("cannot signal the sandbox to start");
+  }
+
+  void add_step(const json& j) {
+    rq_.steps.push_back(decode_step(j));
+    rq_.steps.back().state = std::move(pending_state_);
+    pending_state_.reset();
+    // The statement's state assertions against the snapshot that came with it: a DIFF makes
+    // the step a mismatch, no snapshot makes them "not checked", never passed.
+    if (steps_seen_ < quiz_.steps.size())
+      if (const auto& asserts = quiz_.steps[steps_seen_].state_asserts; !asserts.empty())
+        record_state_checks(rq_.steps.back(), check_state(asserts, rq_.steps.back().state));
+    ++steps_seen_;
+  }
+
+  // How the child ended, when that is the quiz's error.
+  void finish(util::ChildProcess& child, bool timed_out) {
+    if (timed_out) {
+      child.kill_and_wait();
+      fail("timed out after " + std::to_string(options_.timeout.count()) + " ms " + where());
+      return;
+    }
+    // an error or a bad line: stop it before it does more
+    const int status = done_ ? child.wait() : child.kill_and_wait();
+    if (failed()) return;
+    // exit_status() folds a signal into 128+N; the sandbox itself exits with small numbers
+    if (status >= 128 && !done_)
+      fail("sandbox killed by " + signal_name(status - 128) + " " + where());
+    else if (status > 0 && status < 128)
+      fail("sandbox exited with status " + std::to_string(status) + " " + where());
+    else if (!done_)
+      fail("sandbox ended without finishing " + where());
+  }
+
+  const Quiz& quiz_;
+  const RunOptions& options_;
+  report::Quiz& rq_;
+  Clock::time_point deadline_;
+  Clock::duration observer_time_{};  // the tracer's attach time is not the quiz's
+  util::UniqueFd go_;
+  pid_t child_pid_ = 0;
+  bool got_setup_ = false, done_ = false;
+  std::size_t steps_seen_ = 0;
+  std::optional<report::StepState> pending_state_;
+};
+
+}  // namespace
+
 report::Quiz run_quiz(const Quiz& quiz, const RunOptions& options) {
   report::Quiz rq;
   rq.name = quiz.name;
@@ -404,129 +525,9 @@ report::Quiz run_quiz(const Quiz& quiz, const RunOptions& options) {
   rq.setup = setup_summary(quiz.setup);
 
   const auto started = Clock::now();
-  Clock::duration observer_time{};  // the tracer's attach time is not the quiz's
-  auto fail = [&](std::string why) {
-    rq.status = report::QuizStatus::error;
-    if (rq.error.empty()) rq.error = std::move(why);
-  };
-
-  pid_t child_pid = 0;
-  [&] {
-    const std::uint64_t host_inode = netns_inode("self");
-    int up[2], down[2];  // up: child -> parent lines; down: parent -> child go byte
-    if (::pipe2(up, O_CLOEXEC) != 0) return fail("pipe2: " + util::errno_label(errno));
-    UniqueFd up_r(up[0]), up_w(up[1]);
-    if (::pipe2(down, O_CLOEXEC) != 0) return fail("pipe2: " + util::errno_label(errno));
-    UniqueFd down_r(down[0]), down_w(down[1]);
-
-    const pid_t parent = ::getpid();
-    const pid_t pid = ::fork();
-    if (pid < 0) return fail("fork: " + util::errno_label(errno));
-    if (pid == 0) {
-      up_r.release();  // never closed in the child: _exit() drops everything at once
-      down_w.release();
-      child_main(quiz, parent, host_inode, up_w.get(), down_r.get(), options.step_probe);
-    }
-    Child child(pid);
-    child_pid = pid;
-    up_w.reset();
-    down_r.reset();
-    LineReader reader(up_r.get());
-    auto deadline = started + options.timeout;
-    bool got_setup = false, done = false;
-    int steps_seen = 0;
-    bool timed_out = false;
-
-    auto where = [&] {
-      if (!got_setup) return std::string("during setup");
-      if (steps_seen < static_cast<int>(quiz.steps.size()))
-        return "at step " + std::to_string(steps_seen + 1) + " (" +
-               quiz.steps[static_cast<std::size_t>(steps_seen)].text + ")";
-      return std::string("after the last step");
-    };
-
-    bool go_sent = false;
-    std::optional<report::StepState> pending_state;
-    while (!done && rq.status != report::QuizStatus::error) {
-      std::string line;
-      auto r = reader.next(deadline, line);
-      if (r == LineReader::Result::Timeout) {
-        timed_out = true;
-        break;
-      }
-      if (r == LineReader::Result::Eof) break;
-      json msg;
-      try {
-        if (!line.empty() && line.front() == kStateLine) {  // the next step's state
-          pending_state = decode_state(std::string_view(line).substr(1));
-          continue;
-        }
-        msg = json::parse(line);
-        const std::string type = msg.at("type");
-        if (type == "ready") {
-          const auto inode = msg.at("inode").get<std::uint64_t>();
-          const auto cpid = msg.at("pid").get<pid_t>();
-          if (options.observer) {
-            const auto t0 = Clock::now();
-            try {
-              options.observer->sandbox_ready(inode, cpid);
-            } catch (const std::exception& e) {
-              fail(std::string("observer refused the sandbox: ") + e.what());
-            }
-            observer_time += Clock::now() - t0;
-            deadline += Clock::now() - t0;
-            if (rq.status == report::QuizStatus::error) break;
-          }
-          char go = 'g';
-          if (::write(down_w.get(), &go, 1) != 1) fail("cannot signal the sandbox to start");
-          go_sent = true;
-        } else if (type == "setup") {
-          got_setup = true;
-          rq.sysctls.ip_local_port_range = msg.at("ip_local_port_range");
-          rq.sysctls.ip_local_reserved_ports = msg.at("ip_local_reserved_ports");
-          rq.sysctls.ip_autobind_reuse = msg.at("ip_autobind_reuse");
-        } else if (type == "step") {
-          rq.steps.push_back(decode_step(msg.at("step")));
-          rq.steps.back().state = std::move(pending_state);
-          pending_state.reset();
-          // The statement's state assertions against the snapshot that came with it: a DIFF
-          // makes the step a mismatch, no snapshot makes them "not checked", never passed.
-          if (steps_seen < static_cast<int>(quiz.steps.size()))
-            if (const auto& asserts = quiz.steps[static_cast<std::size_t>(steps_seen)].state_asserts; !asserts.empty())
-              record_state_checks(rq.steps.back(), check_state(asserts, rq.steps.back().state));
-          ++steps_seen;
-        } else if (type == "error") {
-          fail(msg.at("error").get<std::string>());
-        } else if (type == "done") {
-          done = true;
-        } else {
-          fail("sandbox sent an unknown message: " + type);
-        }
-      } catch (const json::exception& e) {
-        fail(std::string("sandbox sent a malformed line: ") + e.what());
-      } catch (const std::exception& e) {  // a step's state that does not decode
-        fail(std::string("sandbox sent a malformed line: ") + e.what());
-      }
-    }
-    (void)go_sent;
-
-    if (timed_out) {
-      child.kill();
-      child.wait();
-      fail("timed out after " + std::to_string(options.timeout.count()) + " ms " + where());
-      return;
-    }
-    if (!done) child.kill();  // an error or a bad line: stop it before it does more
-    const int status = child.wait();
-    if (WIFSIGNALED(status) && !done && rq.status != report::QuizStatus::error)
-      fail("sandbox killed by " + signal_name(WTERMSIG(status)) + " " + where());
-    else if (WIFEXITED(status) && WEXITSTATUS(status) != 0 && rq.status != report::QuizStatus::error)
-      fail("sandbox exited with status " + std::to_string(WEXITSTATUS(status)) + " " + where());
-    else if (!done && rq.status != report::QuizStatus::error)
-      fail("sandbox ended without finishing " + where());
-  }();
-  // the child has been reaped (Child's destructor) whichever way the lambda left
-  if (child_pid > 0 && options.step_probe) options.step_probe->child_finished(child_pid);
+  Sandbox sandbox(quiz, options, rq, started);
+  sandbox.run();
+  if (sandbox.child_pid() > 0 && options.step_probe) options.step_probe->child_finished(sandbox.child_pid());
 
   if (rq.status != report::QuizStatus::error) {
     rq.status = report::QuizStatus::ok;
@@ -534,7 +535,7 @@ report::Quiz run_quiz(const Quiz& quiz, const RunOptions& options) {
       if (!s.matched) rq.status = report::QuizStatus::mismatch;
   }
   rq.duration_ms =
-      std::chrono::duration<double, std::milli>(Clock::now() - started - observer_time).count();
+      std::chrono::duration<double, std::milli>(Clock::now() - started - sandbox.observer_time()).count();
   if (options.observer) {
     try {
       options.observer->quiz_done(rq);

@@ -181,7 +181,7 @@ bool StepExecutor::new_socket(const std::vector<PyValue>& args, PyValue& out) {
                           static_cast<int>(v[2]));
   if (fd < 0) return raise_errno(errno);
   Sock s;
-  s.fd = UniqueFd(fd);
+  s.fd = util::UniqueFd(fd);
   s.family = static_cast<int>(v[0]);
   s.type = static_cast<int>(v[1]);
   s.proto = static_cast<int>(v[2]);
@@ -340,7 +340,7 @@ bool StepExecutor::accept(Sock& s, PyValue& out) {
   const int fd = ::accept4(s.fd.get(), reinterpret_cast<sockaddr*>(&ss), &len, SOCK_CLOEXEC);
   if (fd < 0) return raise_errno(errno);
   Sock a;
-  a.fd = UniqueFd(fd);
+  a.fd = util::UniqueFd(fd);
   a.family = s.family;
   a.type = s.type;
   a.proto = s.proto;

@@ -43,7 +43,7 @@ std::uint64_t monotonic_ns() {
          static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
-StepExecutor::StepExecutor(UniqueFd listener) {
+StepExecutor::StepExecutor(util::UniqueFd listener) {
   if (!listener) {
     names_["ln"] = PyValue::none();
     return;

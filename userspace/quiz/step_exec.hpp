@@ -11,7 +11,7 @@
 
 #include "quiz/pyrepr.hpp"
 #include "quiz/quiz.hpp"
-#include "quiz/unique_fd.hpp"
+#include "util/unique_fd.hpp"
 #include "report/report.hpp"
 
 namespace tristate::quiz {
@@ -21,7 +21,7 @@ class StepExecutor {
   // `listener` is the setup's first listener, reachable as `ln` as in Cloudflare's
   // quiz_common.py (None when the quiz has no listener). It stays open for the whole quiz
   // (the setup keeps a reference), unless a statement closes it.
-  explicit StepExecutor(UniqueFd listener = UniqueFd());
+  explicit StepExecutor(util::UniqueFd listener = util::UniqueFd());
 
   // One `>>>` statement: its calls in order (evaluation stops at the first exception, as in
   // Python), what doctest would print, whether that matches, tid and CLOCK_MONOTONIC times
@@ -32,7 +32,7 @@ class StepExecutor {
 
  private:
   struct Sock {
-    UniqueFd fd;  // closed (-1) after close(): later calls then fail with EBADF, as in Python
+    util::UniqueFd fd;  // closed (-1) after close(): later calls then fail with EBADF, as in Python
     int family = 0;
     int type = 1;
     int proto = 0;

@@ -1,4 +1,5 @@
 #include "render/render_matrix_text.hpp"
+#include "render/text_style.hpp"
 
 #include <algorithm>
 #include <numeric>
@@ -92,9 +93,7 @@ constexpr std::size_t kMinColumn = 12;  // a kernel column narrower than this is
 
 struct Style {
   bool on;
-  std::string operator()(const char* code, const std::string& s) const {
-    return on && *code && !s.empty() ? std::string("\033[") + code + "m" + s + "\033[0m" : s;
-  }
+  std::string operator()(Tone tone, const std::string& s) const { return paint(on, tone, s); }
 };
 
 std::string trim_right(std::string s) {
@@ -118,7 +117,7 @@ void prose(std::string& out, const std::string& line, std::size_t width) {
 
 struct TableCell {
   std::string text;       // plain
-  const char* style = "";  // ANSI SGR code applied to each line of it
+  Tone style = Tone::plain;  // applied to each line of it
 };
 using TableRow = std::vector<TableCell>;
 
@@ -258,14 +257,81 @@ void render_divergence(std::string& out, const Matrix& m, const Row& row, const 
            at = {{"≠"}, {"#" + std::to_string(d.position + 1)}};
   for (std::size_t c = 0; c < d.compared.size(); ++c) {
     if (!d.compared[c]) continue;
-    head.push_back({m.columns[c].label, "1"});
+    head.push_back({m.columns[c].label, Tone::bold});
     prev.push_back({d.previous[c] ? report::event_line(*d.previous[c]) : ""});
-    at.push_back({d.at[c] ? report::event_line(*d.at[c]) : "(no more events)", "31"});
+    at.push_back({d.at[c] ? report::event_line(*d.at[c]) : "(no more events)", Tone::red});
   }
   std::vector<TableRow> rows = {head};
   if (d.position > 0) rows.push_back(prev);
   rows.push_back(at);
   table(out, rows, 2, width, st, "    ");
+}
+
+}  // namespace
+
+namespace {
+
+// The table: a row per step shown, its outcome in each column, and under it (dim) the bucket
+// states, when some column has one to tell.
+std::vector<TableRow> step_rows(const Matrix& m, RowFilter filter) {
+  std::vector<TableRow> rows;
+  TableRow head = {{"", Tone::bold}, {"quiz", Tone::bold}, {"step", Tone::bold}, {"statement", Tone::bold}};
+  for (const auto& c : m.columns) head.push_back({c.label, Tone::bold});
+  rows.push_back(std::move(head));
+  for (const auto& r : m.rows) {
+    if (!render::shown(r, filter)) continue;
+    TableRow a = {{r.differs() ? "≠" : "", Tone::bold_red},
+                  {r.quiz},
+                  {r.step < 0 ? "-" : std::to_string(r.step)},
+                  {compare::shorten(r.source, kSourceWidth)}};
+    TableRow b(4);
+    for (const Cell& c : r.cells) {
+      Tone code = c.differs ? Tone::bold_red : (!c.matched || c.outcome != "ok") ? Tone::yellow : Tone::plain;
+      a.push_back({(c.differs ? "*" : "") + compare::cell_outcome(c), code});
+      b.push_back({c.state, Tone::dim});
+    }
+    rows.push_back(std::move(a));
+    // An untraced row has no bucket story to tell: no second line.
+    const bool any_state = std::any_of(r.cells.begin(), r.cells.end(), [](const Cell& c) {
+      return !c.state.empty() && c.state != "untraced";
+    });
+    if (any_state) rows.push_back(std::move(b));
+  }
+  return rows;
+}
+
+// After the table: each differing row's divergence, quizzes some reports lack, the reports.
+void render_notes(std::string& out, const Matrix& m, const Style& st, std::size_t width) {
+  if (m.differing_rows()) {
+    out += "\n" + st(Tone::bold, "Differences") + "\n";
+    for (const auto& r : m.rows) {
+      if (!r.differs()) continue;
+      prose(out, st(Tone::bold_red, "≠") + " " + r.quiz +
+                     (r.step < 0 ? std::string(" (the quiz as a whole)")
+                                 : " step " + std::to_string(r.step) +
+                                       (r.line ? " (line " + std::to_string(r.line) + ")" : "") +
+                                       ": " + r.source),
+            width);
+      render_divergence(out, m, r, st, width);
+    }
+  }
+
+  if (!m.missing.empty()) {
+    out += "\n" + st(Tone::bold, "Not compared") + " (quizzes missing from some reports)\n";
+    for (const auto& miss : m.missing) {
+      std::string line = "  " + m.columns[miss.column].label + " lacks:";
+      for (const auto& q : miss.quizzes) line += " " + q;
+      prose(out, line, width);
+    }
+  }
+
+  out += "\n" + st(Tone::bold, "Reports") + "\n";
+  for (const auto& c : m.columns) {
+    std::string line = "  " + c.label + ": kernel " + (c.release.empty() ? "?" : c.release) +
+                       ", " + c.where + ", trace " + (c.traced ? c.trace_mode : "none (untraced)");
+    if (!c.file.empty()) line += ", " + c.file;
+    prose(out, line, width);
+  }
 }
 
 }  // namespace
@@ -282,34 +348,12 @@ std::string render_matrix_text(const Matrix& m, const MatrixTextOptions& opt) {
             std::to_string(m.quizzes.size()) + " quizzes in common, " +
             std::to_string(m.rows.size()) + " steps (" + std::to_string(shown) + " shown" +
             (opt.rows == RowFilter::differ ? ": only those that differ" : "") + "), " +
-            (differ ? st("1;31", std::to_string(differ) + (differ == 1 ? " step differs" : " steps differ"))
-                    : st("32", "all agree")),
+            (differ ? st(Tone::bold_red, std::to_string(differ) + (differ == 1 ? " step differs" : " steps differ"))
+                    : st(Tone::green, "all agree")),
         width);
   out += "\n";
 
-  std::vector<TableRow> rows;
-  TableRow head = {{"", "1"}, {"quiz", "1"}, {"step", "1"}, {"statement", "1"}};
-  for (const auto& c : m.columns) head.push_back({c.label, "1"});
-  rows.push_back(std::move(head));
-  for (const auto& r : m.rows) {
-    if (!render::shown(r, opt.rows)) continue;
-    TableRow a = {{r.differs() ? "≠" : "", "1;31"},
-                  {r.quiz},
-                  {r.step < 0 ? "-" : std::to_string(r.step)},
-                  {compare::shorten(r.source, kSourceWidth)}};
-    TableRow b(4);
-    for (const Cell& c : r.cells) {
-      const char* code = c.differs ? "1;31" : (!c.matched || c.outcome != "ok") ? "33" : "";
-      a.push_back({(c.differs ? "*" : "") + compare::cell_outcome(c), code});
-      b.push_back({c.state, "2"});
-    }
-    rows.push_back(std::move(a));
-    // An untraced row has no bucket story to tell: no second line.
-    const bool any_state = std::any_of(r.cells.begin(), r.cells.end(), [](const Cell& c) {
-      return !c.state.empty() && c.state != "untraced";
-    });
-    if (any_state) rows.push_back(std::move(b));
-  }
+  const std::vector<TableRow> rows = step_rows(m, opt.rows);
   if (rows.size() == 1) {
     out += opt.rows == RowFilter::differ ? "(no step differs)\n"
                                          : "(no step failed, differed or touched a bind bucket)\n";
@@ -319,37 +363,7 @@ std::string render_matrix_text(const Matrix& m, const MatrixTextOptions& opt) {
     prose(out, "✗ = output did not match the quiz's expectation; * = differs from the other "
                "reports; ≠ = the row differs", width);
   }
-
-  if (differ) {
-    out += "\n" + st("1", "Differences") + "\n";
-    for (const auto& r : m.rows) {
-      if (!r.differs()) continue;
-      prose(out, st("1;31", "≠") + " " + r.quiz +
-                     (r.step < 0 ? std::string(" (the quiz as a whole)")
-                                 : " step " + std::to_string(r.step) +
-                                       (r.line ? " (line " + std::to_string(r.line) + ")" : "") +
-                                       ": " + r.source),
-            width);
-      render_divergence(out, m, r, st, width);
-    }
-  }
-
-  if (!m.missing.empty()) {
-    out += "\n" + st("1", "Not compared") + " (quizzes missing from some reports)\n";
-    for (const auto& miss : m.missing) {
-      std::string line = "  " + m.columns[miss.column].label + " lacks:";
-      for (const auto& q : miss.quizzes) line += " " + q;
-      prose(out, line, width);
-    }
-  }
-
-  out += "\n" + st("1", "Reports") + "\n";
-  for (const auto& c : m.columns) {
-    std::string line = "  " + c.label + ": kernel " + (c.release.empty() ? "?" : c.release) +
-                       ", " + c.where + ", trace " + (c.traced ? c.trace_mode : "none (untraced)");
-    if (!c.file.empty()) line += ", " + c.file;
-    prose(out, line, width);
-  }
+  render_notes(out, m, st, width);
   return out;
 }
 

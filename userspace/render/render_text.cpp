@@ -1,4 +1,5 @@
 #include "render/render_text.hpp"
+#include "render/text_style.hpp"
 
 #include <algorithm>
 
@@ -17,14 +18,11 @@ namespace {
 
 struct Palette {
   bool on;
-  std::string wrap(const char* code, const std::string& s) const {
-    return on ? std::string("\033[") + code + "m" + s + "\033[0m" : s;
-  }
-  std::string green(const std::string& s) const { return wrap("32", s); }
-  std::string red(const std::string& s) const { return wrap("1;31", s); }
-  std::string dim(const std::string& s) const { return wrap("2", s); }
-  std::string bold(const std::string& s) const { return wrap("1", s); }
-  std::string cyan(const std::string& s) const { return wrap("36", s); }
+  std::string green(const std::string& s) const { return paint(on, Tone::green, s); }
+  std::string red(const std::string& s) const { return paint(on, Tone::bold_red, s); }
+  std::string dim(const std::string& s) const { return paint(on, Tone::dim, s); }
+  std::string bold(const std::string& s) const { return paint(on, Tone::bold, s); }
+  std::string cyan(const std::string& s) const { return paint(on, Tone::cyan, s); }
 };
 
 std::string wrap_paragraph(const std::string& text, const std::string& indent, size_t width) {

@@ -7,42 +7,33 @@ namespace tristate::report {
 
 namespace {
 
-// Each table is indexed by its enum's values, in declaration order; the static_asserts pin
-// the last value of each so an enum and its table cannot drift apart.
+// Each enum's table (kinds.hpp, under the enum), indexed by its values in declaration order.
 template <typename E>
 struct Table;
 
 template <>
 struct Table<EventKind> {
-  static constexpr std::array<std::string_view, 8> names = {
-      "bucket_create", "bucket_state",  "bucket_destroy", "bind_alloc",
-      "connect_alloc", "connect_skip", "bucket2_create", "bucket2_destroy"};
-  static_assert(std::size_t(EventKind::bucket2_destroy) + 1 == names.size());
+  static constexpr const auto& names = kEventKindNames;
 };
 template <>
 struct Table<OpPath> {
-  static constexpr std::array<std::string_view, 5> names = {"", "bind", "listen", "connect", "release"};
-  static_assert(std::size_t(OpPath::release) + 1 == names.size());
+  static constexpr const auto& names = kOpPathNames;
 };
 template <>
 struct Table<TraceMode> {
-  static constexpr std::array<std::string_view, 4> names = {"none", "fentry", "kprobe", "mixed"};
-  static_assert(std::size_t(TraceMode::mixed) + 1 == names.size());
+  static constexpr const auto& names = kTraceModeNames;
 };
 template <>
 struct Table<ProbeMechanism> {
-  static constexpr std::array<std::string_view, 5> names = {"none", "fentry", "fexit", "kprobe", "kretprobe"};
-  static_assert(std::size_t(ProbeMechanism::kretprobe) + 1 == names.size());
+  static constexpr const auto& names = kProbeMechanismNames;
 };
 template <>
 struct Table<QuizStatus> {
-  static constexpr std::array<std::string_view, 3> names = {"ok", "mismatch", "error"};
-  static_assert(std::size_t(QuizStatus::error) + 1 == names.size());
+  static constexpr const auto& names = kQuizStatusNames;
 };
 template <>
 struct Table<CheckOutcome> {
-  static constexpr std::array<std::string_view, 3> names = {"passed", "DIFF", "not checked"};
-  static_assert(std::size_t(CheckOutcome::not_checked) + 1 == names.size());
+  static constexpr const auto& names = kCheckOutcomeNames;
 };
 
 template <typename E>

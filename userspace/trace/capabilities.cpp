@@ -3,8 +3,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
-#include <linux/capability.h>
-#include <sys/syscall.h>
+#include <sys/capability.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -13,7 +12,9 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
+#include <type_traits>
 
 #include "trace/attach_plan.hpp"
 #include "trace/kernel_btf.hpp"
@@ -109,16 +110,16 @@ Check check_ringbuf() {
 }
 
 Check check_privileges() {
-  __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
-  __user_cap_data_struct data[2]{};
-  if (syscall(SYS_capget, &hdr, data) != 0)
-    return {"privileges", false, std::string("capget: ") + std::strerror(errno)};
-  auto has = [&](int cap) { return (data[cap / 32].effective >> (cap % 32)) & 1U; };
-  constexpr int kCapSysAdmin = 21, kCapPerfmon = 38, kCapBpf = 39;
+  std::unique_ptr<std::remove_pointer_t<cap_t>, int (*)(void*)> caps(cap_get_proc(), cap_free);
+  if (!caps) return {"privileges", false, std::string("capget: ") + std::strerror(errno)};
+  auto has = [&](cap_value_t cap) {
+    cap_flag_value_t v = CAP_CLEAR;
+    return cap_get_flag(caps.get(), cap, CAP_EFFECTIVE, &v) == 0 && v == CAP_SET;
+  };
   std::string have;
-  for (auto [cap, name] : {std::pair{kCapBpf, "CAP_BPF"}, {kCapPerfmon, "CAP_PERFMON"}, {kCapSysAdmin, "CAP_SYS_ADMIN"}})
+  for (auto [cap, name] : {std::pair{CAP_BPF, "CAP_BPF"}, {CAP_PERFMON, "CAP_PERFMON"}, {CAP_SYS_ADMIN, "CAP_SYS_ADMIN"}})
     if (has(cap)) have += (have.empty() ? "" : " ") + std::string(name);
-  bool ok = has(kCapSysAdmin) || (has(kCapBpf) && has(kCapPerfmon));
+  bool ok = has(CAP_SYS_ADMIN) || (has(CAP_BPF) && has(CAP_PERFMON));
   if (!ok) return {"privileges", false, "needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN); have: " + (have.empty() ? std::string("none") : have)};
   return {"privileges", true, have};
 }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "report/report_json.hpp"
@@ -204,7 +205,8 @@ TEST(TraceDecode, ReusedEventNeverKeepsAStaleName) {
     e.func = func;
     e.path = path;
     std::memset(e.comm, 0, sizeof(e.comm));
-    std::strncpy(e.comm, comm, sizeof(e.comm));
+    // up to all 16 bytes, no NUL: a full comm is one of the cases under test
+    std::memcpy(e.comm, comm, std::min(std::strlen(comm), sizeof(e.comm)));
     seq.push_back(e);
   };
   rec(TS_EV_BUCKET_CREATE, TS_FN_BIND_BUCKET_CREATE, TS_PATH_BIND, "loop");

@@ -54,6 +54,34 @@ struct KvmFailure : GuestError {
 GuestResult boot_and_run(const Kernel& kernel, const GuestRequest& req, const std::vector<std::string>& argv,
                          const std::function<void(const std::string&)>& say);
 
+// qemu's argv for one boot: TCG or KVM, the trimmed boot unless `plain`.
+std::vector<std::string> qemu_command(const fs::path& image, const fs::path& initrd, const GuestRequest& req,
+                                      bool plain, bool kvm, const std::function<void(const std::string&)>& say) {
+  std::vector<std::string> argv = {"qemu-system-x86_64", "-m", std::to_string(req.memory_mb),
+                                   "-smp", std::to_string(req.cpus), "-nographic", "-no-reboot",
+                                   "-kernel", image.string(), "-initrd", initrd.string(),
+                                   "-append", kernel_command_line(plain)};
+  // No NIC, no VGA: SeaBIOS would run the NIC's iPXE option ROM and the VGA BIOS under
+  // emulation before the kernel starts; the guest's only device is the serial console.
+  if (!plain) argv.insert(argv.end(), {"-net", "none", "-vga", "none"});
+  if (kvm) {
+    argv.insert(argv.end(), {"-accel", "kvm", "-cpu", "host"});
+    if (req.icount_shift >= 0) say("--icount ignored: the guest runs under KVM, in real time");
+  } else {
+    // One host thread runs all vCPUs. Multi-threaded TCG crashed two of our guests with two
+    // vCPUs, each "Fatal exception in interrupt" on code the kernel patches at run time: a
+    // 7.2 boot in sched_clock_cpu, and a 6.12 kprobe-mode tracer test with RIP in the middle
+    // of inet_ehashfn's jump-label nop (the DO_ONCE key flipped on the first connect()).
+    // No crash in hundreds of one-vCPU boots. The guest keeps its SMP semantics; only the
+    // host-side parallelism, where cross-modifying code is emulated, goes.
+    argv.insert(argv.end(), {"-accel", req.cpus > 1 ? "tcg,thread=single" : "tcg"});
+    // sleep=off: an idle guest's clock jumps to its next timer instead of waiting for it
+    if (req.icount_shift >= 0)
+      argv.insert(argv.end(), {"-icount", "shift=" + std::to_string(req.icount_shift) + ",sleep=off"});
+  }
+  return argv;
+}
+
 }  // namespace
 
 std::string kernel_command_line(bool plain) {
@@ -100,31 +128,6 @@ GuestResult run_guest(const Kernel& kernel, const GuestRequest& req, const Cache
   const char* plain_env = std::getenv("TRISTATE_LAB_PLAIN_BOOT");
   const bool plain = req.plain_boot || (plain_env && std::string_view(plain_env) == "1");
   const fs::path image = boot_image(kernel, nullptr, say);
-  auto qemu_argv = [&](bool kvm) {
-    std::vector<std::string> argv = {"qemu-system-x86_64", "-m", std::to_string(req.memory_mb),
-                                     "-smp", std::to_string(req.cpus), "-nographic", "-no-reboot",
-                                     "-kernel", image.string(), "-initrd", initrd.string(),
-                                     "-append", kernel_command_line(plain)};
-    // No NIC, no VGA: SeaBIOS would run the NIC's iPXE option ROM and the VGA BIOS under
-    // emulation before the kernel starts; the guest's only device is the serial console.
-    if (!plain) argv.insert(argv.end(), {"-net", "none", "-vga", "none"});
-    if (kvm) {
-      argv.insert(argv.end(), {"-accel", "kvm", "-cpu", "host"});
-      if (req.icount_shift >= 0) say("--icount ignored: the guest runs under KVM, in real time");
-    } else {
-      // One host thread runs all vCPUs. Multi-threaded TCG crashed two of our guests with two
-      // vCPUs, each "Fatal exception in interrupt" on code the kernel patches at run time: a
-      // 7.2 boot in sched_clock_cpu, and a 6.12 kprobe-mode tracer test with RIP in the middle
-      // of inet_ehashfn's jump-label nop (the DO_ONCE key flipped on the first connect()).
-      // No crash in hundreds of one-vCPU boots. The guest keeps its SMP semantics; only the
-      // host-side parallelism, where cross-modifying code is emulated, goes.
-      argv.insert(argv.end(), {"-accel", req.cpus > 1 ? "tcg,thread=single" : "tcg"});
-      // sleep=off: an idle guest's clock jumps to its next timer instead of waiting for it
-      if (req.icount_shift >= 0)
-        argv.insert(argv.end(), {"-icount", "shift=" + std::to_string(req.icount_shift) + ",sleep=off"});
-    }
-    return argv;
-  };
 
   // A kernel that panics before /init ran, for a reason other than its init exiting, never
   // reached tristate's code: seen once in ~40 boots of 7.2 with two vCPUs under TCG ("Fatal
@@ -133,7 +136,7 @@ GuestResult run_guest(const Kernel& kernel, const GuestRequest& req, const Cache
   // A KVM failure is not a panic: it does not use up the panic's one more boot.
   for (int panics = 0;;) {
     try {
-      return boot_and_run(kernel, req, qemu_argv(accel.kvm), say);
+      return boot_and_run(kernel, req, qemu_command(image, initrd, req, plain, accel.kvm, say), say);
     } catch (const BootPanic& e) {
       if (++panics == 2) throw GuestError(e.what(), e.console_tail);
       say(std::string(e.what()) + ": booting it once more");

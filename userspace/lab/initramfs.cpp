@@ -127,40 +127,89 @@ std::vector<std::string> ldd_libraries(const std::string& binary) {
   return libs;
 }
 
-fs::path build_initramfs(const InitramfsSpec& spec, const Cache& cache, const Progress& progress) {
-  if (!fs::exists(kBusybox) || !is_static_busybox(kBusybox))
-    throw std::runtime_error(std::string(kBusybox) +
-                             " missing or not static: install it with `apt-get install busybox-static`");
-  // guest path -> host path (sorted, so the hash does not depend on discovery order)
-  std::map<std::string, std::string> content;
+namespace {
+
+// What an image holds: guest path -> host path (sorted, so the hash does not depend on
+// discovery order), and which guest paths are executables (stripped when staged).
+struct Content {
+  std::map<std::string, std::string> files;
   std::set<std::string> executables;
-  content["/bin/busybox"] = kBusybox;
+};
+
+Content collect_content(const InitramfsSpec& spec) {
+  Content c;
+  c.files["/bin/busybox"] = kBusybox;
   for (auto& exe : spec.executables) {
     std::error_code ec;
     fs::path real = fs::canonical(exe, ec);
     if (ec) throw std::runtime_error(exe + ": cannot ship into the guest: " + ec.message());
     std::string guest = "/usr/bin/" + real.filename().string();
-    content[guest] = real.string();
-    executables.insert(guest);
-    for (auto& lib : ldd_libraries(real.string())) content[lib] = fs::canonical(lib).string();
+    c.files[guest] = real.string();
+    c.executables.insert(guest);
+    for (auto& lib : ldd_libraries(real.string())) c.files[lib] = fs::canonical(lib).string();
   }
   for (auto& f : spec.files) {
     if (f.guest_path.empty() || f.guest_path[0] != '/')
       throw std::runtime_error("guest path '" + f.guest_path + "' for " + f.host_path + " is not absolute");
     if (!fs::is_regular_file(f.host_path))
       throw std::runtime_error(f.host_path + ": no such file to ship into the guest");
-    content[f.guest_path] = f.host_path;
+    c.files[f.guest_path] = f.host_path;
   }
+  return c;
+}
 
+// The image's name: every shipped byte and the init script.
+std::string content_hash(const Content& c, const std::string& init) {
   Sha256 h;
   h.update("tristate-initramfs/2\n");
-  for (auto& [guest, host] : content) {
+  for (auto& [guest, host] : c.files) {
     h.update(guest);
     h.update("\n", 1);
     sha256_add_file(h, host);
   }
-  h.update(spec.init);
-  std::string hash = h.hex();
+  h.update(init);
+  return h.hex();
+}
+
+// Stages the tree beside the cache (`.stage-HASH-PID`, removed on every way out) and packs
+// it to `out` through `<out>.tmp-PID`; both names are ones the leftovers sweep knows.
+void pack_image(const Content& c, const std::string& init, const std::string& hash, const fs::path& out,
+                const Cache& cache) {
+  fs::path stage = cache.initramfs_dir() / (".stage-" + hash.substr(0, 16) + "-" + std::to_string(getpid()));
+  fs::remove_all(stage);
+  struct Cleanup {
+    fs::path p;
+    ~Cleanup() {
+      std::error_code ec;
+      fs::remove_all(p, ec);
+    }
+  } cleanup{stage};
+  for (auto& [guest, host] : c.files) copy_into(stage, host, guest, c.executables.count(guest) > 0);
+  {
+    std::ofstream f(stage / "init");
+    f << init;
+  }
+  fs::permissions(stage / "init", fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                      fs::perms::others_read | fs::perms::others_exec);
+  fs::path tmp = out.string() + ".tmp-" + std::to_string(getpid());
+  try {
+    pack_newc(stage, tmp);
+  } catch (const std::exception&) {
+    std::error_code ec;
+    fs::remove(tmp, ec);
+    throw;
+  }
+  fs::rename(tmp, out);
+}
+
+}  // namespace
+
+fs::path build_initramfs(const InitramfsSpec& spec, const Cache& cache, const Progress& progress) {
+  if (!fs::exists(kBusybox) || !is_static_busybox(kBusybox))
+    throw std::runtime_error(std::string(kBusybox) +
+                             " missing or not static: install it with `apt-get install busybox-static`");
+  const Content content = collect_content(spec);
+  const std::string hash = content_hash(content, spec.init);
   fs::path out = cache.initramfs_dir() / (hash.substr(0, 32) + ".cpio");
   // A used image is a recent one: cache trimming keeps the most recently used.
   auto reuse = [&out] {
@@ -185,32 +234,8 @@ fs::path build_initramfs(const InitramfsSpec& spec, const Cache& cache, const Pr
   if (fs::exists(out, exists_ec))
     say(progress, "cached initramfs " + out.string() + " is damaged (" + seal.why + "): rebuilding it");
   remove_sealed(out);
-  say(progress, "building initramfs (" + std::to_string(content.size()) + " files)");
-  fs::path stage = cache.initramfs_dir() / (".stage-" + hash.substr(0, 16) + "-" + std::to_string(getpid()));
-  fs::remove_all(stage);
-  struct Cleanup {
-    fs::path p;
-    ~Cleanup() {
-      std::error_code ec;
-      fs::remove_all(p, ec);
-    }
-  } cleanup{stage};
-  for (auto& [guest, host] : content) copy_into(stage, host, guest, executables.count(guest) > 0);
-  {
-    std::ofstream init(stage / "init");
-    init << spec.init;
-  }
-  fs::permissions(stage / "init", fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                                      fs::perms::others_read | fs::perms::others_exec);
-  fs::path tmp = out.string() + ".tmp-" + std::to_string(getpid());
-  try {
-    pack_newc(stage, tmp);
-  } catch (const std::exception&) {
-    std::error_code ec;
-    fs::remove(tmp, ec);
-    throw;
-  }
-  fs::rename(tmp, out);
+  say(progress, "building initramfs (" + std::to_string(content.files.size()) + " files)");
+  pack_image(content, spec.init, hash, out, cache);
   seal_file(out);
   // Each new build of a shipped binary is a new image: keep the cache bounded. An hour covers
   // any guest started from an older image (its qemu has read the file by then).

@@ -77,6 +77,61 @@ std::string sysctl_path(const std::string& name) {
   return path;
 }
 
+// An address for lo as the quiz file wrote it: "ADDR" or "ADDR/PREFIX", IPv4 or IPv6.
+struct LoAddress {
+  int family = AF_INET;
+  unsigned char bytes[16] = {};
+  std::size_t len = 4;
+  int prefix = 32;
+};
+
+LoAddress parse_lo_address(const std::string& cidr) {
+  LoAddress a;
+  std::string addr = cidr;
+  int prefix = -1;
+  if (auto slash = cidr.find('/'); slash != std::string::npos) {
+    addr = cidr.substr(0, slash);
+    try {
+      prefix = std::stoi(cidr.substr(slash + 1));
+    } catch (const std::exception&) {
+      throw SandboxError("bad address '" + cidr + "': prefix length is not a number");
+    }
+  }
+  if (inet_pton(AF_INET, addr.c_str(), a.bytes) != 1) {
+    if (inet_pton(AF_INET6, addr.c_str(), a.bytes) != 1)
+      throw SandboxError("bad address '" + cidr + "': not an IPv4 or IPv6 literal");
+    a.family = AF_INET6;
+    a.len = 16;
+  }
+  const int max_prefix = a.family == AF_INET ? 32 : 128;
+  if (prefix > max_prefix)
+    throw SandboxError("bad address '" + cidr + "': prefix length above " + std::to_string(max_prefix));
+  a.prefix = prefix < 0 ? max_prefix : prefix;
+  return a;
+}
+
+// Sends one rtnetlink request and waits for the kernel's acknowledgement; `what` names the
+// request in errors.
+void rtnetlink_call(const nlmsghdr& request, const std::string& what) {
+  util::UniqueFd nl(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE));
+  if (!nl) fail("socket(AF_NETLINK, NETLINK_ROUTE)", errno);
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  if (::sendto(nl.get(), &request, request.nlmsg_len, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) < 0)
+    fail("rtnetlink " + what, errno);
+  char buf[4096];
+  ssize_t n = ::recv(nl.get(), buf, sizeof buf, 0);
+  if (n < 0) fail("rtnetlink " + what + " (reading the answer)", errno);
+  for (auto* h = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(h, static_cast<unsigned>(n)); h = NLMSG_NEXT(h, n)) {
+    if (h->nlmsg_type == NLMSG_ERROR) {
+      const auto* e = static_cast<const nlmsgerr*>(NLMSG_DATA(h));
+      if (e->error != 0) fail("rtnetlink " + what, -e->error);
+      return;
+    }
+  }
+  throw SandboxError("rtnetlink " + what + ": no acknowledgement from the kernel");
+}
+
 }  // namespace
 
 std::uint64_t netns_inode(const std::string& pid) {
@@ -135,30 +190,7 @@ void PrivateNetns::set_lo_up() const {
 
 void PrivateNetns::add_lo_address(const std::string& cidr) const {
   check_private();
-  std::string addr = cidr;
-  int prefix = -1;
-  if (auto slash = cidr.find('/'); slash != std::string::npos) {
-    addr = cidr.substr(0, slash);
-    try {
-      prefix = std::stoi(cidr.substr(slash + 1));
-    } catch (const std::exception&) {
-      throw SandboxError("bad address '" + cidr + "': prefix length is not a number");
-    }
-  }
-  unsigned char bytes[16] = {};
-  int family = AF_INET;
-  std::size_t len = 4;
-  if (inet_pton(AF_INET, addr.c_str(), bytes) != 1) {
-    if (inet_pton(AF_INET6, addr.c_str(), bytes) != 1)
-      throw SandboxError("bad address '" + cidr + "': not an IPv4 or IPv6 literal");
-    family = AF_INET6;
-    len = 16;
-  }
-  const int max_prefix = family == AF_INET ? 32 : 128;
-  if (prefix < 0) prefix = max_prefix;
-  if (prefix > max_prefix)
-    throw SandboxError("bad address '" + cidr + "': prefix length above " +
-                       std::to_string(max_prefix));
+  const LoAddress a = parse_lo_address(cidr);
   const unsigned ifindex = if_nametoindex("lo");
   if (ifindex == 0) fail("if_nametoindex(lo)", errno);
 
@@ -171,9 +203,9 @@ void PrivateNetns::add_lo_address(const std::string& cidr) const {
   req.nh.nlmsg_type = RTM_NEWADDR;
   req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
   req.nh.nlmsg_seq = 1;
-  req.ifa.ifa_family = static_cast<unsigned char>(family);
-  req.ifa.ifa_prefixlen = static_cast<unsigned char>(prefix);
-  req.ifa.ifa_flags = family == AF_INET6 ? IFA_F_NODAD : 0;
+  req.ifa.ifa_family = static_cast<unsigned char>(a.family);
+  req.ifa.ifa_prefixlen = static_cast<unsigned char>(a.prefix);
+  req.ifa.ifa_flags = a.family == AF_INET6 ? IFA_F_NODAD : 0;
   req.ifa.ifa_scope = RT_SCOPE_HOST;
   req.ifa.ifa_index = ifindex;
   auto add_attr = [&](unsigned short type, const void* data, std::size_t n) {
@@ -184,35 +216,16 @@ void PrivateNetns::add_lo_address(const std::string& cidr) const {
     std::memcpy(RTA_DATA(rta), data, n);
     req.nh.nlmsg_len = NLMSG_ALIGN(req.nh.nlmsg_len) + RTA_ALIGN(rta->rta_len);
   };
-  add_attr(IFA_LOCAL, bytes, len);
-  add_attr(IFA_ADDRESS, bytes, len);
-  if (family == AF_INET6 && prefix == 128) {
+  add_attr(IFA_LOCAL, a.bytes, a.len);
+  add_attr(IFA_ADDRESS, a.bytes, a.len);
+  if (a.family == AF_INET6 && a.prefix == 128) {
     // A /128's prefix route only duplicates its local route, and with it this kernel (6.18)
     // made TCP connect()s to the address fail once with ENETUNREACH about a second after the
     // address was added (SYN-ACK route lookup: Ip6OutNoRoutes); without it, no such flap.
     const std::uint32_t flags = IFA_F_NODAD | IFA_F_NOPREFIXROUTE;
     add_attr(IFA_FLAGS, &flags, sizeof flags);
   }
-
-  util::UniqueFd nl(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE));
-  if (!nl) fail("socket(AF_NETLINK, NETLINK_ROUTE)", errno);
-  sockaddr_nl kernel{};
-  kernel.nl_family = AF_NETLINK;
-  if (::sendto(nl.get(), &req, req.nh.nlmsg_len, 0, reinterpret_cast<sockaddr*>(&kernel),
-               sizeof kernel) < 0)
-    fail("rtnetlink RTM_NEWADDR " + cidr, errno);
-  char buf[4096];
-  ssize_t n = ::recv(nl.get(), buf, sizeof buf, 0);
-  if (n < 0) fail("rtnetlink RTM_NEWADDR " + cidr + " (reading the answer)", errno);
-  for (auto* h = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(h, static_cast<unsigned>(n));
-       h = NLMSG_NEXT(h, n)) {
-    if (h->nlmsg_type == NLMSG_ERROR) {
-      const auto* e = static_cast<const nlmsgerr*>(NLMSG_DATA(h));
-      if (e->error != 0) fail("rtnetlink RTM_NEWADDR " + cidr + " on lo", -e->error);
-      return;
-    }
-  }
-  throw SandboxError("rtnetlink RTM_NEWADDR " + cidr + ": no acknowledgement from the kernel");
+  rtnetlink_call(req.nh, "RTM_NEWADDR " + cidr + " on lo");
 }
 
 void PrivateNetns::wait_address_usable(const std::string& cidr, int limit_ms) const {

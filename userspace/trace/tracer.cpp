@@ -128,12 +128,14 @@ Result<std::unique_ptr<Tracer>> Tracer::make(const Options& options, report::Tra
     }
   }
   std::unique_ptr<LiveKernel> kernel;
+  const auto t0 = std::chrono::steady_clock::now();
   try {
     kernel = std::make_unique<LiveKernel>();
   } catch (const std::exception& e) {
     if (info) info->notice = e.what();
     return Error{e.what()};
   }
+  spdlog::debug("tracer: the kernel's BTF read in {:.1f} ms", ms_since(t0));
   return make(options, *kernel, info);
 }
 
@@ -183,6 +185,7 @@ Result<std::unique_ptr<Tracer>> Tracer::make_attempt(const Options& options, con
     }
   }
 
+  const double t_open0 = ms_since(t0);
   t->skel_.reset(tristate_bpf__open());
   if (!t->skel_) return fail(std::string("opening the BPF object failed: ") + std::strerror(errno));
   auto* skel = t->skel_.get();
@@ -208,6 +211,8 @@ Result<std::unique_ptr<Tracer>> Tracer::make_attempt(const Options& options, con
       bpf_program__set_log_buf(prog, logs.back().second.data(), logs.back().second.size());
     }
   }
+  const double t_load0 = ms_since(t0);
+  spdlog::debug("tracer: open {:.1f} ms", t_load0 - t_open0);
   if (int err = tristate_bpf__load(skel); err) {
     std::string culprit;
     for (auto& [p, buf] : logs) {

@@ -143,6 +143,12 @@ std::string minimal_core_btf(std::string_view object, std::string_view name) {
   return path.string();
 }
 
+std::string core_btf_cache_path(std::string_view file_name) {
+  if (const char* off = std::getenv("TRISTATE_CORE_BTF"); off && std::string_view(off) == "off") return "";
+  const std::string root = cache_root();
+  return root.empty() ? "" : root + "/btf/" + std::string(file_name);
+}
+
 std::string minimal_core_btf_from(std::string_view object, const std::string& kernel_btf) {
   return make_minimal(object, kernel_btf);
 }

@@ -39,6 +39,9 @@ std::string minimal_core_btf(std::string_view object, std::string_view name);
 std::string core_btf_file_name(std::string_view kernel_key, std::string_view object, std::string_view name);
 std::string func_ids_file_name(std::string_view kernel_key);
 
+// <cache>/btf/<file_name>, "" when there is no cache directory or TRISTATE_CORE_BTF=off.
+std::string core_btf_cache_path(std::string_view file_name);
+
 // `bpftool gen min_core_btf` of `object` against another kernel's BTF (a raw BTF file or an
 // ELF with .BTF): the bytes, "" when it cannot be made (no bpftool, a failed run).
 std::string minimal_core_btf_from(std::string_view object, const std::string& kernel_btf);

@@ -11,8 +11,8 @@
 namespace tristate::trace {
 
 // Into `dir` (kept there: made once per kernel and build of the objects), under the names a
-// tristate running on that kernel looks up: the snapshot object's minimal BTF and the
-// func-ids file. `kernel_btf`: the bytes of that kernel's /sys/kernel/btf/vmlinux; `notes`:
+// tristate running on that kernel looks up: the snapshot and tracer objects' minimal BTFs,
+// the iterators' func-ids file and the traced functions' file (trace/kernel_functions). `kernel_btf`: the bytes of that kernel's /sys/kernel/btf/vmlinux; `notes`:
 // its /sys/kernel/notes. Returns the names of the files made or found; none without a build id
 // in `notes`, or where bpftool cannot make them.
 std::vector<std::string> make_guest_core_btf(const std::filesystem::path& kernel_btf, std::string_view notes,

@@ -17,20 +17,14 @@
 #include <vector>
 
 #include "bench_util.hpp"
-#include "lab/catalog.hpp"
 #include "lab/guest_btf.hpp"
-#include "lab/quiz_guest.hpp"
 #include "trace/guest_core_btf.hpp"
+#include "lab/catalog.hpp"
+#include "lab/quiz_guest.hpp"
 
 namespace fs = std::filesystem;
 using namespace tristate;
 using Clock = std::chrono::steady_clock;
-
-// What `tristate quiz --kernel` ships besides the quizzes: the files made from each kernel's
-// BTF, all kernels' in every guest (as cli/guest_run.cpp does).
-void add_guest_btf(std::vector<lab::GuestJob>& jobs) {
-  lab::add_guest_btf(jobs, [](const lab::GuestKernelBtf& b, const auto& dir) { return trace::make_guest_core_btf(b.btf, b.notes, dir); });
-}
 
 int main(int argc, char** argv) {
   if (argc < 3) {
@@ -49,20 +43,26 @@ int main(int argc, char** argv) {
     auto cache = lab::Cache::from_environment();
     auto req = lab::make_quiz_request(tristate, quizzes, {});
     req.timeout = std::chrono::seconds(600);
+    {  // what `quiz --kernel` and `matrix` ship besides the quizzes (cli/guest_run.cpp): the files
+       // made from each kernel's BTF, every kernel's in every guest
+      std::vector<lab::GuestJob> all;
+      for (auto s : {"5.10", "6.1", "6.12", "latest"})
+        all.push_back({lab::resolve_kernel(lab::parse_kernel_spec(s), cache, nullptr), req});
+      lab::add_guest_btf(all, [](const lab::GuestKernelBtf& k, const auto& dir) { return trace::make_guest_core_btf(k.btf, k.notes, dir); });
+      req = all[0].request;
+    }
     std::printf("lab_bench: %zu quizzes (all shipped), load average %s, %u cores\n", quizzes.size(), bench::loadavg().c_str(),
                 std::thread::hardware_concurrency());
 
     // 1. one guest, median of N, the boot as it was (plain_boot) alternating with today's
     auto k61 = lab::resolve_kernel(lab::parse_kernel_spec("6.1"), cache, nullptr);
-    std::vector<lab::GuestJob> one{{k61, req}};
-    add_guest_btf(one);
-    lab::run_guest(k61, one[0].request, cache);  // warm: builds the initramfs, pages the kernel in
-    auto plain = one[0].request;
+    lab::run_guest(k61, req, cache);  // warm: builds the initramfs, pages the kernel in
+    auto plain = req;
     plain.plain_boot = true;
     std::vector<double> total, boot, run, ptotal, pboot;
     for (int i = 0; i < runs; ++i) {
       auto p = lab::run_guest(k61, plain, cache);
-      auto r = lab::run_guest(k61, one[0].request, cache);
+      auto r = lab::run_guest(k61, req, cache);
       if (r.exit_status != 0) std::printf("  run %d: guest exit status %d\n", i + 1, r.exit_status);
       total.push_back(r.total_s);
       boot.push_back(r.boot_s);
@@ -83,14 +83,11 @@ int main(int argc, char** argv) {
     // 2. four kernels, alone then -j 2
     std::vector<lab::GuestJob> jobs;
     std::vector<double> single;
-    const char* series[] = {"5.10", "6.1", "6.12", "latest"};
-    for (auto s : series) jobs.push_back({lab::resolve_kernel(lab::parse_kernel_spec(s), cache, nullptr), req});
-    add_guest_btf(jobs);
-    for (std::size_t i = 0; i < jobs.size(); ++i) {
-      const char* s = series[i];
-      const auto& k = jobs[i].kernel;
+    for (auto s : {"5.10", "6.1", "6.12", "latest"}) {
+      auto k = lab::resolve_kernel(lab::parse_kernel_spec(s), cache, nullptr);
+      jobs.push_back({k, req});
       auto t0 = Clock::now();
-      auto r = lab::run_guest(k, jobs[i].request, cache);
+      auto r = lab::run_guest(k, req, cache);
       double wall = std::chrono::duration<double>(Clock::now() - t0).count();
       single.push_back(wall);
       std::printf("  %-6s alone: %.2f s (boot %.2f s, quizzes %.2f s) %s\n", s, wall, r.boot_s, r.run_s,

@@ -17,6 +17,8 @@
 #include <vector>
 
 #include "bench_util.hpp"
+#include "lab/guest_btf.hpp"
+#include "trace/guest_core_btf.hpp"
 #include "lab/catalog.hpp"
 #include "lab/quiz_guest.hpp"
 #include "report/kinds.hpp"
@@ -42,6 +44,14 @@ int main(int argc, char** argv) {
     auto cache = lab::Cache::from_environment();
     auto req = lab::make_quiz_request(tristate, quizzes, {});
     req.timeout = std::chrono::seconds(600);
+    {  // what `quiz --kernel` and `matrix` ship besides the quizzes (cli/guest_run.cpp): the files
+       // made from each kernel's BTF, every kernel's in every guest
+      std::vector<lab::GuestJob> all;
+      for (auto s : {"5.10", "6.1", "6.12", "latest"})
+        all.push_back({lab::resolve_kernel(lab::parse_kernel_spec(s), cache, nullptr), req});
+      lab::add_guest_btf(all, [](const lab::GuestKernelBtf& k, const auto& dir) { return trace::make_guest_core_btf(k.btf, k.notes, dir); });
+      req = all[0].request;
+    }
     std::printf("lab_bench: %zu quizzes (all shipped), load average %s, %u cores\n", quizzes.size(), bench::loadavg().c_str(),
                 std::thread::hardware_concurrency());
 

@@ -80,7 +80,7 @@ static __always_inline int bucket2_create_exit(bool direct, struct inet_bind2_bu
 }
 
 /* 6.1 - 6.7: (cachep, net, head, port, l3mdev, sk) */
-SEC("fexit/inet_bind2_bucket_create")
+SEC("tsfexit/inet_bind2_bucket_create")
 int BPF_PROG(fexit__inet_bind2_bucket_create__a6, void *cachep, void *net, void *head,
 	     unsigned short port, int l3mdev, struct sock *sk, struct inet_bind2_bucket *ret)
 {
@@ -88,7 +88,7 @@ int BPF_PROG(fexit__inet_bind2_bucket_create__a6, void *cachep, void *net, void 
 }
 
 /* 6.8+: (cachep, net, head, tb, sk) */
-SEC("fexit/inet_bind2_bucket_create")
+SEC("tsfexit/inet_bind2_bucket_create")
 int BPF_PROG(fexit__inet_bind2_bucket_create__a5, void *cachep, void *net, void *head, void *tb,
 	     struct sock *sk, struct inet_bind2_bucket *ret)
 {
@@ -136,7 +136,7 @@ static __always_inline int bucket2_destroy_entry(bool direct, struct inet_bind2_
 }
 
 /* (cachep, tb2) from 6.1 through 6.18 */
-SEC("fentry/inet_bind2_bucket_destroy")
+SEC("tsfentry/inet_bind2_bucket_destroy")
 int BPF_PROG(fentry__inet_bind2_bucket_destroy, void *cachep, struct inet_bind2_bucket *tb2)
 {
 	return bucket2_destroy_entry(true, tb2);

@@ -51,13 +51,13 @@ static __always_inline int get_port_exit(bool direct, const struct sock *sk, lon
 	return 0;
 }
 
-SEC("fentry/inet_csk_get_port")
+SEC("tsfentry/inet_csk_get_port")
 int BPF_PROG(fentry__inet_csk_get_port, struct sock *sk, unsigned short snum)
 {
 	return get_port_entry(true, sk, snum);
 }
 
-SEC("fexit/inet_csk_get_port")
+SEC("tsfexit/inet_csk_get_port")
 int BPF_PROG(fexit__inet_csk_get_port, struct sock *sk, unsigned short snum, int ret)
 {
 	return get_port_exit(true, sk, ret);
@@ -106,7 +106,7 @@ static __always_inline int bucket_create_exit(bool direct, struct inet_bind_buck
 	return 0;
 }
 
-SEC("fexit/inet_bind_bucket_create")
+SEC("tsfexit/inet_bind_bucket_create")
 int BPF_PROG(fexit__inet_bind_bucket_create, void *cachep, struct net *net, void *head,
 	     unsigned short snum, int l3mdev, struct inet_bind_bucket *ret)
 {
@@ -188,26 +188,26 @@ static __always_inline int update_fastreuse_exit(bool direct, const struct inet_
 }
 
 /* <= 6.17: inet_csk_update_fastreuse(tb, sk) */
-SEC("fentry/inet_csk_update_fastreuse")
+SEC("tsfentry/inet_csk_update_fastreuse")
 int BPF_PROG(fentry__inet_csk_update_fastreuse__a2, struct inet_bind_bucket *tb, struct sock *sk)
 {
 	return update_fastreuse_entry(true, tb, sk);
 }
 
 /* 6.18+: inet_csk_update_fastreuse(sk, tb, tb2) */
-SEC("fentry/inet_csk_update_fastreuse")
+SEC("tsfentry/inet_csk_update_fastreuse")
 int BPF_PROG(fentry__inet_csk_update_fastreuse__a3, struct sock *sk, struct inet_bind_bucket *tb)
 {
 	return update_fastreuse_entry(true, tb, sk);
 }
 
-SEC("fexit/inet_csk_update_fastreuse")
+SEC("tsfexit/inet_csk_update_fastreuse")
 int BPF_PROG(fexit__inet_csk_update_fastreuse__a2, struct inet_bind_bucket *tb)
 {
 	return update_fastreuse_exit(true, tb);
 }
 
-SEC("fexit/inet_csk_update_fastreuse")
+SEC("tsfexit/inet_csk_update_fastreuse")
 int BPF_PROG(fexit__inet_csk_update_fastreuse__a3, struct sock *sk, struct inet_bind_bucket *tb)
 {
 	return update_fastreuse_exit(true, tb);

@@ -119,14 +119,14 @@ static __always_inline int hash_connect_exit(bool direct, const struct sock *sk,
 	return 0;
 }
 
-SEC("fentry/__inet_hash_connect")
+SEC("tsfentry/__inet_hash_connect")
 int BPF_PROG(fentry____inet_hash_connect, void *death_row, struct sock *sk)
 {
 	return hash_connect_entry(true, sk);
 }
 
 /* <= 6.14: (death_row, sk, port_offset, check_established) */
-SEC("fexit/__inet_hash_connect")
+SEC("tsfexit/__inet_hash_connect")
 int BPF_PROG(fexit____inet_hash_connect__a4, void *death_row, struct sock *sk, __u64 port_offset,
 	     void *check_established, int ret)
 {
@@ -134,7 +134,7 @@ int BPF_PROG(fexit____inet_hash_connect__a4, void *death_row, struct sock *sk, _
 }
 
 /* 6.15+: (death_row, sk, port_offset, hash_port0, check_established) */
-SEC("fexit/__inet_hash_connect")
+SEC("tsfexit/__inet_hash_connect")
 int BPF_PROG(fexit____inet_hash_connect__a5, void *death_row, struct sock *sk, __u64 port_offset,
 	     __u32 hash_port0, void *check_established, int ret)
 {

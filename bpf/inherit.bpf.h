@@ -57,13 +57,13 @@ static __always_inline int inherit_exit(bool direct, const struct sock *child, l
 	return 0;
 }
 
-SEC("fentry/__inet_inherit_port")
+SEC("tsfentry/__inet_inherit_port")
 int BPF_PROG(fentry____inet_inherit_port, const struct sock *sk, struct sock *child)
 {
 	return inherit_entry(true, child);
 }
 
-SEC("fexit/__inet_inherit_port")
+SEC("tsfexit/__inet_inherit_port")
 int BPF_PROG(fexit____inet_inherit_port, const struct sock *sk, struct sock *child, int ret)
 {
 	return inherit_exit(true, child, ret);

@@ -15,6 +15,7 @@
 
 #include "ports.h"
 #include "ids.bpf.h"
+#include "socket_file.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -29,8 +30,6 @@ __u16 port_hi = 65535;
 #define TS_AF_INET6 10
 #define TS_IPPROTO_TCP 6
 #define TS_SOCK_STREAM 1
-#define TS_S_IFMT 00170000
-#define TS_S_IFSOCK 0140000
 #define TS_TCP_FIN_WAIT2 5
 #define TS_TCP_TIME_WAIT 6
 #define TS_TCP_NEW_SYN_RECV 12
@@ -171,8 +170,7 @@ int iter__port_holders(struct bpf_iter__task_file *ctx)
 	return task_socket(ctx, task, sock);
 }
 
-/* 5.8 - 5.10 have no bpf_sock_from_file(): a socket file is one whose inode is S_IFSOCK, its
- * private_data the struct socket (what sock_from_file() reads). */
+/* 5.8 - 5.10: no bpf_sock_from_file() (socket_file.bpf.h) */
 SEC("iter/task_file")
 int iter__port_holders_old(struct bpf_iter__task_file *ctx)
 {
@@ -181,9 +179,7 @@ int iter__port_holders_old(struct bpf_iter__task_file *ctx)
 
 	if (!task || !file)
 		return 0;
-	if ((BPF_CORE_READ(file, f_inode, i_mode) & TS_S_IFMT) != TS_S_IFSOCK)
-		return 0;
-	return task_socket(ctx, task, BPF_CORE_READ(file, private_data));
+	return task_socket(ctx, task, ts_socket_of_file_old(file));
 }
 
 /* iter/tcp hands a trusted socket pointer: fields are loaded directly (probe-memory loads the

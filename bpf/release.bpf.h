@@ -38,14 +38,14 @@ static __always_inline int bucket_destroy_entry(bool direct, struct inet_bind_bu
 }
 
 /* <= 6.14: inet_bind_bucket_destroy(cachep, tb) */
-SEC("fentry/inet_bind_bucket_destroy")
+SEC("tsfentry/inet_bind_bucket_destroy")
 int BPF_PROG(fentry__inet_bind_bucket_destroy__a2, void *cachep, struct inet_bind_bucket *tb)
 {
 	return bucket_destroy_entry(true, tb);
 }
 
 /* 6.15+: inet_bind_bucket_destroy(tb) */
-SEC("fentry/inet_bind_bucket_destroy")
+SEC("tsfentry/inet_bind_bucket_destroy")
 int BPF_PROG(fentry__inet_bind_bucket_destroy__a1, struct inet_bind_bucket *tb)
 {
 	return bucket_destroy_entry(true, tb);
@@ -188,13 +188,13 @@ static __always_inline int put_port_exit(const struct sock *sk)
 	return 0;
 }
 
-SEC("fentry/inet_put_port")
+SEC("tsfentry/inet_put_port")
 int BPF_PROG(fentry__inet_put_port, struct sock *sk)
 {
 	return put_port_entry(true, sk);
 }
 
-SEC("fexit/inet_put_port")
+SEC("tsfexit/inet_put_port")
 int BPF_PROG(fexit__inet_put_port, struct sock *sk)
 {
 	return put_port_exit(sk);

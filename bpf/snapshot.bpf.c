@@ -22,6 +22,7 @@
 
 #include "snapshot.h"
 #include "ids.bpf.h"
+#include "socket_file.bpf.h"
 
 /* Written by userspace before each read (StepSnapshotter::after_step), one entry per reading
  * process (tgid): quizzes run side by side (`tristate quiz -j N`), each in its own sandbox
@@ -49,8 +50,6 @@ const volatile bool reader_only = true;  /* task_file: only the reading process'
 #define TS_AF_INET6 10
 #define TS_IPPROTO_TCP 6
 #define TS_SOCK_STREAM 1
-#define TS_S_IFMT 00170000
-#define TS_S_IFSOCK 0140000
 #define TS_TCP_TIME_WAIT 6
 #define TS_TCP_LISTEN 10
 #define TS_TCP_NEW_SYN_RECV 12
@@ -273,36 +272,34 @@ static __always_inline struct task_struct *mine(struct bpf_iter__task_file *ctx)
 	return task;
 }
 
+/* A task_file step: the walk's end reads the asked ports' buckets; a file of the reader's
+ * process that is a TCP socket is recorded. `old` is a constant in each program below, so the
+ * other branch's helper call is not compiled in: an object calling bpf_sock_from_file() does not
+ * load on 5.10 at all. */
+static __always_inline int task_sockets(struct bpf_iter__task_file *ctx, bool old)
+{
+	struct task_struct *task = mine(ctx);
+	struct file *file = ctx->file;
+
+	if (!ctx->file)
+		return lookup_ports(ctx);
+	if (!task || !file)
+		return 0;
+	return task_socket(ctx, task, old ? ts_socket_of_file_old(file) : bpf_sock_from_file(file));
+}
+
 /* 5.11+: the kernel says whether the file is a socket. */
 SEC("tsiter/task_file")
 int iter__task_sockets(struct bpf_iter__task_file *ctx)
 {
-	struct task_struct *task = mine(ctx);
-	struct file *file = ctx->file;
-
-	if (!ctx->file)
-		return lookup_ports(ctx);
-	if (!task || !file)
-		return 0;
-	return task_socket(ctx, task, bpf_sock_from_file(file));
+	return task_sockets(ctx, false);
 }
 
-/* 5.8 - 5.10 have no bpf_sock_from_file(): a socket file is the one whose inode is S_IFSOCK
- * (sockfs; a socket's path in the filesystem cannot be opened), and its private_data is the
- * struct socket, as sock_from_file() itself reads it. */
+/* 5.8 - 5.10: no bpf_sock_from_file() (socket_file.bpf.h) */
 SEC("tsiter/task_file")
 int iter__task_sockets_old(struct bpf_iter__task_file *ctx)
 {
-	struct task_struct *task = mine(ctx);
-	struct file *file = ctx->file;
-
-	if (!ctx->file)
-		return lookup_ports(ctx);
-	if (!task || !file)
-		return 0;
-	if ((BPF_CORE_READ(file, f_inode, i_mode) & TS_S_IFMT) != TS_S_IFSOCK)
-		return 0;
-	return task_socket(ctx, task, BPF_CORE_READ(file, private_data));
+	return task_sockets(ctx, true);
 }
 
 SEC("tsiter/tcp")

@@ -11,6 +11,11 @@
  * __a<N> (N: the prototype's parameter count), and userspace picks the one matching the running
  * kernel's BTF (trace/attach_plan.cpp, where the scheme is explained).
  *
+ * The fentry/fexit sections are "tsfentry/<function>" and "tsfexit/<function>", handled by
+ * trace/fentry_sections.cpp, not libbpf's "fentry/": those make libbpf read and parse the
+ * kernel's whole BTF to find each attach target, even where CO-RE has a minimal BTF; ours take
+ * the BTF ids the attach plan already has (in a lab guest, from a file made on the host).
+ *
  * One object, one skeleton; the programs live by path in the headers below, over the shared
  * helpers of slots.bpf.h. Each header includes what it uses, so any order compiles. */
 #include "vmlinux.h"

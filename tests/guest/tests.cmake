@@ -36,6 +36,14 @@ foreach(series 5.10 6.1 6.12 latest)
                        FIXTURES_REQUIRED lab_kernels TIMEOUT 900)
 endforeach()
 
+# The host-made BTF files of each kernel are the guest's own (tests/guest/guest_btf.sh).
+foreach(series 5.10 6.1 6.12 latest)
+  add_test(NAME guest.btf-files.${series}
+           COMMAND ${CMAKE_CURRENT_LIST_DIR}/guest_btf.sh $<TARGET_FILE:tristate> ${series})
+  set_tests_properties(guest.btf-files.${series} PROPERTIES LABELS guest
+                       FIXTURES_REQUIRED lab_kernels TIMEOUT 600)
+endforeach()
+
 # Kernel history: a real bisect over three trixie-backports builds (downloads them
 # into the real cache once, ~150 MB).
 add_test(NAME guest.lab.bisect COMMAND ${LAB_CASES} $<TARGET_FILE:tristate> bisect)

@@ -5,8 +5,14 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <cstdint>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
+
+#include "lab/cache.hpp"
 
 namespace tristate::lab::testing {
 
@@ -36,6 +42,44 @@ inline std::string gzip(const std::string& text) {
   out.resize(z.total_out);
   deflateEnd(&z);
   return out;
+}
+
+// `v`'s bytes at `off` in `b`, growing it as needed.
+template <typename T>
+void put(std::string& b, std::size_t off, T v) {
+  if (b.size() < off + sizeof(T)) b.resize(off + sizeof(T), '\0');
+  std::memcpy(b.data() + off, &v, sizeof(T));
+}
+
+// A bzImage-shaped file: boot header 2.15, one setup sector, the payload at 0x100 into the
+// protected-mode code, followed (as kbuild does) by the uncompressed size.
+inline std::string bzimage(const std::string& payload) {
+  std::string b(1024 + 0x100, '\0');
+  b[0x1f1] = 1;
+  std::memcpy(b.data() + 0x202, "HdrS", 4);
+  put<std::uint16_t>(b, 0x206, 0x20f);
+  put<std::uint32_t>(b, 0x248, 0x100);
+  put<std::uint32_t>(b, 0x24c, static_cast<std::uint32_t>(payload.size() + 4));
+  b += payload;
+  put<std::uint32_t>(b, b.size(), 12345);
+  return b;
+}
+
+// A cache entry in `dir` whose vmlinuz is `image`.
+inline Kernel cached_kernel(const std::filesystem::path& dir, const std::string& image, const std::string& origin = "series") {
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "vmlinuz", std::ios::binary) << image;
+  Kernel k;
+  k.vmlinuz = dir / "vmlinuz";
+  k.manifest.origin = origin;
+  return k;
+}
+
+inline std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
 }
 
 }  // namespace tristate::lab::testing

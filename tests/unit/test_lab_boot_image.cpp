@@ -14,16 +14,9 @@
 
 namespace fs = std::filesystem;
 using namespace tristate::lab;
-using tristate::lab::testing::gzip;
-using tristate::lab::testing::TempDir;
+using namespace tristate::lab::testing;
 
 namespace {
-
-template <typename T>
-void put(std::string& b, std::size_t off, T v) {
-  if (b.size() < off + sizeof(T)) b.resize(off + sizeof(T), '\0');
-  std::memcpy(b.data() + off, &v, sizeof(T));
-}
 
 // An x86-64 ELF with one PT_LOAD and one PT_NOTE holding a Xen note of `note_type`.
 std::string elf(std::uint32_t note_type) {
@@ -50,36 +43,6 @@ std::string elf(std::uint32_t note_type) {
   put<std::uint64_t>(e, 120 + 8, note_at);
   put<std::uint64_t>(e, 120 + 32, note.size());
   return e;
-}
-
-// A bzImage-shaped file: boot header 2.15, one setup sector, the payload at 0x100 into the
-// protected-mode code, followed (as kbuild does) by the uncompressed size.
-std::string bzimage(const std::string& payload) {
-  std::string b(1024 + 0x100, '\0');
-  b[0x1f1] = 1;
-  std::memcpy(b.data() + 0x202, "HdrS", 4);
-  put<std::uint16_t>(b, 0x206, 0x20f);
-  put<std::uint32_t>(b, 0x248, 0x100);
-  put<std::uint32_t>(b, 0x24c, static_cast<std::uint32_t>(payload.size() + 4));
-  b += payload;
-  put<std::uint32_t>(b, b.size(), 12345);
-  return b;
-}
-
-Kernel cached_kernel(const fs::path& dir, const std::string& image, const std::string& origin = "series") {
-  fs::create_directories(dir);
-  std::ofstream(dir / "vmlinuz", std::ios::binary) << image;
-  Kernel k;
-  k.vmlinuz = dir / "vmlinuz";
-  k.manifest.origin = origin;
-  return k;
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 }  // namespace

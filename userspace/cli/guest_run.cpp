@@ -3,7 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include "lab/catalog.hpp"
+#include "lab/guest_btf.hpp"
 #include "lab/quiz_guest.hpp"
+#include "trace/guest_core_btf.hpp"
 
 namespace tristate::cli {
 
@@ -24,6 +26,7 @@ std::vector<GuestQuizOutcome> run_quizzes_in_guests(const GuestQuizRun& run, con
     jobs.push_back(std::move(job));
   }
 
+  lab::add_guest_btf(jobs, [](const lab::GuestKernelBtf& k, const auto& dir) { return trace::make_guest_core_btf(k.btf, k.notes, dir); });
   const auto results = lab::run_guests(jobs, cache, run.jobs);
   std::vector<GuestQuizOutcome> out;
   for (size_t k = 0; k < results.size(); ++k) {

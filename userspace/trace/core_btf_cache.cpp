@@ -87,8 +87,9 @@ std::string find_bpftool() {
   return "";
 }
 
-// bpftool gen min_core_btf in a private temporary directory; the output's bytes, or "".
-std::string make_minimal(std::string_view object) {
+// bpftool gen min_core_btf against `kernel_btf` (raw BTF or an ELF with .BTF) in a private
+// temporary directory; the output's bytes, or "".
+std::string make_minimal(std::string_view object, const std::string& kernel_btf) {
   const std::string bpftool = find_bpftool();
   if (bpftool.empty()) return "";
   char tmpl[] = "/tmp/tristate-btf.XXXXXX";
@@ -98,7 +99,7 @@ std::string make_minimal(std::string_view object) {
   {
     std::ofstream(dir / "object.o", std::ios::binary).write(object.data(), static_cast<std::streamsize>(object.size()));
     const std::string obj = (dir / "object.o").string(), btf = (dir / "min.btf").string();
-    const char* argv[] = {bpftool.c_str(), "gen", "min_core_btf", "/sys/kernel/btf/vmlinux", btf.c_str(), obj.c_str(), nullptr};
+    const char* argv[] = {bpftool.c_str(), "gen", "min_core_btf", kernel_btf.c_str(), btf.c_str(), obj.c_str(), nullptr};
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
@@ -120,20 +121,36 @@ std::string make_minimal(std::string_view object) {
 
 }  // namespace
 
+std::string core_btf_file_name(std::string_view kernel_key, std::string_view object, std::string_view name) {
+  char hash[17];
+  std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(fnv1a(object)));
+  return std::string(kernel_key) + "-" + std::string(name) + "-" + hash + ".btf";
+}
+
+std::string func_ids_file_name(std::string_view kernel_key) { return std::string(kernel_key) + "-func-ids.txt"; }
+
 std::string minimal_core_btf(std::string_view object, std::string_view name) {
   if (const char* off = std::getenv("TRISTATE_CORE_BTF"); off && std::string_view(off) == "off") return "";
   const std::string root = cache_root(), kernel = running_kernel_key();
   if (root.empty() || kernel.empty()) return "";
-  char hash[17];
-  std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(fnv1a(object)));
-  const fs::path path = fs::path(root) / "btf" / (kernel + "-" + std::string(name) + "-" + hash + ".btf");
+  const fs::path path = fs::path(root) / "btf" / core_btf_file_name(kernel, object, name);
   std::error_code ec;
   if (fs::is_regular_file(path, ec) && fs::file_size(path, ec) > 0) return path.string();
-  const std::string bytes = make_minimal(object);
+  const std::string bytes = make_minimal(object, "/sys/kernel/btf/vmlinux");
   if (bytes.empty()) return "";
   fs::create_directories(path.parent_path(), ec);
   if (ec || !util::write_output(path.string(), bytes)) return "";
   return path.string();
+}
+
+std::string core_btf_cache_path(std::string_view file_name) {
+  if (const char* off = std::getenv("TRISTATE_CORE_BTF"); off && std::string_view(off) == "off") return "";
+  const std::string root = cache_root();
+  return root.empty() ? "" : root + "/btf/" + std::string(file_name);
+}
+
+std::string minimal_core_btf_from(std::string_view object, const std::string& kernel_btf) {
+  return make_minimal(object, kernel_btf);
 }
 
 void forget_core_btf(const std::string& path) {
@@ -141,12 +158,22 @@ void forget_core_btf(const std::string& path) {
   fs::remove(path, ec);
 }
 
+std::map<std::string, int> func_ids_in(const btf* kernel, const std::vector<std::string>& names, std::string* text) {
+  std::map<std::string, int> ids;
+  for (const auto& n : names)
+    if (const int id = btf__find_by_name_kind(kernel, n.c_str(), BTF_KIND_FUNC); id > 0) {
+      ids[n] = id;
+      if (text) *text += n + " " + std::to_string(id) + "\n";
+    }
+  return ids;
+}
+
 std::map<std::string, int> kernel_func_ids(const std::vector<std::string>& names, bool refresh) {
   std::map<std::string, int> ids;
   const std::string root = cache_root(), kernel = running_kernel_key();
   const bool cached = !root.empty() && !kernel.empty() &&
                       !(std::getenv("TRISTATE_CORE_BTF") && std::string_view(std::getenv("TRISTATE_CORE_BTF")) == "off");
-  const fs::path path = fs::path(root) / "btf" / (kernel + "-func-ids.txt");
+  const fs::path path = fs::path(root) / "btf" / func_ids_file_name(kernel);
   if (cached && !refresh)
     if (auto text = util::read_bounded(path.string(), 64 * 1024)) {
       std::istringstream in(text.value());
@@ -162,11 +189,7 @@ std::map<std::string, int> kernel_func_ids(const std::vector<std::string>& names
   btf* vmlinux = btf__load_vmlinux_btf();
   if (!vmlinux) return ids;
   std::string text;
-  for (const auto& n : names)
-    if (const int id = btf__find_by_name_kind(vmlinux, n.c_str(), BTF_KIND_FUNC); id > 0) {
-      ids[n] = id;
-      text += n + " " + std::to_string(id) + "\n";
-    }
+  ids = func_ids_in(vmlinux, names, &text);
   btf__free(vmlinux);
   if (cached && ids.size() == names.size()) {
     std::error_code ec;

@@ -18,6 +18,8 @@
 #include <string_view>
 #include <vector>
 
+struct btf;
+
 namespace tristate::trace {
 
 // The build id note's bytes as lowercase hex, "" when `notes` (the contents of
@@ -31,6 +33,21 @@ std::string running_kernel_key();
 // running kernel, made first if need be; "" when none can be had. `name` names the file.
 // TRISTATE_CORE_BTF=off: always "" (the whole BTF, as before).
 std::string minimal_core_btf(std::string_view object, std::string_view name);
+
+// The names the cache gives a kernel's files (`kernel_key` as running_kernel_key() says it):
+// an object's minimal BTF, and the func-ids file. Pure.
+std::string core_btf_file_name(std::string_view kernel_key, std::string_view object, std::string_view name);
+std::string func_ids_file_name(std::string_view kernel_key);
+
+// <cache>/btf/<file_name>, "" when there is no cache directory or TRISTATE_CORE_BTF=off.
+std::string core_btf_cache_path(std::string_view file_name);
+
+// `bpftool gen min_core_btf` of `object` against another kernel's BTF (a raw BTF file or an
+// ELF with .BTF): the bytes, "" when it cannot be made (no bpftool, a failed run).
+std::string minimal_core_btf_from(std::string_view object, const std::string& kernel_btf);
+
+// The ids of the FUNCs `names` in `kernel`, and their lines of a func-ids file in `text`.
+std::map<std::string, int> func_ids_in(const btf* kernel, const std::vector<std::string>& names, std::string* text);
 
 // Removes a cached file libbpf refused, so that the next run makes it again.
 void forget_core_btf(const std::string& path);

@@ -55,6 +55,11 @@ LiveKernel::LiveKernel() {
   }
 }
 
+LiveKernel::LiveKernel(const std::string& btf_path) {
+  btf_ = btf__parse(btf_path.c_str(), nullptr);
+  if (!btf_) throw std::runtime_error("cannot read the BTF of " + btf_path + ": " + std::strerror(errno));
+}
+
 LiveKernel::~LiveKernel() { btf__free(btf_); }
 
 int LiveKernel::func_id(const std::string& function) const {

@@ -2,6 +2,7 @@
 // unit-tested with a fake kernel (rootless) and driven by the real one in guests.
 #pragma once
 
+#include <cerrno>
 #include <memory>
 #include <optional>
 #include <string>
@@ -28,6 +29,11 @@ class KernelAccess {
   // loads it but refuses the trampoline shows at the tracer's own attach, which then
   // falls back to kprobes for that function (Tracer::make).
   virtual int try_fentry(const std::string& function) const = 0;
+  // BTF id of FUNC `function` in vmlinux, or -ENOENT: what a fentry/fexit program attaches to.
+  virtual int func_id(const std::string& function) const {
+    (void)function;
+    return -ENOENT;
+  }
 };
 
 // The running kernel: /sys/kernel/btf/vmlinux and the bpf() syscall.
@@ -35,13 +41,16 @@ class LiveKernel final : public KernelAccess {
  public:
   // Throws std::runtime_error when the kernel has no BTF (CO-RE needs it).
   LiveKernel();
+  // Another kernel's BTF (a raw BTF or an ELF with .BTF), for its prototypes and ids only
+  // (try_fentry asks the running kernel). Throws std::runtime_error when it cannot be read.
+  explicit LiveKernel(const std::string& btf_path);
   ~LiveKernel() override;
   LiveKernel(const LiveKernel&) = delete;
   LiveKernel& operator=(const LiveKernel&) = delete;
 
   std::optional<Prototype> prototype(const std::string& function) const override;
   int try_fentry(const std::string& function) const override;
-  int func_id(const std::string& function) const;  // BTF id of FUNC `function`, or -ENOENT
+  int func_id(const std::string& function) const override;
 
  private:
   struct btf* btf_ = nullptr;

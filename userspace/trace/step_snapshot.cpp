@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <cerrno>
@@ -17,6 +18,8 @@
 #include <cstring>
 #include <set>
 #include <tuple>
+
+#include <spdlog/spdlog.h>
 
 #include "snapshot.skel.h"
 #include "trace/core_btf_cache.hpp"
@@ -170,15 +173,20 @@ void register_iterator_section() {
 
 }  // namespace
 
+std::vector<std::string> snapshot_iterator_functions() { return {"bpf_iter_task_file", "bpf_iter_tcp"}; }
+
 Result<std::unique_ptr<StepSnapshotter>> StepSnapshotter::load(TaskScope scope) {
   route_libbpf_logs_to_spdlog();
   register_iterator_section();
+  const auto t0 = std::chrono::steady_clock::now();
+  auto ms = [&] { return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count(); };
   auto set_iter_ids = [](bool refresh) {
-    auto ids = kernel_func_ids({"bpf_iter_task_file", "bpf_iter_tcp"}, refresh);
+    auto ids = kernel_func_ids(snapshot_iterator_functions(), refresh);
     std::lock_guard lock(iter_ids_mutex);
     iter_ids = std::move(ids);
   };
   set_iter_ids(false);
+  spdlog::debug("snapshot: iterator ids in {:.1f} ms", ms());
   const std::uint64_t salt = random_salt();
   // 5.10 has no bpf_sock_from_file(): an object holding a program that calls it fails to load
   // as a whole (EINVAL, unknown helper), so the 5.10 variant is a second attempt.
@@ -210,6 +218,7 @@ Result<std::unique_ptr<StepSnapshotter>> StepSnapshotter::load(TaskScope scope) 
       continue;
     }
     if (whole_btf && !core_btf.empty()) forget_core_btf(core_btf);
+    spdlog::debug("snapshot: loaded in {:.1f} ms ({} BTF, attempt {})", ms(), whole_btf ? "whole" : "minimal", attempt + 1);
     std::unique_ptr<StepSnapshotter> s(new StepSnapshotter());
     s->skel_ = std::move(owned);
     s->method_ = m;

@@ -37,6 +37,9 @@ enum class TaskScope {
 // any more is named after its first owner (time-wait, closing, ln.child). Pure.
 report::StepState build_step_state(const void* records, std::size_t bytes, const quiz::SocketNames& names);
 
+// The kernel functions whose BTF ids the snapshot object's iterators attach to.
+std::vector<std::string> snapshot_iterator_functions();
+
 // Owns the loaded snapshot object. Loaded once in the parent before quizzes fork; each sandbox
 // child attaches its own iterator links (child_started) and reads them after every step.
 class StepSnapshotter final : public quiz::StepProbe {

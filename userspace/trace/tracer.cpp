@@ -17,6 +17,9 @@
 
 #include "tristate.skel.h"
 #include "trace/capabilities.hpp"
+#include "trace/core_btf_cache.hpp"
+#include "trace/fentry_sections.hpp"
+#include "trace/kernel_functions.hpp"
 #include "trace/decode.hpp"
 #include "trace/netns_mirror.hpp"
 #include "util/unique_fd.hpp"
@@ -127,13 +130,22 @@ Result<std::unique_ptr<Tracer>> Tracer::make(const Options& options, report::Tra
       return Error{refused.notice};
     }
   }
+  // A lab guest finds what its kernel's BTF says about the traced functions made by the host:
+  // no BTF parse here. Where that attempt fails, the kernel's own BTF decides as before.
+  if (const auto cached = CachedKernel::from_cache(traced_functions())) {
+    auto made = make(options, *cached, info);
+    if (made) return made;
+    spdlog::debug("tracer: with the cached functions file: {}; again from the kernel's BTF", made.error().message);
+  }
   std::unique_ptr<LiveKernel> kernel;
+  const auto t0 = std::chrono::steady_clock::now();
   try {
     kernel = std::make_unique<LiveKernel>();
   } catch (const std::exception& e) {
     if (info) info->notice = e.what();
     return Error{e.what()};
   }
+  spdlog::debug("tracer: the kernel's BTF read in {:.1f} ms", ms_since(t0));
   return make(options, *kernel, info);
 }
 
@@ -150,6 +162,55 @@ Result<std::unique_ptr<Tracer>> Tracer::make(const Options& options, const Kerne
   for (const auto& [function, why] : refused) spdlog::debug("{}; falling back to kprobes", why);
   plan.fentry_refused = std::move(refused);
   return make_attempt(options, kernel, plan, info, nullptr);
+}
+
+// Opens the object (CO-RE against `core_btf`, or the kernel's whole BTF when null), sets its
+// rodata and which programs load, and loads it into `t`.
+Result<void> Tracer::open_and_load(Tracer& t, const Options& options, const std::vector<FunctionPlan>& plan,
+                                   const char* core_btf) {
+  LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = core_btf);
+  t.skel_.reset(tristate_bpf__open_opts(&open_opts));
+  if (!t.skel_) return Error{std::string("opening the BPF object failed: ") + std::strerror(errno)};
+  auto* skel = t.skel_.get();
+  skel->rodata->filter_netns = !options.trace_all_netns;
+  skel->rodata->target_tgid = options.tgid;
+  skel->rodata->bucket_salt = random_salt();
+  skel->rodata->wakeup = options.wakeup;
+  if (auto live = configure_live(skel, options); !live) return live;
+
+  std::set<std::string> chosen;
+  for (const auto& fp : plan)
+    for (const auto& p : fp.programs) chosen.insert(p.name);
+  // Each loaded program keeps its own verifier log: libbpf retries a failed load with
+  // logging on, so the log costs nothing when everything loads.
+  std::vector<std::pair<struct bpf_program*, std::vector<char>>> logs;
+  struct bpf_program* prog;
+  if (options.follow) chosen.insert("raw_tp__sched_process_fork");
+  bpf_object__for_each_program(prog, skel->obj) {
+    bool on = chosen.count(bpf_program__name(prog)) > 0;
+    bpf_program__set_autoload(prog, on);
+    if (on) {
+      logs.emplace_back(prog, std::vector<char>(256 * 1024, '\0'));
+      bpf_program__set_log_buf(prog, logs.back().second.data(), logs.back().second.size());
+    }
+  }
+  if (int err = tristate_bpf__load(skel); err) {
+    std::string culprit;
+    for (auto& [p, buf] : logs) {
+      if (buf[0] == '\0') continue;
+      std::string log(buf.data());
+      spdlog::debug("verifier log of {}:\n{}", bpf_program__name(p), log);
+      while (!log.empty() && log.back() == '\n') log.pop_back();
+      auto cut = log.rfind('\n');
+      for (int i = 0; i < 2 && cut != std::string::npos && cut > 0; ++i) cut = log.rfind('\n', cut - 1);
+      culprit = std::string(bpf_program__name(p)) + ": " + (cut == std::string::npos ? log : log.substr(cut + 1));
+    }
+    return Error{"loading the BPF programs failed (" + std::string(std::strerror(-err)) + ")" +
+                (culprit.empty() ? "" : ", verifier: " + culprit) +
+                "; -v prints the whole verifier log; the kernel needs BTF, BPF ring buffers (5.8+) "
+                "and CAP_BPF+CAP_PERFMON or root"};
+  }
+  return {};
 }
 
 Result<std::unique_ptr<Tracer>> Tracer::make_attempt(const Options& options, const KernelAccess& kernel,
@@ -183,47 +244,29 @@ Result<std::unique_ptr<Tracer>> Tracer::make_attempt(const Options& options, con
     }
   }
 
-  t->skel_.reset(tristate_bpf__open());
-  if (!t->skel_) return fail(std::string("opening the BPF object failed: ") + std::strerror(errno));
-  auto* skel = t->skel_.get();
-  skel->rodata->filter_netns = !options.trace_all_netns;
-  skel->rodata->target_tgid = options.tgid;
-  skel->rodata->bucket_salt = random_salt();
-  skel->rodata->wakeup = options.wakeup;
-  if (auto live = configure_live(skel, options); !live) return fail(live.error().message);
-
-  std::set<std::string> chosen;
+  // CO-RE against the cached minimal BTF when there is one (a lab guest's comes from the host);
+  // where the object does not load with it, against the kernel's whole BTF, and the file goes.
+  std::size_t elf_size = 0;
+  const void* elf = tristate_bpf__elf_bytes(&elf_size);
+  const std::string core_btf = minimal_core_btf({static_cast<const char*>(elf), elf_size}, "tracer");
+  std::map<std::string, int> targets;
   for (const auto& fp : plan)
-    for (const auto& p : fp.programs) chosen.insert(p.name);
-  // Each loaded program keeps its own verifier log: libbpf retries a failed load with
-  // logging on, so the log costs nothing when everything loads.
-  std::vector<std::pair<struct bpf_program*, std::vector<char>>> logs;
-  struct bpf_program* prog;
-  if (options.follow) chosen.insert("raw_tp__sched_process_fork");
-  bpf_object__for_each_program(prog, skel->obj) {
-    bool on = chosen.count(bpf_program__name(prog)) > 0;
-    bpf_program__set_autoload(prog, on);
-    if (on) {
-      logs.emplace_back(prog, std::vector<char>(256 * 1024, '\0'));
-      bpf_program__set_log_buf(prog, logs.back().second.data(), logs.back().second.size());
+    if (fp.mechanism == Mechanism::Fentry)
+      if (const int id = kernel.func_id(fp.function); id > 0) targets[fp.function] = id;
+  register_fentry_sections();
+  set_fentry_targets(std::move(targets));
+  std::string load_error;
+  for (const bool whole_btf : {core_btf.empty(), true}) {
+    if (auto loaded = open_and_load(*t, options, plan, whole_btf ? nullptr : core_btf.c_str()); !loaded) {
+      load_error = loaded.error().message;
+      if (whole_btf) return fail(load_error);
+      spdlog::debug("tracer: with the minimal BTF {}: {}; again with the kernel's", core_btf, load_error);
+      continue;
     }
+    if (whole_btf && !core_btf.empty()) forget_core_btf(core_btf);
+    break;
   }
-  if (int err = tristate_bpf__load(skel); err) {
-    std::string culprit;
-    for (auto& [p, buf] : logs) {
-      if (buf[0] == '\0') continue;
-      std::string log(buf.data());
-      spdlog::debug("verifier log of {}:\n{}", bpf_program__name(p), log);
-      while (!log.empty() && log.back() == '\n') log.pop_back();
-      auto cut = log.rfind('\n');
-      for (int i = 0; i < 2 && cut != std::string::npos && cut > 0; ++i) cut = log.rfind('\n', cut - 1);
-      culprit = std::string(bpf_program__name(p)) + ": " + (cut == std::string::npos ? log : log.substr(cut + 1));
-    }
-    return fail("loading the BPF programs failed (" + std::string(std::strerror(-err)) + ")" +
-                (culprit.empty() ? "" : ", verifier: " + culprit) +
-                "; -v prints the whole verifier log; the kernel needs BTF, BPF ring buffers (5.8+) "
-                "and CAP_BPF+CAP_PERFMON or root");
-  }
+  auto* skel = t->skel_.get();
 
   const double loaded = ms_since(t0);
 

@@ -85,6 +85,8 @@ class Tracer {
   Tracer() = default;
   // One load and attach with `plan_options`; with `refused`, fentry attaches the kernel
   // refuses are collected there (and the attempt fails) so that make() can retry.
+  static Result<void> open_and_load(Tracer& t, const Options& options, const std::vector<FunctionPlan>& plan,
+                                    const char* core_btf);
   static Result<std::unique_ptr<Tracer>> make_attempt(const Options& options, const KernelAccess& kernel,
                                                       const PlanOptions& plan_options, report::TraceInfo* info,
                                                       std::map<std::string, std::string>* refused);

@@ -93,8 +93,8 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # tristate_0.1.0_amd64.deb
 # Depends: the shared libraries the binary really links, as dpkg-shlibdeps reads them.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-# The lab (--kernel, matrix, kernels boot) needs qemu and a static busybox; zstd and
-# xz-utils let it decompress a kernel once so later boots are faster. All optional: quizzes on
+# The lab (--kernel, matrix, kernels boot) needs qemu and a static busybox; zstd, xz-utils
+# and lz4 let it decompress a kernel once so later boots are faster. All optional: quizzes on
 # the host kernel need none of them.
-set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "qemu-system-x86, busybox-static, zstd, xz-utils")
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "qemu-system-x86, busybox-static, zstd, xz-utils, lz4")
 include(CPack)

@@ -17,8 +17,9 @@ run_packages=(
   # lab: SHA-256 of cached kernels and images (lab/sha256.hpp), the PVH note of a boot image
   # (lab/boot_image.cpp); doctor: the process's capabilities (trace/capabilities.cpp)
   nettle-dev libelf-dev libcap-dev
-  # lab: decompress zstd/xz kernels once so qemu boots their ELF (lab/boot_image.hpp)
-  zstd xz-utils
+  # lab: decompress zstd/xz kernels once so qemu boots their ELF (lab/boot_image.hpp), and
+  # the lz4 ones (5.10, 6.1) once for the BTF files their guests get (lab/guest_btf.hpp)
+  zstd xz-utils lz4
 )
 test_packages=(
   # schema validation, the post's Python doctests for the benchmark, HTML checks in a browser

@@ -45,5 +45,7 @@ TEST(CoreBtfCache, RunningKernelKeyIsStable) {
   // where the kernel has a build id, the key names it and does not change between calls
   const std::string a = tristate::trace::running_kernel_key(), b = tristate::trace::running_kernel_key();
   EXPECT_EQ(a, b);
-  if (!a.empty()) EXPECT_NE(a.find('-'), std::string::npos);
+  if (!a.empty()) {
+    EXPECT_NE(a.find('-'), std::string::npos);
+  }
 }

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "report/report_json.hpp"
+#include "trace/attach_plan.hpp"
 #include "trace/decode.hpp"
 
 extern "C" {
@@ -231,4 +232,27 @@ TEST(TraceDecode, ReusedEventNeverKeepsAStaleName) {
   }
   EXPECT_EQ(reused.comm, "0123456789abcdef");
   EXPECT_EQ(reused.path, tristate::report::OpPath::none);
+}
+
+// A traced function's name comes from its row in attach_plan's table (TS_FN_ number and
+// name side by side), not from a second list in decode: each number names its function,
+// a number no row has is "?", and no two rows share a number.
+TEST(TraceDecode, FunctionNamesComeFromThePlanTable) {
+  using tristate::trace::function_name;
+  EXPECT_EQ(function_name(TS_FN_INET_CSK_GET_PORT), "inet_csk_get_port");
+  EXPECT_EQ(function_name(TS_FN_INET_HASH_CONNECT), "__inet_hash_connect");
+  EXPECT_EQ(function_name(TS_FN_BIND_BUCKET_CREATE), "inet_bind_bucket_create");
+  EXPECT_EQ(function_name(TS_FN_UPDATE_FASTREUSE), "inet_csk_update_fastreuse");
+  EXPECT_EQ(function_name(TS_FN_BIND_BUCKET_DESTROY), "inet_bind_bucket_destroy");
+  EXPECT_EQ(function_name(TS_FN_BIND2_BUCKET_CREATE), "inet_bind2_bucket_create");
+  EXPECT_EQ(function_name(TS_FN_BIND2_BUCKET_DESTROY), "inet_bind2_bucket_destroy");
+  EXPECT_EQ(function_name(TS_FN_PUT_PORT), "inet_put_port");
+  EXPECT_EQ(function_name(TS_FN_INHERIT_PORT), "__inet_inherit_port");
+  EXPECT_EQ(function_name(0), "?");
+  EXPECT_EQ(function_name(5), "?");  // inet_bind_hash's old number, no longer traced
+  EXPECT_EQ(function_name(1000), "?");
+  std::vector<unsigned> ids;
+  for (const auto& [id, name] : tristate::trace::traced_function_ids()) ids.push_back(id);
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(std::adjacent_find(ids.begin(), ids.end()), ids.end());
 }

@@ -1,5 +1,9 @@
 #include "trace/attach_plan.hpp"
 
+extern "C" {
+#include "bpf/tristate.h"
+}
+
 #include <cerrno>
 #include <cstring>
 #include <functional>
@@ -20,6 +24,7 @@ using VariantFn = std::function<std::optional<std::string>(const Prototype&)>;
 
 struct Spec {
   const char* function;
+  unsigned ts_fn;  // its TS_FN_ number in bpf/tristate.h: how its events name it
   bool required;
   VariantFn variant;  // empty: one prototype everywhere
   // Program names; "{v}" is replaced by the variant. Empty string: no such program.
@@ -37,16 +42,16 @@ std::optional<std::string> by_nargs(const Prototype& p, std::initializer_list<st
 
 const std::vector<Spec>& specs() {
   static const std::vector<Spec> s = {
-      {"inet_csk_get_port", true, {}, "fentry__inet_csk_get_port", "fexit__inet_csk_get_port",
+      {"inet_csk_get_port", TS_FN_INET_CSK_GET_PORT, true, {}, "fentry__inet_csk_get_port", "fexit__inet_csk_get_port",
        "kprobe__inet_csk_get_port", "kretprobe__inet_csk_get_port"},
-      {"__inet_hash_connect", true,
+      {"__inet_hash_connect", TS_FN_INET_HASH_CONNECT, true,
        // 6.15 added `u32 hash_port0` before check_established: fexit reads ret one slot later
        [](const Prototype& p) { return by_nargs(p, {{4, "a4"}, {5, "a5"}}); },
        "fentry____inet_hash_connect", "fexit____inet_hash_connect__{v}", "kprobe____inet_hash_connect",
        "kretprobe____inet_hash_connect"},
-      {"inet_bind_bucket_create", true, {}, "", "fexit__inet_bind_bucket_create", "",
+      {"inet_bind_bucket_create", TS_FN_BIND_BUCKET_CREATE, true, {}, "", "fexit__inet_bind_bucket_create", "",
        "kretprobe__inet_bind_bucket_create"},
-      {"inet_csk_update_fastreuse", true,
+      {"inet_csk_update_fastreuse", TS_FN_UPDATE_FASTREUSE, true,
        // 6.18 swapped the arguments: (tb, sk) -> (sk, tb, tb2)
        [](const Prototype& p) -> std::optional<std::string> {
          if (p.param_types.size() == 2 && p.param_types[0] == "struct inet_bind_bucket *") return "a2";
@@ -58,17 +63,17 @@ const std::vector<Spec>& specs() {
        },
        "fentry__inet_csk_update_fastreuse__{v}", "fexit__inet_csk_update_fastreuse__{v}",
        "kprobe__inet_csk_update_fastreuse__{v}", "kretprobe__inet_csk_update_fastreuse"},
-      {"inet_bind_bucket_destroy", true,
+      {"inet_bind_bucket_destroy", TS_FN_BIND_BUCKET_DESTROY, true,
        // 6.15 dropped the cachep argument
        [](const Prototype& p) { return by_nargs(p, {{2, "a2"}, {1, "a1"}}); },
        "fentry__inet_bind_bucket_destroy__{v}", "", "kprobe__inet_bind_bucket_destroy__{v}", ""},
-      {"inet_put_port", true, {}, "fentry__inet_put_port", "fexit__inet_put_port", "kprobe__inet_put_port",
+      {"inet_put_port", TS_FN_PUT_PORT, true, {}, "fentry__inet_put_port", "fexit__inet_put_port", "kprobe__inet_put_port",
        "kretprobe__inet_put_port"},
-      {"inet_bind2_bucket_create", false,
+      {"inet_bind2_bucket_create", TS_FN_BIND2_BUCKET_CREATE, false,
        // 6.8 replaced (port, l3mdev) by tb
        [](const Prototype& p) { return by_nargs(p, {{6, "a6"}, {5, "a5"}}); },
        "", "fexit__inet_bind2_bucket_create__{v}", "", "kretprobe__inet_bind2_bucket_create"},
-      {"inet_bind2_bucket_destroy", false,
+      {"inet_bind2_bucket_destroy", TS_FN_BIND2_BUCKET_DESTROY, false,
        [](const Prototype& p) -> std::optional<std::string> {
          if (p.param_types.size() == 2 && p.param_types[1] == "struct inet_bind2_bucket *") return "";
          return std::nullopt;
@@ -76,7 +81,7 @@ const std::vector<Spec>& specs() {
        "fentry__inet_bind2_bucket_destroy", "", "kprobe__inet_bind2_bucket_destroy", ""},
       // an accepted socket's bhash2 bucket, where the kernel inlines inet_bind2_bucket_create
       // into it (6.1); (listener, child) on every lab kernel
-      {"__inet_inherit_port", false, {}, "fentry____inet_inherit_port", "fexit____inet_inherit_port",
+      {"__inet_inherit_port", TS_FN_INHERIT_PORT, false, {}, "fentry____inet_inherit_port", "fexit____inet_inherit_port",
        "kprobe____inet_inherit_port", "kretprobe____inet_inherit_port"},
   };
   return s;
@@ -113,6 +118,12 @@ const char* to_string(Mechanism m) {
     case Mechanism::None: return "none";
   }
   return "none";
+}
+
+std::vector<std::pair<unsigned, std::string>> traced_function_ids() {
+  std::vector<std::pair<unsigned, std::string>> v;
+  for (const auto& s : specs()) v.emplace_back(s.ts_fn, s.function);
+  return v;
 }
 
 std::vector<std::string> traced_functions() {

@@ -39,6 +39,8 @@ struct PlanOptions {
 
 // The functions tristate traces, in the order they are reported.
 std::vector<std::string> traced_functions();
+// The same with each one's TS_FN_ number (bpf/tristate.h), the name its events carry.
+std::vector<std::pair<unsigned, std::string>> traced_function_ids();
 
 std::vector<FunctionPlan> make_attach_plan(const KernelAccess& kernel, const PlanOptions& options);
 

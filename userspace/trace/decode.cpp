@@ -11,6 +11,7 @@
 extern "C" {
 #include "bpf/tristate.h"
 }
+#include "trace/attach_plan.hpp"
 
 namespace tristate::trace {
 
@@ -44,27 +45,21 @@ static_assert(kKinds[TS_EV_BUCKET_CREATE] == EventKind::bucket_create &&
               kKinds[TS_EV_BUCKET2_DESTROY] == EventKind::bucket2_destroy);
 constexpr OpPath kPaths[] = {OpPath::none, OpPath::bind, OpPath::listen, OpPath::connect, OpPath::release};
 static_assert(kPaths[TS_PATH_BIND] == OpPath::bind && kPaths[TS_PATH_RELEASE] == OpPath::release);
-constexpr report::Name kFunctions[] = {"?",
-                                       "inet_csk_get_port",
-                                       "__inet_hash_connect",
-                                       "inet_bind_bucket_create",
-                                       "inet_csk_update_fastreuse",
-                                       "?",  // 5: inet_bind_hash, no longer traced
-                                       "inet_bind_bucket_destroy",
-                                       "inet_bind2_bucket_create",
-                                       "inet_bind2_bucket_destroy",
-                                       "inet_put_port",
-                                       "__inet_inherit_port"};
-static_assert(kFunctions[TS_FN_INET_CSK_GET_PORT] == "inet_csk_get_port" &&
-              kFunctions[TS_FN_BIND_BUCKET_DESTROY] == "inet_bind_bucket_destroy" &&
-              kFunctions[TS_FN_PUT_PORT] == "inet_put_port" &&
-              kFunctions[TS_FN_INHERIT_PORT] == "__inet_inherit_port");
-
 // None for a kind this build does not know (a newer BPF object): the record is refused.
 std::optional<EventKind> kind_of(unsigned kind) { return kind < std::size(kKinds) ? kKinds[kind] : std::nullopt; }
 OpPath path_of(unsigned path) { return path < std::size(kPaths) ? kPaths[path] : OpPath::none; }
+// From attach_plan's table, which holds each traced function's TS_FN_ number: a new function
+// is named here without an entry of its own. "?" for a number no row has.
 const report::Name& function_name_of(unsigned func) {
-  return func < std::size(kFunctions) ? kFunctions[func] : kFunctions[0];
+  static const std::vector<report::Name> names = [] {
+    std::vector<report::Name> v(1, report::Name("?"));
+    for (const auto& [id, name] : traced_function_ids()) {
+      if (id >= v.size()) v.resize(id + 1, report::Name("?"));
+      v[id] = report::Name(name);
+    }
+    return v;
+  }();
+  return func < names.size() ? names[func] : names[0];
 }
 
 // Each octet's decimal text, built at compile time: a dotted quad is four table copies.

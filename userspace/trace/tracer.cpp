@@ -213,6 +213,73 @@ Result<void> Tracer::open_and_load(Tracer& t, const Options& options, const std:
   return {};
 }
 
+// Loads the object for `plan`: CO-RE against the cached minimal BTF when there is one (a lab
+// guest's comes from the host); where the object does not load with it, against the kernel's
+// whole BTF, and the file goes.
+Result<void> Tracer::load_for_plan(Tracer& t, const Options& options, const KernelAccess& kernel,
+                                   const std::vector<FunctionPlan>& plan) {
+  std::size_t elf_size = 0;
+  const void* elf = tristate_bpf__elf_bytes(&elf_size);
+  const std::string core_btf = minimal_core_btf({static_cast<const char*>(elf), elf_size}, "tracer");
+  std::map<std::string, int> targets;
+  for (const auto& fp : plan)
+    if (fp.mechanism == Mechanism::Fentry)
+      if (const int id = kernel.func_id(fp.function); id > 0) targets[fp.function] = id;
+  register_fentry_sections();
+  set_fentry_targets(std::move(targets));
+  std::string load_error;
+  for (const bool whole_btf : {core_btf.empty(), true}) {
+    if (auto loaded = open_and_load(t, options, plan, whole_btf ? nullptr : core_btf.c_str()); !loaded) {
+      load_error = loaded.error().message;
+      if (whole_btf) return Error{load_error};
+      spdlog::debug("tracer: with the minimal BTF {}: {}; again with the kernel's", core_btf, load_error);
+      continue;
+    }
+    if (whole_btf && !core_btf.empty()) forget_core_btf(core_btf);
+    break;
+  }
+  return {};
+}
+
+// Attaches every planned program, recording each probe in t.info_; with `refused`, collects
+// the fentry attaches the kernel refused (make() then plans kprobes for them).
+Tracer::AttachOutcome Tracer::attach_plan_programs(Tracer& t, const std::vector<FunctionPlan>& plan,
+                                                   std::map<std::string, std::string>* refused) {
+  AttachOutcome out;
+  std::string& first_error = out.first_error;
+  std::vector<std::string>& missing_required = out.missing_required;
+  auto* skel = t.skel_.get();
+  for (const auto& fp : plan) {
+    if (!fp.fentry_error.empty()) {
+      t.info_.probes.push_back({fp.function, report::ProbeMechanism::fentry, false, fp.fentry_error});
+      if (first_error.empty()) first_error = fp.fentry_error;
+    }
+    if (fp.programs.empty()) {
+      t.info_.probes.push_back({fp.function, report::ProbeMechanism::none, false, fp.error});
+      if (fp.required) missing_required.push_back(fp.function);
+      continue;
+    }
+    bool all = true;
+    for (const auto& p : fp.programs) {
+      struct bpf_program* bp = bpf_object__find_program_by_name(skel->obj, p.name.c_str());
+      struct bpf_link* link = bp ? bpf_program__attach(bp) : nullptr;
+      if (!link) {
+        int err = bp ? errno : ENOENT;
+        std::string why = describe_attach_error(p.mechanism, fp.function, err);
+        if (refused && fp.mechanism == Mechanism::Fentry) (*refused)[fp.function] = why;
+        t.info_.probes.push_back({fp.function, p.mechanism, false, why});
+        if (first_error.empty() || fp.mechanism == Mechanism::Kprobe) first_error = why;
+        all = false;
+        continue;
+      }
+      t.links_.emplace_back(link);
+      t.info_.probes.push_back({fp.function, p.mechanism, true, ""});
+    }
+    if (!all && fp.required) missing_required.push_back(fp.function);
+  }
+  return out;
+}
+
 Result<std::unique_ptr<Tracer>> Tracer::make_attempt(const Options& options, const KernelAccess& kernel,
                                                      const PlanOptions& plan_options, report::TraceInfo* info,
                                                      std::map<std::string, std::string>* refused) {
@@ -244,62 +311,14 @@ Result<std::unique_ptr<Tracer>> Tracer::make_attempt(const Options& options, con
     }
   }
 
-  // CO-RE against the cached minimal BTF when there is one (a lab guest's comes from the host);
-  // where the object does not load with it, against the kernel's whole BTF, and the file goes.
-  std::size_t elf_size = 0;
-  const void* elf = tristate_bpf__elf_bytes(&elf_size);
-  const std::string core_btf = minimal_core_btf({static_cast<const char*>(elf), elf_size}, "tracer");
-  std::map<std::string, int> targets;
-  for (const auto& fp : plan)
-    if (fp.mechanism == Mechanism::Fentry)
-      if (const int id = kernel.func_id(fp.function); id > 0) targets[fp.function] = id;
-  register_fentry_sections();
-  set_fentry_targets(std::move(targets));
-  std::string load_error;
-  for (const bool whole_btf : {core_btf.empty(), true}) {
-    if (auto loaded = open_and_load(*t, options, plan, whole_btf ? nullptr : core_btf.c_str()); !loaded) {
-      load_error = loaded.error().message;
-      if (whole_btf) return fail(load_error);
-      spdlog::debug("tracer: with the minimal BTF {}: {}; again with the kernel's", core_btf, load_error);
-      continue;
-    }
-    if (whole_btf && !core_btf.empty()) forget_core_btf(core_btf);
-    break;
-  }
+  if (auto loaded = load_for_plan(*t, options, kernel, plan); !loaded) return fail(loaded.error().message);
   auto* skel = t->skel_.get();
 
   const double loaded = ms_since(t0);
 
-  std::string first_error;
-  std::vector<std::string> missing_required;
-  for (const auto& fp : plan) {
-    if (!fp.fentry_error.empty()) {
-      t->info_.probes.push_back({fp.function, report::ProbeMechanism::fentry, false, fp.fentry_error});
-      if (first_error.empty()) first_error = fp.fentry_error;
-    }
-    if (fp.programs.empty()) {
-      t->info_.probes.push_back({fp.function, report::ProbeMechanism::none, false, fp.error});
-      if (fp.required) missing_required.push_back(fp.function);
-      continue;
-    }
-    bool all = true;
-    for (const auto& p : fp.programs) {
-      struct bpf_program* bp = bpf_object__find_program_by_name(skel->obj, p.name.c_str());
-      struct bpf_link* link = bp ? bpf_program__attach(bp) : nullptr;
-      if (!link) {
-        int err = bp ? errno : ENOENT;
-        std::string why = describe_attach_error(p.mechanism, fp.function, err);
-        if (refused && fp.mechanism == Mechanism::Fentry) (*refused)[fp.function] = why;
-        t->info_.probes.push_back({fp.function, p.mechanism, false, why});
-        if (first_error.empty() || fp.mechanism == Mechanism::Kprobe) first_error = why;
-        all = false;
-        continue;
-      }
-      t->links_.emplace_back(link);
-      t->info_.probes.push_back({fp.function, p.mechanism, true, ""});
-    }
-    if (!all && fp.required) missing_required.push_back(fp.function);
-  }
+  const AttachOutcome outcome = attach_plan_programs(*t, plan, refused);
+  const std::string& first_error = outcome.first_error;
+  const std::vector<std::string>& missing_required = outcome.missing_required;
   if (refused && !refused->empty()) return fail("fentry attach refused; retrying with kprobes");
   if (options.follow) {
     // children of the traced command: without this link only the command itself is seen

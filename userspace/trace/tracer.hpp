@@ -87,6 +87,15 @@ class Tracer {
   // refuses are collected there (and the attempt fails) so that make() can retry.
   static Result<void> open_and_load(Tracer& t, const Options& options, const std::vector<FunctionPlan>& plan,
                                     const char* core_btf);
+  static Result<void> load_for_plan(Tracer& t, const Options& options, const KernelAccess& kernel,
+                                    const std::vector<FunctionPlan>& plan);
+  // What attaching the plan's programs left: the first refusal, required functions unprobed.
+  struct AttachOutcome {
+    std::string first_error;
+    std::vector<std::string> missing_required;
+  };
+  static AttachOutcome attach_plan_programs(Tracer& t, const std::vector<FunctionPlan>& plan,
+                                            std::map<std::string, std::string>* refused);
   static Result<std::unique_ptr<Tracer>> make_attempt(const Options& options, const KernelAccess& kernel,
                                                       const PlanOptions& plan_options, report::TraceInfo* info,
                                                       std::map<std::string, std::string>* refused);

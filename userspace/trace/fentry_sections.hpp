@@ -15,7 +15,9 @@ namespace tristate::trace {
 void register_fentry_sections();
 
 // The traced functions' BTF ids (function -> id in vmlinux) for the loads that follow: a
-// program whose function is not in it fails to load with ESRCH.
+// program whose function is not in it fails to load with ESRCH. Process-wide, behind a mutex:
+// libbpf's section handlers are registered once per process with a fixed cookie, so the ids
+// cannot travel with the object being loaded.
 void set_fentry_targets(std::map<std::string, int> ids);
 
 }  // namespace tristate::trace

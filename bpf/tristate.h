@@ -8,15 +8,19 @@
 #include <linux/types.h>
 #endif
 
-/* What happened (report::Event::kind). */
+/* What happened (report::Event::kind): report::EventKind's order, from 1, so that userspace
+ * decodes a number without a table of its own. A new kind goes before TS_EV_COUNT, in the
+ * place its enum value takes. */
 enum ts_kind {
 	TS_EV_BUCKET_CREATE = 1,
 	TS_EV_BUCKET_STATE = 2,
 	TS_EV_BUCKET_DESTROY = 3,
 	TS_EV_BIND_ALLOC = 4,
 	TS_EV_CONNECT_ALLOC = 5,
-	TS_EV_BUCKET2_CREATE = 6,
-	TS_EV_BUCKET2_DESTROY = 7,
+	TS_EV_CONNECT_SKIP = 6, /* reserved: derived in userspace (explain), never emitted */
+	TS_EV_BUCKET2_CREATE = 7,
+	TS_EV_BUCKET2_DESTROY = 8,
+	TS_EV_COUNT,
 };
 
 /* Which kernel function the event was taken in (report::Event::function). */

@@ -150,6 +150,21 @@ TEST(TraceDecode, RejectsShortAndUnknownRecords) {
   EXPECT_FALSE(decode_event(&e, sizeof(e) - 1));
   e.kind = 200;
   EXPECT_FALSE(decode_event(&e, sizeof(e)));
+  // no kind, the reserved connect_skip (derived in userspace, never sent), one past the last
+  for (unsigned k : {0u, unsigned(TS_EV_CONNECT_SKIP), unsigned(TS_EV_COUNT)}) {
+    e.kind = k;
+    EXPECT_FALSE(decode_event(&e, sizeof(e))) << k;
+  }
+  // every other number is report::EventKind's value plus one
+  for (unsigned k = TS_EV_BUCKET_CREATE; k < TS_EV_COUNT; ++k) {
+    if (k == TS_EV_CONNECT_SKIP) continue;
+    e.kind = k;
+    const auto ev = decode_event(&e, sizeof(e));
+    ASSERT_TRUE(ev) << k;
+    EXPECT_EQ(unsigned(ev->kind), k - 1) << k;
+  }
+  e.kind = TS_EV_BUCKET2_DESTROY;
+  EXPECT_EQ(decode_event(&e, sizeof(e))->kind, EventKind::bucket2_destroy);
 }
 
 // An operation's events arrive as one record: whole events back to back, nothing else.

@@ -28,25 +28,21 @@ static_assert(offsetof(ts_event, comm) == 72);
 
 namespace {
 
-// The names as report::Names, indexed by the BPF side's numbers (bpf/tristate.h). constexpr:
-// constant-initialised, so a lookup is an index, with no guard for a function-local static.
 using report::EventKind;
 using report::OpPath;
-// The BPF side's numbers (bpf/tristate.h) as the report's enums; 0 is no kind.
-constexpr std::optional<EventKind> kKinds[] = {std::nullopt,
-                                               EventKind::bucket_create,
-                                               EventKind::bucket_state,
-                                               EventKind::bucket_destroy,
-                                               EventKind::bind_alloc,
-                                               EventKind::connect_alloc,
-                                               EventKind::bucket2_create,
-                                               EventKind::bucket2_destroy};
-static_assert(kKinds[TS_EV_BUCKET_CREATE] == EventKind::bucket_create &&
-              kKinds[TS_EV_BUCKET2_DESTROY] == EventKind::bucket2_destroy);
+// The BPF side's kind numbers (bpf/tristate.h) are report::EventKind's order from 1, so a
+// kind decodes by arithmetic and a new one needs no entry here. The count keeps the two in step.
+static_assert(TS_EV_COUNT == report::kEventKindNames.size() + 1);
+static_assert(TS_EV_BUCKET_CREATE - 1 == int(EventKind::bucket_create) &&
+              TS_EV_CONNECT_SKIP - 1 == int(EventKind::connect_skip) &&
+              TS_EV_BUCKET2_DESTROY - 1 == int(EventKind::bucket2_destroy));
 constexpr OpPath kPaths[] = {OpPath::none, OpPath::bind, OpPath::listen, OpPath::connect, OpPath::release};
 static_assert(kPaths[TS_PATH_BIND] == OpPath::bind && kPaths[TS_PATH_RELEASE] == OpPath::release);
 // None for a kind this build does not know (a newer BPF object): the record is refused.
-std::optional<EventKind> kind_of(unsigned kind) { return kind < std::size(kKinds) ? kKinds[kind] : std::nullopt; }
+std::optional<EventKind> kind_of(unsigned kind) {
+  if (kind == 0 || kind >= TS_EV_COUNT || kind == TS_EV_CONNECT_SKIP) return std::nullopt;
+  return EventKind(kind - 1);
+}
 OpPath path_of(unsigned path) { return path < std::size(kPaths) ? kPaths[path] : OpPath::none; }
 // From attach_plan's table, which holds each traced function's TS_FN_ number: a new function
 // is named here without an entry of its own. "?" for a number no row has.

@@ -69,27 +69,10 @@ bool make_sockets(std::vector<int>& fds) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  int rounds = 5, snapshots = 2000;
-  std::string dir = std::string(TRISTATE_SOURCE_DIR) + "/quizzes";
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "-n" && i + 1 < argc) rounds = std::max(1, std::atoi(argv[++i]));
-    else if (a == "--snapshots" && i + 1 < argc) snapshots = std::max(10, std::atoi(argv[++i]));
-    else if (a == "--quizzes" && i + 1 < argc) dir = argv[++i];
-    else {
-      std::fprintf(stderr, "usage: state_bench [-n ROUNDS] [--snapshots N] [--quizzes DIR]\n");
-      return 2;
-    }
-  }
-  auto loaded = tristate::trace::StepSnapshotter::load();
-  if (!loaded) {
-    std::fprintf(stderr, "state_bench: %s\n", loaded.error().message.c_str());
-    return 2;
-  }
-  auto& snap = *loaded.value();
-
-  // 1. Per snapshot, in a namespace of its own (a thread would do; the bench is one process).
+// 1. One snapshot's cost, in a namespace of its own holding a listener, a connection and a
+// bound socket; then the two iterators apart. Returns an exit status (0: measured).
+int bench_snapshots(tristate::trace::StepSnapshotter& snap, int snapshots) {
+  // a thread would do; the bench is one process
   if (unshare(CLONE_NEWNET) != 0) {
     std::perror("state_bench: unshare(CLONE_NEWNET) (needs root)");
     return 2;
@@ -145,8 +128,12 @@ int main(int argc, char** argv) {
               tristate::trace::snapshot_method_name(snap.method()), sockets_seen, median(per), snapshots / 5,
               median(task_us), median(tcp_us));
   for (int fd : fds) close(fd);
+  return 0;
+}
 
-  // 2. The suite, with and without, rotated.
+// 2. The suite with and without snapshots, rotated. Returns an exit status (0: every quiz as
+// expected and every step with its snapshot).
+int bench_suite(tristate::trace::StepSnapshotter& snap, const std::string& dir, int rounds) {
   std::vector<tristate::quiz::Quiz> quizzes;
   try {
     for (const auto& p : tristate::quiz::resolve_quiz_paths({}, dir)) quizzes.push_back(tristate::quiz::load_quiz(p));
@@ -193,3 +180,28 @@ int main(int argc, char** argv) {
               steps ? (wc - woc) * 1000.0 / static_cast<double>(steps) : 0.0);
   return ok ? 0 : 1;
 }
+
+int main(int argc, char** argv) {
+  int rounds = 5, snapshots = 2000;
+  std::string dir = std::string(TRISTATE_SOURCE_DIR) + "/quizzes";
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "-n" && i + 1 < argc) rounds = std::max(1, std::atoi(argv[++i]));
+    else if (a == "--snapshots" && i + 1 < argc) snapshots = std::max(10, std::atoi(argv[++i]));
+    else if (a == "--quizzes" && i + 1 < argc) dir = argv[++i];
+    else {
+      std::fprintf(stderr, "usage: state_bench [-n ROUNDS] [--snapshots N] [--quizzes DIR]\n");
+      return 2;
+    }
+  }
+  auto loaded = tristate::trace::StepSnapshotter::load();
+  if (!loaded) {
+    std::fprintf(stderr, "state_bench: %s\n", loaded.error().message.c_str());
+    return 2;
+  }
+  auto& snap = *loaded.value();
+
+  if (const int st = bench_snapshots(snap, snapshots); st != 0) return st;
+  return bench_suite(snap, dir, rounds);
+}
+

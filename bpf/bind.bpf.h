@@ -9,16 +9,13 @@
 
 static __always_inline int get_port_entry(bool direct, struct sock *sk, __u16 snum)
 {
-	__u32 tid = tid_of();
 	struct op o = {};
-	struct slot *slot;
+	struct slot *slot = claim_op(direct, sk, TS_FN_INET_CSK_GET_PORT, &o);
 
-	if (!wanted_task() || !(slot = claim_op(direct, tid, sk, &o.netns)))
+	if (!slot)
 		return 0;
 	o.started = bpf_jiffies64();
-	o.sk = addr_of(sk);
 	o.snum = snum;
-	o.func = TS_FN_INET_CSK_GET_PORT;
 	/* inet_csk_listen_start() sets TCP_LISTEN before it asks for the port again */
 	o.path = TS_READ(direct, sk, __sk_common.skc_state) == TCP_LISTEN_STATE ? TS_PATH_LISTEN
 										 : TS_PATH_BIND;

@@ -8,15 +8,12 @@
 
 static __always_inline int hash_connect_entry(bool direct, struct sock *sk)
 {
-	__u32 tid = tid_of();
 	struct op o = {};
-	struct slot *slot;
+	struct slot *slot = claim_op(direct, sk, TS_FN_INET_HASH_CONNECT, &o);
 
-	if (!wanted_task() || !(slot = claim_op(direct, tid, sk, &o.netns)))
+	if (!slot)
 		return 0;
 	o.started = bpf_jiffies64();
-	o.sk = addr_of(sk);
-	o.func = TS_FN_INET_HASH_CONNECT;
 	o.path = TS_PATH_CONNECT;
 	o.snum = TS_READ(direct, sk, __sk_common.skc_num);
 	slot->op = o;

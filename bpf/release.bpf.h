@@ -95,18 +95,15 @@ static __always_inline bool release_snapshot(bool direct, const struct inet_bind
 
 static __always_inline int put_port_entry(bool direct, struct sock *sk)
 {
-	__u32 tid = tid_of();
 	struct op o = {};
-	struct slot *slot;
+	struct slot *slot = claim_op(direct, sk, TS_FN_PUT_PORT, &o);
 	struct release r = {};
 
-	if (!wanted_task() || !(slot = claim_op(direct, tid, sk, &o.netns)))
+	if (!slot)
 		return 0;
 	if (!TS_SOCK_BUCKETS(direct, sk, release_snapshot, &o, &r))
 		return 0;
 	o.started = bpf_jiffies64();
-	o.sk = addr_of(sk);
-	o.func = TS_FN_PUT_PORT;
 	o.path = TS_PATH_RELEASE;
 	slot->op = o;
 	slot->rel = r;

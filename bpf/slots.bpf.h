@@ -420,16 +420,19 @@ static __always_inline __u8 path_of(const struct op *o)
  * clobber the outer one, whose exit would then find nothing and its event would be lost
  * silently. Operations on sockets of namespaces not traced are never recorded. An op older
  * than TS_STALE_JIFFIES is stale (its exit was never seen) and may be replaced. Returns the
- * thread's slot, whose op record to fill, and the socket's namespace. */
-static __always_inline struct slot *claim_op(bool direct, __u32 tid, const struct sock *sk,
-					   __u32 *netns)
+ * thread's slot, whose op record to fill, with o's netns, sk and func set; NULL where the task
+ * or the socket's namespace is not traced, or the slot is taken. */
+static __always_inline struct slot *claim_op(bool direct, const struct sock *sk, __u8 func,
+					   struct op *o)
 {
 	struct slot *s;
 
-	*netns = netns_of_sock(direct, sk);
-	if (!wanted_netns(*netns))
+	if (!wanted_task())
 		return NULL;
-	s = claim_slot(tid);
+	o->netns = netns_of_sock(direct, sk);
+	if (!wanted_netns(o->netns))
+		return NULL;
+	s = claim_slot(tid_of());
 	if (!s)
 		return NULL;
 	if (s->op.func && s->op.sk != addr_of(sk) && op_age(&s->op) <= TS_STALE_JIFFIES)
@@ -437,6 +440,8 @@ static __always_inline struct slot *claim_op(bool direct, __u32 tid, const struc
 	/* what an operation whose exit was never seen (a missed kretprobe) left staged */
 	if (s->batch.n && !s->batch.busy)
 		flush(s);
+	o->sk = addr_of(sk);
+	o->func = func;
 	return s;
 }
 

@@ -119,8 +119,8 @@ static __always_inline bool read_sock(struct ts_snap_sock *r, const struct sock_
 	return true;
 }
 
-static __always_inline int task_socket(struct bpf_iter__task_file *ctx, struct task_struct *task,
-				       const struct socket *sock)
+static __always_inline int task_socket(struct seq_file *seq, struct bpf_iter__task_file *ctx,
+				       struct task_struct *task, const struct socket *sock)
 {
 	struct ts_snap_sock r = {};
 	const struct sock *sk;
@@ -144,7 +144,7 @@ static __always_inline int task_socket(struct bpf_iter__task_file *ctx, struct t
 	r.pid = task->tgid;
 	r.fd = ctx->fd;
 	bpf_probe_read_kernel_str(r.comm, sizeof(r.comm), task->comm);
-	bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
+	bpf_seq_write(seq, &r, sizeof(r));
 	return 0;
 }
 
@@ -229,7 +229,7 @@ __noinline int find_bucket(__u64 net_addr, __u64 h_addr, __u32 port)
 
 /* The end of the walk (the iterator's stop call: no task, no file): the buckets of the ports
  * userspace asked for, in the reading thread's namespace. */
-static __always_inline int lookup_ports(struct bpf_iter__task_file *ctx)
+static __always_inline int lookup_ports(struct seq_file *seq)
 {
 	const struct task_struct *cur = (const void *)bpf_get_current_task();
 	const struct net *net = BPF_CORE_READ(cur, nsproxy, net_ns);
@@ -255,7 +255,7 @@ static __always_inline int lookup_ports(struct bpf_iter__task_file *ctx)
 			continue;
 		r = bpf_map_lookup_elem(&bucket_scratch, &zero);
 		if (r)
-			bpf_seq_write(ctx->meta->seq, r, sizeof(*r));
+			bpf_seq_write(seq, r, sizeof(*r));
 	}
 	return 0;
 }
@@ -278,14 +278,18 @@ static __always_inline struct task_struct *mine(struct bpf_iter__task_file *ctx)
  * load on 5.10 at all. */
 static __always_inline int task_sockets(struct bpf_iter__task_file *ctx, bool old)
 {
+	/* read once, here: each load of a pointer through a BTF pointer makes the verifier search
+	 * the kernel's whole BTF by name (btf_nested_type_is_trusted), and lookup_ports()'s loop
+	 * would repeat it once per port it verifies */
+	struct seq_file *seq = ctx->meta->seq;
 	struct task_struct *task = mine(ctx);
 	struct file *file = ctx->file;
 
 	if (!ctx->file)
-		return lookup_ports(ctx);
+		return lookup_ports(seq);
 	if (!task || !file)
 		return 0;
-	return task_socket(ctx, task, old ? ts_socket_of_file_old(file) : bpf_sock_from_file(file));
+	return task_socket(seq, ctx, task, old ? ts_socket_of_file_old(file) : bpf_sock_from_file(file));
 }
 
 /* 5.11+: the kernel says whether the file is a socket. */

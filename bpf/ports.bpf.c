@@ -7,7 +7,9 @@
  * iter/tcp: every socket of the reading thread's namespace's TCP tables, with its bucket and
  * 4-tuple (what __inet_hash_connect's check_established compares), TIME_WAIT ones included.
  * iter/task_file: socket files of every process whose bucket blocks connect() (fastreuse or
- * fastreuseport >= 0): who holds them, how they were bound; bound-only sockets are in no table. */
+ * fastreuseport >= 0): who holds them, how they were bound; bound-only sockets are in no table.
+ * The sections say "tsiter/", as in snapshot.bpf.c: the attach targets' ids come from a
+ * per-kernel cache (trace/iterator_object), not from libbpf parsing the kernel's whole BTF. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -142,7 +144,7 @@ static __always_inline int task_socket(struct bpf_iter__task_file *ctx, struct t
 
 /* 5.11+: the kernel says whether the file is a socket, and hands a trusted pointer: the tests
  * that drop most sockets load fields directly (no helper call each), as iter/tcp does. */
-SEC("iter/task_file")
+SEC("tsiter/task_file")
 int iter__port_holders(struct bpf_iter__task_file *ctx)
 {
 	/* locals: a second load of ctx->file would be "maybe NULL" again for the verifier */
@@ -171,7 +173,7 @@ int iter__port_holders(struct bpf_iter__task_file *ctx)
 }
 
 /* 5.8 - 5.10: no bpf_sock_from_file() (socket_file.bpf.h) */
-SEC("iter/task_file")
+SEC("tsiter/task_file")
 int iter__port_holders_old(struct bpf_iter__task_file *ctx)
 {
 	struct task_struct *task = ctx->task;
@@ -185,7 +187,7 @@ int iter__port_holders_old(struct bpf_iter__task_file *ctx)
 /* iter/tcp hands a trusted socket pointer: fields are loaded directly (probe-memory loads the
  * verifier inserts) instead of one bpf_probe_read_kernel() call each, as read_sock() must for
  * task_file's sockets. 50,000 sockets: the walk is what `tristate ports` waits for. */
-SEC("iter/tcp")
+SEC("tsiter/tcp")
 int iter__port_sockets(struct bpf_iter__tcp *ctx)
 {
 	struct sock_common *skc = ctx->sk_common;

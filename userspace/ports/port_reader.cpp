@@ -9,7 +9,10 @@
 #include <cstring>
 #include <string>
 
+#include <spdlog/spdlog.h>
+
 #include "ports.skel.h"
+#include "trace/iterator_object.hpp"
 #include "trace/tracer.hpp"
 #include "util/unique_fd.hpp"
 
@@ -34,29 +37,32 @@ static_assert(offsetof(ts_port_sock, laddr) == 8 && offsetof(ts_port_sock, raddr
               "bpf/ports.h ts_port_sock offsets");
 
 Result<std::unique_ptr<PortReader>> PortReader::load() {
-  trace::route_libbpf_logs_to_spdlog();
   const std::uint64_t salt = trace::random_salt();
-  std::string first_error;
-  // 5.10 has no bpf_sock_from_file(): the object holding a program that calls it fails to load
-  // as a whole (unknown helper), so the inode-type variant is a second attempt
-  for (bool legacy : {false, true}) {
-    trace::LibbpfPtr<ports_bpf> skel(ports_bpf__open());
-    if (!skel) return Error{std::string("opening the ports BPF object failed: ") + std::strerror(errno)};
+  std::size_t elf_size = 0;
+  const void* elf = ports_bpf__elf_bytes(&elf_size);
+  trace::LibbpfPtr<ports_bpf> skel;
+  // variant 1 is 5.10's: no bpf_sock_from_file(), whose call fails the object as a whole
+  auto attempt = [&](const bpf_object_open_opts& opts, std::size_t legacy) -> int {
+    skel.reset(ports_bpf__open_opts(&opts));
+    if (!skel) return -errno;
     skel->rodata->id_salt = salt;
     bpf_program__set_autoload(skel->progs.iter__port_holders, !legacy);
     bpf_program__set_autoload(skel->progs.iter__port_holders_old, legacy);
-    if (int err = ports_bpf__load(skel.get()); err != 0) {
-      if (first_error.empty()) first_error = std::strerror(-err);
-      continue;
-    }
-    std::unique_ptr<PortReader> r(new PortReader());
-    r->skel_ = std::move(skel);
-    r->legacy_ = legacy;
-    return r;
-  }
-  return Error{"loading the BPF iterators iter/task_file and iter/tcp failed (" + first_error +
-               "): `tristate ports` needs BPF iterators (5.8+ for task_file, 5.9+ for tcp), kernel BTF "
-               "(/sys/kernel/btf/vmlinux) and CAP_BPF+CAP_PERFMON+CAP_SYS_ADMIN or root"};
+    const int err = ports_bpf__load(skel.get());
+    if (err != 0) skel.reset();
+    return err;
+  };
+  auto loaded = trace::load_iterator_object({static_cast<const char*>(elf), elf_size}, "ports", 2, attempt);
+  if (!loaded)
+    return Error{"loading the BPF iterators iter/task_file and iter/tcp failed (" + loaded.error().message +
+                 "): `tristate ports` needs BPF iterators (5.8+ for task_file, 5.9+ for tcp), kernel BTF "
+                 "(/sys/kernel/btf/vmlinux) and CAP_BPF+CAP_PERFMON+CAP_SYS_ADMIN or root"};
+  const trace::IteratorLoad& how = loaded.value();
+  spdlog::debug("ports: loaded in {:.1f} ms ({} BTF, attempt {})", how.ms, how.whole_btf ? "whole" : "minimal", how.attempt);
+  std::unique_ptr<PortReader> r(new PortReader());
+  r->skel_ = std::move(skel);
+  r->legacy_ = how.variant == 1;
+  return r;
 }
 
 PortReader::~PortReader() = default;

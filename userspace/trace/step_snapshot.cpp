@@ -9,9 +9,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
-#include <map>
-#include <mutex>
 #include <cerrno>
 #include <cstddef>
 #include <cstdlib>
@@ -22,7 +19,7 @@
 #include <spdlog/spdlog.h>
 
 #include "snapshot.skel.h"
-#include "trace/core_btf_cache.hpp"
+#include "trace/iterator_object.hpp"
 #include "trace/live_state.hpp"
 #include "trace/tracer.hpp"
 #include "util/unique_fd.hpp"
@@ -139,95 +136,38 @@ report::StepState build_step_state(const void* records, std::size_t bytes, const
   return st;
 }
 
-namespace {
-
-// The "tsiter/" sections of bpf/snapshot.bpf.c: iterators whose attach target's BTF id comes
-// from kernel_func_ids() (cached per kernel) instead of libbpf's "iter/" handler, which reads
-// and parses the kernel's whole BTF to find it (~10 M instructions and a 5.4 MB copy out of
-// the kernel on 6.18: two thirds of this object's load once CO-RE uses a minimal BTF). The
-// programs are opened as socket filters, which need no kernel BTF, and become iterators just
-// before libbpf loads them.
-constexpr const char* kIterSection = "tsiter/";
-std::mutex iter_ids_mutex;
-std::map<std::string, int> iter_ids;  // "bpf_iter_task_file" -> its BTF id, set before a load
-
-int prepare_iterator_load(bpf_program* prog, bpf_prog_load_opts* opts, long /*cookie*/) {
-  const std::string target = std::string("bpf_iter_") + (bpf_program__section_name(prog) + std::strlen(kIterSection));
-  std::lock_guard lock(iter_ids_mutex);
-  const auto id = iter_ids.find(target);
-  if (id == iter_ids.end()) return -ESRCH;  // this kernel's BTF has no such iterator
-  if (int err = bpf_program__set_type(prog, BPF_PROG_TYPE_TRACING); err) return err;
-  opts->expected_attach_type = BPF_TRACE_ITER;
-  opts->attach_btf_id = static_cast<__u32>(id->second);
-  opts->attach_btf_obj_fd = 0;  // vmlinux
-  return 0;
-}
-
-void register_iterator_section() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    LIBBPF_OPTS(libbpf_prog_handler_opts, handler, .prog_prepare_load_fn = prepare_iterator_load);
-    libbpf_register_prog_handler(kIterSection, BPF_PROG_TYPE_SOCKET_FILTER, BPF_CGROUP_INET_INGRESS, &handler);
-  });
-}
-
-}  // namespace
-
-std::vector<std::string> snapshot_iterator_functions() { return {"bpf_iter_task_file", "bpf_iter_tcp"}; }
+std::vector<std::string> snapshot_iterator_functions() { return iterator_functions(); }
 
 Result<std::unique_ptr<StepSnapshotter>> StepSnapshotter::load(TaskScope scope) {
-  route_libbpf_logs_to_spdlog();
-  register_iterator_section();
-  const auto t0 = std::chrono::steady_clock::now();
-  auto ms = [&] { return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count(); };
-  auto set_iter_ids = [](bool refresh) {
-    auto ids = kernel_func_ids(snapshot_iterator_functions(), refresh);
-    std::lock_guard lock(iter_ids_mutex);
-    iter_ids = std::move(ids);
-  };
-  set_iter_ids(false);
-  spdlog::debug("snapshot: iterator ids in {:.1f} ms", ms());
   const std::uint64_t salt = random_salt();
-  // 5.10 has no bpf_sock_from_file(): an object holding a program that calls it fails to load
-  // as a whole (EINVAL, unknown helper), so the 5.10 variant is a second attempt.
-  std::string first_error;
   std::size_t elf_size = 0;
   const void* elf = snapshot_bpf__elf_bytes(&elf_size);
-  std::string core_btf = minimal_core_btf({static_cast<const char*>(elf), elf_size}, "snapshot");
-  // With a cached minimal BTF first; where neither variant loads with it, the whole BTF decides
-  // (and a file that loses to it is dropped, to be made again next time), with the iterators'
-  // ids looked up again in it too.
   constexpr SnapshotMethod kVariants[] = {SnapshotMethod::TaskFileAndTcp, SnapshotMethod::LegacyTaskFileAndTcp};
-  for (std::size_t attempt = 0; attempt < 2 * std::size(kVariants); ++attempt) {
-    if (attempt == std::size(kVariants)) {  // what the caches said may be what failed
-      first_error.clear();
-      set_iter_ids(true);
-    }
-    const bool whole_btf = attempt >= std::size(kVariants) || core_btf.empty();
-    const SnapshotMethod m = kVariants[attempt % std::size(kVariants)];
-    LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = whole_btf ? nullptr : core_btf.c_str());
-    LibbpfPtr<snapshot_bpf> owned(snapshot_bpf__open_opts(&open_opts));
+  LibbpfPtr<snapshot_bpf> owned;
+  auto attempt = [&](const bpf_object_open_opts& opts, std::size_t v) -> int {
+    owned.reset(snapshot_bpf__open_opts(&opts));
     snapshot_bpf* skel = owned.get();
-    if (!skel) return Error{std::string("opening the snapshot BPF object failed: ") + std::strerror(errno)};
+    if (!skel) return -errno;
     skel->rodata->id_salt = salt;
     skel->rodata->reader_only = scope == TaskScope::Reader;
-    bpf_program__set_autoload(skel->progs.iter__task_sockets, m == SnapshotMethod::TaskFileAndTcp);
-    bpf_program__set_autoload(skel->progs.iter__task_sockets_old, m == SnapshotMethod::LegacyTaskFileAndTcp);
-    if (int err = snapshot_bpf__load(skel); err != 0) {
-      if (first_error.empty()) first_error = std::strerror(-err);
-      continue;
-    }
-    if (whole_btf && !core_btf.empty()) forget_core_btf(core_btf);
-    spdlog::debug("snapshot: loaded in {:.1f} ms ({} BTF, attempt {})", ms(), whole_btf ? "whole" : "minimal", attempt + 1);
-    std::unique_ptr<StepSnapshotter> s(new StepSnapshotter());
-    s->skel_ = std::move(owned);
-    s->method_ = m;
-    return s;
-  }
-  return Error{"bucket state snapshots off: loading the BPF iterators iter/task_file and iter/tcp failed (" +
-               first_error +
-               "): needs BPF iterators (5.8+ for task_file, 5.9+ for tcp), kernel BTF "
-               "(/sys/kernel/btf/vmlinux) and CAP_BPF+CAP_PERFMON or root"};
+    bpf_program__set_autoload(skel->progs.iter__task_sockets, kVariants[v] == SnapshotMethod::TaskFileAndTcp);
+    bpf_program__set_autoload(skel->progs.iter__task_sockets_old, kVariants[v] == SnapshotMethod::LegacyTaskFileAndTcp);
+    const int err = snapshot_bpf__load(skel);
+    if (err != 0) owned.reset();
+    return err;
+  };
+  auto loaded = load_iterator_object({static_cast<const char*>(elf), elf_size}, "snapshot", std::size(kVariants), attempt);
+  if (!loaded)
+    return Error{"bucket state snapshots off: loading the BPF iterators iter/task_file and iter/tcp failed (" +
+                 loaded.error().message +
+                 "): needs BPF iterators (5.8+ for task_file, 5.9+ for tcp), kernel BTF "
+                 "(/sys/kernel/btf/vmlinux) and CAP_BPF+CAP_PERFMON or root"};
+  const IteratorLoad& how = loaded.value();
+  spdlog::debug("snapshot: loaded in {:.1f} ms ({} BTF, attempt {})", how.ms, how.whole_btf ? "whole" : "minimal", how.attempt);
+  std::unique_ptr<StepSnapshotter> s(new StepSnapshotter());
+  s->skel_ = std::move(owned);
+  s->method_ = kVariants[how.variant];
+  return s;
 }
 
 void StepSnapshotter::child_finished(pid_t pid) {

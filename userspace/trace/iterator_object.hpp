@@ -1,0 +1,49 @@
+// Loading a BPF object whose programs are iterators in "tsiter/<target>" sections
+// (bpf/snapshot.bpf.c, bpf/ports.bpf.c) without reading the kernel's whole BTF where the
+// per-kernel caches can answer:
+// - the iterators' attach targets (the BTF ids of bpf_iter_task_file, bpf_iter_tcp) come from
+//   kernel_func_ids(). libbpf's own "iter/" handler reads and parses the kernel's whole BTF
+//   (5.4 MB on 6.18) for every iterator program only to find that id: two thirds of such an
+//   object's load once CO-RE uses a minimal BTF, and most of `tristate ports`' 57 ms. The
+//   programs are opened as socket filters, which need no kernel BTF, and become iterators just
+//   before libbpf loads them;
+// - CO-RE relocates against the object's cached minimal BTF (minimal_core_btf()).
+// Where a load with the caches fails, every variant is tried again with both taken from the
+// whole BTF, and a minimal BTF that lost is removed (to be made again next time).
+#pragma once
+
+#include <bpf/libbpf.h>
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "trace/result.hpp"
+
+namespace tristate::trace {
+
+// The kernel functions whose BTF ids the "tsiter/" sections attach to.
+std::vector<std::string> iterator_functions();
+
+// One attempt: open the object with `opts`, set variant `variant` up (which programs load),
+// load it and keep it; 0, or a negative errno. Variants are the caller's: an object that calls
+// a helper the kernel lacks fails as a whole (5.10 has no bpf_sock_from_file()), so an older
+// kernel's programs are a second variant of the same object.
+using IteratorAttempt = std::function<int(const bpf_object_open_opts& opts, std::size_t variant)>;
+
+struct IteratorLoad {
+  std::size_t variant = 0;  // the variant that loaded
+  bool whole_btf = false;   // the caches were missing or refused
+  std::size_t attempt = 0;  // 1 when the first try loaded
+  double ms = 0;            // the whole load, ids and minimal BTF included
+};
+
+// Tries variants 0 .. variants-1 with the caches, then again from the whole BTF. `elf` is the
+// object's bytes (a skeleton's elf_bytes), `name` names its cached minimal BTF. The error is
+// the first failure's strerror().
+Result<IteratorLoad> load_iterator_object(std::string_view elf, std::string_view name, std::size_t variants,
+                                          const IteratorAttempt& attempt);
+
+}  // namespace tristate::trace

@@ -142,34 +142,19 @@ static __always_inline int task_socket(struct bpf_iter__task_file *ctx, struct t
 	return 0;
 }
 
-/* 5.11+: the kernel says whether the file is a socket, and hands a trusted pointer: the tests
- * that drop most sockets load fields directly (no helper call each), as iter/tcp does. */
+/* 5.11+: the kernel says whether the file is a socket. The tests after it are probe reads, as
+ * in the 5.10 program: this one used to load sock->sk and the bucket directly and pass the
+ * socket to bpf_skc_to_tcp_sock(), which 6.18's verifier refuses (sock->sk is an untrusted
+ * pointer there, EACCES), and the whole object then loaded as the 5.10 variant. */
 SEC("tsiter/task_file")
 int iter__port_holders(struct bpf_iter__task_file *ctx)
 {
-	/* locals: a second load of ctx->file would be "maybe NULL" again for the verifier */
 	struct task_struct *task = ctx->task;
 	struct file *file = ctx->file;
-	struct socket *sock;
-	struct tcp_sock *tp;
-	struct inet_bind_bucket *tb;
-	__u16 port;
 
 	if (!task || !file)
 		return 0;
-	sock = bpf_sock_from_file(file);
-	if (!sock || !sock->sk)
-		return 0;
-	tp = bpf_skc_to_tcp_sock(sock->sk);
-	if (!tp)
-		return 0;
-	tb = tp->inet_conn.icsk_bind_hash;
-	if (!tb || (tb->fastreuse < 0 && tb->fastreuseport < 0))
-		return 0;
-	port = tb->port;
-	if (port < port_lo || port > port_hi)
-		return 0;
-	return task_socket(ctx, task, sock);
+	return task_socket(ctx, task, bpf_sock_from_file(file));
 }
 
 /* 5.8 - 5.10: no bpf_sock_from_file() (socket_file.bpf.h) */

@@ -73,3 +73,11 @@ endforeach()
 # matrix --history: eleven guests, one per minor (downloads the newest build of each once).
 add_test(NAME guest.lab.history COMMAND ${LAB_CASES} $<TARGET_FILE:tristate> history)
 set_tests_properties(guest.lab.history PROPERTIES LABELS guest FIXTURES_REQUIRED lab_kernels TIMEOUT 1200)
+
+# `tristate ports` loads and counts in each series, with the task_file program of its kernel.
+foreach(series 5.10 6.1 6.12 latest)
+  add_test(NAME guest.ports.${series}
+           COMMAND ${CMAKE_CURRENT_LIST_DIR}/ports_kernels.sh $<TARGET_FILE:tristate> ${series})
+  set_tests_properties(guest.ports.${series} PROPERTIES LABELS guest
+                       FIXTURES_REQUIRED lab_kernels TIMEOUT 600)
+endforeach()

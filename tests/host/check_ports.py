@@ -48,6 +48,11 @@ def snapshot():
     errors = ["%s: %s" % ("/".join(map(str, e.absolute_path)), e.message) for e in VALIDATOR.iter_errors(doc)]
     check(not errors, "the document validates against docs/ports.schema.json " + "; ".join(errors[:5]))
     os.unlink(out)
+    # 5.11+ must load the program that asks bpf_sock_from_file(): on 6.18 it was refused once
+    # (an untrusted sock->sk passed to a helper) and the object fell back to 5.10's silently
+    release = os.uname().release
+    if tuple(int(x) for x in release.split(".")[:2]) >= (5, 11):
+        check("bpf_sock_from_file" in doc["method"], "on %s the 5.11+ iterator loaded: %s" % (release, doc["method"]))
     [ns] = doc["namespaces"]
     return ns
 

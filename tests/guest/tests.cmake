@@ -28,21 +28,20 @@ foreach(series 5.10 6.1 6.12 latest)
                        FIXTURES_REQUIRED lab_kernels TIMEOUT 600)
 endforeach()
 
-# Repeatable guests: three runs of every quiz per kernel compare as identical.
-foreach(series 5.10 6.1 6.12 latest)
-  add_test(NAME guest.determinism.${series}
-           COMMAND ${CMAKE_CURRENT_LIST_DIR}/determinism.sh $<TARGET_FILE:tristate> ${series})
-  set_tests_properties(guest.determinism.${series} PROPERTIES LABELS guest
-                       FIXTURES_REQUIRED lab_kernels TIMEOUT 900)
-endforeach()
+# guest.NAME.SERIES for each lab series: SCRIPT TRISTATE SERIES, after the kernels are fetched.
+function(guest_series_test name script timeout)
+  foreach(series 5.10 6.1 6.12 latest)
+    add_test(NAME guest.${name}.${series} COMMAND ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/${script} $<TARGET_FILE:tristate> ${series})
+    set_tests_properties(guest.${name}.${series} PROPERTIES LABELS guest FIXTURES_REQUIRED lab_kernels TIMEOUT ${timeout})
+  endforeach()
+endfunction()
 
+# Repeatable guests: three runs of every quiz per kernel compare as identical.
+guest_series_test(determinism determinism.sh 900)
 # The host-made BTF files of each kernel are the guest's own (tests/guest/guest_btf.sh).
-foreach(series 5.10 6.1 6.12 latest)
-  add_test(NAME guest.btf-files.${series}
-           COMMAND ${CMAKE_CURRENT_LIST_DIR}/guest_btf.sh $<TARGET_FILE:tristate> ${series})
-  set_tests_properties(guest.btf-files.${series} PROPERTIES LABELS guest
-                       FIXTURES_REQUIRED lab_kernels TIMEOUT 600)
-endforeach()
+guest_series_test(btf-files guest_btf.sh 600)
+# `tristate ports` loads and counts in each series, with the task_file program of its kernel.
+guest_series_test(ports ports_kernels.sh 600)
 
 # Kernel history: a real bisect over three trixie-backports builds (downloads them
 # into the real cache once, ~150 MB).
@@ -73,11 +72,3 @@ endforeach()
 # matrix --history: eleven guests, one per minor (downloads the newest build of each once).
 add_test(NAME guest.lab.history COMMAND ${LAB_CASES} $<TARGET_FILE:tristate> history)
 set_tests_properties(guest.lab.history PROPERTIES LABELS guest FIXTURES_REQUIRED lab_kernels TIMEOUT 1200)
-
-# `tristate ports` loads and counts in each series, with the task_file program of its kernel.
-foreach(series 5.10 6.1 6.12 latest)
-  add_test(NAME guest.ports.${series}
-           COMMAND ${CMAKE_CURRENT_LIST_DIR}/ports_kernels.sh $<TARGET_FILE:tristate> ${series})
-  set_tests_properties(guest.ports.${series} PROPERTIES LABELS guest
-                       FIXTURES_REQUIRED lab_kernels TIMEOUT 600)
-endforeach()

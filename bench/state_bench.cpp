@@ -194,7 +194,8 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  auto loaded = tristate::trace::StepSnapshotter::load();
+  auto loaded = tristate::trace::StepSnapshotter::load(tristate::trace::TaskScope::Reader,
+                                                            tristate::trace::TcpTables::Load);
   if (!loaded) {
     std::fprintf(stderr, "state_bench: %s\n", loaded.error().message.c_str());
     return 2;

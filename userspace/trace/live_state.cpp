@@ -79,7 +79,7 @@ StateSnapshot group_snapshot(const void* records, std::size_t bytes, const State
 }
 
 Result<StateSnapshot> take_state_snapshot(const StateFilter& filter) {
-  auto loaded = StepSnapshotter::load(TaskScope::All);
+  auto loaded = StepSnapshotter::load(TaskScope::All, TcpTables::Load);
   if (!loaded)
     return Error{loaded.error().message + "; run it inside a lab guest: tristate kernels boot 6.12 -- tristate state"};
   auto& snapshotter = *loaded.value();

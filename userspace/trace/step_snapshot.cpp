@@ -138,7 +138,7 @@ report::StepState build_step_state(const void* records, std::size_t bytes, const
 
 std::vector<std::string> snapshot_iterator_functions() { return iterator_functions(); }
 
-Result<std::unique_ptr<StepSnapshotter>> StepSnapshotter::load(TaskScope scope) {
+Result<std::unique_ptr<StepSnapshotter>> StepSnapshotter::load(TaskScope scope, TcpTables tcp) {
   const std::uint64_t salt = random_salt();
   std::size_t elf_size = 0;
   const void* elf = snapshot_bpf__elf_bytes(&elf_size);
@@ -152,6 +152,7 @@ Result<std::unique_ptr<StepSnapshotter>> StepSnapshotter::load(TaskScope scope) 
     skel->rodata->reader_only = scope == TaskScope::Reader;
     bpf_program__set_autoload(skel->progs.iter__task_sockets, kVariants[v] == SnapshotMethod::TaskFileAndTcp);
     bpf_program__set_autoload(skel->progs.iter__task_sockets_old, kVariants[v] == SnapshotMethod::LegacyTaskFileAndTcp);
+    bpf_program__set_autoload(skel->progs.iter__tcp_sockets, tcp == TcpTables::Load);
     const int err = snapshot_bpf__load(skel);
     if (err != 0) owned.reset();
     return err;
@@ -167,6 +168,7 @@ Result<std::unique_ptr<StepSnapshotter>> StepSnapshotter::load(TaskScope scope) 
   std::unique_ptr<StepSnapshotter> s(new StepSnapshotter());
   s->skel_ = std::move(owned);
   s->method_ = kVariants[how.variant];
+  s->tcp_ = tcp;
   return s;
 }
 
@@ -257,6 +259,7 @@ Result<bool> StepSnapshotter::read_task_files(std::vector<char>& out) {
 
 Result<bool> StepSnapshotter::read_tcp_tables(std::vector<char>& out) {
   // attached on first use: a quiz never reads the TCP tables (see after_step)
+  if (tcp_ == TcpTables::Skip) return Error{"iter/tcp was not loaded (TcpTables::Skip)"};
   if (!tcp_link_) tcp_link_.reset(bpf_program__attach_iter(skel_->progs.iter__tcp_sockets, nullptr));
   if (!tcp_link_) return Error{std::string("attaching iter/tcp failed (") + std::strerror(errno) + ")"};
   return read_iterator(bpf_link__fd(tcp_link_.get()), out);

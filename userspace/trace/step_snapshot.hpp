@@ -31,6 +31,14 @@ enum class TaskScope {
   All,     // every process (`tristate state`)
 };
 
+// Whether the object's iter/tcp program is loaded: a quiz never reads the TCP tables (a step's
+// state comes from its process's files), and the program's verification is ~0.5 ms of every
+// quiz process on the host, ~5 ms under TCG.
+enum class TcpTables {
+  Skip,  // read_tcp_tables() fails
+  Load,  // `tristate state`, the bench
+};
+
 // The iterators' records (struct ts_snap_sock) as the step's state, sockets named with the
 // quiz's names. Without iter/tcp's records, a listener's accept queue is shown from its count
 // (sk_ack_backlog) as that many "ln.child", and a bucket looked up by port that no file holds
@@ -45,7 +53,8 @@ std::vector<std::string> snapshot_iterator_functions();
 class StepSnapshotter final : public quiz::StepProbe {
  public:
   // Fails with a one-line message (mechanism, errno, what is needed) where iterators are refused.
-  static Result<std::unique_ptr<StepSnapshotter>> load(TaskScope scope = TaskScope::Reader);
+  static Result<std::unique_ptr<StepSnapshotter>> load(TaskScope scope = TaskScope::Reader,
+                                                       TcpTables tcp = TcpTables::Skip);
   ~StepSnapshotter() override;
   StepSnapshotter(const StepSnapshotter&) = delete;
   StepSnapshotter& operator=(const StepSnapshotter&) = delete;
@@ -57,7 +66,7 @@ class StepSnapshotter final : public quiz::StepProbe {
   void child_finished(pid_t pid) override;
 
   // Attaches (if not yet) and reads both iterators in the calling thread's namespace: the raw
-  // records, task_file's first. For `tristate state` and the bench.
+  // records, task_file's first. For `tristate state` and the bench (loaded with TcpTables::Load).
   Result<std::vector<char>> read_records();
   // One iterator only: the processes' files (per the scope), or the TCP tables of the calling
   // thread's network namespace. Appends the records to `out`.
@@ -74,6 +83,7 @@ class StepSnapshotter final : public quiz::StepProbe {
 
   LibbpfPtr<snapshot_bpf> skel_;
   SnapshotMethod method_ = SnapshotMethod::TaskFileAndTcp;
+  TcpTables tcp_ = TcpTables::Skip;
   LibbpfPtr<bpf_link> task_link_;
   LibbpfPtr<bpf_link> tcp_link_;
   std::string attach_error_;

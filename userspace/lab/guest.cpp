@@ -13,6 +13,7 @@
 
 #include "lab/accel.hpp"
 #include "lab/boot_image.hpp"
+#include "lab/guest_order.hpp"
 #include "lab/process.hpp"
 #include "lab/serial_decoder.hpp"
 
@@ -299,12 +300,18 @@ std::vector<GuestOutcome> run_guests(const std::vector<GuestJob>& jobs, const Ca
   if (std::any_of(ready.begin(), ready.end(),
                   [](const GuestJob& j) { return j.request.initramfs.empty() || j.request.boot_image.empty(); }))
     prepare_guests(ready, cache);
+  // Longest first: the slowest guest must not be the one left running alone at the end.
+  std::vector<std::optional<double>> last;
+  for (const auto& j : ready) last.push_back(last_guest_seconds(j.kernel));
+  const std::vector<std::size_t> order = longest_first(last);
   std::atomic<std::size_t> next{0};
   auto worker = [&] {
-    for (std::size_t i; (i = next.fetch_add(1)) < jobs.size();) {
+    for (std::size_t n; (n = next.fetch_add(1)) < jobs.size();) {
+      const std::size_t i = order[n];
       try {
         out[i].result = run_guest(ready[i].kernel, ready[i].request, cache);
         out[i].ok = true;
+        remember_guest_seconds(ready[i].kernel, out[i].result.total_s);
       } catch (const GuestError& e) {
         out[i].error = e.what();
         out[i].console_tail = e.console_tail;

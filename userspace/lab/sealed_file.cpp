@@ -17,8 +17,6 @@ namespace tristate::lab {
 
 fs::path seal_path(const fs::path& file) { return file.string() + ".sha256"; }
 
-namespace {
-
 // The bytes' CRC-32 (zlib's, ~4 GB/s here against SHA-256's ~0.8 GB/s with SHA extensions).
 // The seal guards against accidental damage, which a CRC finds as surely as a cryptographic
 // hash: every burst of up to 32 bits, anything else but for one time in 2^32. Checking two
@@ -37,8 +35,6 @@ std::string crc32_file(const fs::path& file) {
   std::snprintf(hex, sizeof hex, "%08lx", crc & 0xffffffffUL);
   return hex;
 }
-
-}  // namespace
 
 // "SIZE SHA256 CRC32": checks use the CRC; a record of earlier versions has no CRC and is
 // checked by its SHA-256 (an older tristate sharing the cache reads the first two fields only).

@@ -30,6 +30,10 @@ void seal_file(const std::filesystem::path& file);
 // record made before CRCs were recorded).
 SealCheck check_seal(const std::filesystem::path& file);
 
+// The bytes' CRC-32 as 8 hex digits (zlib). Throws std::runtime_error naming the path when it
+// cannot be read.
+std::string crc32_file(const std::filesystem::path& file);
+
 // Removes the file and its record (either may be absent).
 void remove_sealed(const std::filesystem::path& file);
 

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
+
 #include "lab/cache.hpp"
 #include "lab/catalog.hpp"
 #include "lab/initramfs.hpp"
@@ -128,7 +130,21 @@ TEST(LabCache, CorruptEntriesNameThePathAndTheFix) {
     }
   };
   write(k.vmlinuz, "not really a kernel: linux-image-6.1.0-28-cloud-amd6X");  // same size
+  expect_corrupt("crc32");
+  {  // a manifest of an earlier version (no crc32) is checked by its sha256
+    std::ifstream in(k.vmlinuz.parent_path() / "manifest.json");
+    auto j = nlohmann::json::parse(in);
+    ASSERT_TRUE(j.contains("crc32"));
+    j.erase("crc32");
+    write(k.vmlinuz.parent_path() / "manifest.json", j.dump());
+  }
   expect_corrupt("sha256");
+  write(k.vmlinuz, "not really a kernel: linux-image-6.1.0-28-cloud-amd64");  // as installed
+  EXPECT_EQ(c.load(k.vmlinuz.parent_path()).manifest.crc32, crc32_file(k.vmlinuz));  // and now recorded
+  {
+    std::ifstream in(k.vmlinuz.parent_path() / "manifest.json");
+    EXPECT_EQ(nlohmann::json::parse(in).value("crc32", ""), crc32_file(k.vmlinuz));
+  }
   write(k.vmlinuz, "short");
   expect_corrupt("bytes");
   fs::remove(k.vmlinuz);

@@ -10,6 +10,7 @@
 #include "lab/cache.hpp"
 #include "lab/leftovers.hpp"
 #include "lab/sealed_file.hpp"
+#include "lab/sha256.hpp"
 #include "lab_test_util.hpp"
 
 namespace fs = std::filesystem;
@@ -119,7 +120,7 @@ TEST(LabSealedFile, RecordsAndChecksSizeAndContent) {
   write(f, "0123456780");
   auto c = check_seal(f);
   EXPECT_EQ(c.state, SealState::Damaged);
-  EXPECT_NE(c.why.find("sha256"), std::string::npos) << c.why;
+  EXPECT_NE(c.why.find("crc32"), std::string::npos) << c.why;
   write(f, "012");
   c = check_seal(f);
   EXPECT_EQ(c.state, SealState::Damaged);
@@ -128,4 +129,32 @@ TEST(LabSealedFile, RecordsAndChecksSizeAndContent) {
   EXPECT_EQ(check_seal(f).state, SealState::Damaged);
   remove_sealed(f);
   EXPECT_FALSE(fs::exists(seal_path(f)));
+}
+
+// A record written before CRCs were recorded ("SIZE SHA256") is still checked, by its sha256;
+// a record with a CRC is checked by the CRC, so a wrong CRC is damage however right the sha256.
+TEST(LabSealedFile, RecordsWithoutACrcAreCheckedByTheirSha256) {
+  TempDir t;
+  const fs::path f = t.path / "img";
+  write(f, "0123456789");
+  const std::string sha = sha256_file(f.string());
+  write(seal_path(f), "10 " + sha + "\n");
+  EXPECT_EQ(check_seal(f).state, SealState::Intact);
+  std::ifstream upgraded(seal_path(f));  // the CRC added once the bytes were found intact
+  std::string size, sha_read, crc;
+  upgraded >> size >> sha_read >> crc;
+  EXPECT_EQ(sha_read, sha);
+  EXPECT_EQ(crc.size(), 8u);
+  write(seal_path(f), "10 " + sha + "\n");
+  write(f, "0123456780");
+  auto c = check_seal(f);
+  EXPECT_EQ(c.state, SealState::Damaged);
+  EXPECT_NE(c.why.find("sha256"), std::string::npos) << c.why;
+  write(f, "0123456789");
+  write(seal_path(f), "10 " + sha + " 00000000\n");
+  c = check_seal(f);
+  EXPECT_EQ(c.state, SealState::Damaged);
+  EXPECT_NE(c.why.find("crc32"), std::string::npos) << c.why;
+  seal_file(f);
+  EXPECT_EQ(check_seal(f).state, SealState::Intact);
 }

@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
+#include <functional>
+#include <future>
 #include <iostream>
 #include <memory>
 
@@ -85,11 +87,8 @@ void save(const report::Report& rep, const std::string& dir, const std::string& 
   write_report(rep, dir + "/" + label + ".json");
 }
 
-// The guests' columns, in the order of `kernels`. A kernel that did not run is logged and
-// leaves `failed` set: the others still make a matrix.
-void add_guest_columns(const MatrixOptions& o, const std::vector<std::string>& kernels,
-                       const std::vector<std::string>& paths, const Globals& g,
-                       std::vector<compare::LabelledReport>& columns, bool& failed) {
+GuestQuizRun guest_run_of(const MatrixOptions& o, const std::vector<std::string>& kernels,
+                          const std::vector<std::string>& paths) {
   GuestQuizRun run;
   run.kernels = kernels;
   run.quiz_paths = paths;
@@ -98,7 +97,14 @@ void add_guest_columns(const MatrixOptions& o, const std::vector<std::string>& k
   if (o.no_fentry) run.quiz_flags.push_back("--no-fentry");
   if (o.no_trace) run.quiz_flags.push_back("--no-trace");
   if (o.no_state) run.quiz_flags.push_back("--no-state");
-  for (auto& out : run_quizzes_in_guests(run, g)) {
+  return run;
+}
+
+// The guests' columns, in the order of `kernels`. A kernel that did not run is logged and
+// leaves `failed` set: the others still make a matrix.
+void add_guest_columns(const MatrixOptions& o, const PreparedGuestRun& prepared,
+                       std::vector<compare::LabelledReport>& columns, bool& failed) {
+  for (auto& out : run_prepared_guests(prepared)) {
     if (!out.ok) {
       spdlog::error("kernel {}: {}", out.spec, out.error);
       failed = true;
@@ -121,6 +127,13 @@ int run(const MatrixOptions& o, const Globals& g) {
     kernels = history_minors();
     spdlog::info("history: {} minors, newest build of each", kernels.size());
   }
+  // The guests' preparation (kernels' seals and images hashed, the initramfs named) runs on
+  // another thread while this one runs the host's column: before the first qemu starts one
+  // core would idle either way. The guests themselves start after the host column (running
+  // it beside them only took their CPU: 10.66 s against 10.19 s median).
+  std::future<PreparedGuestRun> prepared;
+  if (!kernels.empty())
+    prepared = std::async(std::launch::async, prepare_quizzes_in_guests, guest_run_of(o, kernels, paths), std::cref(g));
   std::vector<compare::LabelledReport> columns;
   bool failed = false;
   if (!o.no_host && !o.history) {
@@ -130,7 +143,7 @@ int run(const MatrixOptions& o, const Globals& g) {
     if (!o.save_dir.empty()) save(rep, o.save_dir, "host");
     columns.push_back({label, "", std::move(rep)});
   }
-  if (!kernels.empty()) add_guest_columns(o, kernels, paths, g, columns, failed);
+  if (prepared.valid()) add_guest_columns(o, prepared.get(), columns, failed);
   if (columns.size() < 2) {
     spdlog::error("a matrix needs at least two kernels that ran; got {}", columns.size());
     return kExitError;

@@ -9,9 +9,9 @@
 
 namespace tristate::cli {
 
-std::vector<GuestQuizOutcome> run_quizzes_in_guests(const GuestQuizRun& run, const Globals& g) {
+PreparedGuestRun prepare_quizzes_in_guests(const GuestQuizRun& run, const Globals& g) {
   const auto cache = lab::Cache::from_environment();
-  std::vector<lab::GuestJob> jobs;
+  PreparedGuestRun p{run, {}};
   for (const auto& spec : run.kernels) {
     auto progress = [spec](const std::string& line) { spdlog::info("[{}] {}", spec, line); };
     lab::GuestJob job{lab::resolve_kernel(lab::parse_kernel_spec(spec), cache, progress),
@@ -23,19 +23,24 @@ std::vector<GuestQuizOutcome> run_quizzes_in_guests(const GuestQuizRun& run, con
       job.request.on_console = [spec](const std::string& line) {
         spdlog::debug("[{}] guest: {}", spec, line);
       };
-    jobs.push_back(std::move(job));
+    p.jobs.push_back(std::move(job));
   }
+  lab::add_guest_btf(p.jobs, [](const lab::GuestKernelBtf& k, const auto& dir) { return trace::make_guest_core_btf(k.btf, k.notes, dir); });
+  lab::prepare_guests(p.jobs, cache);
+  return p;
+}
 
-  lab::add_guest_btf(jobs, [](const lab::GuestKernelBtf& k, const auto& dir) { return trace::make_guest_core_btf(k.btf, k.notes, dir); });
-  const auto results = lab::run_guests(jobs, cache, run.jobs);
+std::vector<GuestQuizOutcome> run_prepared_guests(const PreparedGuestRun& p) {
+  const auto cache = lab::Cache::from_environment();
+  const auto results = lab::run_guests(p.jobs, cache, p.run.jobs);
   std::vector<GuestQuizOutcome> out;
   for (size_t k = 0; k < results.size(); ++k) {
     GuestQuizOutcome o;
-    o.spec = run.kernels[k];
+    o.spec = p.run.kernels[k];
     const auto& r = results[k];
     try {
       if (!r.ok) throw lab::GuestError(r.error, r.console_tail);
-      o.report = lab::quiz_report_from(jobs[k].kernel, jobs[k].request, r.result);
+      o.report = lab::quiz_report_from(p.jobs[k].kernel, p.jobs[k].request, r.result);
       o.ok = true;
       o.boot_s = r.result.boot_s;
       o.run_s = r.result.run_s;
@@ -45,6 +50,10 @@ std::vector<GuestQuizOutcome> run_quizzes_in_guests(const GuestQuizRun& run, con
     out.push_back(std::move(o));
   }
   return out;
+}
+
+std::vector<GuestQuizOutcome> run_quizzes_in_guests(const GuestQuizRun& run, const Globals& g) {
+  return run_prepared_guests(prepare_quizzes_in_guests(run, g));
 }
 
 }  // namespace tristate::cli

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "lab/guest.hpp"
 #include "report/report.hpp"
 
 namespace tristate::cli {
@@ -27,9 +28,22 @@ struct GuestQuizOutcome {
   double boot_s = 0, run_s = 0;
 };
 
-// Resolves (and fetches when needed) every kernel first, then boots the guests. Never throws
-// for a guest failure: that is an outcome. Throws std::runtime_error for a bad spec or a
-// kernel that cannot be fetched.
+// The guests of a run with everything the host does before booting them done: kernels
+// resolved (fetched when needed), guest BTF files made, the initramfs built and the boot
+// images checked (lab::prepare_guests).
+struct PreparedGuestRun {
+  GuestQuizRun run;
+  std::vector<lab::GuestJob> jobs;
+};
+
+// Throws std::runtime_error for a bad spec or a kernel that cannot be fetched. Safe to run on
+// another thread than the caller's (the matrix prepares its guests beside its host column).
+PreparedGuestRun prepare_quizzes_in_guests(const GuestQuizRun& run, const Globals& g);
+
+// Boots the prepared guests. Never throws for a guest failure: that is an outcome.
+std::vector<GuestQuizOutcome> run_prepared_guests(const PreparedGuestRun& prepared);
+
+// Both, one after the other.
 std::vector<GuestQuizOutcome> run_quizzes_in_guests(const GuestQuizRun& run, const Globals& g);
 
 }  // namespace tristate::cli

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "lab/kernel_spec.hpp"
+#include "lab/sealed_file.hpp"
 #include "lab/sha256.hpp"
 #include "util/atomic_file.hpp"
 
@@ -35,6 +36,7 @@ std::string manifest_to_json(const KernelManifest& m) {
   nlohmann::json j = {{"origin", m.origin},   {"series", m.series},   {"package", m.package},
                       {"version", m.version}, {"release", m.release}, {"size", m.size},
                       {"sha256", m.sha256},   {"fetched", m.fetched}};
+  if (!m.crc32.empty()) j["crc32"] = m.crc32;
   return j.dump(2) + "\n";
 }
 
@@ -55,6 +57,7 @@ KernelManifest manifest_from_json(const std::string& text, const std::string& wh
     m.size = j.at("size").get<std::uint64_t>();
     m.sha256 = j.at("sha256").get<std::string>();
     m.fetched = j.value("fetched", "");
+    m.crc32 = j.value("crc32", "");
   } catch (const nlohmann::json::exception& e) {
     throw std::runtime_error(what + ": " + e.what());
   }
@@ -160,10 +163,21 @@ Kernel Cache::load(const fs::path& dir) const {
   if (size != m.size)
     throw CorruptCacheEntry("corrupt kernel cache entry: " + vmlinuz.string() + " has " +
                             std::to_string(size) + " bytes, manifest says " + std::to_string(m.size) + fix);
-  std::string sha = sha256_file(vmlinuz.string());
-  if (sha != m.sha256)
-    throw CorruptCacheEntry("corrupt kernel cache entry: " + vmlinuz.string() + " sha256 " + sha +
-                            " does not match the manifest's " + m.sha256 + fix);
+  // Every matrix loads each of its kernels: the CRC (~4 GB/s) where the manifest has one.
+  if (!m.crc32.empty()) {
+    const std::string crc = crc32_file(vmlinuz);
+    if (crc != m.crc32)
+      throw CorruptCacheEntry("corrupt kernel cache entry: " + vmlinuz.string() + " crc32 " + crc +
+                              " does not match the manifest's " + m.crc32 + fix);
+  } else {
+    std::string sha = sha256_file(vmlinuz.string());
+    if (sha != m.sha256)
+      throw CorruptCacheEntry("corrupt kernel cache entry: " + vmlinuz.string() + " sha256 " + sha +
+                              " does not match the manifest's " + m.sha256 + fix);
+    // found intact the slow way: the next load is the fast one (best effort)
+    m.crc32 = crc32_file(vmlinuz);
+    if (!util::write_file_atomic(mpath, manifest_to_json(m))) m.crc32.clear();
+  }
   // the manifest's mtime is the entry's last use: the size bound evicts the least recent
   fs::last_write_time(mpath, fs::file_time_type::clock::now(), ec);
   return {vmlinuz, m};
@@ -202,6 +216,7 @@ Kernel Cache::install(const fs::path& dir, KernelManifest m) const {
   fs::path vmlinuz = dir / "vmlinuz";
   m.size = fs::file_size(vmlinuz);
   m.sha256 = sha256_file(vmlinuz.string());
+  m.crc32 = crc32_file(vmlinuz);
   if (m.fetched.empty()) m.fetched = utc_now_iso8601();
   const auto written = util::write_file_atomic(dir / "manifest.json", manifest_to_json(m));
   if (!written) throw std::runtime_error(written.error().message);

@@ -1,5 +1,6 @@
 #include "lab/guest.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
@@ -12,6 +13,7 @@
 
 #include "lab/accel.hpp"
 #include "lab/boot_image.hpp"
+#include "lab/guest_order.hpp"
 #include "lab/process.hpp"
 #include "lab/serial_decoder.hpp"
 
@@ -127,7 +129,7 @@ GuestResult run_guest(const Kernel& kernel, const GuestRequest& req, const Cache
   // bench/matrix_bench's baseline.
   const char* plain_env = std::getenv("TRISTATE_LAB_PLAIN_BOOT");
   const bool plain = req.plain_boot || (plain_env && std::string_view(plain_env) == "1");
-  const fs::path image = boot_image(kernel, nullptr, say);
+  const fs::path image = req.boot_image.empty() ? boot_image(kernel, nullptr, say) : req.boot_image;
 
   // A kernel that panics before /init ran, for a reason other than its init exiting, never
   // reached tristate's code: seen once in ~40 boots of 7.2 with two vCPUs under TCG ("Fatal
@@ -245,15 +247,12 @@ GuestResult boot_and_run(const Kernel& kernel, const GuestRequest& req, const st
 
 }  // namespace
 
-std::vector<GuestOutcome> run_guests(const std::vector<GuestJob>& jobs, const Cache& cache, int parallel) {
-  if (parallel <= 0) parallel = int(std::max(1u, std::thread::hardware_concurrency()));
-  std::vector<GuestOutcome> out(jobs.size());
-  // One initramfs per distinct content, built before the guests start (a matrix ships the
-  // same tristate and quizzes to every kernel).
-  std::vector<GuestJob> ready = jobs;
+void prepare_guests(std::vector<GuestJob>& jobs, const Cache& cache) {
+  // One initramfs per distinct content (a matrix ships the same tristate and quizzes to every
+  // kernel).
   std::map<std::string, fs::path> built;
-  for (std::size_t i = 0; i < ready.size(); ++i) {
-    auto& req = ready[i].request;
+  for (auto& job : jobs) {
+    auto& req = job.request;
     if (!req.initramfs.empty()) continue;
     const InitramfsSpec spec = initramfs_spec(req);
     std::string key = spec.init + '\0';
@@ -267,12 +266,52 @@ std::vector<GuestOutcome> run_guests(const std::vector<GuestJob>& jobs, const Ca
       // left to run_guest, which reports it for this job like any other guest failure
     }
   }
+  // Boot images: each distinct kernel once, on as many threads as cores. boot_image() never
+  // throws (a cache it cannot use means booting the bzImage).
+  std::map<fs::path, fs::path> images;
+  for (const auto& job : jobs)
+    if (job.request.boot_image.empty()) images.emplace(job.kernel.vmlinuz, fs::path{});
+  std::vector<std::pair<const fs::path*, fs::path*>> todo;
+  for (auto& [vmlinuz, image] : images) todo.emplace_back(&vmlinuz, &image);
   std::atomic<std::size_t> next{0};
   auto worker = [&] {
-    for (std::size_t i; (i = next.fetch_add(1)) < jobs.size();) {
+    for (std::size_t i; (i = next.fetch_add(1)) < todo.size();) {
+      const auto& job = *std::find_if(jobs.begin(), jobs.end(),
+                                      [&](const GuestJob& j) { return j.kernel.vmlinuz == *todo[i].first; });
+      const auto& req = job.request;
+      auto say = [&req](const std::string& s) {
+        if (req.progress) req.progress(req.label.empty() ? s : req.label + ": " + s);
+      };
+      *todo[i].second = boot_image(job.kernel, nullptr, say);
+    }
+  };
+  const std::size_t threads_n = std::min<std::size_t>(todo.size(), std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> threads;
+  for (std::size_t t = 0; t < threads_n; ++t) threads.emplace_back(worker);
+  for (auto& t : threads) t.join();
+  for (auto& job : jobs)
+    if (job.request.boot_image.empty()) job.request.boot_image = images.at(job.kernel.vmlinuz);
+}
+
+std::vector<GuestOutcome> run_guests(const std::vector<GuestJob>& jobs, const Cache& cache, int parallel) {
+  if (parallel <= 0) parallel = int(std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<GuestOutcome> out(jobs.size());
+  std::vector<GuestJob> ready = jobs;
+  if (std::any_of(ready.begin(), ready.end(),
+                  [](const GuestJob& j) { return j.request.initramfs.empty() || j.request.boot_image.empty(); }))
+    prepare_guests(ready, cache);
+  // Longest first: the slowest guest must not be the one left running alone at the end.
+  std::vector<std::optional<double>> last;
+  for (const auto& j : ready) last.push_back(last_guest_seconds(j.kernel));
+  const std::vector<std::size_t> order = longest_first(last);
+  std::atomic<std::size_t> next{0};
+  auto worker = [&] {
+    for (std::size_t n; (n = next.fetch_add(1)) < jobs.size();) {
+      const std::size_t i = order[n];
       try {
         out[i].result = run_guest(ready[i].kernel, ready[i].request, cache);
         out[i].ok = true;
+        remember_guest_seconds(ready[i].kernel, out[i].result.total_s);
       } catch (const GuestError& e) {
         out[i].error = e.what();
         out[i].console_tail = e.console_tail;

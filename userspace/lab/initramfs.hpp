@@ -2,8 +2,9 @@
 // `ldd` lists (and the dynamic loader), extra files, and an /init script. Packed as an
 // uncompressed newc archive (lab/cpio_newc.hpp says why) and cached under
 // <cache>/initramfs/<sha256>.cpio, the hash
-// covering every shipped byte (executables, libraries, files, init), so a rebuilt tristate
-// or a changed quiz gives a new image and an unchanged one is reused at once.
+// covering every shipped file's SHA-256 (executables, libraries, files) and the init, so a
+// rebuilt tristate or a changed quiz gives a new image and an unchanged one is reused at once.
+// A file's SHA-256 is remembered while its stat() is unchanged (lab/file_digests.hpp).
 #pragma once
 
 #include <filesystem>

@@ -1,5 +1,5 @@
-// A cached file the lab boots (vmlinux.pvh, an initramfs image) with its size and sha256
-// recorded beside it in `<file>.sha256` when it was made, so damage that keeps the size (a bad
+// A cached file the lab boots (vmlinux.pvh, an initramfs image) with its size, sha256 and
+// CRC-32 recorded beside it in `<file>.sha256` when it was made (checked by the CRC: fast), so damage that keeps the size (a bad
 // sector, a stray write) is found before qemu boots it, not after a guest panics on every run.
 #pragma once
 
@@ -22,12 +22,17 @@ struct SealCheck {
 
 std::filesystem::path seal_path(const std::filesystem::path& file);
 
-// Records `file`'s size and sha256 (written to a temporary and renamed, so a reader never
+// Records `file`'s size, sha256 and CRC-32 (written to a temporary and renamed, so a reader never
 // sees half a record). Throws std::runtime_error naming the path when it cannot.
 void seal_file(const std::filesystem::path& file);
 
-// Compares `file` with its record: the size first (cheap), then the sha256.
+// Compares `file` with its record: the size first (cheap), then the CRC-32 (the sha256 for a
+// record made before CRCs were recorded).
 SealCheck check_seal(const std::filesystem::path& file);
+
+// The bytes' CRC-32 as 8 hex digits (zlib). Throws std::runtime_error naming the path when it
+// cannot be read.
+std::string crc32_file(const std::filesystem::path& file);
 
 // Removes the file and its record (either may be absent).
 void remove_sealed(const std::filesystem::path& file);

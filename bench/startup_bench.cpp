@@ -13,7 +13,6 @@
 // usage: startup_bench TRISTATE [-n ROUNDS] [--quiz NAME] [--jobs N]
 // Exit 1 when a run does not exit 0 (the figures would be of a failure), 2 on bad usage.
 #include <fcntl.h>
-#include <pthread.h>
 #include <sched.h>
 #include <spawn.h>
 #include <sys/resource.h>

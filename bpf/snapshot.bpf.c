@@ -12,7 +12,7 @@
  * connections (accepted children not yet accept()ed included) and TIME_WAIT sockets, which no
  * file holds.
  * The programs are iterators, but their sections say "tsiter/", a handler of ours
- * (trace/step_snapshot.cpp): for "iter/" libbpf 1.1 reads and parses the kernel's whole BTF
+ * (trace/btf_id_sections.cpp): for "iter/" libbpf 1.1 reads and parses the kernel's whole BTF
  * (5.4 MB on 6.18) only to find the attach target's BTF id, two thirds of this object's load;
  * ours takes the id from a per-kernel cache (trace/core_btf_cache). */
 #include "vmlinux.h"

@@ -12,7 +12,7 @@
  * kernel's BTF (trace/attach_plan.cpp, where the scheme is explained).
  *
  * The fentry/fexit sections are "tsfentry/<function>" and "tsfexit/<function>", handled by
- * trace/fentry_sections.cpp, not libbpf's "fentry/": those make libbpf read and parse the
+ * trace/btf_id_sections.cpp, not libbpf's "fentry/": those make libbpf read and parse the
  * kernel's whole BTF to find each attach target, even where CO-RE has a minimal BTF; ours take
  * the BTF ids the attach plan already has (in a lab guest, from a file made on the host).
  *

@@ -5,8 +5,7 @@
 //   kernel_func_ids(). libbpf's own "iter/" handler reads and parses the kernel's whole BTF
 //   (5.4 MB on 6.18) for every iterator program only to find that id: two thirds of such an
 //   object's load once CO-RE uses a minimal BTF, and most of `tristate ports`' 57 ms. The
-//   programs are opened as socket filters, which need no kernel BTF, and become iterators just
-//   before libbpf loads them;
+//   sections are handled by trace/btf_id_sections, with the tracer's;
 // - CO-RE relocates against the object's cached minimal BTF (minimal_core_btf()).
 // Where a load with the caches fails, every variant is tried again with both taken from the
 // whole BTF, and a minimal BTF that lost is removed (to be made again next time).

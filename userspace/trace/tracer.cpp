@@ -18,7 +18,7 @@
 #include "tristate.skel.h"
 #include "trace/capabilities.hpp"
 #include "trace/core_btf_cache.hpp"
-#include "trace/fentry_sections.hpp"
+#include "trace/btf_id_sections.hpp"
 #include "trace/kernel_functions.hpp"
 #include "trace/decode.hpp"
 #include "trace/netns_mirror.hpp"
@@ -221,12 +221,15 @@ Result<void> Tracer::load_for_plan(Tracer& t, const Options& options, const Kern
   std::size_t elf_size = 0;
   const void* elf = tristate_bpf__elf_bytes(&elf_size);
   const std::string core_btf = minimal_core_btf({static_cast<const char*>(elf), elf_size}, "tracer");
+  std::vector<std::string> functions;
   std::map<std::string, int> targets;
-  for (const auto& fp : plan)
+  for (const auto& fp : plan) {
+    functions.push_back(fp.function);
     if (fp.mechanism == Mechanism::Fentry)
       if (const int id = kernel.func_id(fp.function); id > 0) targets[fp.function] = id;
-  register_fentry_sections();
-  set_fentry_targets(std::move(targets));
+  }
+  register_btf_id_sections();
+  set_btf_id_targets(functions, targets);
   std::string load_error;
   for (const bool whole_btf : {core_btf.empty(), true}) {
     if (auto loaded = open_and_load(t, options, plan, whole_btf ? nullptr : core_btf.c_str()); !loaded) {

@@ -164,18 +164,12 @@ Kernel Cache::load(const fs::path& dir) const {
     throw CorruptCacheEntry("corrupt kernel cache entry: " + vmlinuz.string() + " has " +
                             std::to_string(size) + " bytes, manifest says " + std::to_string(m.size) + fix);
   // Every matrix loads each of its kernels: the CRC (~4 GB/s) where the manifest has one.
-  if (!m.crc32.empty()) {
-    const std::string crc = crc32_file(vmlinuz);
-    if (crc != m.crc32)
-      throw CorruptCacheEntry("corrupt kernel cache entry: " + vmlinuz.string() + " crc32 " + crc +
-                              " does not match the manifest's " + m.crc32 + fix);
-  } else {
-    std::string sha = sha256_file(vmlinuz.string());
-    if (sha != m.sha256)
-      throw CorruptCacheEntry("corrupt kernel cache entry: " + vmlinuz.string() + " sha256 " + sha +
-                              " does not match the manifest's " + m.sha256 + fix);
-    // found intact the slow way: the next load is the fast one (best effort)
-    m.crc32 = crc32_file(vmlinuz);
+  const ContentCheck c = check_content(vmlinuz, m.sha256, m.crc32);
+  if (!c.same)
+    throw CorruptCacheEntry("corrupt kernel cache entry: " + vmlinuz.string() + " " + c.algorithm + " " + c.actual +
+                            " does not match the manifest's " + (c.algorithm == "crc32" ? m.crc32 : m.sha256) + fix);
+  if (!c.crc32.empty()) {  // found intact the slow way: the next load is the fast one (best effort)
+    m.crc32 = c.crc32;
     if (!util::write_file_atomic(mpath, manifest_to_json(m))) m.crc32.clear();
   }
   // the manifest's mtime is the entry's last use: the size bound evicts the least recent

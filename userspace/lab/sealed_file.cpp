@@ -47,6 +47,21 @@ void seal_file(const fs::path& file) {
   if (!written) throw std::runtime_error(written.error().message);
 }
 
+ContentCheck check_content(const fs::path& file, const std::string& want_sha256, const std::string& want_crc32) {
+  ContentCheck c;
+  if (!want_crc32.empty()) {
+    c.algorithm = "crc32";
+    c.actual = crc32_file(file);
+    c.same = c.actual == want_crc32;
+    return c;
+  }
+  c.algorithm = "sha256";
+  c.actual = sha256_file(file.string());
+  c.same = c.actual == want_sha256;
+  if (c.same) c.crc32 = crc32_file(file);
+  return c;
+}
+
 SealCheck check_seal(const fs::path& file) {
   std::ifstream in(seal_path(file));
   std::uint64_t want_size = 0;
@@ -60,22 +75,17 @@ SealCheck check_seal(const fs::path& file) {
   if (size != want_size)
     return {SealState::Damaged,
             std::to_string(size) + " bytes, " + std::to_string(want_size) + " when it was made"};
-  std::string sum;
+  ContentCheck c;
   try {
-    sum = want_crc.empty() ? sha256_file(file.string()) : crc32_file(file);
+    c = check_content(file, want_sha, want_crc);
   } catch (const std::exception& e) {
     return {SealState::Damaged, e.what()};
   }
-  if (sum != (want_crc.empty() ? want_sha : want_crc))
-    return {SealState::Damaged, std::string(want_crc.empty() ? "sha256" : "crc32") +
-                                    " differs from the one recorded when it was made"};
+  if (!c.same) return {SealState::Damaged, c.algorithm + " differs from the one recorded when it was made"};
   // An older record, found intact: the CRC is added so that the next check is the fast one
   // (best effort: a cache it cannot write is only checked the slow way again).
-  if (want_crc.empty()) try {
-      (void)util::write_file_atomic(seal_path(file), std::to_string(want_size) + ' ' + want_sha + ' ' +
-                                                         crc32_file(file) + '\n');
-    } catch (const std::exception&) {
-    }
+  if (!c.crc32.empty())
+    (void)util::write_file_atomic(seal_path(file), std::to_string(want_size) + ' ' + want_sha + ' ' + c.crc32 + '\n');
   return {SealState::Intact, ""};
 }
 

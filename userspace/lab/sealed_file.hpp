@@ -34,6 +34,19 @@ SealCheck check_seal(const std::filesystem::path& file);
 // cannot be read.
 std::string crc32_file(const std::filesystem::path& file);
 
+// `file`'s bytes against a record made when it was written: by the record's CRC-32 when it has
+// one (fast), else by its sha256 (records from before CRCs were kept). Shared by the seals and
+// the kernel cache's manifests.
+struct ContentCheck {
+  bool same = false;
+  std::string algorithm;  // "crc32" or "sha256": which sum was compared
+  std::string actual;     // that sum of the bytes now
+  std::string crc32;      // matched by sha256: the CRC-32, for the caller to add to its record
+};
+// Throws std::runtime_error naming the path when it cannot be read.
+ContentCheck check_content(const std::filesystem::path& file, const std::string& want_sha256,
+                           const std::string& want_crc32);
+
 // Removes the file and its record (either may be absent).
 void remove_sealed(const std::filesystem::path& file);
 

@@ -95,6 +95,17 @@ case "$CASE" in
     echo "$S: $REL in ${SECS}s"
     ;;
 
+  verifier-stats)  # -vv: every loaded tracer program's verifier statistics, one line each
+    S=$1
+    run "$TS" kernels boot "$S" --timeout 300 -- sh -c 'tristate -vv quiz --no-state post-3 2>&1 | grep "verifier: " > /tmp/result'
+    expect_rc 0
+    n=$(echo "$OUT" | grep -cE '^tristate: trace: verifier: f(entry|exit)__[a-z0-9_]+: verification time [0-9]+ usec.*processed [0-9]+ insns')
+    [ "$n" -ge 10 ] || fail "expected a statistics line per fentry/fexit program (>= 10), got $n: $OUT"
+    echo "$OUT" | grep -q "verifier: fentry__inet_csk_get_port: " || fail "no statistics of fentry__inet_csk_get_port: $OUT"
+    assert_no_orphan_qemu "$REAL_CACHE"
+    echo "$S: $n programs"
+    ;;
+
   panic)  # an init that exits: the kernel panics; the error says so and shows the console
     private_cache 6.1
     printf '#!/bin/busybox sh\necho bogus init exiting\nexit 3\n' > "$WORK/init"

@@ -11,6 +11,9 @@ foreach(series 5.10 6.1 6.12 latest)
                        TIMEOUT 400)
 endforeach()
 
+add_test(NAME guest.lab.verifier-stats.latest COMMAND ${LAB_CASES} $<TARGET_FILE:tristate> verifier-stats latest)
+set_tests_properties(guest.lab.verifier-stats.latest PROPERTIES LABELS guest FIXTURES_REQUIRED lab_kernels TIMEOUT 400)
+
 foreach(case panic boot-panic kvm-failure hang missing-package corrupt offline no-qemu bad-spec
         available kill-leftovers prune)
   add_test(NAME guest.lab.${case} COMMAND ${LAB_CASES} $<TARGET_FILE:tristate> ${case})

@@ -104,7 +104,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("-V,--version", std::string("tristate ") + TRISTATE_VERSION);
   app.require_subcommand(1);
   app.fallthrough();
-  app.add_flag("-v,--verbose", g.verbose, "More diagnostics on stderr (-vv: libbpf too)");
+  app.add_flag("-v,--verbose", g.verbose, "More diagnostics on stderr (-vv: libbpf's too, and each tracer program's verifier statistics)");
   std::string color_word = "auto";
   app.add_option("--color", color_word,
                  "Colour on stdout and stderr: auto (a terminal without NO_COLOR), always, never")

@@ -81,6 +81,15 @@ Result<void> configure_live(tristate_bpf* skel, const Options& o) {
   return {};
 }
 
+// A verifier log of statistics (log level 4) on one line.
+std::string one_line(const char* log) {
+  std::string s(log);
+  while (!s.empty() && s.back() == '\n') s.pop_back();
+  for (char& c : s)
+    if (c == '\n') c = ';';
+  return s;
+}
+
 // What a failed filter-map update says: the operation and the errno it failed with.
 Error map_error(const std::string& what) { return Error{what + ": " + std::strerror(errno)}; }
 
@@ -178,6 +187,7 @@ Result<void> Tracer::open_and_load(Tracer& t, const Options& options, const std:
   skel->rodata->wakeup = options.wakeup;
   if (auto live = configure_live(skel, options); !live) return live;
 
+  const bool verifier_stats = spdlog::should_log(spdlog::level::trace);
   std::set<std::string> chosen;
   for (const auto& fp : plan)
     for (const auto& p : fp.programs) chosen.insert(p.name);
@@ -192,6 +202,9 @@ Result<void> Tracer::open_and_load(Tracer& t, const Options& options, const std:
     if (on) {
       logs.emplace_back(prog, std::vector<char>(256 * 1024, '\0'));
       bpf_program__set_log_buf(prog, logs.back().second.data(), logs.back().second.size());
+      // -vv: the verifier's statistics of each program (its time, instructions and states),
+      // which say where a slow load goes on a given kernel.
+      if (verifier_stats) bpf_program__set_log_level(prog, 4);
     }
   }
   if (int err = tristate_bpf__load(skel); err) {
@@ -210,6 +223,8 @@ Result<void> Tracer::open_and_load(Tracer& t, const Options& options, const std:
                 "; -v prints the whole verifier log; the kernel needs BTF, BPF ring buffers (5.8+) "
                 "and CAP_BPF+CAP_PERFMON or root"};
   }
+  if (verifier_stats)
+    for (auto& [p, buf] : logs) spdlog::trace("verifier: {}: {}", bpf_program__name(p), one_line(buf.data()));
   return {};
 }
 

@@ -57,7 +57,7 @@ Result<std::unique_ptr<PortReader>> PortReader::load() {
     return Error{"loading the BPF iterators iter/task_file and iter/tcp failed (" + loaded.error().message +
                  "): `tristate ports` needs BPF iterators (5.8+ for task_file, 5.9+ for tcp), kernel BTF "
                  "(/sys/kernel/btf/vmlinux) and CAP_BPF+CAP_PERFMON+CAP_SYS_ADMIN or root"};
-  const trace::IteratorLoad& how = loaded.value();
+  const trace::CoreLoad& how = loaded.value();
   spdlog::debug("ports: loaded in {:.1f} ms ({} BTF, attempt {})", how.ms, how.whole_btf ? "whole" : "minimal", how.attempt);
   std::unique_ptr<PortReader> r(new PortReader());
   r->skel_ = std::move(skel);

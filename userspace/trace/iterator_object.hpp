@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "trace/core_object.hpp"
 #include "trace/result.hpp"
 
 namespace tristate::trace {
@@ -26,23 +27,13 @@ namespace tristate::trace {
 // The kernel functions whose BTF ids the "tsiter/" sections attach to.
 std::vector<std::string> iterator_functions();
 
-// One attempt: open the object with `opts`, set variant `variant` up (which programs load),
-// load it and keep it; 0, or a negative errno. Variants are the caller's: an object that calls
-// a helper the kernel lacks fails as a whole (5.10 has no bpf_sock_from_file()), so an older
-// kernel's programs are a second variant of the same object.
+// One attempt, as a CoreAttempt (trace/core_object.hpp): 0, or a negative errno.
 using IteratorAttempt = std::function<int(const bpf_object_open_opts& opts, std::size_t variant)>;
 
-struct IteratorLoad {
-  std::size_t variant = 0;  // the variant that loaded
-  bool whole_btf = false;   // the caches were missing or refused
-  std::size_t attempt = 0;  // 1 when the first try loaded
-  double ms = 0;            // the whole load, ids and minimal BTF included
-};
-
-// Tries variants 0 .. variants-1 with the caches, then again from the whole BTF. `elf` is the
-// object's bytes (a skeleton's elf_bytes), `name` names its cached minimal BTF. The error is
-// the first failure's strerror().
-Result<IteratorLoad> load_iterator_object(std::string_view elf, std::string_view name, std::size_t variants,
-                                          const IteratorAttempt& attempt);
+// Tries variants 0 .. variants-1 with the caches, then again from the whole BTF with the ids
+// asked anew (load_core_object). `elf` is the object's bytes (a skeleton's elf_bytes), `name`
+// names its cached minimal BTF. The error is a strerror().
+Result<CoreLoad> load_iterator_object(std::string_view elf, std::string_view name, std::size_t variants,
+                                      const IteratorAttempt& attempt);
 
 }  // namespace tristate::trace

@@ -163,7 +163,7 @@ Result<std::unique_ptr<StepSnapshotter>> StepSnapshotter::load(TaskScope scope, 
                  loaded.error().message +
                  "): needs BPF iterators (5.8+ for task_file, 5.9+ for tcp), kernel BTF "
                  "(/sys/kernel/btf/vmlinux) and CAP_BPF+CAP_PERFMON or root"};
-  const IteratorLoad& how = loaded.value();
+  const CoreLoad& how = loaded.value();
   spdlog::debug("snapshot: loaded in {:.1f} ms ({} BTF, attempt {})", how.ms, how.whole_btf ? "whole" : "minimal", how.attempt);
   std::unique_ptr<StepSnapshotter> s(new StepSnapshotter());
   s->skel_ = std::move(owned);

@@ -18,6 +18,7 @@
 #include "tristate.skel.h"
 #include "trace/capabilities.hpp"
 #include "trace/core_btf_cache.hpp"
+#include "trace/core_object.hpp"
 #include "trace/btf_id_sections.hpp"
 #include "trace/kernel_functions.hpp"
 #include "trace/decode.hpp"
@@ -173,11 +174,10 @@ Result<std::unique_ptr<Tracer>> Tracer::make(const Options& options, const Kerne
   return make_attempt(options, kernel, plan, info, nullptr);
 }
 
-// Opens the object (CO-RE against `core_btf`, or the kernel's whole BTF when null), sets its
-// rodata and which programs load, and loads it into `t`.
+// Opens the object with `open_opts` (CO-RE against a minimal BTF or the kernel's whole one),
+// sets its rodata and which programs load, and loads it into `t`.
 Result<void> Tracer::open_and_load(Tracer& t, const Options& options, const std::vector<FunctionPlan>& plan,
-                                   const char* core_btf) {
-  LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = core_btf);
+                                   const bpf_object_open_opts& open_opts) {
   t.skel_.reset(tristate_bpf__open_opts(&open_opts));
   if (!t.skel_) return Error{std::string("opening the BPF object failed: ") + std::strerror(errno)};
   auto* skel = t.skel_.get();
@@ -228,14 +228,12 @@ Result<void> Tracer::open_and_load(Tracer& t, const Options& options, const std:
   return {};
 }
 
-// Loads the object for `plan`: CO-RE against the cached minimal BTF when there is one (a lab
-// guest's comes from the host); where the object does not load with it, against the kernel's
-// whole BTF, and the file goes.
+// Loads the object for `plan` (load_core_object): CO-RE against the cached minimal BTF when
+// there is one (a lab guest's comes from the host), else or where it fails the kernel's whole BTF.
 Result<void> Tracer::load_for_plan(Tracer& t, const Options& options, const KernelAccess& kernel,
                                    const std::vector<FunctionPlan>& plan) {
   std::size_t elf_size = 0;
   const void* elf = tristate_bpf__elf_bytes(&elf_size);
-  const std::string core_btf = minimal_core_btf({static_cast<const char*>(elf), elf_size}, "tracer");
   std::vector<std::string> functions;
   std::map<std::string, int> targets;
   for (const auto& fp : plan) {
@@ -245,17 +243,13 @@ Result<void> Tracer::load_for_plan(Tracer& t, const Options& options, const Kern
   }
   register_btf_id_sections();
   set_btf_id_targets(functions, targets);
-  std::string load_error;
-  for (const bool whole_btf : {core_btf.empty(), true}) {
-    if (auto loaded = open_and_load(t, options, plan, whole_btf ? nullptr : core_btf.c_str()); !loaded) {
-      load_error = loaded.error().message;
-      if (whole_btf) return Error{load_error};
-      spdlog::debug("tracer: with the minimal BTF {}: {}; again with the kernel's", core_btf, load_error);
-      continue;
-    }
-    if (whole_btf && !core_btf.empty()) forget_core_btf(core_btf);
-    break;
-  }
+  const std::string core_btf = minimal_core_btf({static_cast<const char*>(elf), elf_size}, "tracer");
+  auto loaded = load_core_object(core_btf, 1, [&](const bpf_object_open_opts& opts, std::size_t) {
+    return open_and_load(t, options, plan, opts);
+  });
+  if (!loaded) return loaded.error();
+  spdlog::debug("tracer: object loaded in {:.1f} ms ({} BTF, attempt {})", loaded.value().ms,
+                loaded.value().whole_btf ? "whole" : "minimal", loaded.value().attempt);
   return {};
 }
 

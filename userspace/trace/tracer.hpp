@@ -15,6 +15,8 @@
 #include "trace/libbpf_owner.hpp"
 #include "trace/result.hpp"
 
+struct bpf_object_open_opts;
+
 struct tristate_bpf;
 
 namespace tristate::trace {
@@ -83,10 +85,9 @@ class Tracer {
 
  private:
   Tracer() = default;
-  // One load and attach with `plan_options`; with `refused`, fentry attaches the kernel
-  // refuses are collected there (and the attempt fails) so that make() can retry.
+  // One open and load of the object for `plan` with `open_opts` (its CO-RE BTF).
   static Result<void> open_and_load(Tracer& t, const Options& options, const std::vector<FunctionPlan>& plan,
-                                    const char* core_btf);
+                                    const bpf_object_open_opts& open_opts);
   static Result<void> load_for_plan(Tracer& t, const Options& options, const KernelAccess& kernel,
                                     const std::vector<FunctionPlan>& plan);
   // What attaching the plan's programs left: the first refusal, required functions unprobed.
@@ -96,6 +97,8 @@ class Tracer {
   };
   static AttachOutcome attach_plan_programs(Tracer& t, const std::vector<FunctionPlan>& plan,
                                             std::map<std::string, std::string>* refused);
+  // One load and attach with `plan_options`; with `refused`, fentry attaches the kernel
+  // refuses are collected there (and the attempt fails) so that make() can retry.
   static Result<std::unique_ptr<Tracer>> make_attempt(const Options& options, const KernelAccess& kernel,
                                                       const PlanOptions& plan_options, report::TraceInfo* info,
                                                       std::map<std::string, std::string>* refused);

@@ -66,12 +66,16 @@ TEST(LabLeftovers, DeadPidsAndOldFilesGoLiveOnesStay) {
       c.kernels_dir() / (".tmp-linux-image-6.1.0-57-cloud-amd64-" + d) / "x.deb",
       kernel / (".payload.tmp-" + d),
       kernel / (".vmlinux.pvh.tmp-" + d),
+      c.apt_dir("6.1") / ("sources.list.tmp-" + d),
   };
   const std::vector<fs::path> kept = {
       c.initramfs_dir() / (".stage-0123456789abcdef-" + live) / "init",
       c.initramfs_dir() / ("bb.cpio.gz.tmp-" + live),
       c.kernels_dir() / (".tmp-linux-image-6.12.1-" + live) / "x.deb",
+      c.apt_dir("6.12") / ("sources.list.tmp-" + live),
   };
+  write(c.apt_dir("6.1") / "sources.list", "deb ...");
+  write(c.apt_dir("6.1") / "lists" / ("partial.tmp-" + d), "apt's own, below the series' directory");
   for (auto& p : gone) write(p, std::string(2048, 'x'));
   for (auto& p : kept) write(p, "mine");
   // a live PID's file that is old: its PID was reused (or lives in another PID namespace)
@@ -105,7 +109,8 @@ TEST(LabLeftovers, DeadPidsAndOldFilesGoLiveOnesStay) {
     }
   for (auto& p : kept) EXPECT_TRUE(fs::exists(p)) << p;
   for (auto p : {kernel / "vmlinuz", kernel / "vmlinux.pvh", kernel / "vmlinux.pvh.sha256",
-                 c.initramfs_dir() / "aa.cpio.gz", c.initramfs_dir() / "aa.lock"})
+                 c.initramfs_dir() / "aa.cpio.gz", c.initramfs_dir() / "aa.lock", c.apt_dir("6.1") / "sources.list",
+                 c.apt_dir("6.1") / "lists" / ("partial.tmp-" + d)})
     EXPECT_TRUE(fs::exists(p)) << p;
   EXPECT_TRUE(sweep_leftovers(c).empty());  // nothing twice
 }

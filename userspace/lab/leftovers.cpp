@@ -50,6 +50,7 @@ std::vector<Leftover> sweep_leftovers(const Cache& cache, std::chrono::seconds m
   std::vector<Leftover> out;
   sweep_dir(cache.initramfs_dir(), max_age, out, 0);
   sweep_dir(cache.kernels_dir(), max_age, out, 1);  // and inside each kernel entry
+  sweep_dir(cache.root() / "apt", max_age, out, 1);  // each series' sources.list, written atomically
   return out;
 }
 

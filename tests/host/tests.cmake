@@ -23,6 +23,12 @@ add_test(NAME host_ports COMMAND /usr/bin/python3 ${CMAKE_CURRENT_LIST_DIR}/chec
   $<TARGET_FILE:tristate> ${CMAKE_SOURCE_DIR}/docs/ports.schema.json)
 set_tests_properties(host_ports PROPERTIES LABELS host TIMEOUT 120)
 
+# `state --watch` sampling a port while sockets come and go in a private namespace: each line
+# agrees with a one-shot `state --json` taken between the steps; SIGINT ends it; bad input exits 2.
+add_test(NAME host_state_watch COMMAND /usr/bin/python3 ${CMAKE_CURRENT_LIST_DIR}/check_state_watch.py
+  $<TARGET_FILE:tristate> ${CMAKE_SOURCE_DIR}/docs)
+set_tests_properties(host_state_watch PROPERTIES LABELS host TIMEOUT 120)
+
 # `quiz -j 2` gives what `-j 1` gives (JSON minus times and salted ids), in order.
 add_test(NAME host.jobs_same_as_serial COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/check_jobs.py $<TARGET_FILE:tristate>)
 set_tests_properties(host.jobs_same_as_serial PROPERTIES LABELS host TIMEOUT 300)

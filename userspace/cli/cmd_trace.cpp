@@ -1,6 +1,5 @@
 // `tristate trace`: live bucket events of the whole system, of some processes, or of one
-// command and its children, with the filters applied in BPF; `tristate state`: the bhash
-// buckets that exist now.
+// command and its children, with the filters applied in BPF.
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <time.h>
@@ -32,6 +31,7 @@
 #include "report/schemas.hpp"
 #include "report/state_text.hpp"
 #include "trace/tracer.hpp"
+#include "util/blocked_signals.hpp"
 
 namespace tristate::cli {
 namespace {
@@ -52,33 +52,7 @@ struct TraceArgs {
   std::vector<std::string> command;
 };
 
-// Signals are taken synchronously (sigtimedwait between ring-buffer polls): a line is never
-// cut by a handler, and the BPF links are detached by the destructors on the way out.
-class BlockedSignals {
- public:
-  BlockedSignals() {
-    sigemptyset(&set_);
-    for (int s : {SIGINT, SIGTERM, SIGCHLD, SIGPIPE}) sigaddset(&set_, s);
-    sigprocmask(SIG_BLOCK, &set_, &old_);
-  }
-  ~BlockedSignals() {
-    // a blocked SIGPIPE or SIGCHLD left pending must not fire after we restore the mask
-    timespec zero{};
-    while (sigtimedwait(&set_, nullptr, &zero) > 0) {
-    }
-    sigprocmask(SIG_SETMASK, &old_, nullptr);
-  }
-  const sigset_t& old() const { return old_; }
-  // The next pending signal, 0 if none.
-  int take() {
-    timespec zero{};
-    int s = sigtimedwait(&set_, nullptr, &zero);
-    return s > 0 ? s : 0;
-  }
-
- private:
-  sigset_t set_, old_;
-};
+using util::BlockedSignals;
 
 std::int64_t mono_to_real_ns() {
   timespec r{}, m{};
@@ -254,7 +228,8 @@ int trace_live(const TraceArgs& a, bool quiet) {
   if (!made)
     throw std::runtime_error(made.error().message +
                              " -- `tristate trace` needs a kernel it can trace; inside a lab guest it can: "
-                             "tristate kernels boot 6.12 -- tristate trace …");
+                             "tristate kernels boot 6.12 -- tristate trace …; on this kernel, `tristate state "
+                             "--watch 200ms` samples the buckets instead (BPF iterators, no tracing)");
   auto tracer = std::move(made.value());
   if (!info.notice.empty()) spdlog::warn("{}", info.notice);
   auto watched = util::Result<void>{};
@@ -306,82 +281,7 @@ int trace_live(const TraceArgs& a, bool quiet) {
 }
 
 
-struct StateArgs {
-  std::vector<std::string> netns;
-  std::string port;
-  std::string json;  // --json [FILE]: "-" (stdout) when given without a file
-};
-
-int run_state(const StateArgs& a, bool quiet) {
-  trace::StateFilter f;
-  for (const auto& n : a.netns) {
-    f.netns.push_back(trace::resolve_netns(n));
-    if (n.find('/') != std::string::npos) f.netns_paths[f.netns.back()] = n;
-  }
-  if (!a.port.empty()) {
-    auto r = trace::parse_port_range(a.port);
-    f.port_lo = r.lo;
-    f.port_hi = r.hi;
-  }
-  auto snap = trace::take_state_snapshot(f);
-  if (!snap) throw std::runtime_error(snap.error().message);
-  const auto& s = snap.value();
-  auto owners_json = [](const trace::StateBucket& b) {
-    auto arr = nlohmann::json::array();
-    for (const auto& o : b.owners)
-      arr.push_back({{"pid", o.pid}, {"comm", o.comm}, {"fd", o.fd}, {"local", o.local}, {"tcp_state", o.tcp_state}});
-    return arr;
-  };
-  // connect() shares a port only when both values are -1 (KERNEL-NOTES: the skip test)
-  auto connect_shares = [](const report::BucketState& st) { return st.fastreuse < 0 && st.fastreuseport < 0; };
-  if (!a.json.empty()) {
-    nlohmann::json j{{"schema", report::kStateSchema}, {"method", s.method}, {"blind", s.blind},
-                     {"buckets", nlohmann::json::array()}};
-    for (const auto& b : s.buckets)
-      j["buckets"].push_back(nlohmann::json{{"bucket", report::id_to_json(b.id)}, {"netns", b.netns}, {"port", b.port},
-                                            {"l3mdev", b.l3mdev}, {"state", nlohmann::json(b.state)},
-                                            {"connect_shares", connect_shares(b.state)},
-                                            {"sockets", b.sockets}, {"owners", owners_json(b)}});
-    return write_json(a.json, j) ? kExitOk : kExitError;
-  }
-  if (quiet) return kExitOk;
-  print_method_notes(s.method, s.blind);
-  std::cout << s.buckets.size() << " bhash buckets\n";
-  if (!s.buckets.empty())
-    std::cout << "netns        port   fastreuse/port  connect() shares  sockets\n";
-  for (const auto& b : s.buckets) {
-    std::string socks;
-    for (const auto& [st, n] : b.sockets) socks += (socks.empty() ? "" : ", ") + std::to_string(n) + " " + st;
-    char line[160];
-    std::snprintf(line, sizeof(line), "%-12llu %-6u %-15s %-17s ", static_cast<unsigned long long>(b.netns),
-                  b.port, report::pair_text(b.state).c_str(), connect_shares(b.state) ? "yes" : "no");
-    std::cout << line << socks << (b.l3mdev ? " (l3mdev " + std::to_string(b.l3mdev) + ")" : "") << "\n";
-    // as ss -tanp: users:(("comm",pid=N,fd=M)); a socket no file holds has no user
-    for (const auto& o : b.owners) {
-      std::cout << "    " << std::left << std::setw(12) << o.tcp_state << " " << std::setw(24) << o.local << " ";
-      if (o.pid) std::cout << "users:((\"" << o.comm << "\",pid=" << o.pid << ",fd=" << o.fd << "))";
-      std::cout << "\n";
-    }
-  }
-  return kExitOk;
-}
-
 }  // namespace
-
-void add_state_command(CLI::App& app, Globals& g) {
-  auto a = std::make_shared<StateArgs>();
-  auto* sub = app.add_subcommand("state", "Snapshot of the bhash buckets TCP sockets are on now, and their tri-state");
-  sub->add_option("--netns", a->netns, "Only this network namespace: inode number or path; repeatable");
-  sub->add_option("-P,--port", a->port, "Only this port or range P-Q");
-  auto* json = sub->add_option("--json", a->json, "Write one JSON object to FILE (- or no FILE = stdout) instead of the table")
-                   ->type_name("FILE")
-                   ->expected(0, 1);
-  add_quiet_flag(*sub, g, "only the exit status (0: the snapshot could be taken)");
-  sub->callback([a, json, &g] {
-    if (json->count() > 0 && a->json.empty()) a->json = "-";
-    g.exit_code = run_state(*a, g.quiet);
-  });
-}
 
 void add_trace_command(CLI::App& app, Globals& g) {
   auto a = std::make_shared<TraceArgs>();

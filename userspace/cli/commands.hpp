@@ -32,7 +32,7 @@ void add_kernels_command(CLI::App& app, Globals& g);     // the lab's cached gue
 void add_matrix_command(CLI::App& app, Globals& g);      // quizzes on several kernels, one table
 void add_compare_command(CLI::App& app, Globals& g);     // saved reports side by side
 void add_trace_command(CLI::App& app, Globals& g);       // live events (cmd_trace.cpp)
-void add_state_command(CLI::App& app, Globals& g);       // the buckets now (cmd_trace.cpp)
+void add_state_command(CLI::App& app, Globals& g);       // the buckets now, or sampled (cmd_state.cpp)
 void add_bisect_command(CLI::App& app, Globals& g);      // first Debian build that behaves differently
 void add_ports_command(CLI::App& app, Globals& g);       // why connect() runs out of ports
 void add_help_command(CLI::App& app, Globals& g);        // cmd_help.cpp

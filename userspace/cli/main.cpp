@@ -97,6 +97,7 @@ int main(int argc, char** argv) {
       "  tristate matrix                     the quizzes on 5.10, 6.1, 6.12 and latest\n"
       "  tristate compare a.json b.json      diff two saved reports\n"
       "  tristate ports --dest 10.0.0.7:443  why connect() to it gets EADDRNOTAVAIL: ports and holders\n"
+      "  tristate state --watch 200ms        the buckets sampled live (no tracing needed)\n"
       "  tristate doctor                     what this machine lets tristate trace\n"
       "  tristate kernels                    cached guest kernels\n"
       "  tristate bisect QUIZ --from 6.12    the first Debian build that behaves differently",

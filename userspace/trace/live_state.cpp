@@ -82,7 +82,10 @@ Result<StateSnapshot> take_state_snapshot(const StateFilter& filter) {
   auto loaded = StepSnapshotter::load(TaskScope::All, TcpTables::Load);
   if (!loaded)
     return Error{loaded.error().message + "; run it inside a lab guest: tristate kernels boot 6.12 -- tristate state"};
-  auto& snapshotter = *loaded.value();
+  return take_state_snapshot(filter, *loaded.value());
+}
+
+Result<StateSnapshot> take_state_snapshot(const StateFilter& filter, StepSnapshotter& snapshotter) {
   std::vector<char> data;
   // Every process's socket files, in one pass from here: sockets that are only bound (in no
   // TCP table), and who holds each socket.

@@ -12,6 +12,8 @@
 
 namespace tristate::trace {
 
+class StepSnapshotter;
+
 // Who holds a bucket: one socket, as `ss -tanp` shows it (users:(("comm",pid=,fd=))).
 struct StateOwner {
   std::uint32_t pid = 0;  // 0: no file holds it (TIME_WAIT, a connection nobody accept()ed)
@@ -52,6 +54,10 @@ StateSnapshot group_snapshot(const void* records, std::size_t bytes, const State
 // seq_file_net: the creating thread's), so the snapshot enters each namespace in turn: the
 // requested ones, else every namespace a process or a /run/netns mount holds.
 Result<StateSnapshot> take_state_snapshot(const StateFilter& filter);
+
+// The same with an object already loaded (StepSnapshotter::load(TaskScope::All,
+// TcpTables::Load)): `tristate state --watch` loads it once and samples many times.
+Result<StateSnapshot> take_state_snapshot(const StateFilter& filter, StepSnapshotter& snapshotter);
 
 // Network namespaces by inode, each with a file that enters it: /run/netns/* and
 // /proc/PID/ns/net of every process (the first file seen for an inode). Reads only the given

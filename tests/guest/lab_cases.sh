@@ -332,29 +332,20 @@ PY
     KV=$(ls "$REAL_CACHE"/kernels/linux-image-6.1.*/vmlinuz | head -1)
     [ -n "$KV" ] || fail "no cached 6.1 kernel"
     cp "$KV" "$WORK/vmlinuz"
-    # kill_at SECONDS CMD...: runs CMD in its own process group and SIGKILLs the whole group
-    # (tristate and its strip, apt-get, qemu) after SECONDS
-    kill_at() {
-      local d=$1; shift
-      setsid "$@" >/dev/null 2>&1 &
-      local p=$!
-      sleep "$d"
-      kill -9 -- "-$p" 2>/dev/null
-      wait "$p" 2>/dev/null
-    }
     staged() { find "$WORK/xdg/tristate" \( -name '.stage-*' -o -name '*.tmp-*' \) 2>/dev/null; }
-    # kill_when NAME CMD...: runs CMD like kill_at and SIGKILLs its group the moment a file named
-    # NAME (a find -name pattern) appears under the cache. The image is written in-process in a
-    # few hundred ms, so a kill at a random time mostly missed it; watching for the staging
-    # tree, then for the archive being written, lands one kill inside each step every time.
-    # A 64 MB file shipped alongside widens both steps past the watcher's 10 ms polls.
+    # kill_when DIR NAME CMD...: runs CMD in its own process group (tristate and its strip,
+    # apt-get, qemu) and SIGKILLs the whole group the moment a file named NAME (a find -name
+    # pattern) appears in DIR of the cache. The image is written in-process in a few hundred
+    # ms, so a kill at a random time mostly missed it; watching for the staging tree, then for
+    # the archive being written, lands one kill inside each step every time. A 64 MB file
+    # shipped alongside widens both steps past the watcher's 10 ms polls.
     kill_when() {
-      local name=$1; shift
+      local dir=$1 name=$2; shift 2
       setsid "$@" >/dev/null 2>&1 &
       local p=$!
       for _ in $(seq 3000); do
         kill -0 "$p" 2>/dev/null || break
-        if [ -n "$(find "$WORK/xdg/tristate/initramfs" -name "$name" 2>/dev/null | head -1)" ]; then
+        if [ -n "$(find "$WORK/xdg/tristate/$dir" -maxdepth 1 -name "$name" 2>/dev/null | head -1)" ]; then
           kill -9 -- "-$p" 2>/dev/null
           break
         fi
@@ -366,7 +357,7 @@ PY
     CAUGHT=0
     for name in '.stage-*' '*.cpio.tmp-*'; do
       rm -rf "$WORK/xdg/tristate/initramfs"
-      kill_when "$name" env XDG_CACHE_HOME="$WORK/xdg" "$TS" kernels boot "$WORK/vmlinuz" --timeout 60 \
+      kill_when initramfs "$name" env XDG_CACHE_HOME="$WORK/xdg" "$TS" kernels boot "$WORK/vmlinuz" --timeout 60 \
         --file "$WORK/big.bin" -- true
       LEFT=$(staged)
       [ -n "$LEFT" ] || fail "killed when $name appeared, yet nothing was left to sweep"
@@ -378,13 +369,11 @@ PY
       CAUGHT=$((CAUGHT + 1))
     done
     echo "initramfs: $CAUGHT kills (staging, packing) left files, all removed by the next run"
-    CAUGHT=0
-    for d in 2 4 6 8 10; do
-      kill_at "$d" env XDG_CACHE_HOME="$WORK/xdg" "$TS" kernels fetch 5.10
-      if [ -n "$(find "$WORK/xdg/tristate/kernels" -maxdepth 1 -name '.tmp-*' 2>/dev/null)" ]; then CAUGHT=1; break; fi
-      rm -rf "$WORK/xdg/tristate/kernels"  # finished before the kill: try later in the download
-    done
-    [ "$CAUGHT" = 1 ] || fail "no kill landed inside a download (2 to 10 s)"
+    # the download's staging directory appearing is the moment: a kill at fixed times missed
+    # every one of 2..10 s once when the mirror answered fast (the fetch was over at 2 s)
+    kill_when kernels '.tmp-*' env XDG_CACHE_HOME="$WORK/xdg" "$TS" kernels fetch 5.10
+    [ -n "$(find "$WORK/xdg/tristate/kernels" -maxdepth 1 -name '.tmp-*' 2>/dev/null)" ] ||
+      fail "no kill landed inside a download (its .tmp-* never appeared, or the fetch was over first)"
     run env XDG_CACHE_HOME="$WORK/xdg" "$TS" kernels fetch 5.10
     expect_rc 0
     expect_err "left by a killed run: pid"

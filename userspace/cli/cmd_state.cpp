@@ -161,8 +161,9 @@ int watch_state(const StateArgs& a, bool quiet) {
 
 void add_state_command(CLI::App& app, Globals& g) {
   auto a = std::make_shared<StateArgs>();
-  auto* sub = app.add_subcommand("state", "Snapshot of the bhash buckets TCP sockets are on now, and their tri-state");
-  sub->footer(
+  auto* sub = app.add_subcommand(
+      "state",
+      "Snapshot of the bhash buckets TCP sockets are on now, and their tri-state\n"
       "Examples:\n"
       "  tristate state                          every bucket now, with who holds it\n"
       "  tristate state --watch 200ms -P 60000   each change of port 60000's bucket, sampled every 200 ms\n"

@@ -81,6 +81,13 @@ expect "unknown status" 2 'status.json: /quizzes/0/status: expected one of ok, m
 expect "duplicate quiz name" 2 "appears twice" -- "$T" compare good.json dup.json
 expect "wrong type names the field" 2 "name.json: /quizzes/0/name: expected a string, found 5" -- "$T" compare good.json name.json
 expect "1e400" 2 "huge.json: not valid JSON" -- "$T" compare good.json huge.json
+# 60 MB of '[' (under the 64 MiB input limit) once took 4.6 GB and 19 s; 1 GB of address space
+# is now plenty, and the error says where the nesting went too deep.
+head -c 60000000 /dev/zero | tr '\0' '[' > brackets.json
+expect "60 MB of [" 2 "brackets.json:1:65: JSON nested more than 64 levels deep" -- bash -c "ulimit -v 1000000; exec '$T' compare good.json brackets.json"
+head -c 700 good.json > cut.json
+expect "a report cut short" 2 "not valid JSON: " -- "$T" compare good.json cut.json
+grep -qE '^tristate: error: cut\.json:[0-9]+:[0-9]+: not valid JSON: .*cut short' err.txt && ok "cut report: file:line:column first" || bad "cut report: $(head -c 300 err.txt)"
 expect "same quiz named twice" 2 "is named twice" -- "$T" quiz post-3 post-3 --no-trace
 for d in -1 nan inf; do
   expect "trace --duration $d" 2 "--duration: '$d' is not a duration" -- "$T" trace --duration "$d"

@@ -47,6 +47,12 @@ expect "--json /dev/stdout" 0 "" -- "$T" "${Q[@]}" --json /dev/stdout -q
 grep -q '"schema"' out.txt && ok "report on /dev/stdout" || bad "no report on /dev/stdout"
 [[ -z $(ls -A | grep -E '\.tmp-') ]] && ok "no temporaries left" || bad "temporaries left: $(ls -A | grep tmp-)"
 expect "--json into a directory" 2 "is a directory" -- "$T" "${Q[@]}" --json "$W" -q
+# An output path that cannot be written is refused before anything runs (a matrix or a
+# bisect once ran for minutes and then lost its result at the end).
+expect "--json under a missing directory" 2 "--json: cannot write no/dir/x.json: there is no directory no/dir" -- "$T" "${Q[@]}" --json no/dir/x.json
+[[ ! -s out.txt ]] && ok "nothing ran before the bad --json was refused" || bad "the quiz ran first: $(head -c 200 out.txt)"
+expect "matrix --html under a missing directory" 2 "--html: cannot write no/dir/m.html: there is no directory no/dir" -- "$T" matrix --html no/dir/m.html
+grep -q "booting\|building initramfs" err.txt && bad "matrix started guests before refusing --html" || ok "matrix refused --html before any guest"
 
 # --- results never lost with exit 0 ---
 expect "quiz > /dev/full" 2 "cannot write standard output" -- bash -c "'$T' ${Q[*]} > /dev/full"

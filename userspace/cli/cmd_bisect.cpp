@@ -308,7 +308,9 @@ void add_bisect_command(CLI::App& app, Globals& g) {
   sub->add_option("--by", o->by, "What differs: outcome (each step's result) or state (its result and the bucket state read after it)")
       ->default_val("outcome");
   add_quiet_flag(*sub, g, "only the exit status and --json");
-  sub->add_option("--json", o->json, "Also write the result as JSON to FILE (- = stdout)")->type_name("FILE");
+  sub->add_option("--json", o->json, "Also write the result as JSON to FILE (- = stdout)")
+      ->type_name("FILE")
+      ->check(kOutputFile);
   sub->add_option("-j,--jobs", o->jobs, "Guests per round (default: number of cores)");
   using namespace std::chrono_literals;
   sub->add_option("--guest-timeout", o->guest_timeout_s,

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "cli/commands.hpp"
+#include "cli/option_checks.hpp"
 #include "cli/text_output.hpp"
 #include "lab/accel.hpp"
 #include "lab/process.hpp"
@@ -68,7 +69,8 @@ void add_doctor_command(CLI::App& app, Globals& g) {
   // follows here, so CLI11's optional values are safe.
   auto* json = sub->add_option("--json", o->json, "Write a JSON object to FILE (- or no FILE = stdout) instead of text lines")
                    ->type_name("FILE")
-                   ->expected(0, 1);
+                   ->expected(0, 1)
+                   ->check(kOutputFile);
   add_quiet_flag(*sub, g, "exit 0 when this kernel can be traced, 1 when not");
   sub->callback([o, json, &g] {
     if (json->count() > 0 && o->json.empty()) o->json = "-";

@@ -306,7 +306,8 @@ void add_kernels_command(CLI::App& app, Globals& g) {
   // as in doctor and state: `--json` alone is stdout
   auto* av_json_opt = av->add_option("--json", *av_json, "Write one JSON array to FILE (- or no FILE = stdout)")
                           ->type_name("FILE")
-                          ->expected(0, 1);
+                          ->expected(0, 1)
+                          ->check(kOutputFile);
   av->add_flag("--refresh", *av_refresh, "Update the package lists first (else at most daily)");
   auto* pr = sub->add_subcommand(
       "prune",

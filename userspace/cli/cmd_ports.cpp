@@ -104,7 +104,8 @@ void add_ports_command(CLI::App& app, Globals& g) {
   auto* json = sub->add_option("--json", a->json, "Write one JSON document (docs/ports.schema.json) to FILE ('-' is stdout)")
                    ->type_name("FILE")
                    ->expected(1)
-                   ->check(kNonEmpty);
+                   ->check(kNonEmpty)
+                   ->check(kOutputFile);
   using namespace std::chrono_literals;
   sub->add_option("--watch", a->watch, "Take a snapshot again every DURATION (10s, 500ms; a plain number is seconds) "
                                        "and print the verdict and what changed, until Ctrl-C")

@@ -153,7 +153,8 @@ void add_quiz_command(CLI::App& app, Globals& g) {
                   "default: every built-in quiz");
   sub->add_option("--json", o->json_path, "Also write the Report as JSON to FILE (- = stdout)")
       ->type_name("FILE")
-      ->check(kNonEmpty);
+      ->check(kNonEmpty)
+      ->check(kOutputFile);
   sub->add_option("-k,--kernel", o->kernel,
                   "Where to run: host, a series (5.10, 6.1, 6.12, latest), a Debian kernel "
                   "package name, or a vmlinuz path")

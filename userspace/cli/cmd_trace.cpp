@@ -375,7 +375,8 @@ void add_state_command(CLI::App& app, Globals& g) {
   sub->add_option("-P,--port", a->port, "Only this port or range P-Q");
   auto* json = sub->add_option("--json", a->json, "Write one JSON object to FILE (- or no FILE = stdout) instead of the table")
                    ->type_name("FILE")
-                   ->expected(0, 1);
+                   ->expected(0, 1)
+                   ->check(kOutputFile);
   add_quiet_flag(*sub, g, "only the exit status (0: the snapshot could be taken)");
   sub->callback([a, json, &g] {
     if (json->count() > 0 && a->json.empty()) a->json = "-";
@@ -407,7 +408,8 @@ void add_trace_command(CLI::App& app, Globals& g) {
   // FILE is mandatory: CLI11 (2.3) loses the `--` of `--json -- CMD` when the value is optional
   auto* json = sub->add_option("--json", a->json_file, "Write JSON Lines (one event per line, flushed) to FILE; '-' is stdout")
                    ->type_name("FILE")
-                   ->expected(1);
+                   ->expected(1)
+                   ->check(kOutputFile);
   add_quiet_flag(*sub, g, "no line per event, only the summary");
   sub->add_flag("--no-fentry", a->no_fentry, "Use kprobes even where fentry works");
   using namespace std::chrono_literals;

@@ -110,6 +110,40 @@ Result<void> write_output(const std::string& path, std::string_view text) {
   return write_in_place(path, text);  // a device, FIFO, socket or symlink: never replaced
 }
 
+Result<void> check_output(const std::string& path) {
+  if (path.empty() || path == "-") return {};
+  namespace fs = std::filesystem;
+  auto writable = [](const std::string& p) { return ::faccessat(AT_FDCWD, p.c_str(), W_OK, AT_EACCESS) == 0; };
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) {
+    if (errno != ENOENT) return failed("write", path, errno);
+    const fs::path target(path);
+    const std::string dir = target.has_parent_path() ? target.parent_path().string() : ".";
+    struct stat d {};
+    if (::stat(dir.c_str(), &d) != 0)
+      return Error{"cannot write " + path + ": " + (errno == ENOENT ? "there is no directory " + dir : dir + ": " + std::strerror(errno))};
+    if (!S_ISDIR(d.st_mode)) return Error{"cannot write " + path + ": " + dir + " is not a directory"};
+    if (::faccessat(AT_FDCWD, dir.c_str(), W_OK | X_OK, AT_EACCESS) != 0)
+      return Error{"cannot write " + path + ": cannot create files in " + dir + ": " + std::strerror(errno)};
+    return {};
+  }
+  if (S_ISDIR(st.st_mode)) return Error{"cannot write " + path + ": it is a directory"};
+  if (S_ISREG(st.st_mode)) {  // replaced through a temporary in its directory
+    const fs::path target(path);
+    const std::string dir = target.has_parent_path() ? target.parent_path().string() : ".";
+    if (::faccessat(AT_FDCWD, dir.c_str(), W_OK | X_OK, AT_EACCESS) != 0)
+      return Error{"cannot write " + path + ": cannot create files in " + dir + ": " + std::strerror(errno)};
+    return {};
+  }
+  // A device, FIFO or symlink is opened and written in place (a FIFO is not opened here: that
+  // would wait for a reader).
+  struct stat t {};
+  if (::stat(path.c_str(), &t) != 0) return failed("write", path, errno);  // a dangling symlink
+  if (S_ISDIR(t.st_mode)) return Error{"cannot write " + path + ": it is a directory"};
+  if (!writable(path)) return failed("write", path, errno);
+  return {};
+}
+
 Result<void> close_stdout() {
   std::cout.flush();
   int err = 0;

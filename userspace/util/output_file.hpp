@@ -21,6 +21,12 @@ namespace tristate::util {
 
 Result<void> write_output(const std::string& path, std::string_view text);
 
+// Whether write_output(path, …) can succeed, as far as can be told without writing: a missing
+// directory, a directory given as the file, a file or directory this process may not write.
+// Commands call it before they work: a matrix or a bisect must not run for minutes and then
+// lose its result to a typo in the output path. "" and "-" pass (stdout).
+Result<void> check_output(const std::string& path);
+
 // Flushes and closes standard output, reporting a failed write (a full disk, /dev/full, a
 // closed pipe with SIGPIPE ignored) that buffering hid until now. Call once, at the end.
 Result<void> close_stdout();

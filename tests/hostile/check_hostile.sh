@@ -106,6 +106,21 @@ expect "5 MB token" 2 "more characters" -- "$T" quiz ./long.quiz --no-trace
 head -c 20000000 /dev/zero | tr '\0' a > huge.quiz
 expect "20 MB quiz file" 2 "huge.quiz: too large (19.1 MiB); the limit is 16.0 MiB" -- "$T" quiz ./huge.quiz --no-trace
 
+# --- an unprivileged user is told to use root first, not that the kernel forbids tracing ---
+NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+lacks="this process lacks the privileges BPF needs (needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN); have: none): run tristate as root"
+(cd / && "${NOBODY[@]}" "$T" quiz post-3 >"$W/out.txt" 2>"$W/err.txt"); rc=$?
+[[ $rc -eq 0 ]] && ok "unprivileged quiz runs untraced" || bad "unprivileged quiz: exit $rc ($(head -c 300 err.txt))"
+[[ $(sed -n 2p out.txt) == "note: $lacks, or run the quizzes traced in a lab guest, which needs no root: --kernel 6.12" ]] \
+  && ok "unprivileged quiz: the first note names the missing privilege" || bad "unprivileged quiz: first note: $(sed -n 2p out.txt)"
+for c in state ports "trace --duration 1s"; do
+  # shellcheck disable=SC2086
+  expect "unprivileged $c" 2 "tristate: error: $lacks (sudo tristate ${c%% *} …)" -- "${NOBODY[@]}" "$T" $c
+done
+"${NOBODY[@]}" "$T" doctor --json >doctor.json 2>err.txt
+python3 -c 'import json,sys; d=json.load(open("doctor.json")); sys.exit(0 if d["mode"] == "none" and "run tristate as root" in d["mode_reason"] else 1)' \
+  && ok "unprivileged doctor: trace mode none, because of the privileges" || bad "unprivileged doctor: $(grep -A1 '"mode"' doctor.json | head -3)"
+
 echo "hostile: $pass passed, $fail failed"
 echo "$pass passed, $fail failed"
 ((fail == 0))

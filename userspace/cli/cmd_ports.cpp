@@ -14,6 +14,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/option_checks.hpp"
+#include "cli/privileges.hpp"
 #include "cli/ports_text.hpp"
 #include "cli/text_output.hpp"
 #include "ports/netns_target.hpp"
@@ -48,7 +49,7 @@ int run_ports(const PortsArgs& a, bool quiet) {
   if (a.watch > 0) pthread_sigmask(SIG_BLOCK, &stop, nullptr);
   const auto t_load = std::chrono::steady_clock::now();
   auto reader = ports::PortReader::load();
-  if (!reader) throw std::runtime_error(reader.error().message);
+  if (!reader) throw std::runtime_error(privileges_first(reader.error().message, " (sudo tristate ports …)"));
   spdlog::debug("ports: BPF object loaded in {:.1f} ms",
                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_load).count());
   auto snap = ports::take_ports(*reader.value(), targets.value(), to ? &*to : nullptr);

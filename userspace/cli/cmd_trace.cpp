@@ -21,6 +21,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/option_checks.hpp"
+#include "cli/privileges.hpp"
 #include "cli/text_output.hpp"
 #include "render/render_live.hpp"
 #include "trace/live_command.hpp"
@@ -252,9 +253,11 @@ int trace_live(const TraceArgs& a, bool quiet) {
   report::TraceInfo info;
   auto made = trace::Tracer::make(topt, &info);
   if (!made)
-    throw std::runtime_error(made.error().message +
-                             " -- `tristate trace` needs a kernel it can trace; inside a lab guest it can: "
-                             "tristate kernels boot 6.12 -- tristate trace …");
+    throw std::runtime_error(lacks_bpf_privileges()
+                                 ? privileges_first(made.error().message, " (sudo tristate trace …)")
+                                 : made.error().message +
+                                       " -- `tristate trace` needs a kernel it can trace; inside a lab guest it can: "
+                                       "tristate kernels boot 6.12 -- tristate trace …");
   auto tracer = std::move(made.value());
   if (!info.notice.empty()) spdlog::warn("{}", info.notice);
   auto watched = util::Result<void>{};
@@ -324,7 +327,7 @@ int run_state(const StateArgs& a, bool quiet) {
     f.port_hi = r.hi;
   }
   auto snap = trace::take_state_snapshot(f);
-  if (!snap) throw std::runtime_error(snap.error().message);
+  if (!snap) throw std::runtime_error(privileges_first(snap.error().message, " (sudo tristate state …)"));
   const auto& s = snap.value();
   auto owners_json = [](const trace::StateBucket& b) {
     auto arr = nlohmann::json::array();

@@ -106,6 +106,16 @@ expect "5 MB token" 2 "more characters" -- "$T" quiz ./long.quiz --no-trace
 head -c 20000000 /dev/zero | tr '\0' a > huge.quiz
 expect "20 MB quiz file" 2 "huge.quiz: too large (19.1 MiB); the limit is 16.0 MiB" -- "$T" quiz ./huge.quiz --no-trace
 
+# --- a quiz pasted into stdin or piped in (`curl … | tristate quiz -`, `<(…)`) ---
+expect "quiz - < post-3.quiz" 0 "" -- bash -c "'$T' quiz - --no-trace -q --json stdin.json < '$SRC/quizzes/post-3.quiz'"
+grep -q '"name": "stdin"' stdin.json && ok "a quiz from stdin is named stdin" || bad "stdin quiz name: $(grep -m1 '"name"' stdin.json)"
+expect "quiz <(cat post-3.quiz)" 0 "" -- bash -c "'$T' quiz <(cat '$SRC/quizzes/post-3.quiz') --no-trace -q"
+expect "a syntax error on stdin" 2 "<stdin>:1:16: found end of line" -- bash -c "printf '>>> s = socket(\n' | '$T' quiz - --no-trace"
+expect "quiz /dev/zero" 2 "/dev/zero: more than 16.0 MiB read without reaching its end" -- timeout 60 "$T" quiz /dev/zero --no-trace
+expect "quiz - --kernel 6.12" 2 "<stdin>: a quiz from standard input, a pipe or a device runs on this kernel only" -- bash -c "'$T' quiz - --kernel 6.12 < '$SRC/quizzes/post-3.quiz'"
+grep -q "booting\|downloading" err.txt && bad "a guest was started for a stdin quiz" || ok "no guest started for a stdin quiz"
+expect "a missing path is not looked up as a name" 2 "tristate: error: no/such.quiz: no such file" -- "$T" quiz no/such.quiz --no-trace
+
 # --- an unprivileged user is told to use root first, not that the kernel forbids tracing ---
 NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 lacks="this process lacks the privileges BPF needs (needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN); have: none): run tristate as root"

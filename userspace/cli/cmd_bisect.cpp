@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "cli/commands.hpp"
+#include "cli/guest_run.hpp"
 #include "render/render_matrix_text.hpp"
 #include "report/event_text.hpp"
 #include "report/state_text.hpp"
@@ -228,6 +229,7 @@ int bisect(const BisectOptions& o, const Globals& g) {
   std::ostream& out = g.quiet ? discarded : std::cout;
   const BisectBy by = parse_by(o.by);
   const std::vector<std::string> paths = quiz::resolve_quiz_paths(o.names, g.quiz_dir);
+  require_quiz_files_for_guests(paths);
   for (const auto& p : paths) quiz::load_quiz(p);  // a bad quiz is said before any download
   const auto cache = lab::Cache::from_environment();
   const Progress progress = [](const std::string& l) { spdlog::info("{}", l); };

@@ -119,6 +119,7 @@ void add_guest_columns(const MatrixOptions& o, const PreparedGuestRun& prepared,
 
 int run(const MatrixOptions& o, const Globals& g) {
   const std::vector<std::string> paths = quiz::resolve_quiz_paths(o.names, g.quiz_dir);
+  require_quiz_files_for_guests(paths);
   std::vector<quiz::Quiz> quizzes;
   for (const auto& p : paths) quizzes.push_back(quiz::load_quiz(p));
 

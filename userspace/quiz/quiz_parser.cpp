@@ -455,12 +455,24 @@ Quiz parse_quiz(std::string_view text, const std::string& file) {
 }
 
 Quiz load_quiz(const std::string& path) {
-  // A quiz is a page of text; the bound keeps a wrong path (a log, an image) from being
-  // read whole before the first line is refused.
+  // A quiz is a page of text; the bound keeps a wrong path (a log, an image, /dev/zero) from
+  // being read whole before the first line is refused.
   constexpr std::size_t kMaxQuizBytes = 16u << 20;
-  auto text = util::read_bounded(path, kMaxQuizBytes);
-  if (!text) throw std::runtime_error(text.error().message);  // names the path and the size
-  return parse_quiz(text.value(), path);
+  const bool from_stdin = path == kStdinQuiz;
+  auto text = util::read_bounded(from_stdin ? "/dev/stdin" : path, kMaxQuizBytes);
+  if (!text) {
+    if (from_stdin) throw std::runtime_error("<stdin>: " + text.error().message.substr(text.error().message.find(':') + 2));
+    throw std::runtime_error(text.error().message);  // names the path and the size
+  }
+  if (!from_stdin) return parse_quiz(text.value(), path);
+  Quiz q = parse_quiz(text.value(), "<stdin>");  // errors read "<stdin>:3:5: …", as Python's
+  q.name = "stdin";
+  return q;
+}
+
+bool is_stream_quiz(const std::string& path) {
+  std::error_code ec;
+  return path == kStdinQuiz || !fs::is_regular_file(path, ec);
 }
 
 std::vector<std::string> resolve_quiz_paths(const std::vector<std::string>& names,
@@ -485,6 +497,13 @@ std::vector<std::string> resolve_quiz_paths(const std::vector<std::string>& name
       out.push_back(name);
       continue;
     }
+    // "-", a pipe (`<(curl …)`, /dev/stdin) or a device: read once, bounded, by load_quiz
+    if (name == kStdinQuiz || (fs::exists(name, ec) && !fs::is_directory(name, ec))) {
+      out.push_back(name);
+      continue;
+    }
+    if (name.find('/') != std::string::npos)  // a path, not a quiz name: no lookup to explain
+      throw std::runtime_error(name + ": no such file");
     const fs::path by_name = fs::path(quiz_dir) / (name + ".quiz");
     if (fs::is_regular_file(by_name, ec)) {
       out.push_back(by_name.string());

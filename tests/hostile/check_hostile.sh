@@ -106,6 +106,13 @@ expect "5 MB token" 2 "more characters" -- "$T" quiz ./long.quiz --no-trace
 head -c 20000000 /dev/zero | tr '\0' a > huge.quiz
 expect "20 MB quiz file" 2 "huge.quiz: too large (19.1 MiB); the limit is 16.0 MiB" -- "$T" quiz ./huge.quiz --no-trace
 
+# --- job counts: guests take up to 1 GiB each, so their count is bounded like quiz's ---
+for c in "matrix -j 0" "matrix -j 100000" "bisect post-3 -j -1" "bisect post-3 -j 65" "quiz -j 0"; do
+  # shellcheck disable=SC2086
+  expect "$c" 2 "--jobs: Value" -- "$T" $c
+  grep -q "booting\|initramfs\|downloading" err.txt && bad "$c started guests" || true
+done
+
 # --- a quiz pasted into stdin or piped in (`curl … | tristate quiz -`, `<(…)`) ---
 expect "quiz - < post-3.quiz" 0 "" -- bash -c "'$T' quiz - --no-trace -q --json stdin.json < '$SRC/quizzes/post-3.quiz'"
 grep -q '"name": "stdin"' stdin.json && ok "a quiz from stdin is named stdin" || bad "stdin quiz name: $(grep -m1 '"name"' stdin.json)"

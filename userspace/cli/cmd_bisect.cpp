@@ -313,7 +313,8 @@ void add_bisect_command(CLI::App& app, Globals& g) {
   sub->add_option("--json", o->json, "Also write the result as JSON to FILE (- = stdout)")
       ->type_name("FILE")
       ->check(kOutputFile);
-  sub->add_option("-j,--jobs", o->jobs, "Guests per round (default: number of cores)");
+  sub->add_option("-j,--jobs", o->jobs, "Guests per round, 1..64 (default: number of cores)")
+      ->check(CLI::Range(1, 64));  // each guest may take 1 GiB
   using namespace std::chrono_literals;
   sub->add_option("--guest-timeout", o->guest_timeout_s,
                   "Time a guest may take, boot included: 4m, 90s, ... (a plain number is seconds)")

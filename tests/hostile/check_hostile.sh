@@ -134,6 +134,10 @@ for c in state ports "trace --duration 1s"; do
   # shellcheck disable=SC2086
   expect "unprivileged $c" 2 "tristate: error: $lacks (sudo tristate ${c%% *} …)" -- "${NOBODY[@]}" "$T" $c
 done
+# nobody's HOME is /nonexistent: the lab's cache cannot be made there
+expect "a kernel cache that cannot be created" 2 "tristate: error: cannot create directories /nonexistent/.cache/tristate" -- "${NOBODY[@]}" env -u XDG_CACHE_HOME HOME=/nonexistent "$T" quiz post-3 --kernel 6.12
+grep -q "set XDG_CACHE_HOME to a directory this user can write" err.txt && ! grep -q "filesystem error" err.txt \
+  && ok "the cache error says how to move the cache" || bad "cache error: $(head -c 300 err.txt)"
 "${NOBODY[@]}" "$T" doctor --json >doctor.json 2>err.txt
 python3 -c 'import json,sys; d=json.load(open("doctor.json")); sys.exit(0 if d["mode"] == "none" and "run tristate as root" in d["mode_reason"] else 1)' \
   && ok "unprivileged doctor: trace mode none, because of the privileges" || bad "unprivileged doctor: $(grep -A1 '"mode"' doctor.json | head -3)"

@@ -15,6 +15,7 @@
 #include <sstream>
 #include <thread>
 
+#include "cli/command_boundary.hpp"
 #include "cli/commands.hpp"
 #include "cli/guest_run.hpp"
 #include "render/render_matrix_text.hpp"
@@ -142,7 +143,7 @@ struct Prober {
         jobs.push_back(std::move(job));
         slot.push_back(k);
       } catch (const std::exception& e) {
-        out[k] = {std::nullopt, std::string("cannot fetch: ") + e.what()};
+        out[k] = {std::nullopt, "cannot fetch: " + describe_error(e)};
       }
     }
     const auto results = lab::run_guests(jobs, cache, parallel);

@@ -9,6 +9,7 @@
 #include <memory>
 #include <sstream>
 
+#include "cli/command_boundary.hpp"
 #include "cli/commands.hpp"
 #include "cli/text_output.hpp"
 #include "cli/option_checks.hpp"
@@ -163,7 +164,7 @@ int fetch(const lab::Cache& cache, const std::vector<std::string>& specs) {
       std::cout << text << ": " << k.manifest.package << " " << k.manifest.version << " ("
                 << k.manifest.release << ") " << k.vmlinuz.string() << "\n";
     } catch (const std::exception& e) {
-      spdlog::error("{}: {}", text, e.what());
+      spdlog::error("{}: {}", text, describe_error(e));
       rc = kExitError;
     }
   }

@@ -610,3 +610,24 @@ TEST(QuizParserPythonErrors, MalformedStateAssertions) {
   EXPECT_FAILS_AT(pre + ">>> # state : 0/0\n", 3, 13, "name of a socket");
   EXPECT_FAILS_AT(pre + ">>> # a comment\n(1, 2)\n", 4, 1, "after a comment-only example");
 }
+
+// ---- text pasted from a web page or a word processor ----
+
+TEST(QuizParser, PastedTypographicCharactersAreNamedWithWhatToType) {
+  // 'found byte 0xe2' said nothing a teacher could act on; half of a UTF-8 sequence reached the
+  // terminal for a no-break space
+  EXPECT_FAILS_AT(kS1 + ">>> s1.bind((\u2018127.0.0.1\u2019, 0))\n", 2, 14,
+                  "found '\u2018' (U+2018, a typographic quote, as web pages and word processors print ': type ' instead)");
+  EXPECT_FAILS_AT(kS1 + ">>> s1.bind((\u201c127.0.0.1\u201d, 0))\n", 2, 14, "(U+201C, a typographic quote");
+  EXPECT_FAILS_AT(kS1 + ">>>\u00a0s1.close()\n", 2, 4,
+                  "found '\u00a0' (U+00A0, a no-break or thin space, as web pages put into pasted code: type a plain "
+                  "space instead) right after '>>>'");
+  EXPECT_FAILS_AT(kS1 + ">>> s1.bind(('127.0.0.1', \u22121))\n", 2, 27, "(U+2212, a dash or minus sign: type - instead)");
+  EXPECT_FAILS_AT(kS1 + ">>> s1.bind(('127.0.0.1', \xff))\n", 2, 27, "found byte 0xFF (not UTF-8)");
+}
+
+TEST(QuizParser, TabAfterThePromptIsAPromptAsInDoctest) {
+  // doctest expands tabs before it looks for '>>> '
+  tq::Quiz q = parse(">>>\ts1 = socket(AF_INET, SOCK_STREAM)\n>>>\ts1.close()\n");
+  EXPECT_EQ(q.steps.size(), 2u);
+}

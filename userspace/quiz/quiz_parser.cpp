@@ -20,6 +20,7 @@
 #include "quiz/quiz_constants.hpp"
 #include "quiz/state_assert.hpp"
 #include "quiz/statement_parser.hpp"
+#include "util/text.hpp"
 
 namespace tristate::quiz {
 namespace {
@@ -312,9 +313,10 @@ class FileParser {
                              "the '>>>' line");
       return j;
     }
-    if (line[after] != ' ')
+    // doctest expands tabs first, so '>>>' and a tab is a prompt there too
+    if (line[after] != ' ' && line[after] != '\t')
       fail(line_no, static_cast<int>(after) + 1,
-           "found '" + std::string(1, line[after]) + "' right after '>>>', expected a space");
+           "found " + util::describe_char_at(line, after) + " right after '>>>', expected a space");
     std::size_t start = after;
     while (start < line.size() && (line[start] == ' ' || line[start] == '\t')) ++start;
     if (line[start] == '#') {

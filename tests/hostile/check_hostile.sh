@@ -113,6 +113,11 @@ for c in "matrix -j 0" "matrix -j 100000" "bisect post-3 -j -1" "bisect post-3 -
   grep -q "booting\|initramfs\|downloading" err.txt && bad "$c started guests" || true
 done
 
+# --- a file that is no kernel, given as --kernel PATH: refused before qemu ---
+printf 'root:x:0:0:root:/root:/bin/bash\n' > passwd-copy
+expect "--kernel ./passwd-copy" 2 "./passwd-copy: not a Linux kernel image (no bzImage header, not an ELF)" -- "$T" quiz post-3 --kernel ./passwd-copy
+grep -q "booting" err.txt && bad "qemu was started for a text file" || ok "no guest booted for a text file"
+
 # --- a quiz pasted into stdin or piped in (`curl … | tristate quiz -`, `<(…)`) ---
 expect "quiz - < post-3.quiz" 0 "" -- bash -c "'$T' quiz - --no-trace -q --json stdin.json < '$SRC/quizzes/post-3.quiz'"
 grep -q '"name": "stdin"' stdin.json && ok "a quiz from stdin is named stdin" || bad "stdin quiz name: $(grep -m1 '"name"' stdin.json)"

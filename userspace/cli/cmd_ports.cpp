@@ -88,14 +88,15 @@ void add_ports_command(CLI::App& app, Globals& g) {
   auto a = std::make_shared<PortsArgs>();
   auto* sub = app.add_subcommand(
       "ports",
-      "Why connect() gets EADDRNOTAVAIL: which local ports a plain connect() can still get, and who holds the rest\n"
+      "Why connect() gets EADDRNOTAVAIL: which local ports a plain connect() can still get, and who holds the rest.\n"
+      "Ports are free (no bucket), shareable (bucket -1/-1, made by connect()), blocked (a bucket\n"
+      "bind() made: fastreuse or fastreuseport 0 or +1) or reserved. Needs BPF iterators only.");
+  sub->footer(
       "Examples:\n"
       "  tristate ports                          the ephemeral range of this network namespace\n"
       "  tristate ports --dest 10.0.0.7:443      how many ports connect() to it can still get\n"
       "  tristate ports --netns all              every namespace a process or /run/netns holds\n"
-      "  tristate ports --dest 10.0.0.7:443 --watch 5s   the verdict again every 5 s, and what changed\n"
-      "Ports are free (no bucket), shareable (bucket -1/-1, made by connect()), blocked (a bucket\n"
-      "bind() made: fastreuse or fastreuseport 0 or +1) or reserved. Needs BPF iterators only.");
+      "  tristate ports --dest 10.0.0.7:443 --watch 5s   the verdict again every 5 s, and what changed");
   sub->add_option("--netns", a->netns,
                   "Which network namespace: a path (/run/netns/NAME, /proc/PID/ns/net), a pid, or 'all' "
                   "(default: the caller's)");

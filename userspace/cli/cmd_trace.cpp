@@ -391,14 +391,15 @@ void add_trace_command(CLI::App& app, Globals& g) {
   auto a = std::make_shared<TraceArgs>();
   auto* sub = app.add_subcommand(
       "trace",
-      "Stream bind-bucket events live (system-wide, filtered, or of one command) until Ctrl-C\n"
-      "Examples:\n"
-      "  tristate trace                           every bucket event of the system\n"
-      "  tristate trace --port 8080 --failed-only failed bind()/connect() on port 8080\n"
-      "  tristate trace --json events.jsonl -- curl http://127.0.0.1:8080/\n"
+      "Stream bind-bucket events live (system-wide, filtered, or of one command) until Ctrl-C.\n"
       "Filters run in BPF. With -p/--comm/-c/-- CMD, events the kernel takes outside a\n"
       "socket call of the task (TIME_WAIT buckets freed by a timer) are not shown: they\n"
       "belong to no process.");
+  sub->footer(
+      "Examples:\n"
+      "  tristate trace                           every bucket event of the system\n"
+      "  tristate trace --port 8080 --failed-only failed bind()/connect() on port 8080\n"
+      "  tristate trace --json events.jsonl -- curl http://127.0.0.1:8080/");
   sub->add_option("-p,--pid", a->pid, "Only this process (tgid)");
   // bcc's bindsnoop vocabulary where the two overlap: -c is a cgroup there, -P a port, -x failed
   sub->add_option("--comm", a->comm, "Only tasks with this command name (15 characters at most)");

@@ -118,6 +118,11 @@ printf 'root:x:0:0:root:/root:/bin/bash\n' > passwd-copy
 expect "--kernel ./passwd-copy" 2 "./passwd-copy: not a Linux kernel image (no bzImage header, not an ELF)" -- "$T" quiz post-3 --kernel ./passwd-copy
 grep -q "booting" err.txt && bad "qemu was started for a text file" || ok "no guest booted for a text file"
 
+# --- --netns given a namespace file of another kind: said, not blamed on privileges ---
+expect "ports --netns /proc/self/ns/pid" 2 "/proc/self/ns/pid is a namespace file, but not of a network namespace" -- "$T" ports --netns /proc/self/ns/pid
+expect "state --netns /proc/self/ns/pid" 2 "/proc/self/ns/pid is not a network namespace file" -- "$T" state --netns /proc/self/ns/pid
+grep -q "CAP_SYS_ADMIN" err.txt && bad "state --netns blamed the privileges" || ok "state --netns did not blame the privileges"
+
 # --- a quiz pasted into stdin or piped in (`curl … | tristate quiz -`, `<(…)`) ---
 expect "quiz - < post-3.quiz" 0 "" -- bash -c "'$T' quiz - --no-trace -q --json stdin.json < '$SRC/quizzes/post-3.quiz'"
 grep -q '"name": "stdin"' stdin.json && ok "a quiz from stdin is named stdin" || bad "stdin quiz name: $(grep -m1 '"name"' stdin.json)"

@@ -163,8 +163,8 @@ Result<PortsSnapshot> take_ports(PortReader& reader, const std::vector<NetnsTarg
     } else {
       std::thread([&] {
         if (::setns(t.fd.get(), CLONE_NEWNET) != 0) {
-          in.error = "entering network namespace " + t.name + " failed (" + std::strerror(errno) +
-                     "): needs CAP_SYS_ADMIN (root)";
+          in.error = "entering network namespace " + t.name + " failed (" + std::strerror(errno) + ")" +
+                     (errno == EPERM ? ": needs CAP_SYS_ADMIN (root)" : "");
           return;
         }
         read_inside(reader, to, in);

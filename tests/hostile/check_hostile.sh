@@ -152,6 +152,16 @@ grep -q "set XDG_CACHE_HOME to a directory this user can write" err.txt && ! gre
 python3 -c 'import json,sys; d=json.load(open("doctor.json")); sys.exit(0 if d["mode"] == "none" and "run tristate as root" in d["mode_reason"] else 1)' \
   && ok "unprivileged doctor: trace mode none, because of the privileges" || bad "unprivileged doctor: $(grep -A1 '"mode"' doctor.json | head -3)"
 
+# doctor says whether the iterators (state, ports, per-step state) load: they do here as root,
+# where tracing is refused, and do not for nobody
+"$T" doctor --json >doctor-root.json 2>err.txt
+python3 - doctor-root.json doctor.json <<'PY' && ok "doctor: iterators yes as root, no as nobody" || bad "doctor iterators check"
+import json, sys
+def it(f): return [c for c in json.load(open(f))["checks"] if c["name"] == "iterators"]
+root, nobody = it(sys.argv[1]), it(sys.argv[2])
+sys.exit(0 if root and root[0]["ok"] and nobody and not nobody[0]["ok"] else 1)
+PY
+
 echo "hostile: $pass passed, $fail failed"
 echo "$pass passed, $fail failed"
 ((fail == 0))

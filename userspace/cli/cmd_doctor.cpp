@@ -11,6 +11,7 @@
 #include "lab/process.hpp"
 #include "report/schemas.hpp"
 #include "trace/capabilities.hpp"
+#include "trace/step_snapshot.hpp"
 
 namespace tristate::cli {
 namespace {
@@ -34,8 +35,20 @@ trace::Check lab_check() {
   }
 }
 
+// Whether the BPF iterators load: they are what `state`, `ports` and the bucket state after
+// every quiz step read, and they work on kernels that refuse tracing (this project's hosts),
+// which doctor did not say: its answer there was only "trace mode: none".
+trace::Check iterators_check() {
+  auto loaded = trace::StepSnapshotter::load();
+  if (!loaded) return {"iterators", false, loaded.error().message};
+  return {"iterators", true,
+          std::string(trace::snapshot_method_name(loaded.value()->method())) +
+              ": `state`, `ports` and the bucket state after each quiz step work here, traced or not"};
+}
+
 int run(const DoctorOptions& o, const Globals& g) {
   auto caps = trace::probe_capabilities();
+  caps.checks.push_back(iterators_check());
   caps.checks.push_back(lab_check());
   if (g.quiet) return caps.mode == report::TraceMode::none ? kExitMismatch : kExitOk;  // like grep -q
   if (!o.json.empty()) {

@@ -59,6 +59,9 @@ expect "quiz > /dev/full" 2 "cannot write standard output" -- bash -c "'$T' ${Q[
 expect "quiz --json - > /dev/full" 2 "cannot write standard output" -- bash -c "'$T' ${Q[*]} --json - -q > /dev/full"
 expect "quiz --json /dev/full" 2 "cannot write /dev/full: No space left on device" -- "$T" "${Q[@]}" --json /dev/full -q
 expect "doctor > /dev/full" 2 "cannot write standard output" -- bash -c "'$T' doctor > /dev/full"
+expect "--help > /dev/full" 2 "cannot write standard output" -- bash -c "'$T' --help > /dev/full"
+expect "quiz --help > /dev/full" 2 "cannot write standard output" -- bash -c "'$T' quiz --help > /dev/full"
+expect "--version > /dev/full" 2 "cannot write standard output" -- bash -c "'$T' --version > /dev/full"
 expect "kernels list > /dev/full" 2 "cannot write standard output" -- bash -c "'$T' kernels list > /dev/full"
 "$T" "${Q[@]}" --json good.json -q
 expect "compare > /dev/full" 2 "cannot write standard output" -- bash -c "'$T' compare good.json good.json > /dev/full"

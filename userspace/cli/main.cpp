@@ -141,7 +141,13 @@ int main(int argc, char** argv) {
         return kExitError;
       }
       // help and version exit 0; bad usage is always 2, whatever CLI11's own code
-      return app.exit(e) == static_cast<int>(CLI::ExitCodes::Success) ? kExitOk : kExitError;
+      if (app.exit(e) != static_cast<int>(CLI::ExitCodes::Success)) return kExitError;
+      // `tristate --help > /dev/full` exited 0 while `tristate help quiz > /dev/full` said why not
+      if (auto out = tristate::util::close_stdout(); !out) {
+        spdlog::error("{}", out.error().message);
+        return kExitError;
+      }
+      return kExitOk;
     }
     // A result that never reached its reader is a failure, whatever the command decided.
     if (auto out = tristate::util::close_stdout(); !out) {

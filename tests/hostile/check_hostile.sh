@@ -94,6 +94,9 @@ expect "1e400" 2 "huge.json: not valid JSON" -- "$T" compare good.json huge.json
 # is now plenty, and the error says where the nesting went too deep.
 head -c 60000000 /dev/zero | tr '\0' '[' > brackets.json
 expect "60 MB of [" 2 "brackets.json:1:65: JSON nested more than 64 levels deep" -- bash -c "ulimit -v 1000000; exec '$T' compare good.json brackets.json"
+expect "compare good.json - < good.json" 0 "" -- bash -c "'$T' compare good.json - < good.json"
+grep -q "<stdin>" out.txt && ok "a report from stdin is labelled <stdin>" || bad "stdin report label: $(head -c 200 out.txt)"
+expect "compare - -" 2 "standard input (-) holds one report" -- bash -c "'$T' compare - - < good.json"
 head -c 700 good.json > cut.json
 expect "a report cut short" 2 "not valid JSON: " -- "$T" compare good.json cut.json
 grep -qE '^tristate: error: cut\.json:[0-9]+:[0-9]+: not valid JSON: .*cut short' err.txt && ok "cut report: file:line:column first" || bad "cut report: $(head -c 300 err.txt)"

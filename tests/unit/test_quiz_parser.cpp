@@ -631,3 +631,22 @@ TEST(QuizParser, TabAfterThePromptIsAPromptAsInDoctest) {
   tq::Quiz q = parse(">>>\ts1 = socket(AF_INET, SOCK_STREAM)\n>>>\ts1.close()\n");
   EXPECT_EQ(q.steps.size(), 2u);
 }
+
+TEST(QuizParser, LongOperatorChainsAreLinearAndBounded) {
+  // `x + 1 + 1 + …` copied the chain before it at every '+' (an initializer list): 2,000
+  // operators took 0.5 s and 20,000 minutes; string folds re-took their text per '+'.
+  std::string chain = kS1 + ">>> x = 1\n>>> y = x";
+  for (int i = 0; i < 1000; ++i) chain += " + 1";
+  tq::Quiz q = parse(chain + "\n");
+  ASSERT_EQ(q.steps.back().values.size(), 1u);
+  EXPECT_EQ(q.steps.back().values[0].kind, tq::Arg::Kind::BinOp);
+  std::string strs = kS1 + ">>> y = 'a'";
+  for (int i = 0; i < 1000; ++i) strs += " + 'bc'";
+  tq::Quiz sq = parse(strs + "\n");
+  ASSERT_EQ(sq.steps.back().values.size(), 1u);
+  const tq::Arg& folded = sq.steps.back().values[0];
+  EXPECT_EQ(folded.kind, tq::Arg::Kind::Str);
+  EXPECT_EQ(folded.s.size(), 2001u);
+  EXPECT_EQ(folded.spelled, strs.substr(kS1.size() + 8));  // the whole chain's text, taken once
+  EXPECT_FAILS_AT(chain + " + 1\n", 3, 4011, "found more than 1000 '+' operators in one expression");
+}

@@ -109,6 +109,9 @@ python3 -c "print('>>> s = ' + 'x' * 5000000)" > long.quiz
 expect "5 MB token" 2 "more characters" -- "$T" quiz ./long.quiz --no-trace
 [[ $(wc -c < err.txt) -lt 1000 ]] && ok "5 MB token not echoed ($(wc -c < err.txt) bytes of error)" || bad "error is $(wc -c < err.txt) bytes"
 
+python3 -c "print('>>> x = 1\n>>> y = x' + ' + 1' * 20000)" > chain.quiz  # 80 KB: once minutes of parsing
+expect "20,000 operators in a row" 2 "chain.quiz:2:4011: found more than 1000 '+' operators" -- timeout 30 "$T" quiz ./chain.quiz --no-trace
+
 head -c 20000000 /dev/zero | tr '\0' a > huge.quiz
 expect "20 MB quiz file" 2 "huge.quiz: too large (19.1 MiB); the limit is 16.0 MiB" -- "$T" quiz ./huge.quiz --no-trace
 

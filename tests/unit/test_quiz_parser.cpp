@@ -462,10 +462,11 @@ TEST(QuizParserErrors, UnknownHeaderKey) {
 }
 
 TEST(QuizParserErrors, ExpectationShapes) {
-  EXPECT_FAILS_AT(kS1 + ">>> s1.bind(('127.0.0.1',\n... 0))\n", 3, 1, "continuation");
+  // '...' lines continue a statement now, as in doctest (ContinuationLinesJoin… below)
+  EXPECT_EQ(parse(kS1 + ">>> s1.bind(('127.0.0.1',\n... 0))\n").steps.size(), 2u);
   EXPECT_FAILS_AT(kS1 + ">>> s1.bind(('127.0.0.1',\n", 2, 26,
                   "expected a value or ')' to close '(' at column 13");
-  EXPECT_FAILS_AT(kS1 + ">>> s1.close()\n... \n", 3, 1, "continuation");
+  EXPECT_EQ(parse(kS1 + ">>> s1.close()\n... \n").steps.back().expect.kind, tq::Expect::Kind::Nothing);
   EXPECT_FAILS_AT(kS1 + ">>> s1.close()\nOSError: [Errno 9] Bad file descriptor\n", 3, 1,
                   "without a traceback header");
   EXPECT_FAILS_AT(kS1 + ">>> s1.close()\nTraceback (most recent call last):\n  ...\n", 3, 1,
@@ -649,4 +650,21 @@ TEST(QuizParser, LongOperatorChainsAreLinearAndBounded) {
   EXPECT_EQ(folded.s.size(), 2001u);
   EXPECT_EQ(folded.spelled, strs.substr(kS1.size() + 8));  // the whole chain's text, taken once
   EXPECT_FAILS_AT(chain + " + 1\n", 3, 4011, "found more than 1000 '+' operators in one expression");
+}
+
+TEST(QuizParser, ContinuationLinesJoinTheStatementAsDoctestDoes) {
+  tq::Quiz q = parse(">>> s1 = socket(AF_INET,  # a comment, cut before joining\n"
+                     "...             SOCK_STREAM)\n"
+                     ">>> s1.bind(('127.0.0.1',\n"
+                     "...\n"
+                     "...          0))\n"
+                     ">>> s1.getsockname()\n"
+                     "('127.0.0.1', 60000)\n");
+  ASSERT_EQ(q.steps.size(), 3u);
+  EXPECT_EQ(q.steps[0].text, "s1 = socket(AF_INET,   SOCK_STREAM)");
+  EXPECT_EQ(q.steps[1].expect.kind, tq::Expect::Kind::Nothing);  // the '...' lines are not output
+  EXPECT_EQ(q.steps[2].expect.text, "('127.0.0.1', 60000)");
+  // an error on a continuation line is reported at that line and column
+  EXPECT_FAILS_AT(kS1 + ">>> s1.bind(('127.0.0.1',\n...          port))\n", 3, 14, "found 'port', which is not defined");
+  EXPECT_FAILS_AT(kS1 + ">>> s1.bind(('127.0.0.1',\n...0))\n", 3, 4, "found '0' right after '...', expected a space");
 }

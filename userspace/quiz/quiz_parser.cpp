@@ -324,10 +324,31 @@ class FileParser {
       return j;
     }
 
-    // Checked before the statement, whose parse error would hide the real cause.
-    if (!want.empty() && (want[0] == "..." || starts_with(want[0], "... ")))
-      fail(line_no + 1, static_cast<int>(indent) + 1,
-           "found a '...' continuation line, expected the whole statement on its '>>>' line");
+    // doctest's '...' lines continue the statement (PS2): a call split over lines, as Black
+    // writes long ones. They are joined by a space after each line's comment is cut (the
+    // lexer ends a statement at '#'); `segments` maps a column of the joined text back to
+    // its line for errors.
+    std::string joined;
+    std::vector<Segment> segments;
+    std::size_t continued = 0;
+    while (continued < want.size() && (want[continued] == "..." || starts_with(want[continued], "..."))) {
+      const std::string_view raw = lines_[i + 1 + continued];
+      const std::size_t dots = indent_of(raw);
+      if (raw.size() > dots + 3 && raw[dots + 3] != ' ' && raw[dots + 3] != '\t')
+        fail(line_no + static_cast<int>(continued) + 1, static_cast<int>(dots) + 4,
+             "found " + util::describe_char_at(raw, dots + 3) + " right after '...', expected a space");
+      if (joined.empty()) joined = std::string(code_part(line));
+      std::size_t from = dots + 3;
+      while (from < raw.size() && (raw[from] == ' ' || raw[from] == '\t')) ++from;
+      const std::string_view code = code_part(raw.substr(from));
+      if (!trim(code).empty()) {
+        joined += ' ';
+        segments.push_back({joined.size(), line_no + static_cast<int>(continued) + 1, static_cast<int>(from) + 1});
+        joined += std::string(code);
+      }
+      ++continued;
+    }
+    want.erase(want.begin(), want.begin() + static_cast<std::ptrdiff_t>(continued));
 
     if (q.steps.empty() && !names_.types.count("ln")) {
       // Cloudflare's quiz_common.py hands the first listener to the examples as `ln`.
@@ -339,11 +360,46 @@ class FileParser {
     }
     Statement st;
     st.loc = Loc{line_no, static_cast<int>(start) + 1};
-    st.text = std::string(trim(line.substr(start)));
-    parse_statement(line, start, file_, line_no, names_, st);
-    st.expect = expectation(want, static_cast<int>(i) + 2, indent);
+    const std::string_view source = continued ? std::string_view(joined) : line;
+    st.text = std::string(trim(source.substr(start)));
+    try {
+      parse_statement(source, start, file_, line_no, names_, st);
+    } catch (const ParseError& e) {
+      if (segments.empty() || e.loc().column <= static_cast<int>(segments.front().offset)) throw;
+      const Segment* seg = &segments.front();
+      for (const auto& sg : segments)
+        if (static_cast<std::size_t>(e.loc().column) > sg.offset) seg = &sg;
+      const std::string what = e.what();
+      const std::string prefix = file_ + ":" + std::to_string(e.loc().line) + ":" + std::to_string(e.loc().column) + ": ";
+      fail(seg->line, seg->column + (e.loc().column - 1 - static_cast<int>(seg->offset)),
+           what.rfind(prefix, 0) == 0 ? what.substr(prefix.size()) : what);
+    }
+    st.expect = expectation(want, static_cast<int>(i + continued) + 2, indent);
     q.steps.push_back(std::move(st));
     return j;
+  }
+
+  // Where a '...' line's code starts in the joined statement (0-based) and in the file.
+  struct Segment {
+    std::size_t offset;
+    int line, column;
+  };
+
+  // A line up to its comment: the first '#' outside a string literal.
+  static std::string_view code_part(std::string_view l) {
+    char quote = 0;
+    for (std::size_t k = 0; k < l.size(); ++k) {
+      const char c = l[k];
+      if (quote) {
+        if (c == '\\') ++k;
+        else if (c == quote) quote = 0;
+      } else if (c == '\'' || c == '"') {
+        quote = c;
+      } else if (c == '#') {
+        return l.substr(0, k);
+      }
+    }
+    return l;
   }
 
   // `>>> # text`: a comment to doctest, or a state assertion about the statement before it.

@@ -668,3 +668,10 @@ TEST(QuizParser, ContinuationLinesJoinTheStatementAsDoctestDoes) {
   EXPECT_FAILS_AT(kS1 + ">>> s1.bind(('127.0.0.1',\n...          port))\n", 3, 14, "found 'port', which is not defined");
   EXPECT_FAILS_AT(kS1 + ">>> s1.bind(('127.0.0.1',\n...0))\n", 3, 4, "found '0' right after '...', expected a space");
 }
+
+TEST(QuizParser, APythonProgramWithoutDoctestsIsNamedAsSuch) {
+  EXPECT_FAILS_AT("from socket import *\n\ndef test_reuse(sport):\n    s1 = socket()\n", 1, 1,
+                  "this looks like a Python program: tristate runs the doctest examples");
+  Failure plain = fail_of("just prose\n");
+  EXPECT_EQ(plain.what.find("Python program"), std::string::npos) << plain.what;
+}

@@ -157,8 +157,17 @@ class FileParser {
       }
       ++i;
     }
-    if (q.steps.empty())
-      fail(1, 1, "found no statements, expected at least one '>>> ' example line");
+    if (q.steps.empty()) {
+      // Cloudflare's test_fastreuse*.py sit beside its quiz_N.py: programs, not doctests
+      bool program = false;
+      for (std::string_view l : lines_)
+        program = program || starts_with(l, "def ") || starts_with(l, "import ") ||
+                  (starts_with(l, "from ") && l.find(" import ") != std::string_view::npos);
+      fail(1, 1, std::string("found no statements, expected at least one '>>> ' example line") +
+                     (program ? " (this looks like a Python program: tristate runs the doctest examples "
+                                "of a file, as in Cloudflare's quiz_N.py, not its functions)"
+                              : ""));
+    }
     return q;
   }
 

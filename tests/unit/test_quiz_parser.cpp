@@ -675,3 +675,15 @@ TEST(QuizParser, APythonProgramWithoutDoctestsIsNamedAsSuch) {
   Failure plain = fail_of("just prose\n");
   EXPECT_EQ(plain.what.find("Python program"), std::string::npos) << plain.what;
 }
+
+TEST(QuizParser, LineEndsAsPythonReadsThem) {
+  // \n, \r\n and a lone \r (an old Mac editor's file) end lines, as universal newlines do
+  for (const char* eol : {"\n", "\r\n", "\r"}) {
+    const std::string e = eol;
+    tq::Quiz q = parse(">>> s1 = socket(AF_INET, SOCK_STREAM)" + e + ">>> s1.getsockname()" + e +
+                       "('0.0.0.0', 0)" + e + e + "prose" + e);
+    ASSERT_EQ(q.steps.size(), 2u) << "eol " << int(eol[0]);
+    EXPECT_EQ(q.steps[1].expect.text, "('0.0.0.0', 0)");
+    EXPECT_FAILS_AT(kS1 + "prose" + e + ">>> s1.frob()" + e, 3, 8, "unknown method 'frob'");
+  }
+}

@@ -122,14 +122,14 @@ std::vector<Word> words(const HeaderLine& h) {
 class FileParser {
  public:
   FileParser(std::string_view text, const std::string& file) : file_(file) {
+    // Lines end at \n, \r\n or a lone \r (a file saved by an old Mac editor), as Python's
+    // universal newlines read them.
     std::size_t b = 0;
     while (b <= text.size()) {
-      std::size_t e = text.find('\n', b);
+      std::size_t e = text.find_first_of("\r\n", b);
       if (e == std::string_view::npos) e = text.size();
-      std::string_view l = text.substr(b, e - b);
-      if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
-      lines_.push_back(l);
-      b = e + 1;
+      lines_.push_back(text.substr(b, e - b));
+      b = e + (e + 1 < text.size() && text[e] == '\r' && text[e + 1] == '\n' ? 2 : 1);
     }
   }
 

@@ -9,6 +9,8 @@
 // - Anything else is written in place and never replaced: a device (/dev/null), a FIFO,
 //   /dev/stdout, or a symlink (followed to its target, as `>` in a shell does). As root,
 //   `--json /dev/null` must leave the machine's /dev/null a device.
+// - Except another user's symlink in a sticky world-writable directory (/tmp): refused, as
+//   fs.protected_symlinks=1 would, also where that sysctl is 0.
 // Every write, fsync and close is checked: an error says which path and why.
 #pragma once
 

@@ -11,3 +11,10 @@ add_test(NAME hostile.guest.trace-output
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/check_trace_output_guest.sh $<TARGET_FILE:tristate>)
 set_tests_properties(hostile.guest.trace-output PROPERTIES LABELS "hostile;guest"
                      FIXTURES_REQUIRED lab_kernels TIMEOUT 400)
+
+# An unprivileged user on a kernel that can be traced (6.12 guest): doctor, trace and quiz
+# name the missing CAP_BPF+CAP_PERFMON first, not the kernel.
+add_test(NAME hostile.guest.unprivileged
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/check_unprivileged_guest.sh $<TARGET_FILE:tristate>)
+set_tests_properties(hostile.guest.unprivileged PROPERTIES LABELS "hostile;guest"
+                     FIXTURES_REQUIRED lab_kernels TIMEOUT 400)

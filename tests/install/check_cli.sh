@@ -86,4 +86,11 @@ script -qec "env NO_COLOR=1 $t quiz nosuchquiz" /dev/null >"$tmp/tty" 2>&1
 grep -qF "$esc" "$tmp/tty" && { cat -v "$tmp/tty"; fail "NO_COLOR on a terminal: colour"; }
 script -qec "env NO_COLOR=1 $t quiz post-3 --no-trace" /dev/null >"$tmp/tty" 2>&1
 grep -qF "$esc" "$tmp/tty" && fail "NO_COLOR: colour on stdout"
+# TERM=dumb (Emacs' shell, some CI consoles) shows escapes as text, as ls and git know
+script -qec "env TERM=dumb $t quiz nosuchquiz" /dev/null >"$tmp/tty" 2>&1
+grep -qF "$esc" "$tmp/tty" && { cat -v "$tmp/tty"; fail "TERM=dumb on a terminal: colour on stderr"; }
+script -qec "env TERM=dumb $t quiz post-3 --no-trace" /dev/null >"$tmp/tty" 2>&1
+grep -qF "$esc" "$tmp/tty" && fail "TERM=dumb: colour on stdout"
+script -qec "env TERM=dumb $t --color=always quiz post-3 --no-trace" /dev/null >"$tmp/tty" 2>&1
+grep -qF "$esc" "$tmp/tty" || fail "TERM=dumb with --color=always: no colour"
 echo PASS

@@ -362,3 +362,24 @@ TEST(LabCache, SeriesIgnoresBuildsFetchedByVersion) {
   ASSERT_TRUE(k);
   EXPECT_EQ(k->manifest.package, "linux-image-6.12.118+deb12-cloud-amd64");
 }
+
+TEST(LabCatalog, AKernelPathMustBeAKernelImage) {
+  // any other file reached qemu, which said "linux kernel too old to load a ram disk"
+  TempDir d;
+  Cache c(d.path / "cache");
+  const auto text = d.path / "passwd-copy";
+  std::ofstream(text) << "root:x:0:0:root:/root:/bin/bash\n";
+  try {
+    resolve_kernel(parse_kernel_spec(text.string()), c, nullptr);
+    FAIL() << "a text file was taken for a kernel";
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()), text.string() + ": not a Linux kernel image (no bzImage header, not an ELF); "
+                                                      "expected a vmlinuz/bzImage file");
+  }
+  std::string bz(0x400, '\0');
+  bz.replace(0x202, 4, "HdrS");
+  std::ofstream(d.path / "vmlinuz", std::ios::binary) << bz;
+  EXPECT_EQ(resolve_kernel(parse_kernel_spec((d.path / "vmlinuz").string()), c, nullptr).manifest.origin, "path");
+  std::ofstream(d.path / "vmlinux", std::ios::binary) << std::string("\x7f" "ELF\2\1\1", 7) << std::string(64, '\0');
+  EXPECT_EQ(resolve_kernel(parse_kernel_spec((d.path / "vmlinux").string()), c, nullptr).manifest.origin, "path");
+}

@@ -159,3 +159,19 @@ TEST(PortsDestination, Parse) {
     EXPECT_NE(err.find("expected ADDR:PORT"), std::string::npos) << bad;
   }
 }
+
+TEST(PortsDestination, TheErrorSaysWhatWasWrongFirst) {
+  std::string err;
+  const std::pair<const char*, const char*> cases[] = {
+      {"::1:80", "an IPv6 address goes in brackets, e.g. [::1]:80; "},
+      {"localhost:80", "'localhost' is a name, not an address (names are not resolved"},
+      {"127.0.0.1:0", "port '0' is not 1-65535; "},
+      {"[::1]:65536", "port '65536' is not 1-65535; "},
+      {"127.0.0.1", "no :PORT; "},
+      {"[fe80::1%eth0]:443", "a scope (%eth0) is not taken; "},
+  };
+  for (const auto& [text, why] : cases) {
+    EXPECT_FALSE(parse_destination(text, err)) << text;
+    EXPECT_EQ(err.rfind(std::string("--dest '") + text + "': " + why, 0), 0u) << err;
+  }
+}

@@ -462,10 +462,11 @@ TEST(QuizParserErrors, UnknownHeaderKey) {
 }
 
 TEST(QuizParserErrors, ExpectationShapes) {
-  EXPECT_FAILS_AT(kS1 + ">>> s1.bind(('127.0.0.1',\n... 0))\n", 3, 1, "continuation");
+  // '...' lines continue a statement now, as in doctest (ContinuationLinesJoin… below)
+  EXPECT_EQ(parse(kS1 + ">>> s1.bind(('127.0.0.1',\n... 0))\n").steps.size(), 2u);
   EXPECT_FAILS_AT(kS1 + ">>> s1.bind(('127.0.0.1',\n", 2, 26,
                   "expected a value or ')' to close '(' at column 13");
-  EXPECT_FAILS_AT(kS1 + ">>> s1.close()\n... \n", 3, 1, "continuation");
+  EXPECT_EQ(parse(kS1 + ">>> s1.close()\n... \n").steps.back().expect.kind, tq::Expect::Kind::Nothing);
   EXPECT_FAILS_AT(kS1 + ">>> s1.close()\nOSError: [Errno 9] Bad file descriptor\n", 3, 1,
                   "without a traceback header");
   EXPECT_FAILS_AT(kS1 + ">>> s1.close()\nTraceback (most recent call last):\n  ...\n", 3, 1,
@@ -609,4 +610,80 @@ TEST(QuizParserPythonErrors, MalformedStateAssertions) {
   EXPECT_FAILS_AT(pre + ">>> # state s1: 0/0 bhash2 0/0 x\n", 3, 32, "expected end of line");
   EXPECT_FAILS_AT(pre + ">>> # state : 0/0\n", 3, 13, "name of a socket");
   EXPECT_FAILS_AT(pre + ">>> # a comment\n(1, 2)\n", 4, 1, "after a comment-only example");
+}
+
+// ---- text pasted from a web page or a word processor ----
+
+TEST(QuizParser, PastedTypographicCharactersAreNamedWithWhatToType) {
+  // 'found byte 0xe2' said nothing a teacher could act on; half of a UTF-8 sequence reached the
+  // terminal for a no-break space
+  EXPECT_FAILS_AT(kS1 + ">>> s1.bind((\u2018127.0.0.1\u2019, 0))\n", 2, 14,
+                  "found '\u2018' (U+2018, a typographic quote, as web pages and word processors print ': type ' instead)");
+  EXPECT_FAILS_AT(kS1 + ">>> s1.bind((\u201c127.0.0.1\u201d, 0))\n", 2, 14, "(U+201C, a typographic quote");
+  EXPECT_FAILS_AT(kS1 + ">>>\u00a0s1.close()\n", 2, 4,
+                  "found '\u00a0' (U+00A0, a no-break or thin space, as web pages put into pasted code: type a plain "
+                  "space instead) right after '>>>'");
+  EXPECT_FAILS_AT(kS1 + ">>> s1.bind(('127.0.0.1', \u22121))\n", 2, 27, "(U+2212, a dash or minus sign: type - instead)");
+  EXPECT_FAILS_AT(kS1 + ">>> s1.bind(('127.0.0.1', \xff))\n", 2, 27, "found byte 0xFF (not UTF-8)");
+}
+
+TEST(QuizParser, TabAfterThePromptIsAPromptAsInDoctest) {
+  // doctest expands tabs before it looks for '>>> '
+  tq::Quiz q = parse(">>>\ts1 = socket(AF_INET, SOCK_STREAM)\n>>>\ts1.close()\n");
+  EXPECT_EQ(q.steps.size(), 2u);
+}
+
+TEST(QuizParser, LongOperatorChainsAreLinearAndBounded) {
+  // `x + 1 + 1 + …` copied the chain before it at every '+' (an initializer list): 2,000
+  // operators took 0.5 s and 20,000 minutes; string folds re-took their text per '+'.
+  std::string chain = kS1 + ">>> x = 1\n>>> y = x";
+  for (int i = 0; i < 1000; ++i) chain += " + 1";
+  tq::Quiz q = parse(chain + "\n");
+  ASSERT_EQ(q.steps.back().values.size(), 1u);
+  EXPECT_EQ(q.steps.back().values[0].kind, tq::Arg::Kind::BinOp);
+  std::string strs = kS1 + ">>> y = 'a'";
+  for (int i = 0; i < 1000; ++i) strs += " + 'bc'";
+  tq::Quiz sq = parse(strs + "\n");
+  ASSERT_EQ(sq.steps.back().values.size(), 1u);
+  const tq::Arg& folded = sq.steps.back().values[0];
+  EXPECT_EQ(folded.kind, tq::Arg::Kind::Str);
+  EXPECT_EQ(folded.s.size(), 2001u);
+  EXPECT_EQ(folded.spelled, strs.substr(kS1.size() + 8));  // the whole chain's text, taken once
+  EXPECT_FAILS_AT(chain + " + 1\n", 3, 4011, "found more than 1000 '+' operators in one expression");
+}
+
+TEST(QuizParser, ContinuationLinesJoinTheStatementAsDoctestDoes) {
+  tq::Quiz q = parse(">>> s1 = socket(AF_INET,  # a comment, cut before joining\n"
+                     "...             SOCK_STREAM)\n"
+                     ">>> s1.bind(('127.0.0.1',\n"
+                     "...\n"
+                     "...          0))\n"
+                     ">>> s1.getsockname()\n"
+                     "('127.0.0.1', 60000)\n");
+  ASSERT_EQ(q.steps.size(), 3u);
+  EXPECT_EQ(q.steps[0].text, "s1 = socket(AF_INET,   SOCK_STREAM)");
+  EXPECT_EQ(q.steps[1].expect.kind, tq::Expect::Kind::Nothing);  // the '...' lines are not output
+  EXPECT_EQ(q.steps[2].expect.text, "('127.0.0.1', 60000)");
+  // an error on a continuation line is reported at that line and column
+  EXPECT_FAILS_AT(kS1 + ">>> s1.bind(('127.0.0.1',\n...          port))\n", 3, 14, "found 'port', which is not defined");
+  EXPECT_FAILS_AT(kS1 + ">>> s1.bind(('127.0.0.1',\n...0))\n", 3, 4, "found '0' right after '...', expected a space");
+}
+
+TEST(QuizParser, APythonProgramWithoutDoctestsIsNamedAsSuch) {
+  EXPECT_FAILS_AT("from socket import *\n\ndef test_reuse(sport):\n    s1 = socket()\n", 1, 1,
+                  "this looks like a Python program: tristate runs the doctest examples");
+  Failure plain = fail_of("just prose\n");
+  EXPECT_EQ(plain.what.find("Python program"), std::string::npos) << plain.what;
+}
+
+TEST(QuizParser, LineEndsAsPythonReadsThem) {
+  // \n, \r\n and a lone \r (an old Mac editor's file) end lines, as universal newlines do
+  for (const char* eol : {"\n", "\r\n", "\r"}) {
+    const std::string e = eol;
+    tq::Quiz q = parse(">>> s1 = socket(AF_INET, SOCK_STREAM)" + e + ">>> s1.getsockname()" + e +
+                       "('0.0.0.0', 0)" + e + e + "prose" + e);
+    ASSERT_EQ(q.steps.size(), 2u) << "eol " << int(eol[0]);
+    EXPECT_EQ(q.steps[1].expect.text, "('0.0.0.0', 0)");
+    EXPECT_FAILS_AT(kS1 + "prose" + e + ">>> s1.frob()" + e, 3, 8, "unknown method 'frob'");
+  }
 }

@@ -107,6 +107,32 @@ TEST_F(Scratch, DirectoryAndEmptyPathAreRefused) {
   EXPECT_FALSE(write_output("", "x"));
 }
 
+TEST_F(Scratch, CheckOutputRefusesWhatWriteOutputWouldFailOn) {
+  // what write_output accepts passes beforehand
+  EXPECT_TRUE(check_output("-"));
+  EXPECT_TRUE(check_output(path("new.json")));
+  std::ofstream(path("old.json")) << "old";
+  EXPECT_TRUE(check_output(path("old.json")));
+  ASSERT_EQ(::mkfifo(path("fifo").c_str(), 0600), 0);
+  EXPECT_TRUE(check_output(path("fifo")));  // checked without opening it (no reader waits)
+  EXPECT_TRUE(check_output("/dev/null"));
+  // and what it would refuse at the end is refused first, naming the reason
+  auto missing = check_output(path("no/such/dir/x.json"));
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().message,
+            "cannot write " + path("no/such/dir/x.json") + ": there is no directory " + path("no/such/dir"));
+  auto dir = check_output(dir_.string());
+  ASSERT_FALSE(dir);
+  EXPECT_NE(dir.error().message.find("it is a directory"), std::string::npos);
+  std::ofstream(path("file")) << "x";
+  auto under_file = check_output(path("file/x.json"));
+  ASSERT_FALSE(under_file);
+  EXPECT_NE(under_file.error().message.find("Not a directory"), std::string::npos)
+      << under_file.error().message;
+  fs::create_symlink(path("gone"), path("dangling"));
+  EXPECT_FALSE(check_output(path("dangling")));  // write_output opens a symlink's target in place
+}
+
 TEST_F(Scratch, ReadBoundedRefusesLargeFilesAndEndlessDevices) {
   std::ofstream(path("big")) << std::string(2048, 'a');
   auto big = read_bounded(path("big"), 1024);

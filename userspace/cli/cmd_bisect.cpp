@@ -15,7 +15,9 @@
 #include <sstream>
 #include <thread>
 
+#include "cli/command_boundary.hpp"
 #include "cli/commands.hpp"
+#include "cli/guest_run.hpp"
 #include "render/render_matrix_text.hpp"
 #include "report/event_text.hpp"
 #include "report/state_text.hpp"
@@ -141,7 +143,7 @@ struct Prober {
         jobs.push_back(std::move(job));
         slot.push_back(k);
       } catch (const std::exception& e) {
-        out[k] = {std::nullopt, std::string("cannot fetch: ") + e.what()};
+        out[k] = {std::nullopt, "cannot fetch: " + describe_error(e)};
       }
     }
     const auto results = lab::run_guests(jobs, cache, parallel);
@@ -228,6 +230,7 @@ int bisect(const BisectOptions& o, const Globals& g) {
   std::ostream& out = g.quiet ? discarded : std::cout;
   const BisectBy by = parse_by(o.by);
   const std::vector<std::string> paths = quiz::resolve_quiz_paths(o.names, g.quiz_dir);
+  require_quiz_files_for_guests(paths);
   for (const auto& p : paths) quiz::load_quiz(p);  // a bad quiz is said before any download
   const auto cache = lab::Cache::from_environment();
   const Progress progress = [](const std::string& l) { spdlog::info("{}", l); };
@@ -308,8 +311,11 @@ void add_bisect_command(CLI::App& app, Globals& g) {
   sub->add_option("--by", o->by, "What differs: outcome (each step's result) or state (its result and the bucket state read after it)")
       ->default_val("outcome");
   add_quiet_flag(*sub, g, "only the exit status and --json");
-  sub->add_option("--json", o->json, "Also write the result as JSON to FILE (- = stdout)")->type_name("FILE");
-  sub->add_option("-j,--jobs", o->jobs, "Guests per round (default: number of cores)");
+  sub->add_option("--json", o->json, "Also write the result as JSON to FILE (- = stdout)")
+      ->type_name("FILE")
+      ->check(kOutputFile);
+  sub->add_option("-j,--jobs", o->jobs, "Guests per round, 1..64 (default: number of cores)")
+      ->check(CLI::Range(1, 64));  // each guest may take 1 GiB
   using namespace std::chrono_literals;
   sub->add_option("--guest-timeout", o->guest_timeout_s,
                   "Time a guest may take, boot included: 4m, 90s, ... (a plain number is seconds)")

@@ -5,11 +5,13 @@
 #include <memory>
 
 #include "cli/commands.hpp"
+#include "cli/option_checks.hpp"
 #include "cli/text_output.hpp"
 #include "lab/accel.hpp"
 #include "lab/process.hpp"
 #include "report/schemas.hpp"
 #include "trace/capabilities.hpp"
+#include "trace/step_snapshot.hpp"
 
 namespace tristate::cli {
 namespace {
@@ -33,8 +35,20 @@ trace::Check lab_check() {
   }
 }
 
+// Whether the BPF iterators load: they are what `state`, `ports` and the bucket state after
+// every quiz step read, and they work on kernels that refuse tracing (this project's hosts),
+// which doctor did not say: its answer there was only "trace mode: none".
+trace::Check iterators_check() {
+  auto loaded = trace::StepSnapshotter::load();
+  if (!loaded) return {"iterators", false, loaded.error().message};
+  return {"iterators", true,
+          std::string(trace::snapshot_method_name(loaded.value()->method())) +
+              ": `state`, `ports` and the bucket state after each quiz step work here, traced or not"};
+}
+
 int run(const DoctorOptions& o, const Globals& g) {
   auto caps = trace::probe_capabilities();
+  caps.checks.push_back(iterators_check());
   caps.checks.push_back(lab_check());
   if (g.quiet) return caps.mode == report::TraceMode::none ? kExitMismatch : kExitOk;  // like grep -q
   if (!o.json.empty()) {
@@ -68,7 +82,8 @@ void add_doctor_command(CLI::App& app, Globals& g) {
   // follows here, so CLI11's optional values are safe.
   auto* json = sub->add_option("--json", o->json, "Write a JSON object to FILE (- or no FILE = stdout) instead of text lines")
                    ->type_name("FILE")
-                   ->expected(0, 1);
+                   ->expected(0, 1)
+                   ->check(kOutputFile);
   add_quiet_flag(*sub, g, "exit 0 when this kernel can be traced, 1 when not");
   sub->callback([o, json, &g] {
     if (json->count() > 0 && o->json.empty()) o->json = "-";

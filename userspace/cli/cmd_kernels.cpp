@@ -9,6 +9,7 @@
 #include <memory>
 #include <sstream>
 
+#include "cli/command_boundary.hpp"
 #include "cli/commands.hpp"
 #include "cli/text_output.hpp"
 #include "cli/option_checks.hpp"
@@ -163,7 +164,7 @@ int fetch(const lab::Cache& cache, const std::vector<std::string>& specs) {
       std::cout << text << ": " << k.manifest.package << " " << k.manifest.version << " ("
                 << k.manifest.release << ") " << k.vmlinuz.string() << "\n";
     } catch (const std::exception& e) {
-      spdlog::error("{}: {}", text, e.what());
+      spdlog::error("{}: {}", text, describe_error(e));
       rc = kExitError;
     }
   }
@@ -306,7 +307,8 @@ void add_kernels_command(CLI::App& app, Globals& g) {
   // as in doctor and state: `--json` alone is stdout
   auto* av_json_opt = av->add_option("--json", *av_json, "Write one JSON array to FILE (- or no FILE = stdout)")
                           ->type_name("FILE")
-                          ->expected(0, 1);
+                          ->expected(0, 1)
+                          ->check(kOutputFile);
   av->add_flag("--refresh", *av_refresh, "Update the package lists first (else at most daily)");
   auto* pr = sub->add_subcommand(
       "prune",

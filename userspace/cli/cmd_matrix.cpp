@@ -119,6 +119,7 @@ void add_guest_columns(const MatrixOptions& o, const PreparedGuestRun& prepared,
 
 int run(const MatrixOptions& o, const Globals& g) {
   const std::vector<std::string> paths = quiz::resolve_quiz_paths(o.names, g.quiz_dir);
+  require_quiz_files_for_guests(paths);
   std::vector<quiz::Quiz> quizzes;
   for (const auto& p : paths) quizzes.push_back(quiz::load_quiz(p));
 
@@ -178,7 +179,10 @@ void add_matrix_command(CLI::App& app, Globals& g) {
   sub->add_flag("--no-trace", o->no_trace,
                 "Run every kernel untraced: outcomes and bucket state snapshots only");
   sub->add_flag("--no-state", o->no_state, "No bucket state snapshots after each step");
-  sub->add_option("-j,--jobs", o->jobs, "Guests side by side (default: number of cores)");
+  // Each guest may take 1 GiB: `-j 100000 --history` once meant ~50 qemu at once; 0 or a
+  // negative count silently meant the default.
+  sub->add_option("-j,--jobs", o->jobs, "Guests side by side, 1..64 (default: number of cores)")
+      ->check(CLI::Range(1, 64));
   using namespace std::chrono_literals;
   sub->add_option("--guest-timeout", o->guest_timeout_s,
                   "Time per guest, boot included: 4m, 90s, ... (a plain number is seconds)")

@@ -14,6 +14,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/option_checks.hpp"
+#include "cli/privileges.hpp"
 #include "cli/ports_text.hpp"
 #include "cli/text_output.hpp"
 #include "ports/netns_target.hpp"
@@ -48,7 +49,7 @@ int run_ports(const PortsArgs& a, bool quiet) {
   if (a.watch > 0) pthread_sigmask(SIG_BLOCK, &stop, nullptr);
   const auto t_load = std::chrono::steady_clock::now();
   auto reader = ports::PortReader::load();
-  if (!reader) throw std::runtime_error(reader.error().message);
+  if (!reader) throw std::runtime_error(privileges_first(reader.error().message, " (sudo tristate ports …)"));
   spdlog::debug("ports: BPF object loaded in {:.1f} ms",
                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_load).count());
   auto snap = ports::take_ports(*reader.value(), targets.value(), to ? &*to : nullptr);
@@ -87,14 +88,15 @@ void add_ports_command(CLI::App& app, Globals& g) {
   auto a = std::make_shared<PortsArgs>();
   auto* sub = app.add_subcommand(
       "ports",
-      "Why connect() gets EADDRNOTAVAIL: which local ports a plain connect() can still get, and who holds the rest\n"
+      "Why connect() gets EADDRNOTAVAIL: which local ports a plain connect() can still get, and who holds the rest.\n"
+      "Ports are free (no bucket), shareable (bucket -1/-1, made by connect()), blocked (a bucket\n"
+      "bind() made: fastreuse or fastreuseport 0 or +1) or reserved. Needs BPF iterators only.");
+  sub->footer(
       "Examples:\n"
       "  tristate ports                          the ephemeral range of this network namespace\n"
       "  tristate ports --dest 10.0.0.7:443      how many ports connect() to it can still get\n"
       "  tristate ports --netns all              every namespace a process or /run/netns holds\n"
-      "  tristate ports --dest 10.0.0.7:443 --watch 5s   the verdict again every 5 s, and what changed\n"
-      "Ports are free (no bucket), shareable (bucket -1/-1, made by connect()), blocked (a bucket\n"
-      "bind() made: fastreuse or fastreuseport 0 or +1) or reserved. Needs BPF iterators only.");
+      "  tristate ports --dest 10.0.0.7:443 --watch 5s   the verdict again every 5 s, and what changed");
   sub->add_option("--netns", a->netns,
                   "Which network namespace: a path (/run/netns/NAME, /proc/PID/ns/net), a pid, or 'all' "
                   "(default: the caller's)");
@@ -104,7 +106,8 @@ void add_ports_command(CLI::App& app, Globals& g) {
   auto* json = sub->add_option("--json", a->json, "Write one JSON document (docs/ports.schema.json) to FILE ('-' is stdout)")
                    ->type_name("FILE")
                    ->expected(1)
-                   ->check(kNonEmpty);
+                   ->check(kNonEmpty)
+                   ->check(kOutputFile);
   using namespace std::chrono_literals;
   sub->add_option("--watch", a->watch, "Take a snapshot again every DURATION (10s, 500ms; a plain number is seconds) "
                                        "and print the verdict and what changed, until Ctrl-C")

@@ -112,6 +112,7 @@ std::vector<quiz::Quiz> load_quizzes(const std::vector<std::string>& paths) {
 int run(const QuizOptions& o, Globals& g) {
   if (o.list) return list(o, g);
   const std::vector<std::string> paths = quiz::resolve_quiz_paths(o.names, g.quiz_dir);
+  if (o.kernel != "host") require_quiz_files_for_guests(paths);
   const std::vector<quiz::Quiz> quizzes = load_quizzes(paths);
 
   report::Report rep = new_report(g);
@@ -149,11 +150,12 @@ void add_quiz_command(CLI::App& app, Globals& g) {
       "bind-bucket transitions it caused. Exit 0: every step as expected; 1: some differ;\n"
       "2: bad input or a quiz could not run.");
   sub->add_option("quizzes", o->names,
-                  "Quiz names (files in quizzes/, e.g. post-3) or paths to .quiz files; "
-                  "default: every built-in quiz");
+                  "Quiz names (files in quizzes/, e.g. post-3), paths to .quiz files, or - for "
+                  "standard input (paste, then Ctrl-D); default: every built-in quiz");
   sub->add_option("--json", o->json_path, "Also write the Report as JSON to FILE (- = stdout)")
       ->type_name("FILE")
-      ->check(kNonEmpty);
+      ->check(kNonEmpty)
+      ->check(kOutputFile);
   sub->add_option("-k,--kernel", o->kernel,
                   "Where to run: host, a series (5.10, 6.1, 6.12, latest), a Debian kernel "
                   "package name, or a vmlinuz path")

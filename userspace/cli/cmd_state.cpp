@@ -13,6 +13,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/option_checks.hpp"
+#include "cli/privileges.hpp"
 #include "cli/state_output.hpp"
 #include "cli/text_output.hpp"
 #include "report/schemas.hpp"
@@ -52,7 +53,7 @@ trace::StateFilter state_filter(const StateArgs& a) {
 
 int run_state(const StateArgs& a, bool quiet) {
   auto snap = trace::take_state_snapshot(state_filter(a));
-  if (!snap) throw std::runtime_error(snap.error().message);
+  if (!snap) throw std::runtime_error(privileges_first(snap.error().message, " (sudo tristate state …)"));
   const auto& s = snap.value();
   if (!a.json.empty()) {
     nlohmann::json j{{"schema", report::kStateSchema}, {"method", s.method}, {"blind", s.blind},
@@ -115,8 +116,10 @@ int watch_state(const StateArgs& a, bool quiet) {
   const trace::StateFilter filter = state_filter(a);
   auto loaded = trace::StepSnapshotter::load(trace::TaskScope::All, trace::TcpTables::Load);
   if (!loaded)
-    throw std::runtime_error(loaded.error().message +
-                             "; run it inside a lab guest: tristate kernels boot 6.12 -- tristate state --watch");
+    throw std::runtime_error(lacks_bpf_privileges()
+                                 ? privileges_first(loaded.error().message, " (sudo tristate state --watch …)")
+                                 : loaded.error().message +
+                                       "; run it inside a lab guest: tristate kernels boot 6.12 -- tristate state --watch");
   auto& snapshotter = *loaded.value();
   util::BlockedSignals signals({SIGINT, SIGTERM, SIGPIPE});
   WatchOutput out(a.json, quiet);
@@ -163,20 +166,22 @@ void add_state_command(CLI::App& app, Globals& g) {
   auto a = std::make_shared<StateArgs>();
   auto* sub = app.add_subcommand(
       "state",
-      "Snapshot of the bhash buckets TCP sockets are on now, and their tri-state\n"
+      "Snapshot of the bhash buckets TCP sockets are on now, and their tri-state.\n"
+      "Needs BPF iterators (5.9+), not tracing: --watch is the live view on kernels that refuse\n"
+      "fentry and kprobes. It samples: a bucket made and freed between two samples is not seen.");
+  sub->footer(
       "Examples:\n"
       "  tristate state                          every bucket now, with who holds it\n"
       "  tristate state --watch 200ms -P 60000   each change of port 60000's bucket, sampled every 200 ms\n"
-      "  tristate state --watch 1s --json changes.jsonl\n"
-      "Needs BPF iterators (5.9+), not tracing: --watch is the live view on kernels that refuse\n"
-      "fentry and kprobes. It samples: a bucket made and freed between two samples is not seen.");
+      "  tristate state --watch 1s --json changes.jsonl");
   sub->add_option("--netns", a->netns, "Only this network namespace: inode number or path; repeatable");
   sub->add_option("-P,--port", a->port, "Only this port or range P-Q");
   auto* json = sub->add_option("--json", a->json,
                                "Write one JSON object to FILE (- or no FILE = stdout) instead of the table; with "
                                "--watch, JSON Lines: one line per change")
                    ->type_name("FILE")
-                   ->expected(0, 1);
+                   ->expected(0, 1)
+                   ->check(kOutputFile);
   auto* watch = sub->add_option("--watch", a->watch,
                                 "Take a snapshot again every DURATION (10s, 500ms; a plain number is seconds) and print "
                                 "each bucket that appears, changes state or holders, or is freed, until Ctrl-C")

@@ -20,6 +20,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/option_checks.hpp"
+#include "cli/privileges.hpp"
 #include "cli/text_output.hpp"
 #include "render/render_live.hpp"
 #include "trace/live_command.hpp"
@@ -226,10 +227,12 @@ int trace_live(const TraceArgs& a, bool quiet) {
   report::TraceInfo info;
   auto made = trace::Tracer::make(topt, &info);
   if (!made)
-    throw std::runtime_error(made.error().message +
-                             " -- `tristate trace` needs a kernel it can trace; inside a lab guest it can: "
-                             "tristate kernels boot 6.12 -- tristate trace …; on this kernel, `tristate state "
-                             "--watch 200ms` samples the buckets instead (BPF iterators, no tracing)");
+    throw std::runtime_error(lacks_bpf_privileges()
+                                 ? privileges_first(made.error().message, " (sudo tristate trace …)")
+                                 : made.error().message +
+                                       " -- `tristate trace` needs a kernel it can trace; inside a lab guest it can: "
+                                       "tristate kernels boot 6.12 -- tristate trace …; on this kernel, `tristate state "
+                                       "--watch 200ms` samples the buckets instead (BPF iterators, no tracing)");
   auto tracer = std::move(made.value());
   if (!info.notice.empty()) spdlog::warn("{}", info.notice);
   auto watched = util::Result<void>{};
@@ -287,14 +290,15 @@ void add_trace_command(CLI::App& app, Globals& g) {
   auto a = std::make_shared<TraceArgs>();
   auto* sub = app.add_subcommand(
       "trace",
-      "Stream bind-bucket events live (system-wide, filtered, or of one command) until Ctrl-C\n"
-      "Examples:\n"
-      "  tristate trace                           every bucket event of the system\n"
-      "  tristate trace --port 8080 --failed-only failed bind()/connect() on port 8080\n"
-      "  tristate trace --json events.jsonl -- curl http://127.0.0.1:8080/\n"
+      "Stream bind-bucket events live (system-wide, filtered, or of one command) until Ctrl-C.\n"
       "Filters run in BPF. With -p/--comm/-c/-- CMD, events the kernel takes outside a\n"
       "socket call of the task (TIME_WAIT buckets freed by a timer) are not shown: they\n"
       "belong to no process.");
+  sub->footer(
+      "Examples:\n"
+      "  tristate trace                           every bucket event of the system\n"
+      "  tristate trace --port 8080 --failed-only failed bind()/connect() on port 8080\n"
+      "  tristate trace --json events.jsonl -- curl http://127.0.0.1:8080/");
   sub->add_option("-p,--pid", a->pid, "Only this process (tgid)");
   // bcc's bindsnoop vocabulary where the two overlap: -c is a cgroup there, -P a port, -x failed
   sub->add_option("--comm", a->comm, "Only tasks with this command name (15 characters at most)");
@@ -307,7 +311,8 @@ void add_trace_command(CLI::App& app, Globals& g) {
   // FILE is mandatory: CLI11 (2.3) loses the `--` of `--json -- CMD` when the value is optional
   auto* json = sub->add_option("--json", a->json_file, "Write JSON Lines (one event per line, flushed) to FILE; '-' is stdout")
                    ->type_name("FILE")
-                   ->expected(1);
+                   ->expected(1)
+                   ->check(kOutputFile);
   add_quiet_flag(*sub, g, "no line per event, only the summary");
   sub->add_flag("--no-fentry", a->no_fentry, "Use kprobes even where fentry works");
   using namespace std::chrono_literals;

@@ -21,6 +21,7 @@ constexpr EnvVar kEnvironment[] = {
      "The deb822 apt sources file the lab reads the Debian mirrors from (default "
      "/etc/apt/sources.list.d/debian.sources); the machine's apt sources are never modified."},
     {"NO_COLOR", "When set and not empty, no colour unless --color=always."},
+    {"TERM", "dumb: no colour unless --color=always."},
 };
 
 bool visible(const CLI::App* a) { return !a->get_group().empty(); }

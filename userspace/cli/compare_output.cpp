@@ -57,6 +57,7 @@ bool MatrixOutputs::to_stdout() const {
 void add_matrix_output_options(CLI::App& sub, MatrixOutputs& outs) {
   for (const auto& f : file_formats()) {
     auto* opt = sub.add_option(std::string("--") + f.name, outs.files[f.name], f.help)->type_name("FILE");
+    opt->check(kOutputFile);
     if (f.non_empty) opt->check(kNonEmpty);
   }
   sub.add_flag("--only-differences", outs.only_differences,

@@ -2,12 +2,23 @@
 
 #include <spdlog/spdlog.h>
 
+#include <stdexcept>
+
 #include "lab/catalog.hpp"
 #include "lab/guest_btf.hpp"
 #include "lab/quiz_guest.hpp"
+#include "quiz/quiz_parser.hpp"
 #include "trace/guest_core_btf.hpp"
 
 namespace tristate::cli {
+
+void require_quiz_files_for_guests(const std::vector<std::string>& quiz_paths) {
+  for (const auto& p : quiz_paths)
+    if (quiz::is_stream_quiz(p))
+      throw std::invalid_argument((p == quiz::kStdinQuiz ? std::string("<stdin>") : p) +
+                                  ": a quiz from standard input, a pipe or a device runs on this kernel only (it "
+                                  "can be read once); save it to a file to run it in a guest");
+}
 
 PreparedGuestRun prepare_quizzes_in_guests(const GuestQuizRun& run, const Globals& g) {
   const auto cache = lab::Cache::from_environment();

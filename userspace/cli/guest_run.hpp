@@ -12,6 +12,10 @@
 
 namespace tristate::cli {
 
+// A quiz read from stdin, a pipe or a device is read once, on the host: refuse it before a
+// guest needs the file (std::invalid_argument naming the input and the way out).
+void require_quiz_files_for_guests(const std::vector<std::string>& quiz_paths);
+
 struct GuestQuizRun {
   std::vector<std::string> kernels;     // specs: series, package or vmlinuz path (not "host")
   std::vector<std::string> quiz_paths;  // host paths, already parsed once on the host

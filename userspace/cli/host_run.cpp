@@ -8,6 +8,7 @@
 #include <memory>
 #include <thread>
 
+#include "cli/privileges.hpp"
 #include "cli/report_io.hpp"
 #include "quiz/quiz_runner.hpp"
 #include "trace/explain_state.hpp"
@@ -32,7 +33,10 @@ report::Report run_quizzes_on_host(const std::vector<quiz::Quiz>& quizzes,
       tracer = std::move(made.value());
     } else {
       rep.trace.mode = report::TraceMode::none;
-      rep.trace.notice = made.error().message + "; run the quizzes traced in a guest: --kernel 6.12";
+      rep.trace.notice = lacks_bpf_privileges()
+                             ? privileges_first(made.error().message,
+                                                ", or run the quizzes traced in a lab guest, which needs no root: --kernel 6.12")
+                             : made.error().message + "; run the quizzes traced in a guest: --kernel 6.12";
     }
   }
   std::unique_ptr<trace::StepSnapshotter> snapshots;
@@ -42,7 +46,9 @@ report::Report run_quizzes_on_host(const std::vector<quiz::Quiz>& quizzes,
     snapshots = std::move(loaded.value());
     rep.state.method = trace::snapshot_method_name(snapshots->method());
   } else {
-    rep.state.notice = loaded.error().message;
+    rep.state.notice = lacks_bpf_privileges()
+                           ? "bucket state snapshots off: " + privileges_first(loaded.error().message)
+                           : loaded.error().message;
   }
   std::unique_ptr<trace::QuizTracer> observer;
   quiz::RunOptions run_opts;

@@ -34,11 +34,13 @@ std::string find_quiz_dir(const std::string& self_exe) {
 enum class ColorWhen { Auto, Always, Never };
 
 // --color wins over NO_COLOR (no-color.org: a per-run flag overrides the variable); `auto`
-// colours a stream only when it is a terminal and NO_COLOR is unset or empty.
+// colours a stream only when it is a terminal, NO_COLOR is unset or empty, and TERM is not
+// "dumb" (Emacs' shell, some CI consoles: escapes show there as text, as ls and git know).
 bool use_color(ColorWhen when, int fd) {
   if (when != ColorWhen::Auto) return when == ColorWhen::Always;
   const char* no_color = std::getenv("NO_COLOR");
-  return isatty(fd) && !(no_color && *no_color);
+  const char* term = std::getenv("TERM");
+  return isatty(fd) && !(no_color && *no_color) && !(term && std::string_view(term) == "dumb");
 }
 
 // Called twice: before parsing (plain, so that a wrong command word is said the same way as
@@ -108,7 +110,7 @@ int main(int argc, char** argv) {
   app.add_flag("-v,--verbose", g.verbose, "More diagnostics on stderr (-vv: libbpf's too, and each tracer program's verifier statistics)");
   std::string color_word = "auto";
   app.add_option("--color", color_word,
-                 "Colour on stdout and stderr: auto (a terminal without NO_COLOR), always, never")
+                 "Colour on stdout and stderr: auto (a terminal without NO_COLOR, TERM not dumb), always, never")
       ->type_name("WHEN")
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->default_str("auto");
@@ -140,7 +142,13 @@ int main(int argc, char** argv) {
         return kExitError;
       }
       // help and version exit 0; bad usage is always 2, whatever CLI11's own code
-      return app.exit(e) == static_cast<int>(CLI::ExitCodes::Success) ? kExitOk : kExitError;
+      if (app.exit(e) != static_cast<int>(CLI::ExitCodes::Success)) return kExitError;
+      // `tristate --help > /dev/full` exited 0 while `tristate help quiz > /dev/full` said why not
+      if (auto out = tristate::util::close_stdout(); !out) {
+        spdlog::error("{}", out.error().message);
+        return kExitError;
+      }
+      return kExitOk;
     }
     // A result that never reached its reader is a failure, whatever the command decided.
     if (auto out = tristate::util::close_stdout(); !out) {

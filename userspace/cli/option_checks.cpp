@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "util/duration.hpp"
+#include "util/output_file.hpp"
 
 namespace tristate::cli {
 
@@ -47,5 +48,12 @@ CLI::Validator duration_in(std::chrono::nanoseconds unit, std::chrono::nanosecon
 const CLI::Validator kNonEmpty(
     [](std::string& text) -> std::string { return text.empty() ? "an empty value is not allowed" : ""; },
     "", "non-empty");
+
+const CLI::Validator kOutputFile(
+    [](std::string& text) -> std::string {
+      auto ok = util::check_output(text);
+      return ok ? "" : ok.error().message;
+    },
+    "", "output file");
 
 }  // namespace tristate::cli

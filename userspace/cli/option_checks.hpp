@@ -16,4 +16,8 @@ CLI::Validator duration_in(std::chrono::nanoseconds unit, std::chrono::nanosecon
 // `--kernel ''` or `--json ''` would otherwise mean "the default" or "no file" silently.
 extern const CLI::Validator kNonEmpty;
 
+// An output FILE (--json, --html, --markdown): refused while parsing when it cannot be
+// written (util::check_output), so that no command works first and fails at the end.
+extern const CLI::Validator kOutputFile;
+
 }  // namespace tristate::cli

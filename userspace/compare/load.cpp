@@ -10,12 +10,18 @@ namespace tristate::compare {
 namespace fs = std::filesystem;
 
 LabelledReport load_report(const std::string& path) {
-  auto text = util::read_bounded(path, kMaxReportBytes);
-  if (!text) throw CompareError(text.error().message);
+  // "-": a report piped in (`ssh prod tristate quiz --json - | tristate compare lab.json -`)
+  const bool from_stdin = path == "-";
+  const std::string shown = from_stdin ? "<stdin>" : path;
+  auto text = util::read_bounded(from_stdin ? "/dev/stdin" : path, kMaxReportBytes);
+  if (!text) {
+    const std::string& m = text.error().message;
+    throw CompareError(from_stdin ? shown + m.substr(m.find(':')) : m);
+  }
   LabelledReport out;
-  out.file = path;
+  out.file = shown;
   try {
-    out.report = report::parse_report(text.value(), path);
+    out.report = report::parse_report(text.value(), shown);
   } catch (const std::runtime_error& e) {
     // parse_report already names the file and the byte offset, JSON path or schema.
     throw CompareError(e.what());

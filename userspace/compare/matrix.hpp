@@ -123,8 +123,9 @@ void assign_labels(std::vector<LabelledReport>& inputs);
 // on the host, 2026-12): 64 MiB is hundreds of traced suites; past it a file is not a report.
 inline constexpr std::size_t kMaxReportBytes = 64u << 20;
 
-// Reads and parses a saved report. Throws CompareError: missing/unreadable file, not JSON
-// (with byte offset), another schema major, malformed document.
+// Reads and parses a saved report ("-": standard input, named "<stdin>"). Throws
+// CompareError: missing/unreadable file, not JSON (FILE:LINE:COLUMN), another schema major,
+// malformed document.
 LabelledReport load_report(const std::string& path);
 
 // Lays the inputs side by side. Throws CompareError when fewer than two inputs are given or

@@ -342,6 +342,16 @@ Kernel resolve_kernel(const KernelSpec& spec, const Cache& cache, const Progress
       std::error_code ec;
       if (!fs::is_regular_file(spec.value, ec))
         throw std::runtime_error(spec.value + ": no such kernel image (expected a vmlinuz/bzImage file)");
+      // Any other file got as far as qemu, whose "linux kernel too old to load a ram disk"
+      // named neither the file nor the mistake. qemu boots a bzImage, or an ELF (PVH).
+      std::string h(0x206, '\0');
+      std::ifstream image(spec.value, std::ios::binary);
+      if (!image) throw std::runtime_error(spec.value + ": cannot open the kernel image");
+      image.read(h.data(), static_cast<std::streamsize>(h.size()));
+      h.resize(static_cast<std::size_t>(image.gcount()));
+      if (!(h.size() >= 0x206 && h.compare(0x202, 4, "HdrS") == 0) && h.rfind("\x7f" "ELF", 0) != 0)
+        throw std::runtime_error(spec.value + ": not a Linux kernel image (no bzImage header, not an ELF); "
+                                 "expected a vmlinuz/bzImage file");
       Kernel k;
       k.vmlinuz = fs::absolute(spec.value);
       k.manifest.origin = "path";

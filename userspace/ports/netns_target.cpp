@@ -1,6 +1,9 @@
 #include "ports/netns_target.hpp"
 
 #include <fcntl.h>
+#include <linux/nsfs.h>
+#include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/vfs.h>
@@ -27,6 +30,12 @@ trace::Result<NetnsTarget> open_path(const std::string& path, const std::string&
   if (fstatfs(t.fd.get(), &fs) != 0 || fs.f_type != NSFS_MAGIC || fstat(t.fd.get(), &st) != 0)
     return trace::Error{"--netns " + name + ": " + path +
                         " is not a namespace file (expected /proc/PID/ns/net or a bind mount under /run/netns)"};
+  // a pid or mount namespace file passes the nsfs test, and setns() then said EINVAL, which
+  // read as "needs CAP_SYS_ADMIN"
+  if (const int type = ::ioctl(t.fd.get(), NS_GET_NSTYPE); type >= 0 && type != CLONE_NEWNET)
+    return trace::Error{"--netns " + name + ": " + path +
+                        " is a namespace file, but not of a network namespace (expected /proc/PID/ns/net or a "
+                        "bind mount under /run/netns)"};
   t.inode = st.st_ino;
   return t;
 }

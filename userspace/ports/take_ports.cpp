@@ -40,7 +40,21 @@ std::optional<Destination> parse_destination(const std::string& text, std::strin
   if (inet_pton(AF_INET, host.c_str(), d.addr) == 1) d.family = AF_INET;
   else if (inet_pton(AF_INET6, host.c_str(), d.addr) == 1) d.family = AF_INET6;
   if (!d.family || !port_ok) {
-    error = "--dest '" + text + "': expected ADDR:PORT, an IP address and a port 1-65535 (10.0.0.7:443, [2001:db8::7]:443)";
+    // what was wrong first, then the general form
+    std::string why;
+    if (text.find(':') == std::string::npos)
+      why = "no :PORT; ";
+    else if (text[0] != '[' && text.find(':') != text.rfind(':'))
+      why = "an IPv6 address goes in brackets, e.g. [" + text.substr(0, text.rfind(':')) + "]" +
+            text.substr(text.rfind(':')) + "; ";
+    else if (d.family && !port_ok)
+      why = "port '" + port + "' is not 1-65535; ";
+    else if (!host.empty() && host.find_first_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") != std::string::npos &&
+             host.find('%') == std::string::npos && host.find(':') == std::string::npos)
+      why = "'" + host + "' is a name, not an address (names are not resolved: give the address connect() goes to); ";
+    else if (host.find('%') != std::string::npos)
+      why = "a scope (%" + host.substr(host.find('%') + 1) + ") is not taken; ";
+    error = "--dest '" + text + "': " + why + "expected ADDR:PORT, an IP address and a port 1-65535 (10.0.0.7:443, [2001:db8::7]:443)";
     return std::nullopt;
   }
   d.port = static_cast<std::uint16_t>(p);
@@ -163,8 +177,8 @@ Result<PortsSnapshot> take_ports(PortReader& reader, const std::vector<NetnsTarg
     } else {
       std::thread([&] {
         if (::setns(t.fd.get(), CLONE_NEWNET) != 0) {
-          in.error = "entering network namespace " + t.name + " failed (" + std::strerror(errno) +
-                     "): needs CAP_SYS_ADMIN (root)";
+          in.error = "entering network namespace " + t.name + " failed (" + std::strerror(errno) + ")" +
+                     (errno == EPERM ? ": needs CAP_SYS_ADMIN (root)" : "");
           return;
         }
         read_inside(reader, to, in);

@@ -3,6 +3,8 @@
 #include <cctype>
 #include <limits>
 
+#include "util/text.hpp"
+
 namespace tristate::quiz {
 namespace {
 
@@ -156,11 +158,7 @@ class Lexer {
     if (kOne.find(c) != std::string_view::npos) return make(Token::Kind::Punct, begin, begin + 1);
     if (c == ';')
       fail(begin, "found ';', expected one statement per '>>>' line");
-    static constexpr char kHex[] = "0123456789abcdef";
-    const auto u = static_cast<unsigned char>(c);
-    std::string shown = std::isprint(u) ? std::string("'") + c + "'"
-                                        : std::string("byte 0x") + kHex[u >> 4] + kHex[u & 15];
-    fail(begin, "found " + shown +
+    fail(begin, "found " + util::describe_char_at(line_, begin) +
                     ", expected a name, a number, a string, or one of ( ) [ ] , . = | & ^ << >> + - ~");
   }
 

@@ -20,6 +20,7 @@
 #include "quiz/quiz_constants.hpp"
 #include "quiz/state_assert.hpp"
 #include "quiz/statement_parser.hpp"
+#include "util/text.hpp"
 
 namespace tristate::quiz {
 namespace {
@@ -121,14 +122,14 @@ std::vector<Word> words(const HeaderLine& h) {
 class FileParser {
  public:
   FileParser(std::string_view text, const std::string& file) : file_(file) {
+    // Lines end at \n, \r\n or a lone \r (a file saved by an old Mac editor), as Python's
+    // universal newlines read them.
     std::size_t b = 0;
     while (b <= text.size()) {
-      std::size_t e = text.find('\n', b);
+      std::size_t e = text.find_first_of("\r\n", b);
       if (e == std::string_view::npos) e = text.size();
-      std::string_view l = text.substr(b, e - b);
-      if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
-      lines_.push_back(l);
-      b = e + 1;
+      lines_.push_back(text.substr(b, e - b));
+      b = e + (e + 1 < text.size() && text[e] == '\r' && text[e + 1] == '\n' ? 2 : 1);
     }
   }
 
@@ -156,8 +157,17 @@ class FileParser {
       }
       ++i;
     }
-    if (q.steps.empty())
-      fail(1, 1, "found no statements, expected at least one '>>> ' example line");
+    if (q.steps.empty()) {
+      // Cloudflare's test_fastreuse*.py sit beside its quiz_N.py: programs, not doctests
+      bool program = false;
+      for (std::string_view l : lines_)
+        program = program || starts_with(l, "def ") || starts_with(l, "import ") ||
+                  (starts_with(l, "from ") && l.find(" import ") != std::string_view::npos);
+      fail(1, 1, std::string("found no statements, expected at least one '>>> ' example line") +
+                     (program ? " (this looks like a Python program: tristate runs the doctest examples "
+                                "of a file, as in Cloudflare's quiz_N.py, not its functions)"
+                              : ""));
+    }
     return q;
   }
 
@@ -312,9 +322,10 @@ class FileParser {
                              "the '>>>' line");
       return j;
     }
-    if (line[after] != ' ')
+    // doctest expands tabs first, so '>>>' and a tab is a prompt there too
+    if (line[after] != ' ' && line[after] != '\t')
       fail(line_no, static_cast<int>(after) + 1,
-           "found '" + std::string(1, line[after]) + "' right after '>>>', expected a space");
+           "found " + util::describe_char_at(line, after) + " right after '>>>', expected a space");
     std::size_t start = after;
     while (start < line.size() && (line[start] == ' ' || line[start] == '\t')) ++start;
     if (line[start] == '#') {
@@ -322,10 +333,31 @@ class FileParser {
       return j;
     }
 
-    // Checked before the statement, whose parse error would hide the real cause.
-    if (!want.empty() && (want[0] == "..." || starts_with(want[0], "... ")))
-      fail(line_no + 1, static_cast<int>(indent) + 1,
-           "found a '...' continuation line, expected the whole statement on its '>>>' line");
+    // doctest's '...' lines continue the statement (PS2): a call split over lines, as Black
+    // writes long ones. They are joined by a space after each line's comment is cut (the
+    // lexer ends a statement at '#'); `segments` maps a column of the joined text back to
+    // its line for errors.
+    std::string joined;
+    std::vector<Segment> segments;
+    std::size_t continued = 0;
+    while (continued < want.size() && (want[continued] == "..." || starts_with(want[continued], "..."))) {
+      const std::string_view raw = lines_[i + 1 + continued];
+      const std::size_t dots = indent_of(raw);
+      if (raw.size() > dots + 3 && raw[dots + 3] != ' ' && raw[dots + 3] != '\t')
+        fail(line_no + static_cast<int>(continued) + 1, static_cast<int>(dots) + 4,
+             "found " + util::describe_char_at(raw, dots + 3) + " right after '...', expected a space");
+      if (joined.empty()) joined = std::string(code_part(line));
+      std::size_t from = dots + 3;
+      while (from < raw.size() && (raw[from] == ' ' || raw[from] == '\t')) ++from;
+      const std::string_view code = code_part(raw.substr(from));
+      if (!trim(code).empty()) {
+        joined += ' ';
+        segments.push_back({joined.size(), line_no + static_cast<int>(continued) + 1, static_cast<int>(from) + 1});
+        joined += std::string(code);
+      }
+      ++continued;
+    }
+    want.erase(want.begin(), want.begin() + static_cast<std::ptrdiff_t>(continued));
 
     if (q.steps.empty() && !names_.types.count("ln")) {
       // Cloudflare's quiz_common.py hands the first listener to the examples as `ln`.
@@ -337,11 +369,46 @@ class FileParser {
     }
     Statement st;
     st.loc = Loc{line_no, static_cast<int>(start) + 1};
-    st.text = std::string(trim(line.substr(start)));
-    parse_statement(line, start, file_, line_no, names_, st);
-    st.expect = expectation(want, static_cast<int>(i) + 2, indent);
+    const std::string_view source = continued ? std::string_view(joined) : line;
+    st.text = std::string(trim(source.substr(start)));
+    try {
+      parse_statement(source, start, file_, line_no, names_, st);
+    } catch (const ParseError& e) {
+      if (segments.empty() || e.loc().column <= static_cast<int>(segments.front().offset)) throw;
+      const Segment* seg = &segments.front();
+      for (const auto& sg : segments)
+        if (static_cast<std::size_t>(e.loc().column) > sg.offset) seg = &sg;
+      const std::string what = e.what();
+      const std::string prefix = file_ + ":" + std::to_string(e.loc().line) + ":" + std::to_string(e.loc().column) + ": ";
+      fail(seg->line, seg->column + (e.loc().column - 1 - static_cast<int>(seg->offset)),
+           what.rfind(prefix, 0) == 0 ? what.substr(prefix.size()) : what);
+    }
+    st.expect = expectation(want, static_cast<int>(i + continued) + 2, indent);
     q.steps.push_back(std::move(st));
     return j;
+  }
+
+  // Where a '...' line's code starts in the joined statement (0-based) and in the file.
+  struct Segment {
+    std::size_t offset;
+    int line, column;
+  };
+
+  // A line up to its comment: the first '#' outside a string literal.
+  static std::string_view code_part(std::string_view l) {
+    char quote = 0;
+    for (std::size_t k = 0; k < l.size(); ++k) {
+      const char c = l[k];
+      if (quote) {
+        if (c == '\\') ++k;
+        else if (c == quote) quote = 0;
+      } else if (c == '\'' || c == '"') {
+        quote = c;
+      } else if (c == '#') {
+        return l.substr(0, k);
+      }
+    }
+    return l;
   }
 
   // `>>> # text`: a comment to doctest, or a state assertion about the statement before it.
@@ -455,12 +522,24 @@ Quiz parse_quiz(std::string_view text, const std::string& file) {
 }
 
 Quiz load_quiz(const std::string& path) {
-  // A quiz is a page of text; the bound keeps a wrong path (a log, an image) from being
-  // read whole before the first line is refused.
+  // A quiz is a page of text; the bound keeps a wrong path (a log, an image, /dev/zero) from
+  // being read whole before the first line is refused.
   constexpr std::size_t kMaxQuizBytes = 16u << 20;
-  auto text = util::read_bounded(path, kMaxQuizBytes);
-  if (!text) throw std::runtime_error(text.error().message);  // names the path and the size
-  return parse_quiz(text.value(), path);
+  const bool from_stdin = path == kStdinQuiz;
+  auto text = util::read_bounded(from_stdin ? "/dev/stdin" : path, kMaxQuizBytes);
+  if (!text) {
+    if (from_stdin) throw std::runtime_error("<stdin>: " + text.error().message.substr(text.error().message.find(':') + 2));
+    throw std::runtime_error(text.error().message);  // names the path and the size
+  }
+  if (!from_stdin) return parse_quiz(text.value(), path);
+  Quiz q = parse_quiz(text.value(), "<stdin>");  // errors read "<stdin>:3:5: …", as Python's
+  q.name = "stdin";
+  return q;
+}
+
+bool is_stream_quiz(const std::string& path) {
+  std::error_code ec;
+  return path == kStdinQuiz || !fs::is_regular_file(path, ec);
 }
 
 std::vector<std::string> resolve_quiz_paths(const std::vector<std::string>& names,
@@ -485,6 +564,13 @@ std::vector<std::string> resolve_quiz_paths(const std::vector<std::string>& name
       out.push_back(name);
       continue;
     }
+    // "-", a pipe (`<(curl …)`, /dev/stdin) or a device: read once, bounded, by load_quiz
+    if (name == kStdinQuiz || (fs::exists(name, ec) && !fs::is_directory(name, ec))) {
+      out.push_back(name);
+      continue;
+    }
+    if (name.find('/') != std::string::npos)  // a path, not a quiz name: no lookup to explain
+      throw std::runtime_error(name + ": no such file");
     const fs::path by_name = fs::path(quiz_dir) / (name + ".quiz");
     if (fs::is_regular_file(by_name, ec)) {
       out.push_back(by_name.string());

@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "report/json_id.hpp"
+#include "report/json_text.hpp"
 #include "report/report_check.hpp"
 
 namespace tristate::report {
@@ -307,15 +308,9 @@ void from_json(const json& j, Report& v) {
 }
 
 Report parse_report(const std::string& text, const std::string& what) {
-  json j;
-  try {
-    j = json::parse(text);
-  } catch (const json::parse_error& e) {
-    throw std::runtime_error(what + ": not valid JSON (at byte " + std::to_string(e.byte) +
-                             "): " + e.what());
-  } catch (const json::exception& e) {  // e.g. a number too large for a double (1e400)
-    throw std::runtime_error(what + ": not valid JSON: " + e.what());
-  }
+  auto parsed = parse_json_text(text, what);
+  if (!parsed) throw std::runtime_error(parsed.error().message);
+  json j = std::move(parsed.value());
   if (!j.is_object() || !j.contains("schema") || !j["schema"].is_string())
     throw std::runtime_error(what + ": not a tristate report (no \"schema\" string)");
   const auto schema = j["schema"].get<std::string>();

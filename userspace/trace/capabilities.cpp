@@ -109,6 +109,8 @@ Check check_ringbuf() {
   return {"ringbuf", true, "BPF_MAP_TYPE_RINGBUF"};
 }
 
+}  // namespace
+
 Check check_privileges() {
   std::unique_ptr<std::remove_pointer_t<cap_t>, int (*)(void*)> caps(cap_get_proc(), cap_free);
   if (!caps) return {"privileges", false, std::string("capget: ") + std::strerror(errno)};
@@ -123,8 +125,6 @@ Check check_privileges() {
   if (!ok) return {"privileges", false, "needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN); have: " + (have.empty() ? std::string("none") : have)};
   return {"privileges", true, have};
 }
-
-}  // namespace
 
 const Check* Capabilities::find(const std::string& name) const {
   for (const auto& c : checks)
@@ -175,7 +175,13 @@ Capabilities probe_capabilities() {
   caps.checks.push_back(check_tracepoints());
 
   auto ok = [&](const char* n) { return caps.find(n) && caps.find(n)->ok; };
-  if (!ok("btf")) {
+  if (!ok("privileges")) {
+    // Every probe below then fails with the EPERM a forbidding kernel gives too: what this
+    // kernel allows shows only to a privileged process.
+    caps.mode = report::TraceMode::none;
+    caps.mode_reason = "this process lacks CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN): run tristate as root; "
+                       "a lab guest (--kernel 6.12) needs no root";
+  } else if (!ok("btf")) {
     caps.mode = report::TraceMode::none;
     caps.mode_reason = "no kernel BTF: the CO-RE tracer cannot load";
   } else if (ok("fentry") && ok("fexit")) {

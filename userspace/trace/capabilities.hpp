@@ -34,6 +34,10 @@ Check probe_kprobes(const std::string& kernel_release);
 // an untraceable kernel is recognised without parsing the kernel's BTF (~30-70 ms).
 int probe_tracing_refused();
 
+// Whether this process has CAP_BPF+CAP_PERFMON or CAP_SYS_ADMIN (effective): without them the
+// kernel refuses every BPF program tristate loads with EPERM, whatever it would allow root.
+Check check_privileges();
+
 // Runs every probe once; cheap enough (a few bpf() calls) to run per `doctor`.
 Capabilities probe_capabilities();
 

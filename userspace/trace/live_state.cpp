@@ -116,7 +116,10 @@ Result<StateSnapshot> take_state_snapshot(const StateFilter& filter, StepSnapsho
       util::UniqueFd ns(open(path.c_str(), O_RDONLY | O_CLOEXEC));
       if (!ns || setns(ns.get(), CLONE_NEWNET) != 0) {
         not_entered = true;
-        err = "entering network namespace " + path + " failed (" + std::strerror(errno) + ")";
+        err = "entering network namespace " + path + " failed (" + std::strerror(errno) + ")" +
+              (errno == EINVAL ? ": " + path + " is not a network namespace file (expected /proc/PID/ns/net or "
+                                               "a bind mount under /run/netns)"
+                               : "");
         return;
       }
       ns.reset();

@@ -90,6 +90,24 @@ Result<void> replace_atomically(const std::string& path, std::string_view text, 
   return {};
 }
 
+// fs.protected_symlinks=1's rule, kept whatever the sysctl says (it is 0 on this project's
+// own machines): a symlink in a sticky world-writable directory (/tmp) is followed only when
+// it belongs to this process's user or to the directory's owner. Otherwise another user could
+// plant /tmp/report.json -> /etc/passwd and have root's `--json /tmp/report.json` write there.
+Result<void> check_planted_symlink(const std::string& path, const struct stat& link) {
+  if (!S_ISLNK(link.st_mode)) return {};
+  namespace fs = std::filesystem;
+  const fs::path target(path);
+  const std::string dir = target.has_parent_path() ? target.parent_path().string() : ".";
+  struct stat d {};
+  if (::stat(dir.c_str(), &d) != 0) return {};
+  const bool sticky_world = (d.st_mode & S_ISVTX) && (d.st_mode & S_IWOTH);
+  if (sticky_world && link.st_uid != ::geteuid() && link.st_uid != d.st_uid)
+    return Error{"cannot write " + path + ": it is a symlink another user (uid " + std::to_string(link.st_uid) +
+                 ") made in the shared directory " + dir + "; not followed (as fs.protected_symlinks=1 would not)"};
+  return {};
+}
+
 }  // namespace
 
 Result<void> write_output(const std::string& path, std::string_view text) {
@@ -107,7 +125,43 @@ Result<void> write_output(const std::string& path, std::string_view text) {
   }
   if (S_ISDIR(st.st_mode)) return Error{"cannot write " + path + ": it is a directory"};
   if (S_ISREG(st.st_mode)) return replace_atomically(path, text, &st);
+  if (auto planted = check_planted_symlink(path, st); !planted) return planted;
   return write_in_place(path, text);  // a device, FIFO, socket or symlink: never replaced
+}
+
+Result<void> check_output(const std::string& path) {
+  if (path.empty() || path == "-") return {};
+  namespace fs = std::filesystem;
+  auto writable = [](const std::string& p) { return ::faccessat(AT_FDCWD, p.c_str(), W_OK, AT_EACCESS) == 0; };
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) {
+    if (errno != ENOENT) return failed("write", path, errno);
+    const fs::path target(path);
+    const std::string dir = target.has_parent_path() ? target.parent_path().string() : ".";
+    struct stat d {};
+    if (::stat(dir.c_str(), &d) != 0)
+      return Error{"cannot write " + path + ": " + (errno == ENOENT ? "there is no directory " + dir : dir + ": " + std::strerror(errno))};
+    if (!S_ISDIR(d.st_mode)) return Error{"cannot write " + path + ": " + dir + " is not a directory"};
+    if (::faccessat(AT_FDCWD, dir.c_str(), W_OK | X_OK, AT_EACCESS) != 0)
+      return Error{"cannot write " + path + ": cannot create files in " + dir + ": " + std::strerror(errno)};
+    return {};
+  }
+  if (S_ISDIR(st.st_mode)) return Error{"cannot write " + path + ": it is a directory"};
+  if (S_ISREG(st.st_mode)) {  // replaced through a temporary in its directory
+    const fs::path target(path);
+    const std::string dir = target.has_parent_path() ? target.parent_path().string() : ".";
+    if (::faccessat(AT_FDCWD, dir.c_str(), W_OK | X_OK, AT_EACCESS) != 0)
+      return Error{"cannot write " + path + ": cannot create files in " + dir + ": " + std::strerror(errno)};
+    return {};
+  }
+  // A device, FIFO or symlink is opened and written in place (a FIFO is not opened here: that
+  // would wait for a reader).
+  if (auto planted = check_planted_symlink(path, st); !planted) return planted;
+  struct stat t {};
+  if (::stat(path.c_str(), &t) != 0) return failed("write", path, errno);  // a dangling symlink
+  if (S_ISDIR(t.st_mode)) return Error{"cannot write " + path + ": it is a directory"};
+  if (!writable(path)) return failed("write", path, errno);
+  return {};
 }
 
 Result<void> close_stdout() {

@@ -9,6 +9,8 @@
 // - Anything else is written in place and never replaced: a device (/dev/null), a FIFO,
 //   /dev/stdout, or a symlink (followed to its target, as `>` in a shell does). As root,
 //   `--json /dev/null` must leave the machine's /dev/null a device.
+// - Except another user's symlink in a sticky world-writable directory (/tmp): refused, as
+//   fs.protected_symlinks=1 would, also where that sysctl is 0.
 // Every write, fsync and close is checked: an error says which path and why.
 #pragma once
 
@@ -20,6 +22,12 @@
 namespace tristate::util {
 
 Result<void> write_output(const std::string& path, std::string_view text);
+
+// Whether write_output(path, …) can succeed, as far as can be told without writing: a missing
+// directory, a directory given as the file, a file or directory this process may not write.
+// Commands call it before they work: a matrix or a bisect must not run for minutes and then
+// lose its result to a typo in the output path. "" and "-" pass (stdout).
+Result<void> check_output(const std::string& path);
 
 // Flushes and closes standard output, reporting a failed write (a full disk, /dev/full, a
 // closed pipe with SIGPIPE ignored) that buffering hid until now. Call once, at the end.

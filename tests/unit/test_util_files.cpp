@@ -153,3 +153,59 @@ TEST(UtilText, ShortenQuotedKeepsShortTokensAndCutsLongOnes) {
   EXPECT_EQ(s, "found name 'xxxxx...(4990 more characters)...xxxxx', expected y");
   EXPECT_EQ(shorten_quoted("it's fine"), "it's fine");  // a lone quote is not a token
 }
+
+// open_output_stream: the JSON Lines of trace and state --watch, written as they come.
+TEST_F(Scratch, StreamCreatesOrTruncatesAndWritesInPlace) {
+  {
+    auto s = open_output_stream(path("new.jsonl"));
+    ASSERT_TRUE(s) << s.error().message;
+    *s.value() << "{\"a\":1}\n" << std::flush;
+    EXPECT_EQ(slurp(path("new.jsonl")), "{\"a\":1}\n") << "a line is in the file once flushed";
+  }
+  std::ofstream(path("old.jsonl")) << "a much longer old content\n";
+  struct stat before {};
+  ASSERT_EQ(::stat(path("old.jsonl").c_str(), &before), 0);
+  {
+    auto s = open_output_stream(path("old.jsonl"));
+    ASSERT_TRUE(s) << s.error().message;
+    *s.value() << "{}\n";
+  }
+  EXPECT_EQ(slurp(path("old.jsonl")), "{}\n");
+  struct stat after {};
+  ASSERT_EQ(::stat(path("old.jsonl").c_str(), &after), 0);
+  EXPECT_EQ(after.st_ino, before.st_ino) << "a stream is written in place, not replaced";
+}
+
+TEST_F(Scratch, StreamRefusesADirectory) {
+  fs::create_directories(path("d"));
+  auto s = open_output_stream(path("d"));
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().message.find("it is a directory"), std::string::npos) << s.error().message;
+}
+
+TEST_F(Scratch, StreamFollowsOnesOwnSymlink) {
+  std::ofstream(path("target")) << "old content";
+  fs::create_symlink("target", path("link"));
+  {
+    auto s = open_output_stream(path("link"));
+    ASSERT_TRUE(s) << s.error().message;
+    *s.value() << "new\n";
+  }
+  EXPECT_TRUE(fs::is_symlink(path("link")));
+  EXPECT_EQ(slurp(path("target")), "new\n");
+}
+
+TEST_F(Scratch, StreamRefusesAnotherUsersSymlinkInAStickySharedDirectory) {
+  // What fs.protected_symlinks=1 refuses, refused at the open whatever the sysctl says:
+  // root's `trace --json /tmp/events.jsonl` must not truncate what another user points it at.
+  fs::create_directories(path("shared"));
+  ::chmod(path("shared").c_str(), 01777);
+  std::ofstream(path("victim")) << "victim";
+  fs::create_symlink(path("victim"), path("shared/events.jsonl"));
+  if (::lchown(path("shared/events.jsonl").c_str(), 65534, 65534) != 0)
+    GTEST_SKIP() << "lchown refused (not root): covered by tests/hostile as root";
+  auto s = open_output_stream(path("shared/events.jsonl"));
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().message.find("another user (uid 65534)"), std::string::npos) << s.error().message;
+  EXPECT_EQ(slurp(path("victim")), "victim");
+}

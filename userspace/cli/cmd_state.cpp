@@ -6,12 +6,12 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <stdexcept>
 
 #include "cli/commands.hpp"
+#include "cli/line_output.hpp"
 #include "cli/option_checks.hpp"
 #include "cli/privileges.hpp"
 #include "cli/state_output.hpp"
@@ -67,48 +67,16 @@ int run_state(const StateArgs& a, bool quiet) {
   return kExitOk;
 }
 
-// Where the changes go: text on stdout unless -q or the JSON Lines take it; JSON Lines to
-// --json, a line per change, flushed. A stream, so the file is written in place (as trace's).
-class WatchOutput {
- public:
-  WatchOutput(const std::string& json, bool quiet) : json_name_(json) {
-    if (json == "-") {
-      json_ = &std::cout;
-    } else if (!json.empty()) {
-      file_.open(json, std::ios::out | std::ios::trunc);
-      if (!file_) throw std::runtime_error("cannot write " + json + ": " + std::strerror(errno));
-      json_ = &file_;
-    }
-    text_ = !quiet && json_ != &std::cout;
+// Each change as text (print_state_change) and as a JSON Lines record (cli/line_output).
+void write_changes(LineOutput& out, const std::vector<trace::StateChange>& changes) {
+  if (changes.empty() || !out.ok()) return;
+  const std::string time = util::iso_utc_now();
+  for (const auto& c : changes) {
+    if (out.text()) print_state_change(*out.text(), c, time.substr(11, 12));
+    out.json_line(state_change_json(c, time).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   }
-  bool text() const { return text_; }
-  bool ok() const { return error_.empty(); }
-  void changes(const std::vector<trace::StateChange>& changes) {
-    if (changes.empty() || !ok()) return;
-    const std::string time = util::iso_utc_now();
-    for (const auto& c : changes) {
-      if (text_) print_state_change(std::cout, c, time.substr(11, 12));
-      if (json_)
-        *json_ << state_change_json(c, time).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
-    }
-    if (text_) std::cout.flush();
-    if (json_) json_->flush();
-    if ((text_ && !std::cout) || (json_ && !*json_)) fail(errno);
-  }
-  void fail(int err) {
-    if (!ok()) return;
-    const std::string where = json_ && json_ != &std::cout ? json_name_ : "standard output";
-    error_ = "cannot write " + where + ": " + std::strerror(err ? err : EIO);
-  }
-  const std::string& error() const { return error_; }
-
- private:
-  std::string json_name_;
-  std::ofstream file_;
-  std::ostream* json_ = nullptr;
-  bool text_ = false;
-  std::string error_;
-};
+  out.end_batch();
+}
 
 // Samples every `a.watch` seconds until Ctrl-C/SIGTERM, --duration or a failed output. The
 // snapshot object is loaded once; a sample that overruns the interval starts the next at once.
@@ -122,7 +90,7 @@ int watch_state(const StateArgs& a, bool quiet) {
                                        "; run it inside a lab guest: tristate kernels boot 6.12 -- tristate state --watch");
   auto& snapshotter = *loaded.value();
   util::BlockedSignals signals({SIGINT, SIGTERM, SIGPIPE});
-  WatchOutput out(a.json, quiet);
+  LineOutput out(a.json, quiet);
   auto previous = trace::take_state_snapshot(filter, snapshotter);
   if (!previous) throw std::runtime_error(previous.error().message);
   if (out.text()) {
@@ -130,7 +98,7 @@ int watch_state(const StateArgs& a, bool quiet) {
     spdlog::info("sampling every {} ms: a bucket made and freed between two samples is not seen; Ctrl-C to stop",
                  static_cast<long>(a.watch * 1000 + 0.5));
   }
-  out.changes(trace::initial_state(previous.value()));
+  write_changes(out, trace::initial_state(previous.value()));
   const auto interval = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(a.watch));
   const auto t0 = std::chrono::steady_clock::now();
   const auto end = a.duration > 0
@@ -149,7 +117,7 @@ int watch_state(const StateArgs& a, bool quiet) {
     if (std::chrono::steady_clock::now() < next) continue;  // --duration's end came first
     auto current = trace::take_state_snapshot(filter, snapshotter);
     if (!current) throw std::runtime_error(current.error().message);
-    out.changes(trace::diff_state(previous.value(), current.value()));
+    write_changes(out, trace::diff_state(previous.value(), current.value()));
     previous = std::move(current);
     next = std::max(next + interval, std::chrono::steady_clock::now());
   }

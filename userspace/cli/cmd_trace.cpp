@@ -19,6 +19,7 @@
 #include <stdexcept>
 
 #include "cli/commands.hpp"
+#include "cli/line_output.hpp"
 #include "cli/option_checks.hpp"
 #include "cli/privileges.hpp"
 #include "cli/text_output.hpp"
@@ -89,66 +90,28 @@ trace::Options trace_options(const TraceArgs& a, std::vector<std::uint64_t>& net
   return topt;
 }
 
-// Where events go: lines on stdout unless -q or JSON takes stdout, JSON Lines to --json. The
-// first write that fails stops the output (the events are the product) and keeps why.
-class LiveOutput {
+// The live events as lines (text and JSON Lines, cli/line_output) and the summary.
+class LiveOutput : public LineOutput {
  public:
-  LiveOutput(const TraceArgs& a, bool quiet) : json_name_(a.json_file) {
-    if (a.json) {
-      if (a.json_file.empty() || a.json_file == "-") {
-        json_ = &std::cout;
-      } else {
-        file_.open(a.json_file, std::ios::out | std::ios::trunc);
-        if (!file_) throw std::runtime_error("cannot write " + a.json_file + ": " + std::strerror(errno));
-        json_ = &file_;
-      }
-    }
-    text_ = !quiet && json_ != &std::cout;
-  }
-
-  bool ok() const { return ok_; }
-  // The summary goes where the events do not: stderr when JSON has stdout.
-  std::ostream& summary_stream() const { return json_ == &std::cout ? std::cerr : std::cout; }
+  LiveOutput(const TraceArgs& a, bool quiet)
+      : LineOutput(a.json ? (a.json_file.empty() ? std::string("-") : a.json_file) : std::string(), quiet) {}
 
   void header(const render::LiveClock& clock) {
-    if (text_) std::cout << render::live_header_line(clock) << "\n" << std::flush;
+    if (text()) *text() << render::live_header_line(clock) << "\n";
+    end_batch();
   }
 
   void events(std::span<const report::Event> events, const render::LiveClock& clock, std::int64_t offset) {
     for (const auto& e : events) {
-      if (!ok_) break;
-      if (text_) std::cout << render::live_event_line(e, clock) << "\n";
-      if (json_) *json_ << render::live_event_json(e, offset) << std::endl;  // flushed per line
+      if (!ok()) break;
+      if (text()) *text() << render::live_event_line(e, clock) << "\n";
+      json_line(render::live_event_json(e, offset));  // flushed per line
     }
-    if (text_) std::cout.flush();
-    if ((text_ && !std::cout) || (json_ && !*json_)) fail(errno);
+    end_batch();
   }
 
-  void summary(const report::LiveSummary& summary) {
-    if (!json_) return;
-    *json_ << render::live_summary_json(summary) << std::endl;
-    if (!*json_) fail(errno);  // a trace with no events writes only this line
-  }
-
-  void fail(int err) {
-    if (!ok_) return;
-    ok_ = false;
-    error_ = std::strerror(err);
-  }
-
-  // "cannot write FILE: why", once the output failed.
-  std::string error() const {
-    const std::string where = json_ && json_ != &std::cout ? json_name_ : "standard output";
-    return "cannot write " + where + ": " + error_;
-  }
-
- private:
-  std::string json_name_;
-  std::ofstream file_;
-  std::ostream* json_ = nullptr;
-  bool text_ = false;
-  bool ok_ = true;
-  std::string error_;
+  // a trace with no events writes only this line
+  void summary(const report::LiveSummary& summary) { json_line(render::live_summary_json(summary)); }
 };
 
 struct LoopEnd {

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <ext/stdio_filebuf.h>
 #include <iostream>
 
 #include "util/unique_fd.hpp"
@@ -127,6 +128,40 @@ Result<void> write_output(const std::string& path, std::string_view text) {
   if (S_ISREG(st.st_mode)) return replace_atomically(path, text, &st);
   if (auto planted = check_planted_symlink(path, st); !planted) return planted;
   return write_in_place(path, text);  // a device, FIFO, socket or symlink: never replaced
+}
+
+namespace {
+
+// An ostream over a descriptor it owns (libstdc++'s stdio_filebuf closes it).
+class FdOStream : public std::ostream {
+ public:
+  explicit FdOStream(int fd) : std::ostream(nullptr), buf_(fd, std::ios::out) { rdbuf(&buf_); }
+
+ private:
+  __gnu_cxx::stdio_filebuf<char> buf_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<std::ostream>> open_output_stream(const std::string& path) {
+  int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY;
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) {
+    if (errno != ENOENT) return failed("write", path, errno);
+    flags |= O_EXCL;  // a symlink planted between the lstat and the open makes the open fail
+  } else if (S_ISDIR(st.st_mode)) {
+    return Error{"cannot write " + path + ": it is a directory"};
+  } else if (S_ISLNK(st.st_mode)) {
+    if (auto planted = check_planted_symlink(path, st); !planted) return planted.error();
+    struct stat target {};
+    if (::stat(path.c_str(), &target) == 0 && S_ISREG(target.st_mode)) flags |= O_TRUNC;  // as `>` does
+  } else {
+    flags |= O_NOFOLLOW;
+    if (S_ISREG(st.st_mode)) flags |= O_TRUNC;
+  }
+  const int fd = ::open(path.c_str(), flags, 0666);
+  if (fd < 0) return failed("write", path, errno);
+  return std::unique_ptr<std::ostream>(std::make_unique<FdOStream>(fd));
 }
 
 Result<void> check_output(const std::string& path) {

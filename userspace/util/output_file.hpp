@@ -14,6 +14,8 @@
 // Every write, fsync and close is checked: an error says which path and why.
 #pragma once
 
+#include <memory>
+#include <ostream>
 #include <string>
 #include <string_view>
 
@@ -28,6 +30,12 @@ Result<void> write_output(const std::string& path, std::string_view text);
 // Commands call it before they work: a matrix or a bisect must not run for minutes and then
 // lose its result to a typo in the output path. "" and "-" pass (stdout).
 Result<void> check_output(const std::string& path);
+
+// A stream of lines written as they come (trace --json, state --watch --json), which cannot be
+// replaced atomically at the end: PATH opened for writing in place, created or truncated, with
+// write_output's refusals (a directory, another user's symlink in a sticky shared directory)
+// checked at the open itself. A device, FIFO or own symlink is written through, never replaced.
+Result<std::unique_ptr<std::ostream>> open_output_stream(const std::string& path);
 
 // Flushes and closes standard output, reporting a failed write (a full disk, /dev/full, a
 // closed pipe with SIGPIPE ignored) that buffering hid until now. Call once, at the end.

@@ -3,6 +3,8 @@
 #include <chrono>
 #include <optional>
 
+#include <spdlog/spdlog.h>
+
 #include "trace/core_btf_cache.hpp"
 
 namespace tristate::trace {
@@ -23,6 +25,8 @@ Result<CoreLoad> load_core_object(const std::string& core_btf, std::size_t varia
     for (std::size_t v = 0; v < variants; ++v) {
       ++tries;
       if (auto loaded = attempt(opts, v); !loaded) {
+        spdlog::debug("loading against {}, variant {}: {}", whole_btf ? "the kernel's BTF" : core_btf, v,
+                      loaded.error().message);
         if (!first_error) first_error = loaded.error();
         continue;
       }

@@ -177,7 +177,7 @@ Result<std::unique_ptr<Tracer>> Tracer::make(const Options& options, const Kerne
 // Opens the object with `open_opts` (CO-RE against a minimal BTF or the kernel's whole one),
 // sets its rodata and which programs load, and loads it into `t`.
 Result<void> Tracer::open_and_load(Tracer& t, const Options& options, const std::vector<FunctionPlan>& plan,
-                                   const bpf_object_open_opts& open_opts) {
+                                   const bpf_object_open_opts& open_opts, bool stats_allowed) {
   t.skel_.reset(tristate_bpf__open_opts(&open_opts));
   if (!t.skel_) return Error{std::string("opening the BPF object failed: ") + std::strerror(errno)};
   auto* skel = t.skel_.get();
@@ -187,7 +187,7 @@ Result<void> Tracer::open_and_load(Tracer& t, const Options& options, const std:
   skel->rodata->wakeup = options.wakeup;
   if (auto live = configure_live(skel, options); !live) return live;
 
-  const bool verifier_stats = spdlog::should_log(spdlog::level::trace);
+  const bool verifier_stats = stats_allowed && spdlog::should_log(spdlog::level::trace);
   std::set<std::string> chosen;
   for (const auto& fp : plan)
     for (const auto& p : fp.programs) chosen.insert(p.name);
@@ -208,6 +208,9 @@ Result<void> Tracer::open_and_load(Tracer& t, const Options& options, const std:
     }
   }
   if (int err = tristate_bpf__load(skel); err) {
+    // A log of statistics alone holds no reason (libbpf retries with a full log only when no
+    // level was asked for): load again without them, for the verifier's own words.
+    if (verifier_stats) return open_and_load(t, options, plan, open_opts, false);
     std::string culprit;
     for (auto& [p, buf] : logs) {
       if (buf[0] == '\0') continue;

@@ -85,9 +85,10 @@ class Tracer {
 
  private:
   Tracer() = default;
-  // One open and load of the object for `plan` with `open_opts` (its CO-RE BTF).
+  // One open and load of the object for `plan` with `open_opts` (its CO-RE BTF); at -vv with
+  // each program's verifier statistics, unless `stats_allowed` is false.
   static Result<void> open_and_load(Tracer& t, const Options& options, const std::vector<FunctionPlan>& plan,
-                                    const bpf_object_open_opts& open_opts);
+                                    const bpf_object_open_opts& open_opts, bool stats_allowed = true);
   static Result<void> load_for_plan(Tracer& t, const Options& options, const KernelAccess& kernel,
                                     const std::vector<FunctionPlan>& plan);
   // What attaching the plan's programs left: the first refusal, required functions unprobed.

@@ -99,8 +99,15 @@ static __always_inline int put_port_entry(bool direct, struct sock *sk)
 	struct slot *slot = claim_op(direct, sk, TS_FN_PUT_PORT, &o);
 	struct release r = {};
 
-	if (!slot)
+	if (!slot) {
+		/* A release nested in another socket's operation on this thread cannot be followed:
+		 * softirq work at that op's spin_unlock_bh() (a loopback peer's RST: tcp_done() ->
+		 * inet_put_port()). Counted when it would have shown something, so that the report
+		 * says its events are missing instead of losing them silently. */
+		if (o.nested && TS_SOCK_BUCKETS(direct, sk, release_snapshot, &o, &r))
+			count_busy();
 		return 0;
+	}
 	if (!TS_SOCK_BUCKETS(direct, sk, release_snapshot, &o, &r))
 		return 0;
 	o.started = bpf_jiffies64();

@@ -73,7 +73,7 @@ struct op {
 	__u8 destroyed;    /* the bucket in `tb` was freed during the operation */
 	__u8 sole_owner;   /* release: the socket was `tb`'s only owner at entry */
 	__u8 created2;     /* a bhash2 bucket for the op's socket was created (its probe fired) */
-	__u8 pad;
+	__u8 nested;       /* claim_op refused it: its thread's slot holds another socket's live op */
 };
 
 /* The rest of a release (inet_put_port) op: what its exit reports of buckets freed while their
@@ -418,7 +418,8 @@ static __always_inline __u8 path_of(const struct op *o)
  * __inet_hash_connect processes packets, and tcp_done() -> inet_put_port() for another
  * socket, possibly of another namespace, runs there). Such a nested operation must not
  * clobber the outer one, whose exit would then find nothing and its event would be lost
- * silently. Operations on sockets of namespaces not traced are never recorded. An op older
+ * silently; it is refused instead (o->nested set, for the caller to count). Operations on
+ * sockets of namespaces not traced are never recorded. An op older
  * than TS_STALE_JIFFIES is stale (its exit was never seen) and may be replaced. Returns the
  * thread's slot, whose op record to fill, with o's netns, sk and func set; NULL where the task
  * or the socket's namespace is not traced, or the slot is taken. */
@@ -435,8 +436,10 @@ static __always_inline struct slot *claim_op(bool direct, const struct sock *sk,
 	s = claim_slot(tid_of());
 	if (!s)
 		return NULL;
-	if (s->op.func && s->op.sk != addr_of(sk) && op_age(&s->op) <= TS_STALE_JIFFIES)
+	if (s->op.func && s->op.sk != addr_of(sk) && op_age(&s->op) <= TS_STALE_JIFFIES) {
+		o->nested = 1; /* the caller counts it if it would have shown something */
 		return NULL;
+	}
 	/* what an operation whose exit was never seen (a missed kretprobe) left staged */
 	if (s->batch.n && !s->batch.busy)
 		flush(s);

@@ -85,7 +85,8 @@ struct ts_event {
 struct ts_counters {
 	__u64 lost;    /* events the ring buffer had no room for */
 	__u64 events;  /* events submitted (a record may hold several) */
-	__u64 busy;    /* operations not followed: their thread's slot held by another live one */
+	__u64 busy;    /* operations not followed: their thread's slot held by another live one, or a
+	                * release nested in another socket's operation (softirq) */
 	__u64 records; /* events written since the last forced wakeup (the reader's wakeup rule) */
 };
 

@@ -18,11 +18,20 @@ while read -r name _; do
   QUIZZES+=("$name")
 done < <("$TS" quiz --list)
 [ "${#QUIZZES[@]}" -gt 20 ] || { echo "FAIL: quiz --list gave ${#QUIZZES[@]} quizzes" >&2; exit 1; }
+# A run whose tracer reports operations it could not follow (trace.missed: a release nested in
+# another socket's operation by softirq timing, see bpf/release.bpf.h) says itself that its
+# events are incomplete; it is run again, and says so. A difference without that is a failure.
+missed() { /usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["trace"].get("missed", 0))' "$1"; }
 for i in 1 2 3; do
-  "$TS" quiz "${QUIZZES[@]}" --kernel "$SERIES" --json "$WORK/run$i.json" -q
-  rc=$?
-  # 1 = some step differs from its quiz's expectation: a finding, still a report
-  if [ "$rc" -gt 1 ]; then echo "FAIL: run $i on $SERIES exited $rc" >&2; exit 1; fi
+  for attempt in 1 2 3; do
+    "$TS" quiz "${QUIZZES[@]}" --kernel "$SERIES" --json "$WORK/run$i.json" -q
+    rc=$?
+    # 1 = some step differs from its quiz's expectation: a finding, still a report
+    if [ "$rc" -gt 1 ]; then echo "FAIL: run $i on $SERIES exited $rc" >&2; exit 1; fi
+    m=$(missed "$WORK/run$i.json")
+    [ "$m" = 0 ] && break
+    echo "run $i on $SERIES (attempt $attempt): the tracer reports $m operation(s) not followed; running it again"
+  done
 done
 if ! "$TS" compare "$WORK/run1.json" "$WORK/run2.json" "$WORK/run3.json" > "$WORK/compare.txt"; then
   grep -E '^(≠|  first|    ≠)' "$WORK/compare.txt" | head -40 >&2

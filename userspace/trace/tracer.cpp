@@ -467,7 +467,7 @@ report::TraceInfo Tracer::info() const {
       for (const auto& v : values) {
         i.lost += v.lost;
         i.events += v.events;
-        i.missed += v.busy;  // operations whose thread's slot another live thread held
+        i.missed += v.busy;  // operations not followed: a slot held by another thread, or nested
       }
   }
   // The kernel counts the runs it skipped per program; the BPF side cannot see those.

@@ -84,10 +84,9 @@ int watch_state(const StateArgs& a, bool quiet) {
   const trace::StateFilter filter = state_filter(a);
   auto loaded = trace::StepSnapshotter::load(trace::TaskScope::All, trace::TcpTables::Load);
   if (!loaded)
-    throw std::runtime_error(lacks_bpf_privileges()
-                                 ? privileges_first(loaded.error().message, " (sudo tristate state --watch …)")
-                                 : loaded.error().message +
-                                       "; run it inside a lab guest: tristate kernels boot 6.12 -- tristate state --watch");
+    throw std::runtime_error(privileges_first(
+        loaded.error().message + "; run it inside a lab guest: tristate kernels boot 6.12 -- tristate state --watch",
+        " (sudo tristate state --watch …)"));
   auto& snapshotter = *loaded.value();
   util::BlockedSignals signals({SIGINT, SIGTERM, SIGPIPE});
   LineOutput out(a.json, quiet);

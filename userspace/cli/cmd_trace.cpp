@@ -190,12 +190,12 @@ int trace_live(const TraceArgs& a, bool quiet) {
   report::TraceInfo info;
   auto made = trace::Tracer::make(topt, &info);
   if (!made)
-    throw std::runtime_error(lacks_bpf_privileges()
-                                 ? privileges_first(made.error().message, " (sudo tristate trace …)")
-                                 : made.error().message +
-                                       " -- `tristate trace` needs a kernel it can trace; inside a lab guest it can: "
-                                       "tristate kernels boot 6.12 -- tristate trace …; on this kernel, `tristate state "
-                                       "--watch 200ms` samples the buckets instead (BPF iterators, no tracing)");
+    throw std::runtime_error(privileges_first(
+        made.error().message +
+            " -- `tristate trace` needs a kernel it can trace; inside a lab guest it can: "
+            "tristate kernels boot 6.12 -- tristate trace …; on this kernel, `tristate state "
+            "--watch 200ms` samples the buckets instead (BPF iterators, no tracing)",
+        " (sudo tristate trace …)"));
   auto tracer = std::move(made.value());
   if (!info.notice.empty()) spdlog::warn("{}", info.notice);
   auto watched = util::Result<void>{};

@@ -33,10 +33,9 @@ report::Report run_quizzes_on_host(const std::vector<quiz::Quiz>& quizzes,
       tracer = std::move(made.value());
     } else {
       rep.trace.mode = report::TraceMode::none;
-      rep.trace.notice = lacks_bpf_privileges()
-                             ? privileges_first(made.error().message,
-                                                ", or run the quizzes traced in a lab guest, which needs no root: --kernel 6.12")
-                             : made.error().message + "; run the quizzes traced in a guest: --kernel 6.12";
+      rep.trace.notice =
+          privileges_first(made.error().message + "; run the quizzes traced in a guest: --kernel 6.12",
+                           ", or run the quizzes traced in a lab guest, which needs no root: --kernel 6.12");
     }
   }
   std::unique_ptr<trace::StepSnapshotter> snapshots;

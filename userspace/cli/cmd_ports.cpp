@@ -8,6 +8,7 @@
 #include <cstring>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 
 #include <spdlog/spdlog.h>
@@ -21,6 +22,7 @@
 #include "ports/port_reader.hpp"
 #include "ports/ports_json.hpp"
 #include "ports/take_ports.hpp"
+#include "util/blocked_signals.hpp"
 
 namespace tristate::cli {
 namespace {
@@ -42,11 +44,8 @@ int run_ports(const PortsArgs& a, bool quiet) {
   auto targets = ports::open_netns_targets(a.netns);
   if (!targets) throw std::runtime_error(targets.error().message);
   // Ctrl-C ends --watch between two snapshots; blocked before the namespace threads exist
-  sigset_t stop;
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGINT);
-  sigaddset(&stop, SIGTERM);
-  if (a.watch > 0) pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  std::optional<util::BlockedSignals> stop;
+  if (a.watch > 0) stop.emplace(std::initializer_list<int>{SIGINT, SIGTERM});
   const auto t_load = std::chrono::steady_clock::now();
   auto reader = ports::PortReader::load();
   if (!reader) throw std::runtime_error(privileges_first(reader.error().message, " (sudo tristate ports …)"));
@@ -62,12 +61,9 @@ int run_ports(const PortsArgs& a, bool quiet) {
   }
   if (a.watch <= 0) return kExitOk;
   auto before = std::move(snap.value());
-  const auto interval = std::chrono::duration<double>(a.watch);
+  const auto interval = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(a.watch));
   for (;;) {
-    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(interval).count();
-    timespec ts{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
-    const int sig = sigtimedwait(&stop, nullptr, &ts);
-    if (sig == SIGINT || sig == SIGTERM) return kExitOk;
+    if (stop->wait(interval)) return kExitOk;  // SIGINT or SIGTERM
     auto next = ports::take_ports(*reader.value(), targets.value(), to ? &*to : nullptr);
     if (!next) throw std::runtime_error(next.error().message);
     if (!quiet) {
